@@ -1,0 +1,16 @@
+# One place for compiler flags every Patrol target gets.
+add_library(patrol_warnings INTERFACE)
+target_compile_options(patrol_warnings INTERFACE -Wall -Wextra -Wpedantic)
+if(PATROL_WERROR)
+  target_compile_options(patrol_warnings INTERFACE -Werror)
+endif()
+
+if(PATROL_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# -g1 keeps line tables for backtraces at a fraction of full -g's cost (TOOLCHAIN.md).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" OR CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  string(REPLACE "-g " "-g1 " CMAKE_CXX_FLAGS_RELWITHDEBINFO "${CMAKE_CXX_FLAGS_RELWITHDEBINFO} ")
+endif()

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Patrol developer entry point. Every verb but `deps` installs what it needs first.
+#   scripts/dev.sh deps    install Debian packages (and npm packages for tests)
+#   scripts/dev.sh build   build the release preset (patrold, patrolctl)
+#   scripts/dev.sh demo    build and start patrold with the seeded demo on https://localhost:8443
+#   scripts/dev.sh test    build (ASan/UBSan with g++, SDK with clang++) and run every test
+#   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# ccache shared between checkouts (CI builds a fresh clone elsewhere).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$root")}"
+export CCACHE_NOHASHDIR=true
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+
+jobs="${PATROL_JOBS:-$(nproc)}"
+
+apt_packages=(
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev sqlite3 libssl-dev openssl
+  googletest libgtest-dev libgmock-dev
+  cmake ninja-build ccache pkg-config g++ clang
+  nodejs npm curl ca-certificates
+)
+apt_norecommends=(chromium wrk)
+
+need_apt() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  printf '%s\n' "${missing[@]}"
+}
+
+sudo_if_needed() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+cmd_deps() {
+  local missing missing_nr
+  missing=$(need_apt "${apt_packages[@]}")
+  missing_nr=$(need_apt "${apt_norecommends[@]}")
+  if [ -n "$missing$missing_nr" ]; then
+    echo "==> installing Debian packages: $missing $missing_nr"
+    sudo_if_needed apt-get update -qq
+    if [ -n "$missing" ]; then
+      # shellcheck disable=SC2086
+      DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq $missing
+    fi
+    if [ -n "$missing_nr" ]; then
+      # shellcheck disable=SC2086
+      DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends $missing_nr
+    fi
+  fi
+  if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
+    echo "==> installing npm packages (tests/e2e, from package-lock.json)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+configure() {
+  local preset="$1"
+  if [ ! -f "build/$preset/build.ninja" ]; then
+    cmake --preset "$preset" >/dev/null
+  fi
+}
+
+build_preset() {
+  local preset="$1"; shift
+  configure "$preset"
+  cmake --build "build/$preset" -j "$jobs" "$@"
+}
+
+cmd_build() {
+  cmd_deps
+  build_preset release
+}
+
+cmd_demo() {
+  cmd_deps
+  build_preset release --target patrold patrolctl
+  local data="${PATROL_DATA_DIR:-$root/patrol-data}"
+  local listen="${PATROL_LISTEN:-127.0.0.1:8443}"
+  mkdir -p "$data"
+  cat <<MSG
+
+  Patrol demo
+  -----------
+  Dashboard:  https://localhost:${listen##*:}/   (self-signed certificate: accept it in the browser)
+  Data dir:   $data
+  Logins (password for all: patrol-demo):
+    13900000000  city_admin   临海市
+    13900000001  team_leader  大田街道 › 大田刘村
+    13900000002  volunteer    大田街道 › 大田刘村
+    13900000003  volunteer    东塍镇 › 东溪单村
+    13900000004  town_staff   大田街道
+  Try:
+    curl -k -s https://localhost:${listen##*:}/api/v1/auth/login -H 'Content-Type: application/json' \\
+      -d '{"phone":"13900000002","password":"patrol-demo","device_id":"curl"}'
+
+MSG
+  exec "build/release/server/patrold" --listen "$listen" --data-dir "$data" --demo \
+    --web-root "$root/server/web"
+}
+
+cmd_test() {
+  cmd_deps
+  echo "==> build (g++, Debug + ASan/UBSan)"
+  build_preset asan
+  echo "==> unit + integration tests (ASan/UBSan)"
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
+  echo "==> build (clang++, client SDK only)"
+  build_preset clang-sdk
+  echo "==> SDK tests (clang++)"
+  ctest --test-dir build/clang-sdk --output-on-failure -j "$jobs" --timeout 600
+  if [ -x tests/e2e/run.sh ]; then
+    echo "==> schema, browser and WebSocket tests (node)"
+    tests/e2e/run.sh build/asan
+  fi
+}
+
+cmd_bench() {
+  cmd_deps
+  build_preset release
+  if [ -x tests/bench/run.sh ]; then
+    tests/bench/run.sh build/release
+  else
+    echo "no benchmarks yet"
+  fi
+}
+
+case "${1:-}" in
+  deps) cmd_deps ;;
+  build) cmd_build ;;
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

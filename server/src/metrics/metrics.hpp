@@ -1,0 +1,39 @@
+// Process-wide counters for /metrics (Prometheus text exposition format 0.0.4).
+// Thread safety: every member function may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace patrol::metrics {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One finished HTTP request: route pattern (e.g. "/api/v1/sites/{id}"), status, latency.
+  void observe_request(std::string_view route, unsigned status, std::chrono::microseconds latency);
+  void connection_opened();
+  void connection_closed();
+  void websocket_opened();
+  void websocket_closed();
+  // Writer thread: jobs waiting, and each group commit's size and duration.
+  void set_writer_queue_depth(std::size_t depth);
+  void observe_commit(std::size_t requests, std::size_t ops, std::chrono::microseconds duration);
+  void count_storage_error();
+
+  std::size_t open_connections() const;
+  std::string render_prometheus() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace patrol::metrics
