@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side in one run and prints the tables the README
+# quotes. Usage: tests/bench/run.sh BUILD_DIR   (a release build)
+set -euo pipefail
+build="$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+secs="${PATROL_BENCH_SECONDS:-8}"
+work="$(mktemp -d /tmp/patrol-bench.XXXXXX)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_server() {
+  "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo \
+    >"$work/patrold.out" 2>"$work/patrold.log" &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's/.*listening on https:\/\/[^:]*:\([0-9]*\).*/\1/p' "$work/patrold.out" "$work/patrold.log" 2>/dev/null | head -1)
+    [ -n "$port" ] && return 0
+    sleep 0.05
+  done
+  echo "patrold did not start:"; cat "$work/patrold.log"; exit 1
+}
+
+mkdir -p "$work/server"
+start_server
+echo "patrold on port $port (data in $work/server)"
+results="$work/results.jsonl"
+: >"$results"
+
+echo "==> SQLite storage limit (same rows, WAL + synchronous=FULL, one writer)"
+"$build/tests/bench/patrol_bench_sqlite" "$work" "$secs" | tee -a "$results"
+for batch in 1 50; do
+  echo "==> sync/push, $batch-op batches, 64 connections"
+  "$build/tests/bench/patrol_bench_push" --port "$port" --connections 64 --batch "$batch" \
+    --seconds "$secs" | tee -a "$results"
+done
+if [ -x "$here/sdk_bench.sh" ]; then
+  "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
+fi
+
+node "$here/table.js" "$results"
