@@ -124,6 +124,10 @@ cmd_test() {
 
 cmd_bench() {
   cmd_deps
+  if [ ! -d tests/bench/node_modules ]; then
+    echo "==> installing npm packages (tests/bench: PouchDB baseline, from package-lock.json)"
+    (cd tests/bench && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   build_preset release
   if [ -x tests/bench/run.sh ]; then
     tests/bench/run.sh build/release
