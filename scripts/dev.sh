@@ -22,7 +22,7 @@ apt_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libssl-dev openssl
   googletest libgtest-dev libgmock-dev
-  cmake ninja-build ccache pkg-config g++ clang
+  cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev
   nodejs npm curl ca-certificates
 )
 apt_norecommends=(chromium wrk)
