@@ -52,7 +52,7 @@ function inspection(i) {
   const port = await freePort();
   const bin = require.resolve('pouchdb-server/bin/pouchdb-server');
   const server = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(port), '--dir', path.join(dir, 'server'), '--no-color'],
-    { stdio: 'ignore' });
+    { stdio: 'ignore', cwd: dir });  // it writes config.json and log.txt into its cwd
   try {
     await waitUp(`http://127.0.0.1:${port}/`);
     const local = new PouchDB(path.join(dir, 'local'));
