@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "patrol/wire/field_error.hpp"
@@ -27,12 +28,22 @@ namespace patrol::wire {
 template <class T>
 using Decoded = boost::system::result<T, FieldError>;
 
+// Limits the decoders enforce (the schemas state the same numbers).
+inline constexpr std::size_t kMaxItemsPerInspection = 200;
+inline constexpr std::size_t kMaxPhotosPerItem = 10;
+inline constexpr std::size_t kMaxItemNoteBytes = 2000;
+inline constexpr std::size_t kMaxInspectionNoteBytes = 4000;
+inline constexpr std::size_t kMaxPointsPerAppend = 1000;
+inline constexpr std::size_t kMaxOpsPerPush = 500;
+inline constexpr std::size_t kMaxPullLimit = 1000;  // changes per pull page
+inline constexpr std::int64_t kMaxClockOffsetMs = 10LL * 365 * 24 * 3600 * 1000;
+
 // ---------- auth ----------
 
 struct LoginRequest {
-  std::string phone;     // digits, 5..20
-  std::string password;  // 1..256 bytes
-  std::string device_id; // 1..128 bytes
+  std::string phone;      // digits, 5..20
+  std::string password;   // 1..256 bytes
+  std::string device_id;  // 1..128 bytes
 };
 Decoded<LoginRequest> decode_login_request(const boost::json::value& v);
 boost::json::object to_json(const LoginRequest& r);
@@ -58,8 +69,8 @@ Decoded<LoginResponse> decode_login_response(const boost::json::value& v);
 
 // WGS84 unless crs says "gcj02" (the server converts those to WGS84).
 struct Position {
-  double lat = 0;  // -90..90
-  double lon = 0;  // -180..180
+  double lat = 0;                    // -90..90
+  double lon = 0;                    // -180..180
   std::optional<double> accuracy_m;  // >= 0
   std::string crs = "wgs84";         // wgs84 | gcj02
 };
@@ -72,6 +83,8 @@ struct TrackPoint {
   double lon = 0;
   std::optional<double> accuracy_m;
 };
+boost::json::object to_json(const TrackPoint& p);
+Decoded<TrackPoint> decode_track_point(const boost::json::value& v, std::string_view path);
 
 // ---------- ops (sync/push) ----------
 
@@ -88,6 +101,7 @@ struct ItemReport {
   std::string note;                 // <= 2000 bytes
   std::vector<std::string> photos;  // lower-case sha256 hex, <= 10
 };
+boost::json::object to_json(const ItemReport& r);
 
 struct InspectionCreate {
   std::string id;  // UUID
@@ -124,8 +138,8 @@ Decoded<SosRaise> decode_sos_raise(const boost::json::value& v, std::string_view
 
 // The envelope. `body` stays raw so each op is decoded (and rejected) on its own.
 struct Op {
-  std::string op_id;  // UUID
-  std::string type;   // one of kOp*
+  std::string op_id;                       // UUID
+  std::string type;                        // one of kOp*
   std::optional<std::string> device_time;  // RFC 3339
   boost::json::value body;
 };
@@ -133,6 +147,11 @@ boost::json::object to_json(const Op& op);
 // Checks op_id, type (known), device_time and that body is an object; `path`
 // prefixes fields, e.g. "ops[3]" — but push results name fields relative to the op.
 Decoded<Op> decode_op(const boost::json::value& v, std::string_view path = "");
+
+// The body of a decoded op, by type. Fields are named relative to `path`
+// ("body.items[1].result"). Fails with unknown_value at "type" for an unknown type.
+using OpBody = std::variant<InspectionCreate, PositionAppend, SosRaise>;
+Decoded<OpBody> decode_op_body(const Op& op, std::string_view path = "body");
 
 struct PushRequest {
   std::string device_id;
@@ -153,6 +172,7 @@ struct OpResult {
   std::optional<std::string> received_at;  // server time the op was first applied
 };
 boost::json::object to_json(const OpResult& r);
+Decoded<OpResult> decode_op_result(const boost::json::value& v, std::string_view path);
 
 struct PushResponse {
   std::vector<OpResult> results;  // same order as the request's ops
@@ -164,6 +184,8 @@ Decoded<PushResponse> decode_push_response(const boost::json::value& v);
 // ---------- sync/pull ----------
 
 // entity: org_unit | site | checklist_template | hazard | schedule | round | team | sos
+inline constexpr std::string_view kChangeEntities[] = {
+    "org_unit", "site", "checklist_template", "hazard", "schedule", "round", "team", "sos"};
 struct Change {
   std::int64_t seq = 0;
   std::string entity;
@@ -171,6 +193,8 @@ struct Change {
   std::string id;
   boost::json::value data;  // the entity as the read routes show it; null for delete
 };
+boost::json::object to_json(const Change& c);  // data is written as null for a delete
+Decoded<Change> decode_change(const boost::json::value& v, std::string_view path);
 struct PullResponse {
   std::int64_t cursor = 0;
   bool has_more = false;
@@ -188,6 +212,7 @@ struct TemplateItem {
   std::string severity;  // low | medium | high | critical
   bool photo_required = false;
 };
+boost::json::object to_json(const TemplateItem& t);
 struct ChecklistTemplate {
   std::string id;
   std::int64_t version = 1;
@@ -201,9 +226,9 @@ Decoded<ChecklistTemplate> decode_checklist_template(const boost::json::value& v
 
 // Site categories (DESIGN.md "Domain words").
 inline constexpr std::string_view kSiteCategories[] = {
-    "shop",         "eatery",         "inn",    "karaoke", "internet_cafe", "beauty_bath",
-    "workshop",     "school",         "clinic", "rental_housing", "road_junction", "stairwell",
-    "square"};
+    "shop",          "eatery",    "inn",    "karaoke", "internet_cafe",
+    "beauty_bath",   "workshop",  "school", "clinic",  "rental_housing",
+    "road_junction", "stairwell", "square"};
 bool is_site_category(std::string_view c) noexcept;
 
 struct Site {

@@ -1,0 +1,86 @@
+#include "patrol/wire/uuid.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+
+namespace patrol::wire {
+
+namespace {
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+bool is_uuid(std::string_view s) noexcept {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!is_hex(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string make_uuid_v7() {
+  // RFC 9562 §6.2 method 1: the 12-bit rand_a field is a counter seeded at random
+  // whenever the millisecond changes, so ids made by this process are strictly
+  // increasing even within one millisecond (an outbox ordered by id stays in
+  // creation order). On counter overflow the timestamp is advanced by one ms.
+  static std::mutex mu;
+  static std::uint64_t last_ms = 0;
+  static std::uint16_t counter = 0;
+
+  std::array<unsigned char, 10> rnd{};
+  if (RAND_bytes(rnd.data(), static_cast<int>(rnd.size())) != 1)
+    throw std::runtime_error("make_uuid_v7: RAND_bytes failed");
+
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::uint64_t ms = now < 0 ? 0 : static_cast<std::uint64_t>(now);
+  std::uint16_t seq = 0;
+  {
+    std::lock_guard lock(mu);
+    if (ms > last_ms) {
+      last_ms = ms;
+      // Seed below 0x800 so ~2048 ids fit in one millisecond before overflow.
+      counter = static_cast<std::uint16_t>(((rnd[8] << 8) | rnd[9]) & 0x7ff);
+    } else {
+      ms = last_ms;
+      if (++counter > 0xfff) {
+        ++last_ms;
+        ms = last_ms;
+        counter = 0;
+      }
+    }
+    seq = counter;
+  }
+
+  std::array<unsigned char, 16> b{};
+  for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = (ms >> (8 * (5 - i))) & 0xff;
+  b[6] = static_cast<unsigned char>(0x70 | ((seq >> 8) & 0x0f));
+  b[7] = static_cast<unsigned char>(seq & 0xff);
+  b[8] = static_cast<unsigned char>(0x80 | (rnd[0] & 0x3f));
+  for (std::size_t i = 9; i < 16; ++i) b[i] = rnd[i - 8];
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+}  // namespace patrol::wire
