@@ -18,6 +18,7 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   // One finished HTTP request: route pattern (e.g. "/api/v1/sites/{id}"), status, latency.
+  // Routes are label values: pass patterns, never raw paths (unbounded cardinality).
   void observe_request(std::string_view route, unsigned status, std::chrono::microseconds latency);
   void connection_opened();
   void connection_closed();
@@ -28,7 +29,13 @@ class Metrics {
   void observe_commit(std::size_t requests, std::size_t ops, std::chrono::microseconds duration);
   void count_storage_error();
 
+  // Net layer: a connection refused because --max-connections was reached, and a
+  // request answered 429 by the per-IP rate limit.
+  void count_connection_refused();
+  void count_rate_limited();
+
   std::size_t open_connections() const;
+  std::size_t open_websockets() const;
   std::string render_prometheus() const;
 
  private:
