@@ -1,7 +1,14 @@
 // patrol_wire_samples DIR: writes what the wire encoders produce for
 // representative messages, one JSON file per message, named
 // "<schema>--<label>.json" where schemas/<schema>.schema.json must accept it.
-// tests/e2e/schemas.test.mjs runs this and validates every file.
+//
+// patrol_wire_samples --decode: reads lines "<schema>\t<json>" from stdin and
+// answers one line each: "ok", or "<code>\t<field>" for the decoder's first
+// problem. The node tests feed the same values to the JSON Schemas and to the
+// C++ decoders and check that both accept and reject the same ones.
+//
+// tests/e2e/wire_samples.test.mjs runs both modes.
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -58,11 +65,100 @@ wire::InspectionCreate inspection(bool full) {
   return b;
 }
 
+template <class T>
+std::optional<wire::FieldError> problem(const wire::Decoded<T>& r) {
+  if (r) return std::nullopt;
+  return r.error();
+}
+
+// Decodes `v` as the message `schema` names, the way the server and SDK do:
+// a push also decodes each op and its body; a change also decodes the entity
+// data for which a decoder exists.
+std::optional<wire::FieldError> decode_as(const std::string& schema, const json::value& v) {
+  if (schema == "login_request") return problem(wire::decode_login_request(v));
+  if (schema == "login_response") return problem(wire::decode_login_response(v));
+  if (schema == "me") return problem(wire::decode_user_info(v, ""));
+  if (schema == "inspection_create") return problem(wire::decode_inspection_create(v));
+  if (schema == "position_append") return problem(wire::decode_position_append(v));
+  if (schema == "sos_raise") return problem(wire::decode_sos_raise(v));
+  if (schema == "site") return problem(wire::decode_site(v));
+  if (schema == "checklist_template") return problem(wire::decode_checklist_template(v));
+  if (schema == "push_response") return problem(wire::decode_push_response(v));
+  if (schema == "error") {
+    const auto* o = v.if_object();
+    if (o == nullptr || !o->contains("error")) return wire::FieldError{"required", "error", ""};
+    return problem(wire::decode_op_result(
+        json::object{{"op_id", ""}, {"status", "rejected"}, {"error", o->at("error")}}, ""));
+  }
+  if (schema == "op") {
+    auto op = wire::decode_op(v);
+    if (!op) return op.error();
+    return problem(wire::decode_op_body(*op));
+  }
+  if (schema == "push_request") {
+    auto req = wire::decode_push_request(v);
+    if (!req) return req.error();
+    for (std::size_t i = 0; i < req->ops.size(); ++i) {
+      const auto prefix = "ops[" + std::to_string(i) + "]";
+      auto op = wire::decode_op(req->ops[i], prefix);
+      if (!op) return op.error();
+      if (auto e = problem(wire::decode_op_body(*op, prefix + ".body"))) return e;
+    }
+    return std::nullopt;
+  }
+  auto change_data = [](const wire::Change& c,
+                        const std::string& path) -> std::optional<wire::FieldError> {
+    if (c.op != "upsert") return std::nullopt;
+    if (c.entity == "site") return problem(wire::decode_site(c.data, path));
+    if (c.entity == "checklist_template")
+      return problem(wire::decode_checklist_template(c.data, path));
+    return std::nullopt;
+  };
+  if (schema == "change") {
+    auto c = wire::decode_change(v, "");
+    if (!c) return c.error();
+    return change_data(*c, "data");
+  }
+  if (schema == "pull_response") {
+    auto p = wire::decode_pull_response(v);
+    if (!p) return p.error();
+    for (std::size_t i = 0; i < p->changes.size(); ++i)
+      if (auto e = change_data(p->changes[i], "changes[" + std::to_string(i) + "].data")) return e;
+    return std::nullopt;
+  }
+  return wire::FieldError{"no_decoder", "", "no decoder for " + schema};
+}
+
+int decode_mode() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) {
+      std::cout << "bad_line\t\n";
+      continue;
+    }
+    boost::system::error_code ec;
+    const auto v = json::parse(line.substr(tab + 1), ec);
+    if (ec) {
+      std::cout << "bad_json\t\n";
+      continue;
+    }
+    const auto e = decode_as(line.substr(0, tab), v);
+    if (e)
+      std::cout << e->code << '\t' << e->field << '\n';
+    else
+      std::cout << "ok\n";
+  }
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--decode") return decode_mode();
   if (argc != 2) {
-    std::cerr << "usage: patrol_wire_samples OUT_DIR\n";
+    std::cerr << "usage: patrol_wire_samples OUT_DIR | --decode\n";
     return 2;
   }
   const std::filesystem::path dir = argv[1];

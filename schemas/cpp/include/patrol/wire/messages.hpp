@@ -7,6 +7,11 @@
 // as a FieldError whose `field` is a JSON path relative to `path` (the prefix
 // the caller passes, e.g. "body" for an op body, "" for a request body).
 // Domain rules (does the site exist, is the caller allowed) are not checked here.
+// A JSON null counts as absent. Unknown members are ignored (forward
+// compatibility: a newer SDK may send fields an older server does not know);
+// the schemas, which describe exactly what v1 sends, forbid them.
+// Codes: required, invalid_type, invalid_format, out_of_range, too_long,
+// too_many, unknown_value, duplicate. Lengths are in bytes (UTF-8).
 //
 // All functions are pure and thread-safe.
 #pragma once
