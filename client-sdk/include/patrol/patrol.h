@@ -1,0 +1,255 @@
+/* patrol.h — the C API of the Patrol client SDK, for JNI and Swift wrappers.
+ *
+ * Conventions (every function):
+ *  - never throws, never aborts on bad input; returns bool (true = success)
+ *    or a handle (NULL = failure);
+ *  - takes an optional `patrol_error* err` last, filled only on failure with a
+ *    code (PATROL_ERR_*), a message (UTF-8) and whether retrying later may help;
+ *  - strings are NUL-terminated UTF-8; strings and arrays the SDK hands out are
+ *    owned by the caller and freed with the matching patrol_*_free function;
+ *    inputs are copied, the caller keeps ownership;
+ *  - enums are fixed-width integers (int32_t) so the ABI is stable.
+ *
+ * Thread safety: a patrol_client may be used from any thread concurrently.
+ * The event callback runs on the SDK's sync thread; it must return quickly and
+ * must not call patrol_client_close or patrol_client_sync on the same client.
+ */
+#ifndef PATROL_PATROL_H
+#define PATROL_PATROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(PATROL_BUILDING_LIBRARY)
+#define PATROL_API __declspec(dllexport)
+#else
+#define PATROL_API
+#endif
+#else
+#define PATROL_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---- */
+
+typedef int32_t patrol_error_code;
+enum {
+  PATROL_OK = 0,
+  PATROL_ERR_INVALID_ARGUMENT = 1,
+  PATROL_ERR_NOT_FOUND = 2,
+  PATROL_ERR_NOT_LOGGED_IN = 3, /* log in (again); the outbox is kept */
+  PATROL_ERR_AUTH_FAILED = 4,   /* wrong phone or password */
+  PATROL_ERR_NETWORK = 5,
+  PATROL_ERR_SERVER = 6,
+  PATROL_ERR_PROTOCOL = 7, /* the server's answer was unusable */
+  PATROL_ERR_STORAGE = 8,
+  PATROL_ERR_OFFLINE = 9,
+  PATROL_ERR_REJECTED = 10,
+  PATROL_ERR_INTERNAL = 11
+};
+
+typedef struct patrol_error {
+  patrol_error_code code;
+  bool retryable;
+  char message[512]; /* UTF-8, NUL-terminated, truncated if longer */
+} patrol_error;
+
+/* ---- values ---- */
+
+typedef int32_t patrol_item_result;
+enum { PATROL_ITEM_OK = 0, PATROL_ITEM_HAZARD = 1, PATROL_ITEM_NOT_APPLICABLE = 2 };
+
+typedef int32_t patrol_receipt_state;
+enum { PATROL_RECEIPT_SAVED = 0, PATROL_RECEIPT_RECEIVED = 1, PATROL_RECEIPT_REJECTED = 2 };
+
+typedef int32_t patrol_event_type;
+enum {
+  PATROL_EVENT_SYNC_STARTED = 1,
+  PATROL_EVENT_SYNC_FINISHED = 2,
+  PATROL_EVENT_SYNC_FAILED = 3,
+  PATROL_EVENT_OP_REJECTED = 4,
+  PATROL_EVENT_REFERENCE_DATA_CHANGED = 5,
+  PATROL_EVENT_LOGIN_REQUIRED = 6,
+  PATROL_EVENT_PHOTO_UPLOADED = 7,
+  PATROL_EVENT_REPORT_RECEIVED = 8
+};
+
+typedef struct patrol_position {
+  double lat; /* WGS84 degrees unless gcj02 */
+  double lon;
+  double accuracy_m; /* < 0: unknown */
+  bool gcj02;        /* coordinates are GCJ-02 (Chinese map SDKs); the server converts */
+} patrol_position;
+
+typedef struct patrol_track_point {
+  int64_t time_ms; /* Unix epoch milliseconds (device clock) */
+  double lat;
+  double lon;
+  double accuracy_m; /* < 0: unknown */
+} patrol_track_point;
+
+typedef struct patrol_inspection_item {
+  const char* code; /* template item code */
+  patrol_item_result result;
+  const char* note;            /* may be NULL */
+  const char* const* photos;   /* sha256 hex strings from patrol_client_attach_photo */
+  size_t photo_count;
+} patrol_inspection_item;
+
+typedef struct patrol_inspection {
+  const char* site_id;
+  const char* template_id;  /* NULL: the site's cached template */
+  int64_t template_version; /* <= 0: the cached template's version */
+  const char* round_id;     /* may be NULL */
+  int64_t observed_at_ms;   /* <= 0: now */
+  const patrol_position* position; /* may be NULL */
+  const patrol_inspection_item* items;
+  size_t item_count;
+  const char* note; /* may be NULL */
+} patrol_inspection;
+
+/* A receipt: "saved on phone" -> "received by server" (server time). */
+typedef struct patrol_receipt {
+  char report_id[40];
+  char op_id[40];
+  patrol_receipt_state state;
+  int64_t local_seq;
+  char saved_at[40];    /* RFC 3339, device time */
+  char received_at[40]; /* RFC 3339, server time; "" until received */
+} patrol_receipt;
+
+typedef struct patrol_status {
+  int64_t pending;
+  int64_t in_flight;
+  int64_t dead_letters;
+  int64_t photos_pending;
+  bool online;
+  bool logged_in;
+  bool login_required;
+  bool has_clock_offset;
+  int64_t clock_offset_ms; /* server minus device */
+  char last_sync_at[40];   /* RFC 3339 or "" if never */
+} patrol_status;
+
+typedef struct patrol_event {
+  patrol_event_type type;
+  bool retryable;
+  int64_t count;
+  char op_id[72];    /* op/report id, or a photo's sha256 */
+  char code[64];     /* machine-readable reason */
+  char message[512]; /* human readable */
+} patrol_event;
+
+typedef void (*patrol_event_fn)(void* user, const patrol_event* ev);
+
+/* A custom transport (the platform's HTTP stack). `send` performs one HTTPS
+ * exchange: fill the response with patrol_http_response_set_* and return true,
+ * or return false with err filled (code PATROL_ERR_NETWORK, retryable) when no
+ * answer came. Called from one SDK thread at a time. */
+typedef struct patrol_http_response patrol_http_response;
+typedef struct patrol_http_request {
+  const char* method;
+  const char* target; /* origin-relative path and query */
+  const char* const* header_names;
+  const char* const* header_values;
+  size_t header_count;
+  const uint8_t* body;
+  size_t body_len;
+  int64_t timeout_ms;
+} patrol_http_request;
+typedef struct patrol_transport {
+  void* user;
+  bool (*send)(void* user, const patrol_http_request* req, patrol_http_response* resp,
+               patrol_error* err);
+} patrol_transport;
+
+PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status);
+PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
+                                                const char* value);
+PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uint8_t* data,
+                                              size_t len);
+
+typedef struct patrol_options {
+  const char* data_dir;   /* required */
+  const char* server_url; /* "https://host:port" */
+  bool insecure;          /* accept a self-signed certificate (demo only) */
+  const char* spki_sha256_pin; /* may be NULL: base64 or hex SHA-256 of the server key */
+  bool background_sync;   /* run the sync engine thread */
+  const patrol_transport* transport; /* NULL: the built-in Beast/OpenSSL transport */
+  int64_t backoff_initial_ms; /* <= 0: default 500 */
+  int64_t backoff_max_ms;     /* <= 0: default 60000 */
+} patrol_options;
+
+typedef struct patrol_client patrol_client;
+
+/* Fills `o` with defaults (background_sync = true). */
+PATROL_API void patrol_options_init(patrol_options* o);
+
+/* Opens the device database in o->data_dir (created if needed). Free with
+ * patrol_client_close. */
+PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err);
+/* Stops the sync thread and closes the database. NULL is ignored. */
+PATROL_API void patrol_client_close(patrol_client* c);
+
+PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const char* password,
+                                    patrol_error* err);
+PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err);
+
+/* Durable when it returns true; `out` (may be NULL) gets the receipt. */
+PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
+                                                 patrol_receipt* out, patrol_error* err);
+/* `gcj02` says the points are GCJ-02. `out_ops` (may be NULL) = ops enqueued. */
+PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
+                                                size_t count, bool gcj02, int64_t* out_ops,
+                                                patrol_error* err);
+PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
+                                        const char* note, patrol_receipt* out, patrol_error* err);
+/* Copies the file into the SDK store; `sha256_out` gets 64 hex chars + NUL. */
+PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path,
+                                           char sha256_out[65], patrol_error* err);
+
+PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err);
+/* Non-blocking: asks the sync thread to sync now. */
+PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err);
+/* Blocking full sync in the calling thread. `pushed` (may be NULL) = ops acked. */
+PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err);
+
+PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err);
+PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
+                                      patrol_error* err);
+
+/* JSON queries of the cached data. On success *out_json is a new string the
+ * caller frees with patrol_string_free. */
+/* [{"op_id","type","code","field","message","rejected_at","op":{…}},…] */
+PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
+                                                patrol_error* err);
+/* [site,…] as the server sent them */
+PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err);
+/* tonight's round, or PATROL_ERR_NOT_FOUND */
+PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
+                                                  patrol_error* err);
+/* the round's sites in route order */
+PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
+                                               char** out_json, patrol_error* err);
+PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
+                                                     char** out_json, patrol_error* err);
+PATROL_API void patrol_string_free(char* s);
+
+/* Events: a callback (NULL to remove) and/or polling. poll returns false when
+ * no event is waiting (not an error). */
+PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user);
+PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out);
+
+/* Short stable name of an error code, e.g. "network". Static storage. */
+PATROL_API const char* patrol_error_code_name(patrol_error_code code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PATROL_PATROL_H */

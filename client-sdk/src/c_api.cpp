@@ -1,0 +1,486 @@
+// The C API: a thin shim over patrol::Client. Every function catches
+// everything, so no exception ever crosses into C, Java or Swift.
+#include "patrol/patrol.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "patrol/client.hpp"
+
+struct patrol_client {
+  std::unique_ptr<patrol::Client> impl;
+};
+
+struct patrol_http_response {
+  patrol::HttpResponse r;
+};
+
+namespace {
+
+using patrol::Error;
+using patrol::ErrorCode;
+
+void copy_str(char* dst, std::size_t cap, std::string_view s) {
+  if (!dst || cap == 0) return;
+  const std::size_t n = std::min(cap - 1, s.size());
+  std::memcpy(dst, s.data(), n);
+  dst[n] = '\0';
+}
+
+bool fail(patrol_error* err, const Error& e) {
+  if (err) {
+    err->code = static_cast<patrol_error_code>(e.code);
+    err->retryable = e.retryable;
+    copy_str(err->message, sizeof err->message, e.message);
+  }
+  return false;
+}
+bool fail(patrol_error* err, ErrorCode c, std::string_view msg) {
+  return fail(err, Error{c, std::string(msg), false});
+}
+
+// Runs f, converting any escaping exception to an error (bad_alloc included).
+template <class F>
+bool guarded(patrol_error* err, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return fail(err, ErrorCode::internal, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(err, ErrorCode::internal, e.what());
+  } catch (...) {
+    return fail(err, ErrorCode::internal, "unknown exception");
+  }
+}
+
+std::string str(const char* s) {
+  return s ? std::string(s) : std::string();
+}
+
+bool out_string(char** out, const std::string& s, patrol_error* err) {
+  if (!out) return fail(err, ErrorCode::invalid_argument, "out_json is NULL");
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!p) return fail(err, ErrorCode::internal, "out of memory");
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  *out = p;
+  return true;
+}
+
+void fill_receipt(patrol_receipt* out, const patrol::Receipt& r) {
+  if (!out) return;
+  std::memset(out, 0, sizeof *out);
+  copy_str(out->report_id, sizeof out->report_id, r.report_id);
+  copy_str(out->op_id, sizeof out->op_id, r.op_id);
+  out->state = static_cast<patrol_receipt_state>(r.state);
+  out->local_seq = r.local_seq;
+  copy_str(out->saved_at, sizeof out->saved_at, r.saved_at);
+  copy_str(out->received_at, sizeof out->received_at, r.received_at);
+}
+
+void fill_event(patrol_event* out, const patrol::Event& e) {
+  std::memset(out, 0, sizeof *out);
+  out->type = static_cast<patrol_event_type>(e.type);
+  out->retryable = e.retryable;
+  out->count = e.count;
+  copy_str(out->op_id, sizeof out->op_id, e.op_id);
+  copy_str(out->code, sizeof out->code, e.code);
+  copy_str(out->message, sizeof out->message, e.message);
+}
+
+std::optional<patrol::GeoPoint> to_geo(const patrol_position* p) {
+  if (!p) return std::nullopt;
+  patrol::GeoPoint g;
+  g.lat = p->lat;
+  g.lon = p->lon;
+  if (p->accuracy_m >= 0) g.accuracy_m = p->accuracy_m;
+  g.crs = p->gcj02 ? "gcj02" : "wgs84";
+  return g;
+}
+
+std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+// Adapts a C transport callback to the C++ Transport interface.
+class CTransport final : public patrol::Transport {
+ public:
+  explicit CTransport(patrol_transport t) : t_(t) {}
+  patrol::Result<patrol::HttpResponse> send(const patrol::HttpRequest& req) override {
+    std::vector<const char*> names, values;
+    for (const auto& [k, v] : req.headers) {
+      names.push_back(k.c_str());
+      values.push_back(v.c_str());
+    }
+    patrol_http_request cr{};
+    cr.method = req.method.c_str();
+    cr.target = req.target.c_str();
+    cr.header_names = names.data();
+    cr.header_values = values.data();
+    cr.header_count = names.size();
+    cr.body = reinterpret_cast<const std::uint8_t*>(req.body.data());
+    cr.body_len = req.body.size();
+    cr.timeout_ms = req.timeout.count();
+    patrol_http_response resp;
+    patrol_error err{};
+    if (!t_.send(t_.user, &cr, &resp, &err)) {
+      return Error{err.code == PATROL_OK ? ErrorCode::network : static_cast<ErrorCode>(err.code),
+                   err.message[0] ? std::string(err.message) : "transport failed",
+                   err.code == PATROL_OK || err.retryable};
+    }
+    return std::move(resp.r);
+  }
+
+ private:
+  patrol_transport t_;
+};
+
+}  // namespace
+
+extern "C" {
+
+PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status) {
+  if (r) r->r.status = status;
+}
+PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
+                                                const char* value) {
+  if (!r || !name) return;
+  try {
+    std::string n(name);
+    for (auto& ch : n)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    r->r.headers.emplace_back(std::move(n), str(value));
+  } catch (...) {
+  }
+}
+PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uint8_t* data,
+                                              size_t len) {
+  if (!r) return;
+  try {
+    r->r.body.assign(reinterpret_cast<const char*>(data), data ? len : 0);
+  } catch (...) {
+  }
+}
+
+PATROL_API void patrol_options_init(patrol_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof *o);
+  o->background_sync = true;
+}
+
+PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) {
+  patrol_client* out = nullptr;
+  guarded(err, [&] {
+    if (!o || !o->data_dir) return fail(err, ErrorCode::invalid_argument, "data_dir is required");
+    patrol::ClientOptions co;
+    co.data_dir = o->data_dir;
+    co.server_url = str(o->server_url);
+    co.insecure = o->insecure;
+    if (o->spki_sha256_pin && *o->spki_sha256_pin)
+      co.spki_sha256_pins.push_back(o->spki_sha256_pin);
+    co.background_sync = o->background_sync;
+    if (o->transport) {
+      if (!o->transport->send)
+        return fail(err, ErrorCode::invalid_argument, "transport has no send function");
+      co.transport = std::make_unique<CTransport>(*o->transport);
+    }
+    if (o->backoff_initial_ms > 0)
+      co.backoff_initial = std::chrono::milliseconds(o->backoff_initial_ms);
+    if (o->backoff_max_ms > 0) co.backoff_max = std::chrono::milliseconds(o->backoff_max_ms);
+    auto c = patrol::Client::open(std::move(co));
+    if (!c) return fail(err, c.error());
+    out = new patrol_client{std::move(*c)};
+    return true;
+  });
+  return out;
+}
+
+PATROL_API void patrol_client_close(patrol_client* c) {
+  try {
+    delete c;
+  } catch (...) {
+  }
+}
+
+#define PATROL_NEED_CLIENT(c) \
+  if (!(c)) return fail(err, ErrorCode::invalid_argument, "client is NULL")
+
+PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const char* password,
+                                    patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto st = c->impl->login(str(phone), str(password));
+    return st ? true : fail(err, st.error());
+  });
+}
+
+PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto st = c->impl->logout();
+    return st ? true : fail(err, st.error());
+  });
+}
+
+PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
+                                                 patrol_receipt* out, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!in || !in->site_id) return fail(err, ErrorCode::invalid_argument, "site_id is required");
+    if (in->item_count > 0 && !in->items)
+      return fail(err, ErrorCode::invalid_argument, "items is NULL");
+    patrol::InspectionDraft d;
+    d.site_id = in->site_id;
+    if (in->template_id) d.template_id = in->template_id;
+    if (in->template_version > 0) d.template_version = in->template_version;
+    if (in->round_id) d.round_id = in->round_id;
+    if (in->observed_at_ms > 0) d.observed_at = from_ms(in->observed_at_ms);
+    d.position = to_geo(in->position);
+    d.note = str(in->note);
+    for (std::size_t i = 0; i < in->item_count; ++i) {
+      const auto& it = in->items[i];
+      if (!it.code) return fail(err, ErrorCode::invalid_argument, "item code is NULL");
+      if (it.result < PATROL_ITEM_OK || it.result > PATROL_ITEM_NOT_APPLICABLE)
+        return fail(err, ErrorCode::invalid_argument, "item result out of range");
+      patrol::InspectionItem ii;
+      ii.code = it.code;
+      ii.result = static_cast<patrol::ItemResult>(it.result);
+      ii.note = str(it.note);
+      if (it.photo_count > 0 && !it.photos)
+        return fail(err, ErrorCode::invalid_argument, "photos is NULL");
+      for (std::size_t j = 0; j < it.photo_count; ++j) ii.photos.push_back(str(it.photos[j]));
+      d.items.push_back(std::move(ii));
+    }
+    auto r = c->impl->enqueue_inspection(d);
+    if (!r) return fail(err, r.error());
+    fill_receipt(out, *r);
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
+                                                size_t count, bool gcj02, int64_t* out_ops,
+                                                patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (count > 0 && !pts) return fail(err, ErrorCode::invalid_argument, "points is NULL");
+    std::vector<patrol::TrackPoint> v;
+    v.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      patrol::TrackPoint p;
+      p.t = from_ms(pts[i].time_ms);
+      p.lat = pts[i].lat;
+      p.lon = pts[i].lon;
+      if (pts[i].accuracy_m >= 0) p.accuracy_m = pts[i].accuracy_m;
+      v.push_back(p);
+    }
+    auto r = c->impl->enqueue_positions(v, gcj02 ? "gcj02" : "wgs84");
+    if (!r) return fail(err, r.error());
+    if (out_ops) *out_ops = *r;
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
+                                        const char* note, patrol_receipt* out, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->raise_sos(to_geo(position), str(note));
+    if (!r) return fail(err, r.error());
+    fill_receipt(out, *r);
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, char sha256_out[65],
+                                           patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!path) return fail(err, ErrorCode::invalid_argument, "path is NULL");
+    auto r = c->impl->attach_photo(path);
+    if (!r) return fail(err, r.error());
+    if (sha256_out) copy_str(sha256_out, 65, *r);
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto st = c->impl->set_online(online);
+    return st ? true : fail(err, st.error());
+  });
+}
+
+PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    c->impl->sync_now();
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->sync();
+    if (!r) return fail(err, r.error());
+    if (pushed) *pushed = r->pushed;
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!out) return fail(err, ErrorCode::invalid_argument, "out is NULL");
+    auto s = c->impl->status();
+    if (!s) return fail(err, s.error());
+    std::memset(out, 0, sizeof *out);
+    out->pending = s->pending;
+    out->in_flight = s->in_flight;
+    out->dead_letters = s->dead_letters;
+    out->photos_pending = s->photos_pending;
+    out->online = s->online;
+    out->logged_in = s->logged_in;
+    out->login_required = s->login_required;
+    out->has_clock_offset = s->clock_offset_ms.has_value();
+    out->clock_offset_ms = s->clock_offset_ms.value_or(0);
+    copy_str(out->last_sync_at, sizeof out->last_sync_at, s->last_sync_at.value_or(""));
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
+                                      patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!report_id) return fail(err, ErrorCode::invalid_argument, "report_id is NULL");
+    auto r = c->impl->receipt(report_id);
+    if (!r) return fail(err, r.error());
+    fill_receipt(out, *r);
+    return true;
+  });
+}
+
+PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
+                                                patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->dead_letters();
+    if (!r) return fail(err, r.error());
+    boost::json::array a;
+    for (const auto& d : *r) {
+      boost::system::error_code ec;
+      auto op = boost::json::parse(d.op_json, ec);
+      a.push_back({{"op_id", d.op_id},
+                   {"type", d.type},
+                   {"code", d.code},
+                   {"field", d.field},
+                   {"message", d.message},
+                   {"rejected_at", d.rejected_at},
+                   {"local_seq", d.local_seq},
+                   {"op", ec ? boost::json::value(nullptr) : op}});
+    }
+    return out_string(out_json, boost::json::serialize(a), err);
+  });
+}
+
+namespace {
+std::string json_array(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) s += ',';
+    s += items[i];
+  }
+  return s + "]";
+}
+}  // namespace
+
+PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->sites();
+    if (!r) return fail(err, r.error());
+    std::vector<std::string> js;
+    for (const auto& s : *r) js.push_back(s.json);
+    return out_string(out_json, json_array(js), err);
+  });
+}
+
+PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
+                                                  patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->tonights_round();
+    if (!r) return fail(err, r.error());
+    return out_string(out_json, r->json, err);
+  });
+}
+
+PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
+                                               char** out_json, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!round_id) return fail(err, ErrorCode::invalid_argument, "round_id is NULL");
+    auto r = c->impl->round_sites(round_id);
+    if (!r) return fail(err, r.error());
+    std::vector<std::string> js;
+    for (const auto& s : *r) js.push_back(s.json);
+    return out_string(out_json, json_array(js), err);
+  });
+}
+
+PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
+                                                     char** out_json, patrol_error* err) {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!site_id) return fail(err, ErrorCode::invalid_argument, "site_id is NULL");
+    auto r = c->impl->template_for_site(site_id);
+    if (!r) return fail(err, r.error());
+    return out_string(out_json, r->json, err);
+  });
+}
+
+PATROL_API void patrol_string_free(char* s) {
+  std::free(s);
+}
+
+PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user) {
+  if (!c) return;
+  try {
+    if (!fn) {
+      c->impl->set_event_callback({});
+      return;
+    }
+    c->impl->set_event_callback([fn, user](const patrol::Event& e) {
+      patrol_event ev;
+      fill_event(&ev, e);
+      fn(user, &ev);
+    });
+  } catch (...) {
+  }
+}
+
+PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) {
+  if (!c || !out) return false;
+  try {
+    auto e = c->impl->poll_event();
+    if (!e) return false;
+    fill_event(out, *e);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+PATROL_API const char* patrol_error_code_name(patrol_error_code code) {
+  if (code < 0 || code > PATROL_ERR_INTERNAL) return "unknown";
+  return patrol::to_string(static_cast<ErrorCode>(code));
+}
+
+}  // extern "C"

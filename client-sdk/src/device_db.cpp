@@ -1,0 +1,546 @@
+#include "device_db.hpp"
+
+#include <array>
+
+#include "patrol/wire/time.hpp"
+
+namespace patrol::sdk {
+
+Error storage_error(const boost::system::error_code& ec, std::string_view what) {
+  return make_error(ErrorCode::storage,
+                    std::string("device database: ") + std::string(what) + ": " + ec.message(),
+                    sqlite::is_transient(ec));
+}
+
+namespace {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Migrations, numbered from 1: entry i brings user_version from i to i+1.
+// Never edit a released entry; append a new one.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
+  op_id TEXT NOT NULL UNIQUE,
+  lane INTEGER NOT NULL,                  -- 0 urgent, 1 backlog
+  type TEXT NOT NULL,
+  op_json TEXT NOT NULL,
+  report_id TEXT,
+  in_flight INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  enqueued_at TEXT NOT NULL
+);
+CREATE INDEX outbox_send_order ON outbox(lane, seq);
+CREATE TABLE dead_letters (
+  seq INTEGER PRIMARY KEY,
+  op_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  op_json TEXT NOT NULL,
+  code TEXT NOT NULL,
+  field TEXT NOT NULL,
+  message TEXT NOT NULL,
+  rejected_at TEXT NOT NULL
+);
+CREATE TABLE receipts (
+  report_id TEXT PRIMARY KEY,
+  op_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  state INTEGER NOT NULL,                 -- 0 saved, 1 received, 2 rejected
+  saved_at TEXT NOT NULL,
+  received_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX receipts_by_seq ON receipts(seq);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ref_entities (
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE photos (
+  sha256 TEXT PRIMARY KEY,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  uploaded INTEGER NOT NULL DEFAULT 0,
+  added_at TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
+};
+
+std::string now_text() {
+  return wire::format_rfc3339(wire::now_millis());
+}
+
+#define PATROL_TRY_EC(expr, what)                                \
+  do {                                                           \
+    if (auto ec_ = (expr); ec_) return storage_error(ec_, what); \
+  } while (0)
+
+#define PATROL_TRY_STMT(var, db, sql, what)                  \
+  auto var##_r = (db).cached(sql);                           \
+  if (!var##_r) return storage_error(var##_r.error(), what); \
+  Statement& var = **var##_r
+
+}  // namespace
+
+Result<DeviceDb> DeviceDb::open(const std::string& path) {
+  auto db = sqlite::Database::open(path);
+  if (!db) return storage_error(db.error(), "open " + path);
+  DeviceDb d(std::move(*db));
+  // WAL: readers never block the writer; FULL: a committed enqueue survives
+  // power loss, not just a process crash.
+  PATROL_TRY_EC(d.db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                           "PRAGMA foreign_keys=ON;"),
+                "pragmas");
+  if (auto st = d.migrate(); !st) return std::move(st).error();
+  return d;
+}
+
+Status DeviceDb::migrate() {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin migration");
+  auto v = db_.scalar_int64("PRAGMA user_version");
+  if (!v) return storage_error(v.error(), "read schema version");
+  if (*v > static_cast<std::int64_t>(kMigrations.size()))
+    return make_error(ErrorCode::storage, "device database was written by a newer SDK (schema " +
+                                              std::to_string(*v) + ")");
+  for (auto i = *v; i < static_cast<std::int64_t>(kMigrations.size()); ++i) {
+    PATROL_TRY_EC(db_.exec(kMigrations[static_cast<std::size_t>(i)]),
+                  "migration " + std::to_string(i + 1));
+    PATROL_TRY_EC(db_.exec("PRAGMA user_version=" + std::to_string(i + 1)), "set schema version");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit migration");
+  return {};
+}
+
+// ---------------------------------------------------------------- outbox
+
+Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& ops,
+                                                    bool demote_urgent_positions) {
+  std::vector<std::int64_t> seqs;
+  seqs.reserve(ops.size());
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin enqueue");
+  if (demote_urgent_positions) {
+    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET lane=1 WHERE lane=0 AND type='position.append'",
+                    "demote");
+    PATROL_TRY_EC(st.run(), "demote urgent positions");
+  }
+  const std::string now = now_text();
+  for (const auto& op : ops) {
+    {
+      PATROL_TRY_STMT(st, db_,
+                      "INSERT INTO outbox(op_id, lane, type, op_json, report_id, enqueued_at) "
+                      "VALUES(?,?,?,?,?,?)",
+                      "insert op");
+      st.bind(1, op.op_id)
+          .bind(2, static_cast<int>(op.lane))
+          .bind(3, op.type)
+          .bind(4, op.op_json)
+          .bind(5, op.report_id)
+          .bind(6, now);
+      PATROL_TRY_EC(st.run(), "insert op");
+    }
+    const std::int64_t seq = db_.last_insert_rowid();
+    seqs.push_back(seq);
+    if (op.report_id) {
+      PATROL_TRY_STMT(st, db_,
+                      "INSERT INTO receipts(report_id, op_id, kind, site_id, seq, state, saved_at) "
+                      "VALUES(?,?,?,?,?,0,?)",
+                      "insert receipt");
+      st.bind(1, *op.report_id)
+          .bind(2, op.op_id)
+          .bind(3, op.receipt_kind)
+          .bind(4, op.site_id)
+          .bind(5, seq)
+          .bind(6, now);
+      PATROL_TRY_EC(st.run(), "insert receipt");
+    }
+  }
+  PATROL_TRY_EC(tx.commit(), "commit enqueue");
+  return seqs;
+}
+
+namespace {
+OutboxOp read_op(const Statement& st) {
+  OutboxOp op;
+  op.seq = st.column_int64(0);
+  op.op_id = st.column_text(1);
+  op.type = st.column_text(2);
+  op.lane = static_cast<Lane>(st.column_int64(3));
+  op.op_json = st.column_text(4);
+  op.in_flight = st.column_int64(5) != 0;
+  op.attempts = st.column_int64(6);
+  return op;
+}
+constexpr std::string_view kSelectOps =
+    "SELECT seq, op_id, type, lane, op_json, in_flight, attempts FROM outbox "
+    "ORDER BY lane, seq LIMIT ?";
+}  // namespace
+
+Result<std::vector<OutboxOp>> DeviceDb::next_batch(std::size_t max_ops, std::size_t max_bytes) {
+  std::vector<OutboxOp> out;
+  // A read transaction so the batch is one consistent snapshot.
+  Transaction tx(db_, Transaction::Mode::deferred);
+  PATROL_TRY_EC(tx.begin_error(), "begin read");
+  PATROL_TRY_STMT(st, db_, kSelectOps, "select batch");
+  st.bind(1, static_cast<std::int64_t>(max_ops));
+  std::size_t bytes = 0;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "read batch");
+    if (!*row) break;
+    auto op = read_op(st);
+    if (!out.empty() && bytes + op.op_json.size() > max_bytes) break;
+    bytes += op.op_json.size();
+    out.push_back(std::move(op));
+  }
+  st.reset();
+  (void)tx.commit();
+  return out;
+}
+
+Result<std::vector<OutboxOp>> DeviceDb::outbox(std::size_t limit) {
+  std::vector<OutboxOp> out;
+  PATROL_TRY_STMT(st, db_, kSelectOps, "select outbox");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "read outbox");
+    if (!*row) break;
+    out.push_back(read_op(st));
+  }
+  st.reset();
+  return out;
+}
+
+Status DeviceDb::mark_in_flight(const std::vector<std::int64_t>& seqs) {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin mark");
+  for (auto s : seqs) {
+    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET in_flight=1, attempts=attempts+1 WHERE seq=?",
+                    "mark in flight");
+    st.bind(1, s);
+    PATROL_TRY_EC(st.run(), "mark in flight");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit mark");
+  return {};
+}
+
+Status DeviceDb::clear_in_flight(const std::vector<std::int64_t>& seqs) {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin clear");
+  for (auto s : seqs) {
+    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET in_flight=0 WHERE seq=?", "clear in flight");
+    st.bind(1, s);
+    PATROL_TRY_EC(st.run(), "clear in flight");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit clear");
+  return {};
+}
+
+Status DeviceDb::clear_all_in_flight() {
+  PATROL_TRY_EC(db_.exec("UPDATE outbox SET in_flight=0 WHERE in_flight<>0"), "clear in flight");
+  return {};
+}
+
+Result<ApplyOutcome> DeviceDb::apply_verdicts(const std::vector<OpVerdict>& verdicts,
+                                              const std::string& server_time) {
+  ApplyOutcome out;
+  const std::string now = now_text();
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin apply");
+  for (const auto& v : verdicts) {
+    std::int64_t seq = 0;
+    std::string type, op_json;
+    std::optional<std::string> report_id;
+    {
+      PATROL_TRY_STMT(st, db_, "SELECT seq, type, op_json, report_id FROM outbox WHERE op_id=?",
+                      "find op");
+      st.bind(1, v.op_id);
+      auto row = st.step();
+      if (!row) return storage_error(row.error(), "find op");
+      if (!*row) {
+        ++out.unknown;  // already handled (another process, or a repeated answer)
+        continue;
+      }
+      seq = st.column_int64(0);
+      type = st.column_text(1);
+      op_json = st.column_text(2);
+      report_id = st.column_opt_text(3);
+      st.reset();
+    }
+    if (v.kind == OpVerdict::Kind::done) {
+      ++out.done;
+      if (report_id) {
+        PATROL_TRY_STMT(st, db_,
+                        "UPDATE receipts SET state=1, received_at=? WHERE report_id=? AND state=0",
+                        "receipt");
+        st.bind(1, v.received_at.empty() ? server_time : v.received_at).bind(2, *report_id);
+        PATROL_TRY_EC(st.run(), "update receipt");
+      }
+    } else {
+      ++out.rejected;
+      DeadLetterRow dl{seq, v.op_id, type, op_json, v.code, v.field, v.message, now};
+      {
+        PATROL_TRY_STMT(st, db_,
+                        "INSERT OR REPLACE INTO dead_letters(seq, op_id, type, op_json, code, "
+                        "field, message, rejected_at) VALUES(?,?,?,?,?,?,?,?)",
+                        "dead letter");
+        st.bind(1, dl.seq)
+            .bind(2, dl.op_id)
+            .bind(3, dl.type)
+            .bind(4, dl.op_json)
+            .bind(5, dl.code)
+            .bind(6, dl.field)
+            .bind(7, dl.message)
+            .bind(8, dl.rejected_at);
+        PATROL_TRY_EC(st.run(), "insert dead letter");
+      }
+      if (report_id) {
+        PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=2, reason=? WHERE report_id=?",
+                        "receipt");
+        st.bind(1, v.code + (v.message.empty() ? "" : ": " + v.message)).bind(2, *report_id);
+        PATROL_TRY_EC(st.run(), "update receipt");
+      }
+      out.new_dead_letters.push_back(std::move(dl));
+    }
+    PATROL_TRY_STMT(st, db_, "DELETE FROM outbox WHERE seq=?", "delete op");
+    st.bind(1, seq);
+    PATROL_TRY_EC(st.run(), "delete op");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit apply");
+  return out;
+}
+
+Result<Counts> DeviceDb::counts() {
+  Counts c;
+  Transaction tx(db_, Transaction::Mode::deferred);
+  PATROL_TRY_EC(tx.begin_error(), "begin read");
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT (SELECT count(*) FROM outbox), "
+                  "(SELECT count(*) FROM outbox WHERE in_flight<>0), "
+                  "(SELECT count(*) FROM dead_letters), "
+                  "(SELECT count(*) FROM photos WHERE uploaded=0)",
+                  "counts");
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "counts");
+  c.pending = st.column_int64(0);
+  c.in_flight = st.column_int64(1);
+  c.dead_letters = st.column_int64(2);
+  c.photos_pending = st.column_int64(3);
+  st.reset();
+  (void)tx.commit();
+  return c;
+}
+
+// ---------------------------------------------------------------- dead letters, receipts
+
+Result<std::vector<DeadLetterRow>> DeviceDb::dead_letters() {
+  std::vector<DeadLetterRow> out;
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT seq, op_id, type, op_json, code, field, message, rejected_at "
+                  "FROM dead_letters ORDER BY seq",
+                  "dead letters");
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "dead letters");
+    if (!*row) break;
+    out.push_back({st.column_int64(0), st.column_text(1), st.column_text(2), st.column_text(3),
+                   st.column_text(4), st.column_text(5), st.column_text(6), st.column_text(7)});
+  }
+  return out;
+}
+
+namespace {
+constexpr std::string_view kSelectReceipt =
+    "SELECT report_id, op_id, kind, site_id, seq, state, saved_at, received_at, reason "
+    "FROM receipts ";
+ReceiptRow read_receipt(const Statement& st) {
+  ReceiptRow r;
+  r.report_id = st.column_text(0);
+  r.op_id = st.column_text(1);
+  r.kind = st.column_text(2);
+  r.site_id = st.column_text(3);
+  r.seq = st.column_int64(4);
+  r.state = static_cast<ReceiptState>(st.column_int64(5));
+  r.saved_at = st.column_text(6);
+  r.received_at = st.column_text(7);
+  r.reason = st.column_text(8);
+  return r;
+}
+}  // namespace
+
+Result<std::optional<ReceiptRow>> DeviceDb::receipt(const std::string& report_id) {
+  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "WHERE report_id=?", "receipt");
+  st.bind(1, report_id);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "receipt");
+  if (!*row) return std::optional<ReceiptRow>{};
+  auto r = read_receipt(st);
+  st.reset();
+  return std::optional<ReceiptRow>(std::move(r));
+}
+
+Result<std::vector<ReceiptRow>> DeviceDb::receipts(std::size_t limit) {
+  std::vector<ReceiptRow> out;
+  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "ORDER BY seq DESC LIMIT ?", "receipts");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "receipts");
+    if (!*row) break;
+    out.push_back(read_receipt(st));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- settings
+
+Result<std::optional<std::string>> DeviceDb::get(std::string_view key) {
+  PATROL_TRY_STMT(st, db_, "SELECT value FROM settings WHERE key=?", "setting");
+  st.bind(1, key);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "read setting");
+  if (!*row) return std::optional<std::string>{};
+  std::optional<std::string> v = st.column_text(0);
+  st.reset();
+  return v;
+}
+
+Status DeviceDb::set(std::string_view key, std::string_view value) {
+  return set_many({{std::string(key), std::string(value)}});
+}
+
+Status DeviceDb::erase(std::string_view key) {
+  return set_many({}, {std::string(key)});
+}
+
+Status DeviceDb::set_many(const std::vector<std::pair<std::string, std::string>>& kv,
+                          const std::vector<std::string>& erase_keys) {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin settings");
+  for (const auto& [k, v] : kv) {
+    PATROL_TRY_STMT(st, db_, "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)", "setting");
+    st.bind(1, k).bind(2, v);
+    PATROL_TRY_EC(st.run(), "write setting");
+  }
+  for (const auto& k : erase_keys) {
+    PATROL_TRY_STMT(st, db_, "DELETE FROM settings WHERE key=?", "setting");
+    st.bind(1, k);
+    PATROL_TRY_EC(st.run(), "erase setting");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit settings");
+  return {};
+}
+
+// ---------------------------------------------------------------- reference data
+
+Status DeviceDb::apply_changes(const std::vector<CachedChange>& changes, std::int64_t new_cursor) {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin pull");
+  for (const auto& c : changes) {
+    if (c.remove) {
+      PATROL_TRY_STMT(st, db_, "DELETE FROM ref_entities WHERE entity=? AND id=?", "delete ref");
+      st.bind(1, c.entity).bind(2, c.id);
+      PATROL_TRY_EC(st.run(), "delete ref");
+    } else {
+      PATROL_TRY_STMT(st, db_,
+                      "INSERT OR REPLACE INTO ref_entities(entity, id, data, seq) VALUES(?,?,?,?)",
+                      "upsert ref");
+      st.bind(1, c.entity).bind(2, c.id).bind(3, c.data_json).bind(4, c.seq);
+      PATROL_TRY_EC(st.run(), "upsert ref");
+    }
+  }
+  PATROL_TRY_STMT(st, db_, "INSERT OR REPLACE INTO settings(key, value) VALUES('cursor', ?)",
+                  "cursor");
+  st.bind(1, std::to_string(new_cursor));
+  PATROL_TRY_EC(st.run(), "write cursor");
+  PATROL_TRY_EC(tx.commit(), "commit pull");
+  return {};
+}
+
+Result<std::int64_t> DeviceDb::cursor() {
+  auto v = get("cursor");
+  if (!v) return std::move(v).error();
+  if (!*v) return std::int64_t{0};
+  try {
+    return static_cast<std::int64_t>(std::stoll(**v));
+  } catch (...) {
+    return std::int64_t{0};
+  }
+}
+
+Result<std::vector<std::string>> DeviceDb::entities(std::string_view entity) {
+  std::vector<std::string> out;
+  PATROL_TRY_STMT(st, db_, "SELECT data FROM ref_entities WHERE entity=? ORDER BY id", "refs");
+  st.bind(1, entity);
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "read refs");
+    if (!*row) break;
+    out.push_back(st.column_text(0));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> DeviceDb::entity(std::string_view entity, std::string_view id) {
+  PATROL_TRY_STMT(st, db_, "SELECT data FROM ref_entities WHERE entity=? AND id=?", "ref");
+  st.bind(1, entity).bind(2, id);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "read ref");
+  if (!*row) return std::optional<std::string>{};
+  std::optional<std::string> v = st.column_text(0);
+  st.reset();
+  return v;
+}
+
+Status DeviceDb::clear_reference_data() {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin clear");
+  PATROL_TRY_EC(db_.exec("DELETE FROM ref_entities; DELETE FROM settings WHERE key='cursor';"),
+                "clear reference data");
+  PATROL_TRY_EC(tx.commit(), "commit clear");
+  return {};
+}
+
+// ---------------------------------------------------------------- photos
+
+Status DeviceDb::add_photo(const PhotoRow& p) {
+  PATROL_TRY_STMT(st, db_,
+                  "INSERT OR IGNORE INTO photos(sha256, path, size, uploaded, added_at) "
+                  "VALUES(?,?,?,0,?)",
+                  "photo");
+  st.bind(1, p.sha256).bind(2, p.path).bind(3, p.size).bind(4, now_text());
+  PATROL_TRY_EC(st.run(), "insert photo");
+  return {};
+}
+
+Result<std::vector<PhotoRow>> DeviceDb::pending_photos() {
+  std::vector<PhotoRow> out;
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT sha256, path, size FROM photos WHERE uploaded=0 ORDER BY added_at",
+                  "photos");
+  for (;;) {
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "read photos");
+    if (!*row) break;
+    out.push_back({st.column_text(0), st.column_text(1), st.column_int64(2), false});
+  }
+  return out;
+}
+
+Status DeviceDb::mark_photo_uploaded(const std::string& sha256) {
+  PATROL_TRY_STMT(st, db_, "UPDATE photos SET uploaded=1 WHERE sha256=?", "photo");
+  st.bind(1, sha256);
+  PATROL_TRY_EC(st.run(), "mark photo uploaded");
+  return {};
+}
+
+}  // namespace patrol::sdk

@@ -1,0 +1,186 @@
+// DeviceDb: the SDK's on-device SQLite database (one file, `device.db`, in the
+// data dir). It holds the outbox (two lanes), in-flight marks, dead letters,
+// per-report receipts, cached reference data with its pull cursor, the photo
+// store index and small settings (session, online flag, clock offset, …).
+//
+// Durability: WAL with synchronous=FULL, and every write is one transaction,
+// so a call that returned success survives kill -9 or power loss, and a call
+// interrupted at any instant leaves either everything or nothing behind.
+// Migrations are numbered (PRAGMA user_version) and run by open().
+//
+// Thread safety: one DeviceDb is one SQLite connection and belongs to one
+// thread at a time. Several DeviceDb objects (threads or processes) may open
+// the same file; SQLite's locking serialises their writes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "patrol/result.hpp"
+#include "sqlite/database.hpp"
+
+namespace patrol::sdk {
+
+enum class Lane : int { urgent = 0, backlog = 1 };
+
+// An op to put in the outbox. `op_json` is the complete wire op
+// ({"op_id","type","device_time","body"}), stored verbatim and sent as is.
+struct NewOp {
+  std::string op_id;
+  std::string type;
+  Lane lane = Lane::backlog;
+  std::string op_json;
+  // For reports the app tracks (inspections, SOS): creates a receipt.
+  std::optional<std::string> report_id;
+  std::string receipt_kind;  // "inspection" | "sos"
+  std::string site_id;       // shown with the receipt; may be empty
+};
+
+struct OutboxOp {
+  std::int64_t seq = 0;  // local sequence, assigned in the enqueue transaction
+  std::string op_id;
+  std::string type;
+  Lane lane = Lane::backlog;
+  std::string op_json;
+  bool in_flight = false;
+  std::int64_t attempts = 0;
+};
+
+enum class ReceiptState : int { saved = 0, received = 1, rejected = 2 };
+
+struct ReceiptRow {
+  std::string report_id;
+  std::string op_id;
+  std::string kind;
+  std::string site_id;
+  std::int64_t seq = 0;
+  ReceiptState state = ReceiptState::saved;
+  std::string saved_at;     // device time, RFC 3339
+  std::string received_at;  // server time the server first applied it ("" until then)
+  std::string reason;       // rejection message
+};
+
+struct DeadLetterRow {
+  std::int64_t seq = 0;
+  std::string op_id;
+  std::string type;
+  std::string op_json;
+  std::string code;
+  std::string field;
+  std::string message;
+  std::string rejected_at;  // device time
+};
+
+// The server's verdict on one op (from a push response).
+struct OpVerdict {
+  std::string op_id;
+  enum class Kind { done, rejected } kind = Kind::done;  // done = applied or duplicate
+  std::string received_at;                               // server time, may be ""
+  std::string code, field, message;                      // when rejected
+};
+
+struct ApplyOutcome {
+  std::int64_t done = 0;
+  std::int64_t rejected = 0;
+  std::int64_t unknown = 0;  // verdicts for ops no longer in the outbox
+  std::vector<DeadLetterRow> new_dead_letters;
+};
+
+struct Counts {
+  std::int64_t pending = 0;  // ops in the outbox, in flight or not
+  std::int64_t in_flight = 0;
+  std::int64_t dead_letters = 0;
+  std::int64_t photos_pending = 0;
+};
+
+// One change from sync/pull, as cached.
+struct CachedChange {
+  std::string entity;
+  std::string id;
+  bool remove = false;
+  std::string data_json;  // when !remove
+  std::int64_t seq = 0;
+};
+
+struct PhotoRow {
+  std::string sha256;
+  std::string path;
+  std::int64_t size = 0;
+  bool uploaded = false;
+};
+
+class DeviceDb {
+ public:
+  // Opens or creates `path`, sets WAL + synchronous=FULL, runs migrations.
+  // Fails with code storage when the file cannot be opened or is from a newer SDK.
+  static Result<DeviceDb> open(const std::string& path);
+
+  DeviceDb(DeviceDb&&) noexcept = default;
+  DeviceDb& operator=(DeviceDb&&) noexcept = default;
+
+  static constexpr int kSchemaVersion = 1;
+
+  // ---- outbox ----
+  // Appends ops in ONE transaction (all or nothing) and returns their local
+  // sequence numbers. With demote_urgent_positions, urgent position ops already
+  // waiting move to the backlog first (only the newest position stays urgent).
+  Result<std::vector<std::int64_t>> enqueue(const std::vector<NewOp>& ops,
+                                            bool demote_urgent_positions = false);
+  // The next ops to send: urgent lane first, then backlog, each by sequence;
+  // at most max_ops and (beyond the first op) at most max_bytes of op JSON.
+  Result<std::vector<OutboxOp>> next_batch(std::size_t max_ops, std::size_t max_bytes);
+  // Marks ops in flight (and counts an attempt) / clears marks.
+  Status mark_in_flight(const std::vector<std::int64_t>& seqs);
+  Status clear_in_flight(const std::vector<std::int64_t>& seqs);
+  Status clear_all_in_flight();
+  // Applies a push response in one transaction: done ops leave the outbox and
+  // their receipts become "received"; rejected ops move to the dead letters
+  // with the server's reason. Ops without a verdict stay queued.
+  Result<ApplyOutcome> apply_verdicts(const std::vector<OpVerdict>& verdicts,
+                                      const std::string& server_time);
+  Result<Counts> counts();
+  Result<std::vector<OutboxOp>> outbox(std::size_t limit);  // in send order
+
+  // ---- dead letters, receipts ----
+  Result<std::vector<DeadLetterRow>> dead_letters();
+  Result<std::optional<ReceiptRow>> receipt(const std::string& report_id);
+  Result<std::vector<ReceiptRow>> receipts(std::size_t limit);  // newest first
+
+  // ---- settings ----
+  Result<std::optional<std::string>> get(std::string_view key);
+  Status set(std::string_view key, std::string_view value);
+  Status erase(std::string_view key);
+  // Sets several keys in one transaction (e.g. a whole session).
+  Status set_many(const std::vector<std::pair<std::string, std::string>>& kv,
+                  const std::vector<std::string>& erase_keys = {});
+
+  // ---- reference data ----
+  // Applies one pull page and the new cursor in one transaction.
+  Status apply_changes(const std::vector<CachedChange>& changes, std::int64_t new_cursor);
+  Result<std::int64_t> cursor();
+  Result<std::vector<std::string>> entities(std::string_view entity);  // data JSON, by id
+  Result<std::optional<std::string>> entity(std::string_view entity, std::string_view id);
+  // Forgets all cached reference data and the cursor (e.g. another user logs in).
+  Status clear_reference_data();
+
+  // ---- photos ----
+  Status add_photo(const PhotoRow& p);
+  Result<std::vector<PhotoRow>> pending_photos();
+  Status mark_photo_uploaded(const std::string& sha256);
+
+  sqlite::Database& raw() { return db_; }
+
+ private:
+  explicit DeviceDb(sqlite::Database db) : db_(std::move(db)) {}
+  Status migrate();
+  sqlite::Database db_;
+};
+
+// Error helpers shared by the SDK's sources.
+Error storage_error(const boost::system::error_code& ec, std::string_view what);
+
+}  // namespace patrol::sdk

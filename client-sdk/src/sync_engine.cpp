@@ -1,0 +1,528 @@
+#include "sync_engine.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "patrol/wire/messages.hpp"
+#include "patrol/wire/time.hpp"
+
+namespace patrol::sdk {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::uint64_t seed_or_random(std::uint64_t s) {
+  if (s != 0) return s;
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::value(boost::json::string_view(s.data(), s.size())));
+}
+
+// The server's {"error":{"code","message"}} if the body has one.
+std::string error_detail(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* e = v.as_object().if_contains("error");
+  if (!e || !e->is_object()) return {};
+  auto fe = wire::field_error_from_json(*e);
+  std::string s = fe.code;
+  if (!fe.message.empty()) s += (s.empty() ? "" : ": ") + fe.message;
+  if (!fe.field.empty()) s += " (" + fe.field + ")";
+  return s;
+}
+
+Result<boost::json::value> parse_json(const std::string& body, std::string_view what) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec)
+    return make_error(ErrorCode::protocol,
+                      std::string(what) + ": server sent a body that is not JSON (" +
+                          std::to_string(body.size()) + " bytes)",
+                      true);
+  return v;
+}
+
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+SyncEngine::SyncEngine(EngineConfig cfg, DeviceDb db, std::unique_ptr<Transport> transport,
+                       EmitFn emit)
+    : cfg_(std::move(cfg)),
+      emit_(std::move(emit)),
+      db_(std::move(db)),
+      transport_(std::move(transport)),
+      backoff_(cfg_.backoff_initial, cfg_.backoff_max, seed_or_random(cfg_.jitter_seed)) {}
+
+SyncEngine::~SyncEngine() {
+  stop();
+}
+
+void SyncEngine::start() {
+  std::lock_guard lk(state_mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  wake_ = true;  // a first attempt right away: there may be a backlog from last time
+  thread_ = std::thread([this] { run(); });
+}
+
+void SyncEngine::stop() {
+  {
+    std::lock_guard lk(state_mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (transport_) transport_->cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SyncEngine::notify_work() {
+  {
+    std::lock_guard lk(state_mu_);
+    if (backoff_.failures() > 0) return;  // the scheduled retry will pick it up
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SyncEngine::wake_now() {
+  {
+    std::lock_guard lk(state_mu_);
+    backoff_.reset();
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SyncEngine::run() {
+  using clock = std::chrono::steady_clock;
+  std::optional<clock::time_point> next;  // nullopt: only a nudge wakes us
+  std::unique_lock lk(state_mu_);
+  while (!stop_) {
+    if (!wake_) {
+      if (next)
+        cv_.wait_until(lk, *next, [&] { return stop_ || wake_; });
+      else
+        cv_.wait(lk, [&] { return stop_ || wake_; });
+      if (stop_) break;
+      if (!wake_ && next && clock::now() < *next) continue;  // spurious
+    }
+    wake_ = false;
+    lk.unlock();
+    auto r = sync({});
+    lk.lock();
+    if (r) {
+      backoff_.reset();
+      next = clock::now() + cfg_.refresh_interval;
+    } else if (r.error().code == ErrorCode::offline || r.error().code == ErrorCode::not_logged_in) {
+      next.reset();  // wait for set_online(true) / login
+    } else {
+      next = clock::now() + backoff_.next();
+    }
+  }
+}
+
+bool SyncEngine::is_online() {
+  auto v = db_.get(keys::kOnline);
+  return !v || !*v || **v != "0";
+}
+
+Error SyncEngine::session_expired() {
+  (void)db_.set(keys::kLoginRequired, "1");
+  emit_({EventType::login_required,
+         {},
+         "not_logged_in",
+         "the server refused the session; log in again (queued reports are kept)",
+         0,
+         false});
+  return make_error(ErrorCode::not_logged_in, "session expired or revoked: log in again");
+}
+
+Error SyncEngine::http_error(const HttpResponse& r, std::string_view what) {
+  std::string detail = error_detail(r.body);
+  const bool retryable = r.status >= 500 || r.status == 429 || r.status == 408;
+  return make_error(ErrorCode::server,
+                    std::string(what) + ": server answered HTTP " + std::to_string(r.status) +
+                        (detail.empty() ? "" : " (" + detail + ")"),
+                    retryable);
+}
+
+Result<HttpResponse> SyncEngine::exchange(HttpRequest req, const std::string& token) {
+  if (!transport_) return make_error(ErrorCode::invalid_argument, "no transport configured");
+  req.timeout = cfg_.request_timeout;
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  auto r = transport_->send(req);
+  if (!r) return r;
+  if (r->status == 401) return session_expired();
+  return r;
+}
+
+Result<SessionInfo> SyncEngine::login(const std::string& phone, const std::string& password) {
+  std::lock_guard lk(cycle_mu_);
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/auth/login";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body =
+      boost::json::serialize(wire::to_json(wire::LoginRequest{phone, password, cfg_.device_id}));
+  req.timeout = cfg_.request_timeout;
+  if (!transport_) return make_error(ErrorCode::invalid_argument, "no transport configured");
+  auto r = transport_->send(req);
+  if (!r) return std::move(r).error();
+  if (r->status == 401 || r->status == 403)
+    return make_error(ErrorCode::auth_failed, "login refused: wrong phone or password");
+  if (r->status != 200 && r->status != 201) return http_error(*r, "login");
+  auto v = parse_json(r->body, "login");
+  if (!v) return std::move(v).error();
+  auto lr = wire::decode_login_response(*v);
+  if (!lr)
+    return make_error(ErrorCode::protocol, "login: unexpected answer (" + lr.error().field + ": " +
+                                               lr.error().message + ")");
+  SessionInfo s{lr->token,     lr->expires_at, lr->user.id,
+                lr->user.name, lr->user.role,  lr->user.org_unit_id};
+  return s;
+}
+
+void SyncEngine::logout_remote(const std::string& token) {
+  std::lock_guard lk(cycle_mu_);
+  if (!transport_ || token.empty()) return;
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/auth/logout";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("Authorization", "Bearer " + token);
+  req.body = "{}";
+  req.timeout = std::min<std::chrono::milliseconds>(cfg_.request_timeout, 5s);
+  (void)transport_->send(req);
+}
+
+Result<SyncSummary> SyncEngine::sync(const std::function<void(const SyncProgress&)>& progress) {
+  std::lock_guard lk(cycle_mu_);
+  emit_({EventType::sync_started, {}, {}, {}, 0, false});
+  auto r = cycle(progress);
+  if (r) {
+    (void)db_.set_many({{std::string(keys::kLastSyncAt), wire::format_rfc3339(wire::now_millis())}},
+                       {std::string(keys::kLastError)});
+    emit_({EventType::sync_finished, {}, {}, {}, r->pushed, false});
+  } else {
+    const auto& e = r.error();
+    (void)db_.set(keys::kLastError, e.message);
+    emit_({EventType::sync_failed, {}, to_string(e.code), e.message, 0, e.retryable});
+  }
+  return r;
+}
+
+Result<std::int64_t> SyncEngine::pull() {
+  std::lock_guard lk(cycle_mu_);
+  if (!is_online()) return make_error(ErrorCode::offline, "device is offline");
+  auto token = db_.get(keys::kToken);
+  if (!token) return std::move(token).error();
+  if (!*token) return make_error(ErrorCode::not_logged_in, "not logged in");
+  return pull_all(**token);
+}
+
+Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgress&)>& progress) {
+  SyncSummary sum;
+  if (!is_online()) return make_error(ErrorCode::offline, "device is offline: nothing is sent");
+  auto token = db_.get(keys::kToken);
+  if (!token) return std::move(token).error();
+  auto relog = db_.get(keys::kLoginRequired);
+  if (!relog) return std::move(relog).error();
+  if (!*token || (*relog && **relog == "1"))
+    return make_error(ErrorCode::not_logged_in, "not logged in: queued reports wait for a login");
+  if (!in_flight_reset_) {
+    // Marks left by a process that died mid-exchange: those ops are simply
+    // queued again (the server deduplicates by op id).
+    if (auto st = db_.clear_all_in_flight(); !st) return std::move(st).error();
+    in_flight_reset_ = true;
+  }
+  if (auto st = push_all(**token, sum, progress); !st) return std::move(st).error();
+  if (auto st = upload_photos(**token, sum); !st) return std::move(st).error();
+  auto pulled = pull_all(**token);
+  if (!pulled) return std::move(pulled).error();
+  sum.pulled = *pulled;
+  return sum;
+}
+
+Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
+                            const std::function<void(const SyncProgress&)>& progress) {
+  auto c = db_.counts();
+  if (!c) return std::move(c).error();
+  SyncProgress prog{0, c->pending};
+  if (progress) progress(prog);
+  std::size_t max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);
+  std::size_t max_bytes = std::max<std::size_t>(1024, cfg_.batch_max_bytes);
+  auto offset = db_.get(keys::kClockOffsetMs);
+  if (!offset) return std::move(offset).error();
+  std::optional<std::int64_t> clock_offset;
+  if (*offset) clock_offset = std::strtoll((*offset)->c_str(), nullptr, 10);
+
+  for (;;) {
+    {
+      std::lock_guard lk(state_mu_);
+      if (stop_) return make_error(ErrorCode::network, "sync stopped", true);
+    }
+    if (!is_online()) return make_error(ErrorCode::offline, "device went offline");
+    auto batch = db_.next_batch(max_ops, max_bytes);
+    if (!batch) return std::move(batch).error();
+    if (batch->empty()) return {};
+    std::vector<std::int64_t> seqs;
+    seqs.reserve(batch->size());
+    std::string body;
+    body.reserve(max_bytes + 256);
+    body += "{\"device_id\":" + json_string(cfg_.device_id);
+    if (clock_offset) body += ",\"clock_offset_ms\":" + std::to_string(*clock_offset);
+    body += ",\"ops\":[";
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      if (i) body += ',';
+      body += (*batch)[i].op_json;
+      seqs.push_back((*batch)[i].seq);
+    }
+    body += "]}";
+    if (auto st = db_.mark_in_flight(seqs); !st) return std::move(st).error();
+
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/api/v1/sync/push";
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = std::move(body);
+    const auto t0 = std::chrono::system_clock::now();
+    auto r = exchange(std::move(req), token);
+    const auto t1 = std::chrono::system_clock::now();
+    auto fail = [&](Error e) -> Status {
+      (void)db_.clear_in_flight(seqs);
+      return e;
+    };
+    if (!r) return fail(std::move(r).error());
+    if (r->status == 413 && max_ops > 1) {  // batch too big for this server: halve it
+      (void)db_.clear_in_flight(seqs);
+      max_ops = std::max<std::size_t>(1, batch->size() / 2);
+      max_bytes = std::max<std::size_t>(1024, max_bytes / 2);
+      continue;
+    }
+    if (r->status != 200) return fail(http_error(*r, "sync/push"));
+    auto v = parse_json(r->body, "sync/push");
+    if (!v) return fail(std::move(v).error());
+    auto resp = wire::decode_push_response(*v);
+    if (!resp)
+      return fail(make_error(
+          ErrorCode::protocol,
+          "sync/push: unexpected answer (" + resp.error().field + ": " + resp.error().message + ")",
+          true));
+    // Clock offset: the server stamped server_time somewhere inside our
+    // request; the midpoint of send and receive is our best guess of when.
+    if (auto ts = wire::parse_rfc3339(resp->server_time)) {
+      const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
+      clock_offset = ts->instant.time_since_epoch().count() - mid;
+      (void)db_.set(keys::kClockOffsetMs, std::to_string(*clock_offset));
+    }
+    std::vector<OpVerdict> verdicts;
+    verdicts.reserve(resp->results.size());
+    for (auto& res : resp->results) {
+      if (std::find_if(batch->begin(), batch->end(),
+                       [&](const OutboxOp& o) { return o.op_id == res.op_id; }) == batch->end())
+        continue;  // not ours: ignore rather than trust
+      OpVerdict ov;
+      ov.op_id = res.op_id;
+      if (res.status == wire::OpStatus::rejected) {
+        ov.kind = OpVerdict::Kind::rejected;
+        if (res.error) {
+          ov.code = res.error->code;
+          ov.field = res.error->field;
+          ov.message = res.error->message;
+        }
+        if (ov.code.empty()) ov.code = "rejected";
+      } else {
+        ov.received_at = res.received_at.value_or(resp->server_time);
+      }
+      verdicts.push_back(std::move(ov));
+    }
+    auto applied = db_.apply_verdicts(verdicts, resp->server_time);
+    if (!applied) return fail(std::move(applied).error());
+    (void)db_.clear_in_flight(seqs);  // ops without a verdict stay queued
+    sum.pushed += applied->done;
+    sum.rejected += applied->rejected;
+    for (const auto& dl : applied->new_dead_letters)
+      emit_({EventType::op_rejected, dl.op_id, dl.code, dl.message, 0, false});
+    for (const auto& ov : verdicts)
+      if (ov.kind == OpVerdict::Kind::done) {
+        // Only reports carry receipts; a cheap lookup by op keeps events precise.
+        for (const auto& op : *batch)
+          if (op.op_id == ov.op_id &&
+              (op.type == wire::kOpInspectionCreate || op.type == wire::kOpSosRaise))
+            emit_({EventType::report_received, op.op_id, {}, ov.received_at, 0, false});
+      }
+    prog.pushed += applied->done + applied->rejected;
+    prog.total = std::max(prog.total, prog.pushed);
+    if (progress) progress(prog);
+    if (applied->done + applied->rejected + applied->unknown == 0)
+      return make_error(ErrorCode::protocol, "sync/push: the server answered for none of our ops",
+                        true);
+  }
+}
+
+namespace {
+// Parses "bytes 0-99/1000" or "bytes=0-99" style values: the end offset + 1.
+std::optional<std::int64_t> range_end_exclusive(std::string_view v) {
+  auto dash = v.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto rest = v.substr(dash + 1);
+  std::int64_t end = 0;
+  bool any = false;
+  for (char ch : rest) {
+    if (ch < '0' || ch > '9') break;
+    end = end * 10 + (ch - '0');
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return end + 1;
+}
+std::optional<std::int64_t> header_int(const HttpResponse& r, std::string_view name) {
+  auto h = r.header(name);
+  if (!h || h->empty()) return std::nullopt;
+  std::int64_t v = 0;
+  for (char ch : *h) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + (ch - '0');
+  }
+  return v;
+}
+}  // namespace
+
+Status SyncEngine::upload_photos(const std::string& token, SyncSummary& sum) {
+  auto photos = db_.pending_photos();
+  if (!photos) return std::move(photos).error();
+  for (const auto& p : *photos) {
+    if (!is_online()) return make_error(ErrorCode::offline, "device went offline");
+    if (auto st = upload_photo(token, p); !st) return st;
+    if (auto st = db_.mark_photo_uploaded(p.sha256); !st) return st;
+    ++sum.photos_uploaded;
+    emit_({EventType::photo_uploaded, p.sha256, {}, {}, p.size, false});
+  }
+  return {};
+}
+
+Status SyncEngine::upload_photo(const std::string& token, const PhotoRow& p) {
+  const std::string target = "/api/v1/attachments/" + p.sha256;
+  // Where to resume: HEAD tells how much the server already holds.
+  auto query_offset = [&]() -> Result<std::int64_t> {
+    HttpRequest h;
+    h.method = "HEAD";
+    h.target = target;
+    auto r = exchange(std::move(h), token);
+    if (!r) return std::move(r).error();
+    if (r->status == 404) return std::int64_t{0};
+    if (r->status == 200 || r->status == 204 || r->status == 206 || r->status == 308) {
+      if (auto o = header_int(*r, "upload-offset")) return *o;
+      if (auto o = header_int(*r, "x-upload-offset")) return *o;
+      if (auto rg = r->header("range")) {
+        if (auto e = range_end_exclusive(*rg)) return *e;
+      }
+      if (r->status == 308) return std::int64_t{0};
+      if (auto cl = header_int(*r, "content-length")) return *cl;
+      return p.size;  // 200 without details: the server has it
+    }
+    return http_error(*r, "attachment HEAD");
+  };
+  auto off = query_offset();
+  if (!off) return std::move(off).error();
+  std::int64_t offset = std::min(*off, p.size);
+  if (offset >= p.size && p.size > 0) return {};
+
+  std::ifstream in(p.path, std::ios::binary);
+  if (!in)
+    return make_error(ErrorCode::storage, "photo " + p.sha256 + " missing from the SDK store");
+  const std::int64_t chunk =
+      static_cast<std::int64_t>(std::max<std::size_t>(cfg_.photo_chunk_bytes, 1024));
+  int resyncs = 0;
+  do {
+    const std::int64_t n = std::min(chunk, p.size - offset);
+    std::string data(static_cast<std::size_t>(n), '\0');
+    in.clear();
+    in.seekg(offset);
+    in.read(data.data(), n);
+    if (in.gcount() != n) return make_error(ErrorCode::storage, "short read of photo " + p.sha256);
+    HttpRequest put;
+    put.method = "PUT";
+    put.target = target;
+    put.headers.emplace_back("Content-Type", "application/octet-stream");
+    put.headers.emplace_back("Content-Range", "bytes " + std::to_string(offset) + "-" +
+                                                  std::to_string(offset + n - 1) + "/" +
+                                                  std::to_string(p.size));
+    put.body = std::move(data);
+    auto r = exchange(std::move(put), token);
+    if (!r) return std::move(r).error();
+    if (r->status == 200 || r->status == 201 || r->status == 204 || r->status == 202 ||
+        r->status == 308) {
+      offset += n;
+      if (auto o = header_int(*r, "upload-offset")) offset = *o;
+      if (r->status == 200 || r->status == 201) {
+        if (offset >= p.size) return {};
+      }
+    } else if ((r->status == 409 || r->status == 416) && resyncs++ < 3) {
+      auto o = query_offset();  // our idea of the offset was wrong: ask again
+      if (!o) return std::move(o).error();
+      offset = std::min(*o, p.size);
+      if (offset >= p.size) return {};
+    } else {
+      return http_error(*r, "attachment PUT");
+    }
+  } while (offset < p.size);
+  return {};
+}
+
+Result<std::int64_t> SyncEngine::pull_all(const std::string& token) {
+  auto cur = db_.cursor();
+  if (!cur) return std::move(cur).error();
+  std::int64_t cursor = *cur;
+  std::int64_t applied = 0;
+  for (int page = 0; page < 100000; ++page) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = "/api/v1/sync/pull?cursor=" + std::to_string(cursor) + "&limit=500";
+    auto r = exchange(std::move(req), token);
+    if (!r) return std::move(r).error();
+    if (r->status != 200) return http_error(*r, "sync/pull");
+    auto v = parse_json(r->body, "sync/pull");
+    if (!v) return std::move(v).error();
+    auto resp = wire::decode_pull_response(*v);
+    if (!resp)
+      return make_error(
+          ErrorCode::protocol,
+          "sync/pull: unexpected answer (" + resp.error().field + ": " + resp.error().message + ")",
+          true);
+    std::vector<CachedChange> changes;
+    changes.reserve(resp->changes.size());
+    for (auto& c : resp->changes) {
+      CachedChange cc;
+      cc.entity = c.entity;
+      cc.id = c.id;
+      cc.seq = c.seq;
+      cc.remove = c.op == "delete" || c.data.is_null();
+      if (!cc.remove) cc.data_json = boost::json::serialize(c.data);
+      changes.push_back(std::move(cc));
+    }
+    if (resp->cursor < cursor && !changes.empty())
+      return make_error(ErrorCode::protocol, "sync/pull: cursor went backwards", true);
+    if (auto st = db_.apply_changes(changes, std::max(resp->cursor, cursor)); !st)
+      return std::move(st).error();
+    applied += static_cast<std::int64_t>(changes.size());
+    const bool progressed = resp->cursor > cursor;
+    cursor = std::max(resp->cursor, cursor);
+    if (!resp->has_more || !progressed) break;
+  }
+  if (applied > 0) emit_({EventType::reference_data_changed, {}, {}, {}, applied, false});
+  return applied;
+}
+
+}  // namespace patrol::sdk

@@ -1,0 +1,120 @@
+// SyncEngine: moves the outbox to the server and reference data back.
+//
+// One cycle = push every queued op in batches (urgent lane first), upload
+// pending photos in resumable chunks, pull reference data from the cursor.
+// Ops leave the outbox only in the transaction that records the server's
+// verdict, so a crash at any point at worst re-sends ops the server already
+// has; it answers "duplicate" and the op is then removed.
+//
+// The engine may run its own thread (start()): it sleeps until nudged, until
+// the next retry (exponential backoff with jitter after a failure) or until
+// the periodic refresh, and never sends while the device is offline or the
+// session needs a new login. sync()/pull()/login() may also be called from
+// any thread; cycles and exchanges are serialised by an internal mutex.
+//
+// Thread safety: all public members are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "backoff.hpp"
+#include "device_db.hpp"
+#include "patrol/client.hpp"
+#include "patrol/transport.hpp"
+
+namespace patrol::sdk {
+
+// Settings keys shared by the engine and the client.
+namespace keys {
+inline constexpr std::string_view kDeviceId = "device_id";
+inline constexpr std::string_view kOnline = "online";  // "1" | "0"; absent = online
+inline constexpr std::string_view kToken = "token";
+inline constexpr std::string_view kTokenExpiresAt = "token_expires_at";
+inline constexpr std::string_view kUserId = "user_id";
+inline constexpr std::string_view kUserName = "user_name";
+inline constexpr std::string_view kUserRole = "user_role";
+inline constexpr std::string_view kUserOrgUnit = "user_org_unit_id";
+inline constexpr std::string_view kLoginRequired = "login_required";  // "1" when set
+inline constexpr std::string_view kLastSyncAt = "last_sync_at";
+inline constexpr std::string_view kClockOffsetMs = "clock_offset_ms";
+inline constexpr std::string_view kLastError = "last_error";
+}  // namespace keys
+
+struct EngineConfig {
+  std::string device_id;
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};
+  std::chrono::milliseconds refresh_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  std::size_t batch_max_ops = 250;
+  std::size_t batch_max_bytes = 512 * 1024;
+  std::size_t photo_chunk_bytes = 256 * 1024;
+  std::uint64_t jitter_seed = 0;
+};
+
+struct SessionInfo {
+  std::string token;
+  std::string expires_at;
+  std::string user_id, user_name, role, org_unit_id;
+};
+
+class SyncEngine {
+ public:
+  using EmitFn = std::function<void(const Event&)>;
+  SyncEngine(EngineConfig cfg, DeviceDb db, std::unique_ptr<Transport> transport, EmitFn emit);
+  ~SyncEngine();  // stop()
+  SyncEngine(const SyncEngine&) = delete;
+  SyncEngine& operator=(const SyncEngine&) = delete;
+
+  void start();
+  // Cancels the exchange in progress and joins the thread. Idempotent.
+  void stop();
+  // New work: wakes the thread unless it is backing off after a failure.
+  void notify_work();
+  // Sync now, whatever the backoff (sync_now, set_online(true), login).
+  void wake_now();
+
+  Result<SyncSummary> sync(const std::function<void(const SyncProgress&)>& progress);
+  Result<std::int64_t> pull();
+  Result<SessionInfo> login(const std::string& phone, const std::string& password);
+  // Tells the server the token is no longer used (best effort).
+  void logout_remote(const std::string& token);
+
+ private:
+  void run();
+  Result<SyncSummary> cycle(const std::function<void(const SyncProgress&)>& progress);
+  Status push_all(const std::string& token, SyncSummary& sum,
+                  const std::function<void(const SyncProgress&)>& progress);
+  Status upload_photos(const std::string& token, SyncSummary& sum);
+  Status upload_photo(const std::string& token, const PhotoRow& p);
+  Result<std::int64_t> pull_all(const std::string& token);
+  // Sends with auth; maps 401 to not_logged_in (and records login_required).
+  Result<HttpResponse> exchange(HttpRequest req, const std::string& token);
+  Error http_error(const HttpResponse& r, std::string_view what);
+  Error session_expired();
+  bool is_online();
+
+  EngineConfig cfg_;
+  EmitFn emit_;
+  std::mutex cycle_mu_;  // serialises cycles and every use of db_ and transport_
+  DeviceDb db_;
+  std::unique_ptr<Transport> transport_;
+  bool in_flight_reset_ = false;
+
+  std::mutex state_mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool wake_ = false;
+  Backoff backoff_;
+  std::thread thread_;
+};
+
+}  // namespace patrol::sdk

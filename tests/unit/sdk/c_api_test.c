@@ -1,0 +1,228 @@
+/* Drives the SDK through its C API alone, from C, against the shared library.
+ * No server: it checks durability, errors and the transport callback. */
+#include <patrol/patrol.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int failures = 0;
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (!(cond)) {                                                   \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                    \
+    }                                                                \
+  } while (0)
+
+static int transport_calls = 0;
+static bool refusing_transport(void* user, const patrol_http_request* req,
+                               patrol_http_response* resp, patrol_error* err) {
+  (void)resp;
+  ++*(int*)user;
+  CHECK(req->method != NULL && req->target != NULL);
+  err->code = PATROL_ERR_NETWORK;
+  err->retryable = true;
+  snprintf(err->message, sizeof err->message, "airplane mode (from the C transport)");
+  return false;
+}
+
+static bool answering_transport(void* user, const patrol_http_request* req,
+                                patrol_http_response* resp, patrol_error* err) {
+  (void)err;
+  ++*(int*)user;
+  CHECK(strcmp(req->target, "/api/v1/auth/login") == 0);
+  CHECK(req->body_len > 0 && memchr(req->body, '{', req->body_len) != NULL);
+  static const char body[] = "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"no\"}}";
+  patrol_http_response_set_status(resp, 401);
+  patrol_http_response_add_header(resp, "Content-Type", "application/json");
+  patrol_http_response_set_body(resp, (const uint8_t*)body, sizeof body - 1);
+  return true;
+}
+
+static int callback_events = 0;
+static void on_event(void* user, const patrol_event* ev) {
+  (void)ev;
+  ++*(int*)user;
+}
+
+int main(int argc, char** argv) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s-%ld-%d", argc > 1 ? argv[1] : "/tmp/patrol-c-api",
+           (long)time(NULL), rand());
+  patrol_error err;
+  memset(&err, 0, sizeof err);
+
+  /* Bad arguments are errors, not crashes. */
+  CHECK(patrol_client_open(NULL, &err) == NULL);
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+  CHECK(!patrol_client_sync(NULL, NULL, &err));
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(patrol_error_code_name(PATROL_ERR_NETWORK), "network") == 0);
+
+  patrol_options o;
+  patrol_options_init(&o);
+  CHECK(o.background_sync);
+  o.data_dir = dir;
+  o.server_url = "https://127.0.0.1:1";
+  o.background_sync = false;
+  patrol_client* c = patrol_client_open(&o, &err);
+  CHECK(c != NULL);
+  if (!c) {
+    fprintf(stderr, "open failed: %s\n", err.message);
+    return 1;
+  }
+  patrol_client_set_event_callback(c, on_event, &callback_events);
+
+  patrol_status st;
+  CHECK(patrol_client_status(c, &st, &err));
+  CHECK(st.pending == 0 && st.in_flight == 0 && st.dead_letters == 0);
+  CHECK(st.online); /* a new device database starts online */
+  CHECK(!st.logged_in);
+  CHECK(st.last_sync_at[0] == '\0');
+
+  /* An inspection with an explicit template needs no cached data. */
+  const char* photos[1];
+  char sha[65] = {0};
+  char photo_path[600];
+  snprintf(photo_path, sizeof photo_path, "%s-photo.jpg", dir);
+  FILE* f = fopen(photo_path, "wb");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("not really a jpeg", f);
+    fclose(f);
+  }
+  CHECK(patrol_client_attach_photo(c, photo_path, sha, &err));
+  CHECK(strlen(sha) == 64);
+  remove(photo_path);
+  photos[0] = sha;
+  patrol_inspection_item items[2];
+  memset(items, 0, sizeof items);
+  items[0].code = "flying_wire_charging";
+  items[0].result = PATROL_ITEM_HAZARD;
+  items[0].note = "三楼窗口飞线";
+  items[0].photos = photos;
+  items[0].photo_count = 1;
+  items[1].code = "corridor_clutter";
+  items[1].result = PATROL_ITEM_OK;
+  patrol_position pos = {28.8571, 121.1432, 8.0, false};
+  patrol_inspection in;
+  memset(&in, 0, sizeof in);
+  in.site_id = "site-1";
+  in.template_id = "tpl-1";
+  in.template_version = 1;
+  in.position = &pos;
+  in.items = items;
+  in.item_count = 2;
+  patrol_receipt rc;
+  CHECK(patrol_client_enqueue_inspection(c, &in, &rc, &err));
+  CHECK(rc.state == PATROL_RECEIPT_SAVED);
+  CHECK(strlen(rc.report_id) == 36 && strlen(rc.op_id) == 36);
+  CHECK(rc.saved_at[0] != '\0' && rc.received_at[0] == '\0');
+  char report_id[40];
+  strcpy(report_id, rc.report_id);
+
+  /* Invalid input is refused before it reaches the outbox. */
+  in.item_count = 0;
+  CHECK(!patrol_client_enqueue_inspection(c, &in, NULL, &err));
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT && err.message[0] != '\0');
+  in.item_count = 2;
+  items[1].result = 7;
+  CHECK(!patrol_client_enqueue_inspection(c, &in, NULL, &err));
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+  items[1].result = PATROL_ITEM_OK;
+  in.template_id = NULL; /* needs the cached site, which we do not have */
+  CHECK(!patrol_client_enqueue_inspection(c, &in, NULL, &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+
+  patrol_track_point pts[5];
+  for (int i = 0; i < 5; ++i) {
+    pts[i].time_ms = 1764327900000LL + i * 1000;
+    pts[i].lat = 28.85 + i * 0.0001;
+    pts[i].lon = 121.14;
+    pts[i].accuracy_m = i == 2 ? -1 : 6;
+  }
+  int64_t nops = 0;
+  CHECK(patrol_client_enqueue_positions(c, pts, 5, false, &nops, &err));
+  CHECK(nops == 2); /* the backlog op and the newest point, urgent */
+  CHECK(patrol_client_raise_sos(c, &pos, "need help", &rc, &err));
+  CHECK(rc.state == PATROL_RECEIPT_SAVED);
+
+  CHECK(patrol_client_status(c, &st, &err));
+  CHECK(st.pending == 4);
+  CHECK(st.photos_pending == 1);
+
+  /* Not logged in: sync refuses and nothing is lost. */
+  CHECK(!patrol_client_sync(c, NULL, &err));
+  CHECK(err.code == PATROL_ERR_NOT_LOGGED_IN);
+  /* Login against a closed port: a retryable network error. */
+  CHECK(!patrol_client_login(c, "13900000002", "patrol-demo", &err));
+  CHECK(err.code == PATROL_ERR_NETWORK && err.retryable);
+
+  CHECK(patrol_client_set_online(c, false, &err));
+  CHECK(patrol_client_status(c, &st, &err));
+  CHECK(!st.online);
+
+  CHECK(patrol_client_receipt(c, report_id, &rc, &err));
+  CHECK(rc.state == PATROL_RECEIPT_SAVED);
+  CHECK(!patrol_client_receipt(c, "no-such-report", &rc, &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+
+  char* js = NULL;
+  CHECK(patrol_client_dead_letters_json(c, &js, &err));
+  CHECK(js && strcmp(js, "[]") == 0);
+  patrol_string_free(js);
+  js = NULL;
+  CHECK(patrol_client_sites_json(c, &js, &err));
+  CHECK(js && strcmp(js, "[]") == 0);
+  patrol_string_free(js);
+  CHECK(!patrol_client_template_for_site_json(c, "site-1", &js, &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+  CHECK(!patrol_client_tonights_round_json(c, &js, &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+
+  patrol_event ev;
+  int polled = 0, failed_events = 0;
+  while (patrol_client_poll_event(c, &ev)) {
+    ++polled;
+    if (ev.type == PATROL_EVENT_SYNC_FAILED) ++failed_events;
+  }
+  CHECK(failed_events >= 1);
+  CHECK(callback_events == polled);
+  patrol_client_close(c);
+
+  /* Reopen: everything is still there, including the offline flag. */
+  c = patrol_client_open(&o, &err);
+  CHECK(c != NULL);
+  if (!c) return 1;
+  CHECK(patrol_client_status(c, &st, &err));
+  CHECK(st.pending == 4 && !st.online && st.photos_pending == 1);
+  patrol_client_close(c);
+
+  /* A transport supplied from C: its errors and answers reach the caller. */
+  patrol_transport t = {&transport_calls, refusing_transport};
+  o.transport = &t;
+  c = patrol_client_open(&o, &err);
+  CHECK(c != NULL);
+  if (!c) return 1;
+  CHECK(!patrol_client_login(c, "13900000002", "patrol-demo", &err));
+  CHECK(err.code == PATROL_ERR_NETWORK && err.retryable);
+  CHECK(strstr(err.message, "airplane mode") != NULL);
+  CHECK(transport_calls == 1);
+  patrol_client_close(c);
+  int answered = 0;
+  patrol_transport t2 = {&answered, answering_transport};
+  o.transport = &t2;
+  c = patrol_client_open(&o, &err);
+  CHECK(c != NULL);
+  if (!c) return 1;
+  CHECK(!patrol_client_login(c, "13900000002", "wrong", &err));
+  CHECK(err.code == PATROL_ERR_AUTH_FAILED && !err.retryable);
+  CHECK(answered == 1);
+  patrol_client_close(c);
+  patrol_client_close(NULL);
+
+  if (failures == 0) printf("C API: all checks passed\n");
+  return failures == 0 ? 0 : 1;
+}
