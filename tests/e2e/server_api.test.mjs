@@ -106,7 +106,7 @@ describe('patrold API against the schemas', { skip }, () => {
     const wrong = await call('POST', '/api/v1/auth/login', { body: { phone: DEMO.volunteer.phone, password: 'nope', device_id: 'e2e' } });
     expectError(wrong, 401, 'wrong password');
     const missing = await call('POST', '/api/v1/auth/login', { body: { password: PASSWORD, device_id: 'e2e' } });
-    assert.equal(expectError(missing, 400, 'missing phone').field, 'phone');
+    assert.equal(expectError(missing, 422, 'missing phone').field, 'phone');
     const notJson = await call('POST', '/api/v1/auth/login', { body: '{"phone":', headers: { 'content-type': 'application/json' } });
     expectError(notJson, 400, 'malformed JSON');
     const wrongType = await call('POST', '/api/v1/auth/login', { body: 'phone=1', headers: { 'content-type': 'text/plain' } });
@@ -202,7 +202,7 @@ describe('patrold API against the schemas', { skip }, () => {
       200, 'push_response', 'push again');
     assert.deepEqual(again.results.map((x) => x.status), ['duplicate', 'duplicate', 'duplicate']);
 
-    expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: { device_id: 'e2e', ops: [] } }), 400, 'push without ops');
+    expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: { device_id: 'e2e', ops: [] } }), 422, 'push without ops');
     expectError(await call('POST', '/api/v1/sync/push', { body: req }), 401, 'push without a token');
     expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'push as text/plain');
 
