@@ -638,22 +638,28 @@ Result<RoundInfo> Client::tonights_round() {
       device_today = buf;
     }
   }
+  // In progress wins; then the planned round that has not ended yet and starts
+  // within the next 18 hours (the evening's round seen from the afternoon);
+  // then one dated today on the device.
   const RoundInfo* best = nullptr;
+  wire::Millis best_start{};
   for (const auto& r : *all) {
     if (r.status == "in_progress") return r;
     if (!r.status.empty() && r.status != "planned") continue;
-    std::string today = device_today;
-    if (auto ts = wire::parse_rfc3339(r.starts_at)) {
-      const auto local = now + std::chrono::minutes(ts->offset_minutes);
-      const auto day = std::chrono::floor<std::chrono::days>(local);
-      const std::chrono::year_month_day ymd{day};
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-      today = buf;
+    auto st = wire::parse_rfc3339(r.starts_at);
+    auto en = wire::parse_rfc3339(r.ends_at);
+    if (st && en && en->instant > now && st->instant < now + std::chrono::hours(18) &&
+        (!best || st->instant < best_start)) {
+      best = &r;
+      best_start = st->instant;
     }
-    if (r.date == today && !best) best = &r;
   }
+  if (!best)
+    for (const auto& r : *all)
+      if ((r.status.empty() || r.status == "planned") && r.date == device_today) {
+        best = &r;
+        break;
+      }
   if (!best) return make_error(ErrorCode::not_found, "no round planned for today");
   return *best;
 }

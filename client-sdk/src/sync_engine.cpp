@@ -413,6 +413,7 @@ Status SyncEngine::upload_photos(const std::string& token, SyncSummary& sum) {
 }
 
 Status SyncEngine::upload_photo(const std::string& token, const PhotoRow& p) {
+  if (p.size == 0) return {};  // nothing to send; the server never needs an empty photo
   const std::string target = "/api/v1/attachments/" + p.sha256;
   // Where to resume: HEAD tells how much the server already holds.
   auto query_offset = [&]() -> Result<std::int64_t> {
