@@ -33,6 +33,10 @@ struct ApiConfig {
   std::size_t max_batch_ops = 500;   // ops per sync/push request
   // Login throttling: failed logins per phone per minute before 429.
   int max_failed_logins_per_minute = 10;
+  // scrypt cost (N = 2^scrypt_log2_n) for password hashes the server creates
+  // (the demo seed). Verification always uses the cost stored in the hash.
+  // Keep the default in production; tests lower it to stay fast under ASan.
+  int scrypt_log2_n = 15;
 };
 
 class Api {
@@ -41,7 +45,7 @@ class Api {
   // seeds the demo when asked and the database is empty, starts the writer.
   // Fails with a descriptive error (e.g. unwritable directory, newer schema).
   [[nodiscard]] static boost::system::result<std::unique_ptr<Api>> open(const ApiConfig& cfg,
-                                                                       metrics::Metrics& metrics);
+                                                                        metrics::Metrics& metrics);
   virtual ~Api() = default;
 
   // Answers one request. Never throws: every failure becomes a JSON error

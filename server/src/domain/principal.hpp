@@ -15,9 +15,7 @@ struct Principal {
   std::string token_hash;   // hex SHA-256 of the bearer token (for logout)
 
   // A user sees its whole subtree: true when `path` is at or below org_path.
-  bool can_see(std::string_view path) const {
-    return path.substr(0, org_path.size()) == org_path;
-  }
+  bool can_see(std::string_view path) const { return path.substr(0, org_path.size()) == org_path; }
 };
 
 }  // namespace patrol::domain

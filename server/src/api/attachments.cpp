@@ -1,0 +1,177 @@
+#include "api/attachments.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <memory>
+
+namespace patrol::api {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool fsync_dir(const fs::path& dir) {
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return d.fd >= 0 && ::fsync(d.fd) == 0;
+}
+
+std::optional<std::string> sha256_file(const fs::path& p) {
+  Fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return std::nullopt;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return std::nullopt;
+  std::array<char, 1 << 16> buf;
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_sha256_hex(std::string_view s) noexcept {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+AttachmentFiles::AttachmentFiles(fs::path dir) : dir_(std::move(dir)) {
+  fs::create_directories(dir_ / "partial");
+}
+
+fs::path AttachmentFiles::final_path(std::string_view sha) const {
+  return dir_ / std::string(sha.substr(0, 2)) / std::string(sha);
+}
+fs::path AttachmentFiles::partial_path(std::string_view sha) const {
+  return dir_ / "partial" / (std::string(sha) + ".part");
+}
+
+std::shared_ptr<std::mutex> AttachmentFiles::lock_for(std::string_view sha) {
+  std::lock_guard lk(mu_);
+  auto it = locks_.find(sha);
+  if (it != locks_.end()) {
+    if (auto m = it->second.lock()) return m;
+  }
+  auto m = std::make_shared<std::mutex>();
+  locks_[std::string(sha)] = m;
+  if (locks_.size() > 1024) {  // forget finished uploads
+    for (auto i = locks_.begin(); i != locks_.end();)
+      i = i->second.expired() ? locks_.erase(i) : std::next(i);
+  }
+  return m;
+}
+
+std::optional<AttachmentFiles::Status> AttachmentFiles::status(std::string_view sha) {
+  std::error_code ec;
+  auto done = fs::file_size(final_path(sha), ec);
+  if (!ec) return Status{static_cast<std::int64_t>(done), true};
+  auto part = fs::file_size(partial_path(sha), ec);
+  if (!ec) return Status{static_cast<std::int64_t>(part), false};
+  return std::nullopt;
+}
+
+AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64_t start,
+                                                std::int64_t total, std::string_view data) {
+  auto lock = lock_for(sha);
+  std::lock_guard lk(*lock);
+  PutResult r;
+  if (total > kMaxSize) {
+    r.error = PutError::too_large;
+    return r;
+  }
+  std::error_code ec;
+  if (auto done = fs::file_size(final_path(sha), ec); !ec) {
+    r.status = {static_cast<std::int64_t>(done), true};
+    return r;  // already complete: idempotent
+  }
+  fs::path part = partial_path(sha);
+  Fd f(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (f.fd < 0) {
+    r.error = PutError::io;
+    return r;
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) {
+    r.error = PutError::io;
+    return r;
+  }
+  std::int64_t have = st.st_size;
+  r.status = {have, false};
+  if (start != have) {
+    r.error = PutError::offset_mismatch;
+    return r;
+  }
+  if (::lseek(f.fd, have, SEEK_SET) < 0 || !write_all(f.fd, data) || ::fsync(f.fd) != 0) {
+    // Never leave unacknowledged bytes behind: resume exactly at `have`.
+    (void)::ftruncate(f.fd, have);
+    r.error = PutError::io;
+    return r;
+  }
+  have += static_cast<std::int64_t>(data.size());
+  r.status = {have, false};
+  if (have < total) return r;
+
+  auto digest = sha256_file(part);
+  if (!digest) {
+    r.error = PutError::io;
+    return r;
+  }
+  if (*digest != sha || have != total) {
+    fs::remove(part, ec);
+    r.error = PutError::hash_mismatch;
+    r.status = {0, false};
+    return r;
+  }
+  fs::path final = final_path(sha);
+  fs::create_directories(final.parent_path(), ec);
+  if (ec || ::rename(part.c_str(), final.c_str()) != 0 || !fsync_dir(final.parent_path()) ||
+      !fsync_dir(part.parent_path())) {
+    r.error = PutError::io;
+    return r;
+  }
+  r.status = {have, true};
+  return r;
+}
+
+}  // namespace patrol::api

@@ -1,0 +1,64 @@
+// Content-addressed photo files under DATA_DIR/attachments, uploaded in
+// resumable chunks. A partial upload lives in partial/<sha256>.part (each
+// chunk fsynced before it is acknowledged); the last chunk triggers a SHA-256
+// check of the whole file, then fsync + rename to <aa>/<sha256> + fsync of the
+// directory, so a file under its hash name is always complete and correct.
+//
+// Thread safety: all member functions are thread-safe; uploads of the same
+// hash are serialized, different hashes proceed in parallel. Blocking I/O.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace patrol::api {
+
+class AttachmentFiles {
+ public:
+  // Creates the directories if needed; throws std::filesystem::filesystem_error if it cannot.
+  explicit AttachmentFiles(std::filesystem::path dir);
+
+  struct Status {
+    std::int64_t received = 0;  // bytes stored so far
+    bool complete = false;
+  };
+
+  enum class PutError { none, offset_mismatch, hash_mismatch, too_large, io };
+  struct PutResult {
+    PutError error = PutError::none;
+    Status status;
+  };
+
+  static constexpr std::int64_t kMaxSize = 32 << 20;  // one photo
+
+  // nullopt when nothing has arrived for this hash.
+  std::optional<Status> status(std::string_view sha256);
+  // Writes bytes [start, start+data.size()) of a file of `total` bytes.
+  // offset_mismatch when start != bytes received (status tells where to
+  // resume); hash_mismatch when the completed file does not hash to sha256
+  // (the partial file is discarded); io on a write/fsync/rename failure (the
+  // partial file is truncated back to what was acknowledged before).
+  PutResult put(std::string_view sha256, std::int64_t start, std::int64_t total,
+                std::string_view data);
+
+  std::filesystem::path final_path(std::string_view sha256) const;
+
+ private:
+  std::filesystem::path partial_path(std::string_view sha256) const;
+  std::shared_ptr<std::mutex> lock_for(std::string_view sha256);
+
+  std::filesystem::path dir_;
+  std::mutex mu_;
+  std::map<std::string, std::weak_ptr<std::mutex>, std::less<>> locks_;
+};
+
+// True for 64 lower-case hex characters.
+bool is_sha256_hex(std::string_view s) noexcept;
+
+}  // namespace patrol::api

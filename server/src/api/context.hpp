@@ -1,0 +1,82 @@
+// What every handler sees: the request, the shared services, path parameters
+// and the authenticated caller; plus the small helpers handlers share
+// (parameter parsing, JSON responses, store-error mapping). Handlers are plain
+// functions `Response f(Ctx&)` that may throw ApiError.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/api.hpp"
+#include "api/api_error.hpp"
+#include "api/attachments.hpp"
+#include "api/http_types.hpp"
+#include "auth/login_throttle.hpp"
+#include "domain/ops.hpp"
+#include "domain/principal.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace patrol::api {
+
+// Long-lived state shared by all requests. Thread-safe members only.
+struct Services {
+  Services(ApiConfig c, metrics::Metrics& m)
+      : cfg(std::move(c)), metrics(m), throttle(cfg.max_failed_logins_per_minute) {}
+  ApiConfig cfg;
+  metrics::Metrics& metrics;
+  std::unique_ptr<store::SqliteStore> sqlite;
+  domain::TemplateCache templates;
+  auth::LoginThrottle throttle;
+  std::unique_ptr<AttachmentFiles> files;
+  store::Store& store() { return *sqlite; }
+};
+
+struct Ctx {
+  const Request& req;
+  Services& svc;
+  std::vector<std::pair<std::string, std::string>> params;  // from the route pattern
+  std::optional<domain::Principal> who;
+
+  // The authenticated caller (routes that require auth always have one).
+  const domain::Principal& me() const;
+  std::string_view param(std::string_view name) const;
+};
+
+store::Ms now_ms();
+
+Response json_response(unsigned status, const boost::json::value& v);
+// {"items":[…],"next":…|null}
+boost::json::object page_json(boost::json::array items, const std::optional<std::string>& next);
+
+// Parses the body as JSON; 400 malformed_json otherwise.
+boost::json::value parse_json_body(const Request& req);
+
+// Query parameters. Each throws ApiError 400 naming the parameter when malformed.
+int limit_param(const Request& req);  // default 100, 1..1000
+std::optional<std::string> str_param(const Request& req, std::string_view name);
+std::optional<std::int64_t> int_param(const Request& req, std::string_view name, std::int64_t min,
+                                      std::int64_t max);
+std::optional<store::Ms> time_param(const Request& req, std::string_view name);
+
+// Store failures → 503 unavailable / 404 / 409 / 500.
+[[noreturn]] void throw_store(const boost::system::error_code& ec);
+template <class T>
+T must(store::result<T> r) {
+  if (!r) throw_store(r.error());
+  return std::move(*r);
+}
+inline void must(store::result<void> r) {
+  if (!r) throw_store(r.error());
+}
+
+// The org path a list route is limited to: the caller's own, or the
+// `org_unit_id` parameter's when given (404 unknown, 403 outside the caller's subtree).
+std::string scope_path(const Ctx& c);
+
+}  // namespace patrol::api

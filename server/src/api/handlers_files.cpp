@@ -1,0 +1,190 @@
+// Attachments, the dashboard's static files, health and metrics.
+#include <boost/json/object.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "api/handlers.hpp"
+#include "metrics/metrics.hpp"
+
+namespace patrol::api::handlers {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string sha_param(Ctx& c) {
+  std::string sha(c.param("sha256"));
+  if (!is_sha256_hex(sha))
+    throw ApiError(400, "invalid_format", "sha256", "expected 64 lower-case hex characters");
+  return sha;
+}
+
+json::object status_json(std::string_view sha, const AttachmentFiles::Status& s) {
+  json::object o{{"sha256", sha}, {"received", s.received}, {"complete", s.complete}};
+  if (s.complete) o["size"] = s.received;
+  return o;
+}
+
+struct Range {
+  std::int64_t start = 0, end = 0, total = 0;  // end inclusive
+};
+
+// "bytes START-END/TOTAL"
+std::optional<Range> parse_content_range(std::string_view v) {
+  constexpr std::string_view kPrefix = "bytes ";
+  if (v.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  v.remove_prefix(kPrefix.size());
+  Range r;
+  auto num = [&](std::int64_t& out, char stop) {
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc()) return false;
+    std::size_t used = static_cast<std::size_t>(p - v.data());
+    if (stop) {
+      if (used >= v.size() || v[used] != stop) return false;
+      ++used;
+    } else if (used != v.size()) {
+      return false;
+    }
+    v.remove_prefix(used);
+    return true;
+  };
+  if (!num(r.start, '-') || !num(r.end, '/') || !num(r.total, 0)) return std::nullopt;
+  if (r.start < 0 || r.end < r.start || r.total <= r.end) return std::nullopt;
+  return r;
+}
+
+std::string_view content_type_for(const fs::path& p) {
+  auto ext = p.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  if (ext == ".webmanifest") return "application/manifest+json";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+Response head_attachment(Ctx& c) {
+  c.me();
+  auto sha = sha_param(c);
+  auto st = c.svc.files->status(sha);
+  Response r;
+  r.content_type.clear();
+  if (!st) {
+    r.status = 404;
+    return r;
+  }
+  r.status = 200;
+  r.headers.emplace_back("Upload-Offset", std::to_string(st->received));
+  r.headers.emplace_back("Upload-Complete", st->complete ? "?1" : "?0");
+  return r;
+}
+
+Response put_attachment(Ctx& c) {
+  c.me();
+  auto sha = sha_param(c);
+  Range range;
+  auto body_size = static_cast<std::int64_t>(c.req.body.size());
+  if (auto cr = c.req.header("content-range")) {
+    auto parsed = parse_content_range(*cr);
+    if (!parsed)
+      throw ApiError(400, "invalid_format", "content-range", "expected bytes START-END/TOTAL");
+    range = *parsed;
+    if (range.end - range.start + 1 != body_size)
+      throw ApiError(400, "length_mismatch", "content-range",
+                     "the body length does not match the range");
+  } else {
+    if (body_size == 0) throw ApiError(400, "required", "body", "empty upload");
+    range = {0, body_size - 1, body_size};
+  }
+  auto res = c.svc.files->put(sha, range.start, range.total, c.req.body);
+  using E = AttachmentFiles::PutError;
+  switch (res.error) {
+    case E::none:
+      break;
+    case E::offset_mismatch:
+      throw ApiError(409, "offset_mismatch", "content-range",
+                     "resume at byte " + std::to_string(res.status.received),
+                     {{"Upload-Offset", std::to_string(res.status.received)}});
+    case E::hash_mismatch:
+      throw ApiError(422, "hash_mismatch", "sha256",
+                     "the uploaded bytes do not hash to this name; upload again from 0");
+    case E::too_large:
+      throw ApiError(413, "too_large", "content-range",
+                     "at most " + std::to_string(AttachmentFiles::kMaxSize) + " bytes");
+    case E::io:
+      c.svc.metrics.count_storage_error();
+      throw ApiError(503, "unavailable", "", "could not store the upload, retry later",
+                     {{"Retry-After", "1"}});
+  }
+  if (!res.status.complete) {
+    Response r = json_response(202, status_json(sha, res.status));
+    r.headers.emplace_back("Upload-Offset", std::to_string(res.status.received));
+    return r;
+  }
+  // Idempotent: a retried final chunk links again if the first link failed.
+  must(c.svc.store().attachment_stored(sha, res.status.received));
+  Response r = json_response(200, status_json(sha, res.status));
+  r.headers.emplace_back("Upload-Offset", std::to_string(res.status.received));
+  return r;
+}
+
+Response live(Ctx& c) {
+  c.me();
+  throw ApiError(426, "upgrade_required", "", "the live feed is a WebSocket: send Upgrade",
+                 {{"Upgrade", "websocket"}});
+}
+
+Response healthz(Ctx& c) {
+  auto ok = c.svc.store().ping();
+  if (!ok) throw ApiError(503, "unavailable", "", "database not available");
+  return json_response(200, json::object{{"status", "ok"}});
+}
+
+Response metrics(Ctx& c) {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = c.svc.metrics.render_prometheus();
+  return r;
+}
+
+Response static_file(Ctx& c) {
+  std::string_view path = c.req.path;
+  if (path.empty() || path.front() != '/') throw ApiError(404, "not_found", "", "not found");
+  std::string rel(path.substr(1));
+  if (rel.empty() || rel.back() == '/') rel += "index.html";
+  // No traversal: every segment must be a plain name.
+  fs::path p(rel);
+  for (const auto& seg : p) {
+    auto s = seg.string();
+    if (s.empty() || s == "." || s == ".." || s.find('\\') != std::string::npos ||
+        s.find('\0') != std::string::npos || s.front() == '.')
+      throw ApiError(404, "not_found", "", "not found");
+  }
+  fs::path full = c.svc.cfg.web_root / p;
+  std::error_code ec;
+  if (!fs::is_regular_file(full, ec)) throw ApiError(404, "not_found", "", "not found");
+  auto root = fs::canonical(c.svc.cfg.web_root, ec);
+  auto real = fs::canonical(full, ec);
+  if (ec || real.string().compare(0, root.string().size(), root.string()) != 0)
+    throw ApiError(404, "not_found", "", "not found");
+  std::ifstream in(real, std::ios::binary);
+  if (!in) throw ApiError(404, "not_found", "", "not found");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Response r;
+  r.content_type = std::string(content_type_for(real));
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (c.req.method != "HEAD") r.body = ss.str();
+  return r;
+}
+
+}  // namespace patrol::api::handlers

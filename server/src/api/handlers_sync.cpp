@@ -1,0 +1,75 @@
+// sync/push and sync/pull.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include "api/handlers.hpp"
+#include "patrol/wire/messages.hpp"
+
+namespace patrol::api::handlers {
+namespace json = boost::json;
+
+Response push(Ctx& c) {
+  const auto& who = c.me();
+  auto body = parse_json_body(c.req);
+  if (const auto* o = body.if_object()) {
+    if (const auto* ops = o->if_contains("ops");
+        ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
+      throw ApiError(413, "too_many_ops", "ops",
+                     "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
+  }
+  auto req = wire::decode_push_request(body);
+  if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
+
+  store::Ms received = now_ms();
+  domain::OpValidator validator(c.svc.store(), c.svc.templates,
+                                {who, req->device_id, req->clock_offset_ms, received});
+
+  // Each op stands alone: a bad one is answered rejected, the others go on.
+  std::vector<wire::OpResult> results(req->ops.size());
+  std::vector<store::PreparedOp> to_store;
+  std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
+  to_store.reserve(req->ops.size());
+  for (std::size_t i = 0; i < req->ops.size(); ++i) {
+    auto p = validator.prepare(req->ops[i]);
+    if (!p) throw_store(p.error());
+    if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
+      results[i] = {u->op_id, wire::OpStatus::rejected, u->error, store::format_ms(received)};
+    } else {
+      index.push_back(i);
+      to_store.push_back(std::move(std::get<store::PreparedOp>(*p)));
+    }
+  }
+  if (!to_store.empty()) {
+    auto outcomes = must(c.svc.store().apply_ops(std::move(to_store)));
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      auto& o = outcomes[k];
+      results[index[k]] = {o.op_id, o.status, o.error, store::format_ms(o.received_at)};
+    }
+  }
+  wire::PushResponse out;
+  out.results = std::move(results);
+  out.server_time = store::format_ms(now_ms());
+  return json_response(200, wire::to_json(out));
+}
+
+Response pull(Ctx& c) {
+  const auto& who = c.me();
+  auto cursor = int_param(c.req, "cursor", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
+  int limit = limit_param(c.req);
+  auto page = must(c.svc.store().changes(who.org_path, cursor, limit));
+  json::array changes;
+  changes.reserve(page.changes.size());
+  for (auto& ch : page.changes) {
+    changes.push_back(json::object{{"seq", ch.seq},
+                                   {"entity", ch.entity},
+                                   {"op", ch.op},
+                                   {"id", ch.id},
+                                   {"data", json::parse(ch.data)}});
+  }
+  return json_response(200, json::object{{"cursor", page.cursor},
+                                         {"has_more", page.has_more},
+                                         {"changes", std::move(changes)}});
+}
+
+}  // namespace patrol::api::handlers

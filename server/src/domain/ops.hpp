@@ -1,0 +1,79 @@
+// Validation of sync/push ops beyond the wire decoders: references exist and
+// are in the caller's scope, the template version exists and applies to the
+// site, item codes belong to it; plus what the server derives (hazards from
+// failing items, photo requirements, WGS84 positions, corrected times).
+//
+// Thread safety: TemplateCache is thread-safe; an OpValidator serves one push
+// request on one thread.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "domain/principal.hpp"
+#include "patrol/wire/field_error.hpp"
+#include "store/store.hpp"
+
+namespace patrol::domain {
+
+// Templates are immutable per (id, version): cached for the process lifetime.
+class TemplateCache {
+ public:
+  // not_found when the (id, version) does not exist; unavailable etc. pass through.
+  store::result<std::shared_ptr<const store::ChecklistTemplate>> get(store::Store& s,
+                                                                     const std::string& id,
+                                                                     std::int64_t version);
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const store::ChecklistTemplate>>
+      cache_;
+};
+
+struct PushContext {
+  Principal who;
+  std::string device_id;
+  std::optional<std::int64_t> clock_offset_ms;  // server − device
+  store::Ms received_ms = 0;
+};
+
+// An op that cannot even be recorded (no usable op_id): answered rejected,
+// never stored.
+struct Unrecordable {
+  std::string op_id;  // whatever the client sent, possibly ""
+  wire::FieldError error;
+};
+
+using Prepared = std::variant<store::PreparedOp, Unrecordable>;
+
+class OpValidator {
+ public:
+  OpValidator(store::Store& store, TemplateCache& templates, PushContext ctx)
+      : store_(store), templates_(templates), ctx_(std::move(ctx)) {}
+
+  // Decodes and validates one raw op of a push. A bad op yields a
+  // PreparedOp whose action is the FieldError (recorded so a re-push returns
+  // the same answer). Fails only when the store cannot be read (unavailable):
+  // the caller answers the whole request 503.
+  store::result<Prepared> prepare(const boost::json::value& raw);
+
+ private:
+  using Action = decltype(store::PreparedOp::action);
+  store::result<Action> inspection(const boost::json::value& body);
+  store::result<Action> positions(const boost::json::value& body);
+  store::result<Action> sos(const boost::json::value& body);
+  store::result<std::optional<store::Site>> visible_site(const std::string& id);
+
+  store::Store& store_;
+  TemplateCache& templates_;
+  PushContext ctx_;
+  std::map<std::string, std::optional<store::Site>> sites_;  // per-request cache
+};
+
+}  // namespace patrol::domain

@@ -1,0 +1,256 @@
+#include "store/sqlite_schema.hpp"
+
+#include <array>
+
+namespace patrol::store::schema {
+namespace {
+
+// Times are INTEGER milliseconds since the Unix epoch (UTC). JSON columns hold
+// JSON1 text. org_path is the materialized path of the owning org unit
+// ("/1/4/37/"), copied onto every scoped row so scope checks are prefix
+// comparisons on one indexed column.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE org_units (
+  id        INTEGER PRIMARY KEY,
+  parent_id INTEGER REFERENCES org_units(id),
+  kind      TEXT NOT NULL CHECK (kind IN ('city','town','village','grid')),
+  name      TEXT NOT NULL,
+  path      TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  phone         TEXT NOT NULL UNIQUE,
+  name          TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN
+                  ('volunteer','team_leader','village_admin','town_staff','city_admin')),
+  org_unit_id   INTEGER NOT NULL REFERENCES org_units(id),
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device_id  TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE teams (
+  id          TEXT PRIMARY KEY,
+  org_unit_id INTEGER NOT NULL REFERENCES org_units(id),
+  org_path    TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  leader_id   TEXT REFERENCES users(id)
+);
+
+CREATE TABLE team_members (
+  team_id TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  role    TEXT NOT NULL CHECK (role IN ('leader','member')),
+  PRIMARY KEY (team_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE checklist_templates (
+  id         TEXT NOT NULL,
+  version    INTEGER NOT NULL CHECK (version >= 1),
+  name       TEXT NOT NULL,
+  categories TEXT NOT NULL CHECK (json_valid(categories)),
+  items      TEXT NOT NULL CHECK (json_valid(items)),
+  PRIMARY KEY (id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE sites (
+  id          TEXT PRIMARY KEY,
+  org_unit_id INTEGER NOT NULL REFERENCES org_units(id),
+  org_path    TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  category    TEXT NOT NULL,
+  address     TEXT NOT NULL DEFAULT '',
+  lat         REAL NOT NULL,
+  lon         REAL NOT NULL,
+  template_id TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX sites_by_path ON sites(org_path, id);
+
+CREATE TABLE schedules (
+  id           TEXT PRIMARY KEY,
+  team_id      TEXT NOT NULL REFERENCES teams(id),
+  org_unit_id  INTEGER NOT NULL REFERENCES org_units(id),
+  org_path     TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  weekdays     TEXT NOT NULL CHECK (json_valid(weekdays)),
+  start_time   TEXT NOT NULL,
+  duration_min INTEGER NOT NULL,
+  tz           TEXT NOT NULL,
+  route        TEXT NOT NULL CHECK (json_valid(route))
+);
+
+CREATE TABLE rounds (
+  id          TEXT PRIMARY KEY,
+  schedule_id TEXT NOT NULL REFERENCES schedules(id),
+  team_id     TEXT NOT NULL REFERENCES teams(id),
+  org_unit_id INTEGER NOT NULL REFERENCES org_units(id),
+  org_path    TEXT NOT NULL,
+  date        TEXT NOT NULL,
+  starts_at   INTEGER NOT NULL,
+  ends_at     INTEGER NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('planned','in_progress','completed','missed')),
+  UNIQUE (schedule_id, date)
+);
+
+CREATE TABLE inspections (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
+  op_id            TEXT NOT NULL,
+  site_id          TEXT NOT NULL REFERENCES sites(id),
+  org_unit_id      INTEGER NOT NULL,
+  org_path         TEXT NOT NULL,
+  user_id          TEXT NOT NULL REFERENCES users(id),
+  device_id        TEXT NOT NULL,
+  template_id      TEXT NOT NULL,
+  template_version INTEGER NOT NULL,
+  round_id         TEXT REFERENCES rounds(id),
+  observed_at      TEXT NOT NULL,
+  observed_ms      INTEGER NOT NULL,
+  received_ms      INTEGER NOT NULL,
+  lat              REAL,
+  lon              REAL,
+  accuracy_m       REAL,
+  note             TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (template_id, template_version) REFERENCES checklist_templates(id, version)
+);
+CREATE INDEX inspections_by_path ON inspections(org_path, seq);
+CREATE INDEX inspections_by_site ON inspections(site_id, seq);
+
+CREATE TABLE inspection_items (
+  inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  pos           INTEGER NOT NULL,
+  code          TEXT NOT NULL,
+  result        TEXT NOT NULL CHECK (result IN ('ok','hazard','not_applicable')),
+  note          TEXT NOT NULL DEFAULT '',
+  photos        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(photos)),
+  PRIMARY KEY (inspection_id, code)
+) WITHOUT ROWID;
+
+-- Photos named by inspection items, so an attachment that arrives later is
+-- linked to what named it.
+CREATE TABLE inspection_photos (
+  sha256        TEXT NOT NULL,
+  inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  item_code     TEXT NOT NULL,
+  PRIMARY KEY (sha256, inspection_id, item_code)
+) WITHOUT ROWID;
+
+-- At most one hazard per (site, item) that is not closed: found again while
+-- open, the existing one is updated (UPSERT) and the finding linked.
+CREATE TABLE hazards (
+  id                  TEXT PRIMARY KEY,
+  site_id             TEXT NOT NULL REFERENCES sites(id),
+  org_unit_id         INTEGER NOT NULL,
+  org_path            TEXT NOT NULL,
+  item_code           TEXT NOT NULL,
+  severity            TEXT NOT NULL,
+  state               TEXT NOT NULL DEFAULT 'open',
+  photo_missing       INTEGER NOT NULL DEFAULT 0,
+  occurrences         INTEGER NOT NULL DEFAULT 1,
+  first_found_at      INTEGER NOT NULL,
+  last_found_at       INTEGER NOT NULL,
+  first_inspection_id TEXT NOT NULL,
+  last_inspection_id  TEXT NOT NULL,
+  note                TEXT NOT NULL DEFAULT '',
+  updated_at          INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX hazards_one_open ON hazards(site_id, item_code) WHERE state <> 'closed';
+CREATE INDEX hazards_by_path ON hazards(org_path, id);
+
+CREATE TABLE hazard_occurrences (
+  hazard_id     TEXT NOT NULL REFERENCES hazards(id) ON DELETE CASCADE,
+  inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  found_at      INTEGER NOT NULL,
+  photo_missing INTEGER NOT NULL,
+  PRIMARY KEY (hazard_id, inspection_id)
+) WITHOUT ROWID;
+CREATE INDEX hazard_occurrences_by_inspection ON hazard_occurrences(inspection_id);
+
+CREATE TABLE positions (
+  seq         INTEGER PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  device_id   TEXT NOT NULL,
+  org_path    TEXT NOT NULL,
+  t           INTEGER NOT NULL,
+  lat         REAL NOT NULL,
+  lon         REAL NOT NULL,
+  accuracy_m  REAL,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX positions_by_user_time ON positions(user_id, t, seq);
+
+CREATE TABLE latest_positions (
+  user_id     TEXT PRIMARY KEY REFERENCES users(id),
+  org_unit_id INTEGER NOT NULL,
+  org_path    TEXT NOT NULL,
+  t           INTEGER NOT NULL,
+  lat         REAL NOT NULL,
+  lon         REAL NOT NULL,
+  accuracy_m  REAL
+);
+CREATE INDEX latest_positions_by_path ON latest_positions(org_path);
+
+CREATE TABLE sos_alerts (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  org_unit_id INTEGER NOT NULL,
+  org_path    TEXT NOT NULL,
+  raised_at   INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  lat         REAL,
+  lon         REAL,
+  accuracy_m  REAL,
+  note        TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL DEFAULT 'open'
+);
+CREATE INDEX sos_alerts_by_path ON sos_alerts(org_path, seq);
+
+CREATE TABLE attachments (
+  sha256      TEXT PRIMARY KEY,
+  size        INTEGER NOT NULL,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The dedupe record of sync/push: the FIRST outcome of every op id.
+CREATE TABLE ops (
+  op_id       TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('applied','rejected')),
+  error       TEXT CHECK (error IS NULL OR json_valid(error)),
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- What devices pull: written in the same transaction as the change itself.
+CREATE TABLE change_log (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  entity   TEXT NOT NULL,
+  op       TEXT NOT NULL CHECK (op IN ('upsert','delete')),
+  id       TEXT NOT NULL,
+  org_path TEXT NOT NULL,
+  data     TEXT NOT NULL CHECK (json_valid(data))
+);
+CREATE INDEX change_log_by_path ON change_log(org_path, seq);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() {
+  return kMigrations;
+}
+
+}  // namespace patrol::store::schema

@@ -1,0 +1,95 @@
+// SqliteStore: the Store on one SQLite file (DATA_DIR/patrol.db), WAL mode,
+// synchronous=FULL, foreign keys on, numbered migrations (PRAGMA user_version).
+//
+// Concurrency model: ONE writer thread owns the only read-write connection and
+// drains a queue of write jobs in group commits (many callers' jobs in one
+// transaction, each in its own SAVEPOINT so a job that fails on a constraint
+// is rolled back alone). A caller blocks until the COMMIT holding its job
+// returned. A disk-full / I/O error rolls back the whole group, answers every
+// job in it `unavailable`, and the writer keeps running. Queries run on a
+// small pool of read-only connections. The writer checkpoints the WAL
+// (PASSIVE when idle or every N commits; TRUNCATE when the file grows past a
+// threshold and no reader holds it), so the WAL stays bounded.
+//
+// Thread safety: all public functions are thread-safe (see Store).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "sqlite/database.hpp"
+#include "store/store.hpp"
+
+namespace patrol::metrics {
+class Metrics;
+}
+
+namespace patrol::store {
+
+struct SqliteStoreOptions {
+  std::filesystem::path db_path;     // e.g. DATA_DIR/patrol.db; the directory must exist
+  std::size_t read_connections = 4;  // read-only connections in the pool
+  std::size_t max_jobs_per_commit = 512;
+  int checkpoint_every_commits = 64;               // PASSIVE checkpoint at least this often
+  std::int64_t journal_size_limit = 16 << 20;      // WAL size kept after a reset
+  std::int64_t wal_truncate_threshold = 32 << 20;  // try TRUNCATE above this WAL size
+  metrics::Metrics* metrics = nullptr;             // optional; not owned
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens/creates the database, runs migrations, opens the reader pool and
+  // starts the writer thread. Fails with unavailable (cannot open/write) or
+  // internal (schema newer than this binary, corrupt file).
+  [[nodiscard]] static result<std::unique_ptr<SqliteStore>> open(const SqliteStoreOptions& opts);
+  ~SqliteStore() override;
+
+  // The schema version this binary migrates to.
+  static int schema_version();
+
+  // Runs `fn` on the writer connection outside any transaction, after the jobs
+  // queued before it (maintenance and tests, e.g. PRAGMA max_page_count).
+  [[nodiscard]] boost::system::error_code run_on_writer(
+      std::function<boost::system::error_code(sqlite::Database&)> fn);
+
+  result<bool> is_empty() override;
+  result<void> seed(const SeedData& seed) override;
+  result<void> ping() override;
+  void shutdown() override;
+
+  result<Credentials> credentials_by_phone(std::string_view phone) override;
+  result<User> user(std::string_view id) override;
+  result<void> create_session(const NewSession& s) override;
+  result<SessionInfo> session(std::string_view token_hash, Ms now) override;
+  result<void> delete_session(std::string_view token_hash) override;
+
+  result<OrgUnit> org_unit(std::int64_t id) override;
+  result<Site> site(std::string_view id) override;
+  result<Page<Site>> sites(const SiteFilter& f) override;
+  result<ChecklistTemplate> checklist_template(std::string_view id, std::int64_t version) override;
+  result<Round> round(std::string_view id) override;
+
+  result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) override;
+  result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor, int limit) override;
+
+  result<Page<Inspection>> inspections(const InspectionFilter& f) override;
+  result<Page<Hazard>> hazards(const HazardFilter& f) override;
+  result<Page<LatestPosition>> latest_positions(std::string_view scope_path,
+                                                std::optional<std::string> after_user,
+                                                int limit) override;
+  result<Page<TrackPoint>> track(const TrackFilter& f) override;
+  result<Page<SosAlert>> alerts(const AlertFilter& f) override;
+
+  result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
+
+  struct Impl;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace patrol::store
