@@ -76,10 +76,12 @@ class BeastTransport final : public Transport {
     }
   }
 
+  // Sticky: the SDK cancels only when shutting down, so every later send fails
+  // at once too (no race between a cancel and the start of the next send).
   void cancel() noexcept override { cancelled_ = true; }
 
   Result<HttpResponse> send(const HttpRequest& req) override {
-    cancelled_ = false;
+    if (cancelled_) return make_error(ErrorCode::network, "transport shut down", true);
     const bool reused = stream_.has_value();
     auto r = attempt(req);
     // A kept-alive connection the server closed meanwhile fails at once; one

@@ -106,6 +106,15 @@ std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
 
+std::string json_array(const std::vector<std::string>& items) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) s += ',';
+    s += items[i];
+  }
+  return s + "]";
+}
+
 // Adapts a C transport callback to the C++ Transport interface.
 class CTransport final : public patrol::Transport {
  public:
@@ -389,17 +398,6 @@ PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_jso
     return out_string(out_json, boost::json::serialize(a), err);
   });
 }
-
-namespace {
-std::string json_array(const std::vector<std::string>& items) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) s += ',';
-    s += items[i];
-  }
-  return s + "]";
-}
-}  // namespace
 
 PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) {
   return guarded(err, [&] {
