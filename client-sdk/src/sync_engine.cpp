@@ -106,16 +106,19 @@ void SyncEngine::wake_now() {
 
 void SyncEngine::run() {
   using clock = std::chrono::steady_clock;
-  std::optional<clock::time_point> next;  // nullopt: only a nudge wakes us
+  // A plain flag + time point rather than std::optional: g++ 12 at -O2 warns
+  // (maybe-uninitialized) through optional<time_point> in this loop.
+  bool timed = false;  // false: only a nudge wakes us
+  clock::time_point next{};
   std::unique_lock lk(state_mu_);
   while (!stop_) {
     if (!wake_) {
-      if (next)
-        cv_.wait_until(lk, *next, [&] { return stop_ || wake_; });
+      if (timed)
+        cv_.wait_until(lk, next, [&] { return stop_ || wake_; });
       else
         cv_.wait(lk, [&] { return stop_ || wake_; });
       if (stop_) break;
-      if (!wake_ && next && clock::now() < *next) continue;  // spurious
+      if (!wake_ && timed && clock::now() < next) continue;  // spurious
     }
     wake_ = false;
     lk.unlock();
@@ -124,10 +127,12 @@ void SyncEngine::run() {
     if (r) {
       backoff_.reset();
       next = clock::now() + cfg_.refresh_interval;
+      timed = true;
     } else if (r.error().code == ErrorCode::offline || r.error().code == ErrorCode::not_logged_in) {
-      next.reset();  // wait for set_online(true) / login
+      timed = false;  // wait for set_online(true) / login
     } else {
       next = clock::now() + backoff_.next();
+      timed = true;
     }
   }
 }

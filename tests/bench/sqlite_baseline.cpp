@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = argc > 1 ? argv[1] : std::filesystem::temp_directory_path();
   double seconds = argc > 2 ? std::stod(argv[2]) : 5;
   try {
-    for (int batch : {1, 50}) {
+    for (int batch : {1, 50, 1000}) {
       double rate = run(dir / "baseline.db", batch, seconds);
       std::cout << json::serialize(json::object{{"bench", "sqlite_insert"},
                                                 {"batch", batch},

@@ -1,0 +1,160 @@
+// patrol_bench_sdk: the client SDK's numbers, each beside its baseline measured
+// in the same run on the same disk.
+//   enqueue   p50/p99 of one durable enqueue_inspection (WAL, synchronous=FULL)
+//             beside p50/p99 of one raw write+fdatasync of a file in the same dir
+//   positions batched enqueue_positions rate (points/s)
+//   sync      wall time to push a backlog of N inspections to a running patrold
+//             over TLS (the PouchDB baseline is tests/bench/pouchdb_replicate.js)
+// Usage: patrol_bench_sdk WORK_DIR PORT [N]
+// Prints one JSON line per measurement.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "patrol/client.hpp"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double pct(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void emit(const std::string& bench, double value, const std::string& unit,
+          const std::string& baseline_name = "", double baseline = 0) {
+  json::object o{{"bench", bench}, {"value", value}, {"unit", unit}};
+  if (!baseline_name.empty()) {
+    o["baseline_name"] = baseline_name;
+    o["baseline"] = baseline;
+    o["ratio"] = baseline > 0 ? value / baseline : 0;
+  }
+  std::cout << json::serialize(o) << std::endl;
+}
+
+std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port) {
+  patrol::ClientOptions opts;
+  opts.data_dir = dir.string();
+  opts.server_url = "https://127.0.0.1:" + std::to_string(port);
+  opts.insecure = true;
+  opts.background_sync = false;
+  auto c = patrol::Client::open(std::move(opts));
+  if (!c) throw std::runtime_error("open: " + c.error().message);
+  return std::move(*c);
+}
+
+void check(const patrol::Status& s, const char* what) {
+  if (!s) throw std::runtime_error(std::string(what) + ": " + s.error().message);
+}
+
+// A volunteer's draft for a cached site, with every item of its template.
+patrol::InspectionDraft draft_for(patrol::Client& c, const patrol::SiteInfo& site, int i) {
+  auto tpl = c.template_for_site(site.id);
+  if (!tpl) throw std::runtime_error("template: " + tpl.error().message);
+  patrol::InspectionDraft d;
+  d.site_id = site.id;
+  d.position = patrol::GeoPoint{28.8571 + (i % 100) * 1e-5, 121.1432, 8.0, "wgs84"};
+  for (std::size_t k = 0; k < tpl->items.size() && k < 6; ++k)
+    d.items.push_back({tpl->items[k].code, patrol::ItemResult::ok, "", {}});
+  return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc < 3) {
+    std::cerr << "usage: patrol_bench_sdk WORK_DIR PORT [N]\n";
+    return 2;
+  }
+  const fs::path work = argv[1];
+  const auto port = static_cast<unsigned short>(std::stoi(argv[2]));
+  const int n = argc > 3 ? std::stoi(argv[3]) : 10000;
+
+  // ---- raw fsync of this disk (the floor any durable enqueue sits on) ----
+  fs::create_directories(work / "sdk");
+  std::vector<double> fsync_ms;
+  {
+    int fd = ::open((work / "sdk" / "fsync.probe").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open probe file");
+    std::string rec(200, 'x');
+    for (int i = 0; i < 500; ++i) {
+      auto t0 = Clock::now();
+      if (::write(fd, rec.data(), rec.size()) < 0 || ::fdatasync(fd) != 0)
+        throw std::runtime_error("fdatasync failed");
+      fsync_ms.push_back(ms_since(t0));
+    }
+    ::close(fd);
+  }
+
+  // ---- durable enqueue latency (offline device, as in a stairwell) ----
+  auto dev = open_client(work / "sdk" / "device-enqueue", port);
+  check(dev->login("13900000002", "patrol-demo"), "login");
+  if (auto p = dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
+  check(dev->set_online(false), "offline");
+  auto sites = dev->sites();
+  if (!sites || sites->empty()) throw std::runtime_error("no cached sites");
+  std::vector<patrol::InspectionDraft> drafts;
+  for (int i = 0; i < 50; ++i) drafts.push_back(draft_for(*dev, (*sites)[i % sites->size()], i));
+  std::vector<double> enqueue_ms;
+  for (int i = 0; i < 500; ++i) {
+    auto t0 = Clock::now();
+    auto r = dev->enqueue_inspection(drafts[i % drafts.size()]);
+    enqueue_ms.push_back(ms_since(t0));
+    if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+  }
+  emit("enqueue_inspection_p50", pct(enqueue_ms, 0.5), "ms", "fsync p50", pct(fsync_ms, 0.5));
+  emit("enqueue_inspection_p99", pct(enqueue_ms, 0.99), "ms", "fsync p99", pct(fsync_ms, 0.99));
+
+  // ---- batched position enqueues ----
+  {
+    std::vector<patrol::TrackPoint> batch(500);
+    auto now = std::chrono::system_clock::now();
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      batch[i] = {now + std::chrono::seconds(i), 28.85 + i * 1e-6, 121.14, 5.0};
+    std::int64_t points = 0;
+    auto t0 = Clock::now();
+    while (ms_since(t0) < 2000) {
+      auto r = dev->enqueue_positions(batch);
+      if (!r) throw std::runtime_error("positions: " + r.error().message);
+      points += static_cast<std::int64_t>(batch.size());
+    }
+    emit("enqueue_positions", static_cast<double>(points) / (ms_since(t0) / 1000.0), "points/s");
+  }
+  dev.reset();
+
+  // ---- backlog sync of n inspections over TLS ----
+  auto sync_dev = open_client(work / "sdk" / "device-sync", port);
+  check(sync_dev->login("13900000002", "patrol-demo"), "login");
+  if (auto p = sync_dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
+  check(sync_dev->set_online(false), "offline");
+  for (int i = 0; i < n; ++i) {
+    auto r = sync_dev->enqueue_inspection(drafts[i % drafts.size()]);
+    if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+  }
+  check(sync_dev->set_online(true), "online");
+  auto t0 = Clock::now();
+  auto summary = sync_dev->sync();
+  double secs = ms_since(t0) / 1000.0;
+  if (!summary) throw std::runtime_error("sync: " + summary.error().message);
+  if (summary->pushed != n)
+    throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " + std::to_string(n));
+  emit("sync_backlog_" + std::to_string(n), secs, "s");
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "patrol_bench_sdk: " << e.what() << "\n";
+  return 1;
+}
