@@ -1,0 +1,71 @@
+// patrold: wiring only — configuration, the Api (storage + handlers), the
+// transport, signals. Everything else lives in the libraries the tests link.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "api/api.hpp"
+#include "metrics/metrics.hpp"
+#include "net/config.hpp"
+#include "net/server.hpp"
+
+#ifndef PATROL_DEFAULT_WEB_ROOT
+#define PATROL_DEFAULT_WEB_ROOT "server/web"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace patrol;
+  auto cl = net::parse_command_line(argc, argv, PATROL_DEFAULT_WEB_ROOT);
+  if (!cl) {
+    std::fprintf(stderr, "patrold: %s\n", cl.error().message.c_str());
+    return 2;
+  }
+  if (cl->help) {
+    std::fputs(net::usage_text().c_str(), stdout);
+    return 0;
+  }
+  const net::ServerConfig& cfg = cl->config;
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.api.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "patrold: cannot create data directory %s: %s\n", cfg.api.data_dir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+
+  metrics::Metrics metrics;
+  auto api = api::Api::open(cfg.api, metrics);
+  if (!api) {
+    std::fprintf(stderr, "patrold: cannot open the database in %s: %s\n", cfg.api.data_dir.c_str(),
+                 api.error().message().c_str());
+    return 1;
+  }
+  auto server = net::Server::create(cfg, **api, metrics);
+  if (!server) {
+    std::fprintf(stderr, "patrold: %s\n", server.error().message.c_str());
+    (*api)->shutdown();
+    return 1;
+  }
+
+  boost::asio::signal_set signals((*server)->io_context(), SIGINT, SIGTERM);
+  signals.async_wait([&srv = **server](const boost::system::error_code& sec, int sig) {
+    if (sec) return;
+    std::fprintf(stderr, "patrold: signal %d, shutting down\n", sig);
+    srv.request_stop();
+  });
+  (*server)->start();
+  const std::string& host = (*server)->host();
+  const bool v6 = host.find(':') != std::string::npos;
+  std::printf("patrold listening on https://%s%s%s:%u\n", v6 ? "[" : "", host.c_str(),
+              v6 ? "]" : "", static_cast<unsigned>((*server)->port()));
+  std::fflush(stdout);
+
+  (*server)->wait();
+  (*api)->shutdown();  // commits what is queued, checkpoints, closes the database
+  std::fprintf(stderr, "patrold: stopped\n");
+  return 0;
+}

@@ -1,0 +1,360 @@
+#include "net/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace patrol::net {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+Result<std::uint64_t> parse_uint(std::string_view name, std::string_view v, std::uint64_t min,
+                                 std::uint64_t max) {
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty())
+    return Error{"--" + std::string(name) + ": expected a whole number, got '" + std::string(v) +
+                 "'"};
+  if (out < min || out > max)
+    return Error{"--" + std::string(name) + ": " + std::string(v) + " is out of range [" +
+                 std::to_string(min) + ", " + std::to_string(max) + "]"};
+  return out;
+}
+
+Result<double> parse_double(std::string_view name, std::string_view v) {
+  double out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty() || out < 0)
+    return Error{"--" + std::string(name) + ": expected a number >= 0, got '" + std::string(v) +
+                 "'"};
+  return out;
+}
+
+Result<bool> parse_bool(std::string_view name, std::string_view v) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  return Error{"--" + std::string(name) + ": expected true or false, got '" + std::string(v) + "'"};
+}
+
+struct Option {
+  std::string_view name;
+  std::string_view arg;  // empty for boolean flags
+  std::string_view help;
+  std::function<Result<void>(std::string_view, std::string_view, ServerConfig&)> apply;
+};
+
+constexpr std::uint64_t kMaxU32 = 0xffffffffu;
+
+template <class Field>
+auto size_setter(Field field, std::uint64_t min, std::uint64_t max) {
+  return
+      [field, min, max](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+        auto r = parse_uint(n, v, min, max);
+        if (!r) return r.error();
+        std::invoke(field, c) = static_cast<std::size_t>(*r);
+        return {};
+      };
+}
+
+template <class Field>
+auto ms_setter(Field field) {
+  return [field](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+    auto r = parse_uint(n, v, 1, 24ull * 3600 * 1000);
+    if (!r) return r.error();
+    std::invoke(field, c) = std::chrono::milliseconds(*r);
+    return {};
+  };
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> opts = {
+      {"listen", "HOST:PORT", "address to listen on (port 0: any free port) [127.0.0.1:8443]",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_listen(v);
+         if (!r) return r.error();
+         c.listen_host = r->first;
+         c.listen_port = r->second;
+         return {};
+       }},
+      {"data-dir", "DIR", "data directory: database, attachments, generated certificate (required)",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.api.data_dir = std::string(v);
+         return {};
+       }},
+      {"demo", "", "seed the demo organisation when the database is empty [false]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_bool(n, v);
+         if (!r) return r.error();
+         c.api.demo = *r;
+         return {};
+       }},
+      {"cert", "FILE", "PEM certificate chain (with --key); default: self-signed, generated",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.cert_file = std::string(v);
+         return {};
+       }},
+      {"key", "FILE", "PEM private key for --cert",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.key_file = std::string(v);
+         return {};
+       }},
+      {"config", "FILE", "read options from FILE (`key = value` lines); flags override it",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.config_file = std::string(v);
+         return {};
+       }},
+      {"web-root", "DIR", "dashboard static files served at / [server/web of the source tree]",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.api.web_root = std::string(v);
+         return {};
+       }},
+      {"threads", "N", "I/O threads running the event loop (0: one per core) [0]",
+       size_setter(&ServerConfig::io_threads, 0, 1024)},
+      {"workers", "N", "blocking worker threads running API handlers [32]",
+       size_setter(&ServerConfig::workers, 1, 4096)},
+      {"access-log", "", "write one structured line per request to stderr [true]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_bool(n, v);
+         if (!r) return r.error();
+         c.access_log = *r;
+         return {};
+       }},
+      {"max-header-bytes", "N", "largest request header block; more gets 431 [16384]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 256, kMaxU32);
+         if (!r) return r.error();
+         c.limits.max_header_bytes = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"max-body-bytes", "N", "largest request body; more gets 413 [8388608]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 0, 1ull << 34);
+         if (!r) return r.error();
+         c.limits.max_body_bytes = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"request-timeout-ms", "MS",
+       "time for a whole request to arrive; slower peers are closed [30000]",
+       ms_setter([](ServerConfig & c) -> auto& { return c.limits.request_timeout; })},
+      {"idle-timeout-ms", "MS", "keep-alive wait for the next request [60000]",
+       ms_setter([](ServerConfig & c) -> auto& { return c.limits.idle_timeout; })},
+      {"max-connections", "N", "open connections beyond which new ones get a JSON 503 [10000]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, kMaxU32);
+         if (!r) return r.error();
+         c.limits.max_connections = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"rate-limit", "R", "requests per second per client IP, then 429 + Retry-After (0: off) [0]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.limits.rate_limit_per_ip = *r;
+         return {};
+       }},
+      {"rate-burst", "N", "requests a client IP may burst above --rate-limit (0: = rate) [0]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.limits.rate_burst_per_ip = *r;
+         return {};
+       }},
+      {"ws-max-message-bytes", "N", "largest WebSocket message a client may send [65536]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 16, kMaxU32);
+         if (!r) return r.error();
+         c.limits.ws_max_message_bytes = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"ws-send-queue", "N",
+       "outgoing WebSocket messages queued before a consumer is too slow [256]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 1u << 20);
+         if (!r) return r.error();
+         c.limits.ws_send_queue = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"ws-idle-timeout-ms", "MS", "WebSocket silence limit; pings are sent at half of it [30000]",
+       ms_setter([](ServerConfig & c) -> auto& { return c.limits.ws_idle_timeout; })},
+      {"shutdown-timeout-ms", "MS",
+       "on SIGTERM/SIGINT, wait this long for in-flight requests [10000]",
+       ms_setter([](ServerConfig & c) -> auto& { return c.limits.shutdown_timeout; })},
+      {"read-connections", "N", "read-only SQLite connections [4]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 256);
+         if (!r) return r.error();
+         c.api.read_connections = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"max-batch-ops", "N", "ops accepted in one sync/push request [500]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 100000);
+         if (!r) return r.error();
+         c.api.max_batch_ops = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"token-ttl-s", "S", "bearer token lifetime in seconds [2592000]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 10ull * 365 * 24 * 3600);
+         if (!r) return r.error();
+         c.api.token_ttl = std::chrono::seconds(*r);
+         return {};
+       }},
+      {"max-failed-logins", "N", "failed logins per phone per minute before 429 [10]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 1000000);
+         if (!r) return r.error();
+         c.api.max_failed_logins_per_minute = static_cast<int>(*r);
+         return {};
+       }},
+  };
+  return opts;
+}
+
+const Option* find_option(std::string_view name) {
+  for (const auto& o : options())
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+Result<std::string> read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return Error{"cannot read config file " + p.string()};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return Result<std::string>(boost::system::in_place_value, ss.str());
+}
+
+}  // namespace
+
+Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return Error{"--listen: expected [IPv6]:PORT, got '" + std::string(text) + "'"};
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return Error{"--listen: expected HOST:PORT, got '" + std::string(text) + "'"};
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty()) return Error{"--listen: missing host in '" + std::string(text) + "'"};
+  auto p = parse_uint("listen", port, 0, 65535);
+  if (!p) return p.error();
+  return std::make_pair(std::string(host), static_cast<std::uint16_t>(*p));
+}
+
+Result<void> apply_option(std::string_view name, std::string_view value, ServerConfig& cfg) {
+  const Option* o = find_option(name);
+  if (o == nullptr || name == "help") return Error{"unknown option --" + std::string(name)};
+  return o->apply(name, value, cfg);
+}
+
+Result<void> apply_config_text(std::string_view text, std::string_view origin, ServerConfig& cfg) {
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (const auto hash = line.find('#'); hash != std::string_view::npos)
+      line = line.substr(0, hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) return Error{where + "expected `key = value`"};
+    const auto key = trim(line.substr(0, eq));
+    const auto value = trim(line.substr(eq + 1));
+    if (key == "config") return Error{where + "`config` cannot be set from a config file"};
+    if (auto r = apply_option(key, value, cfg); !r) return Error{where + r.error().message};
+  }
+  return {};
+}
+
+Result<CommandLine> parse_command_line(int argc, const char* const* argv,
+                                       const std::filesystem::path& default_web_root) {
+  // Two passes: collect (name, value) pairs first so a --config file can be
+  // applied before the flags that override it.
+  std::vector<std::pair<std::string, std::string>> flags;
+  CommandLine out;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+      return out;
+    }
+    if (arg.substr(0, 2) != "--") return Error{"unexpected argument '" + std::string(arg) + "'"};
+    arg.remove_prefix(2);
+    std::string name(arg);
+    std::optional<std::string> value;
+    if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = std::string(arg.substr(0, eq));
+      value = std::string(arg.substr(eq + 1));
+    }
+    const Option* o = find_option(name);
+    if (o == nullptr) return Error{"unknown option --" + name + " (see --help)"};
+    if (!value) {
+      if (o->arg.empty()) {
+        value = "true";
+      } else {
+        if (i + 1 >= argc)
+          return Error{"--" + name + " needs a value (" + std::string(o->arg) + ")"};
+        value = argv[++i];
+      }
+    }
+    flags.emplace_back(std::move(name), std::move(*value));
+  }
+
+  ServerConfig& cfg = out.config;
+  cfg.api.web_root = default_web_root;
+  for (const auto& [name, value] : flags) {
+    if (name == "config") cfg.config_file = value;
+  }
+  if (cfg.config_file) {
+    auto text = read_file(*cfg.config_file);
+    if (!text) return text.error();
+    if (auto r = apply_config_text(*text, cfg.config_file->string(), cfg); !r) return r.error();
+  }
+  for (const auto& [name, value] : flags) {
+    if (auto r = apply_option(name, value, cfg); !r) return r.error();
+  }
+  if (cfg.api.data_dir.empty()) return Error{"--data-dir is required (see --help)"};
+  if (cfg.cert_file.has_value() != cfg.key_file.has_value())
+    return Error{"--cert and --key must be given together"};
+  return out;
+}
+
+std::string usage_text() {
+  std::string out =
+      "Usage: patrold --data-dir DIR [options]\n"
+      "Patrol server: HTTPS + WebSocket API, dashboard, SQLite storage.\n\n"
+      "Options (also as `key = value` lines in a --config file, without the dashes):\n";
+  for (const auto& o : options()) {
+    std::string left = "  --" + std::string(o.name);
+    if (!o.arg.empty()) left += " " + std::string(o.arg);
+    if (left.size() < 30)
+      left.resize(30, ' ');
+    else
+      left += "\n" + std::string(30, ' ');
+    out += left + std::string(o.help) + "\n";
+  }
+  out += "  --help                      print this text and exit\n";
+  return out;
+}
+
+}  // namespace patrol::net

@@ -1,0 +1,91 @@
+// patrold's configuration: command-line flags and an optional `key = value` file.
+// Pure functions, no I/O besides reading the --config file, so they are unit-tested.
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api.hpp"
+
+namespace patrol::net {
+
+// An error meant for a human: what was wrong and where (flag, file, line).
+// (explicit: a std::string converts to Result<std::string> as a value, never as an error)
+struct Error {
+  Error() = default;
+  explicit Error(std::string m) : message(std::move(m)) {}
+  std::string message;
+};
+[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
+  throw std::runtime_error(e.message);
+}
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+// Transport limits and sizes; every one is a flag (see usage_text()).
+struct NetLimits {
+  std::size_t max_header_bytes = 16 * 1024;           // larger header block -> 431
+  std::size_t max_body_bytes = 8 * 1024 * 1024;       // larger body -> 413, then lingering close
+  std::chrono::milliseconds request_timeout{30000};   // whole request (header + body) must arrive
+  std::chrono::milliseconds idle_timeout{60000};      // keep-alive wait for the next request
+  std::size_t max_connections = 10000;                // beyond: JSON 503 and close
+  double rate_limit_per_ip = 0;                       // requests/s per client IP; 0 = off
+  double rate_burst_per_ip = 0;                       // bucket size; 0 = max(1, rate)
+  std::size_t ws_max_message_bytes = 64 * 1024;       // bigger client message closes the socket
+  std::size_t ws_send_queue = 256;                    // queued outgoing messages before "too slow"
+  std::chrono::milliseconds ws_idle_timeout{30000};   // pings every half of it; closed if silent
+  std::chrono::milliseconds shutdown_timeout{10000};  // bounded wait for in-flight requests
+};
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8443;
+  std::optional<std::filesystem::path> cert_file;  // both or neither
+  std::optional<std::filesystem::path> key_file;
+  std::optional<std::filesystem::path> config_file;
+  std::size_t io_threads = 0;  // 0 = hardware_concurrency
+  std::size_t workers = 32;    // blocking pool running Api calls
+  bool access_log = true;      // one structured line per request on stderr
+  NetLimits limits;
+  api::ApiConfig api;  // data_dir, web_root, demo, ...
+};
+
+// What parse_command_line decided.
+struct CommandLine {
+  bool help = false;  // --help given: print usage_text() and exit 0
+  ServerConfig config;
+};
+
+// Parses argv (argv[0] is skipped). Flags are `--name value` or `--name=value`;
+// boolean flags (--demo, --access-log) take an optional `=true|false`.
+// A --config file is read first and flags override it. Defaults: web_root =
+// default_web_root; threads = 0 (meaning hardware_concurrency).
+// Fails on unknown flags, missing values, bad numbers, a missing --data-dir, or
+// --cert without --key.
+[[nodiscard]] Result<CommandLine> parse_command_line(int argc, const char* const* argv,
+                                                     const std::filesystem::path& default_web_root);
+
+// Applies `key = value` lines (keys are the flag names without "--"; '#' starts a
+// comment; blank lines ignored) to cfg. Fails naming the line on unknown keys or bad values.
+[[nodiscard]] Result<void> apply_config_text(std::string_view text, std::string_view origin,
+                                             ServerConfig& cfg);
+
+// Applies one option by name (without "--"); value is "true" for a bare boolean flag.
+[[nodiscard]] Result<void> apply_option(std::string_view name, std::string_view value,
+                                        ServerConfig& cfg);
+
+// "HOST:PORT" or "[v6]:PORT" -> host, port. Port 0 = pick a free one.
+[[nodiscard]] Result<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
+
+// The --help text: every option with its default.
+std::string usage_text();
+
+}  // namespace patrol::net

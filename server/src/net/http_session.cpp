@@ -1,0 +1,387 @@
+#include "net/http_session.hpp"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <cstdio>
+
+#include "net/ws_session.hpp"
+
+namespace patrol::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
+
+void log_session_exception(std::exception_ptr e, std::string_view what) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    write_log_line("{\"level\":\"error\",\"where\":\"" + std::string(what) + "\",\"message\":\"" +
+                   std::string(ex.what()) + "\"}\n");
+  } catch (...) {
+    write_log_line("{\"level\":\"error\",\"where\":\"" + std::string(what) +
+                   "\",\"message\":\"unknown exception\"}\n");
+  }
+}
+
+namespace {
+
+// Blocking Api calls, run on the worker pool by co_spawn; the caller's
+// co_await resumes on its own strand. The request lives in the caller's frame.
+awaitable<api::Response> call_handle(api::Api& api, const api::Request& req) {
+  co_return api.handle(req);
+}
+awaitable<std::optional<domain::Principal>> call_authenticate(api::Api& api, std::string token) {
+  co_return api.authenticate(token);
+}
+
+std::string endpoint_text(const tcp::socket& s) {
+  beast::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) return "-";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+std::string endpoint_ip(const tcp::socket& s) {
+  beast::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("-") : ep.address().to_string();
+}
+
+// How a request ended, and so what the connection does next.
+enum class Next { keep_alive, close, linger, drop, upgraded };
+
+// What the access log and metrics need about the request being answered.
+struct Meta {
+  std::string method = "-";
+  std::string path = "-";
+  std::string request_id;
+  Clock::time_point start = Clock::now();
+  unsigned version = 11;
+};
+
+// Writes the 413/431/503 and other transport answers, then the caller lingers:
+// send side shut (FIN after the response), unread input drained for a short
+// while, then close — so the peer reads the answer instead of a reset.
+awaitable<void> lingering_close(TlsStream& stream, std::chrono::milliseconds max_wait) {
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  beast::error_code ec;
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_stream.expires_after(max_wait);
+  std::array<char, 16 * 1024> junk{};
+  std::size_t drained = 0;
+  while (drained < 64u * 1024 * 1024) {
+    // Raw TCP under the TLS layer: the TLS session is over, we only empty the pipe.
+    auto [rec, n] = co_await tcp_stream.async_read_some(asio::buffer(junk), as_tuple_awaitable);
+    if (rec) break;
+    drained += n;
+  }
+  tcp_stream.close();
+}
+
+class HttpConnection final : public Stoppable, public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(std::shared_ptr<ServerContext> ctx, tcp::socket socket)
+      : ctx_(std::move(ctx)),
+        ex_(socket.get_executor()),
+        remote_(endpoint_text(socket)),
+        remote_ip_(endpoint_ip(socket)),
+        guard_(std::make_unique<ConnectionGuard>(*ctx_)),
+        stream_(beast::tcp_stream(std::move(socket)), *ctx_->tls) {}
+
+  ~HttpConnection() override {
+    if (registry_id_ != 0) ctx_->sessions.remove(registry_id_);
+  }
+
+  void register_self() { registry_id_ = ctx_->sessions.add(weak_from_this()); }
+  const asio::any_io_executor& executor() const { return ex_; }
+
+  void stop(bool force) override {
+    asio::post(ex_, [self = shared_from_this(), force] {
+      if (self->handed_over_) return;
+      auto& tcp_stream = beast::get_lowest_layer(self->stream_);
+      if (force)
+        tcp_stream.close();
+      else if (self->idle_)
+        tcp_stream.cancel();  // wakes the keep-alive wait; the loop sees `stopping`
+    });
+  }
+
+  awaitable<void> run() {
+    const auto& limits = ctx_->cfg.limits;
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    tcp_stream.expires_after(limits.request_timeout);
+    auto [hec] = co_await stream_.async_handshake(ssl::stream_base::server, as_tuple_awaitable);
+    if (hec) co_return;  // old TLS versions, plain HTTP, scanners: nothing to answer
+
+    beast::flat_buffer buffer;
+    Next next = Next::close;
+    for (;;) {
+      if (ctx_->stopping.load()) {
+        next = Next::close;
+        break;
+      }
+      if (buffer.size() == 0) {
+        // Keep-alive wait for the first byte of the next request: the idle timeout.
+        idle_ = true;
+        tcp_stream.expires_after(limits.idle_timeout);
+        auto [ec, n] =
+            co_await stream_.async_read_some(buffer.prepare(16 * 1024), as_tuple_awaitable);
+        idle_ = false;
+        if (ec == asio::error::operation_aborted && ctx_->stopping.load()) {
+          next = Next::close;  // shutdown woke us: say goodbye properly
+          break;
+        }
+        if (ec) co_return;  // timeout (socket already closed), EOF or reset
+        buffer.commit(n);
+      }
+      next = co_await serve_one(buffer);
+      if (next != Next::keep_alive) break;
+    }
+    if (next == Next::upgraded || next == Next::drop) co_return;
+    if (next == Next::linger) {
+      co_await lingering_close(stream_, std::min<std::chrono::milliseconds>(
+                                            limits.request_timeout, std::chrono::seconds(2)));
+      co_return;
+    }
+    // Orderly TLS close (close_notify), bounded.
+    tcp_stream.expires_after(std::chrono::seconds(1));
+    co_await stream_.async_shutdown(as_tuple_awaitable);
+    tcp_stream.close();
+  }
+
+ private:
+  awaitable<Next> serve_one(beast::flat_buffer& buffer) {
+    const auto& limits = ctx_->cfg.limits;
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    Meta meta;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, 0xffffffffu)));
+    parser.body_limit(limits.max_body_bytes);
+    // The whole request (header and body) must arrive within the request timeout.
+    tcp_stream.expires_after(limits.request_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer, parser, as_tuple_awaitable);
+    if (ec == http::error::header_limit) {
+      co_await respond(json_error(431, "header_too_large", "headers",
+                                  "request header block exceeds " +
+                                      std::to_string(limits.max_header_bytes) + " bytes"),
+                       meta, false);
+      co_return Next::linger;
+    }
+    if (ec) co_return co_await bad_request_or_drop(ec, meta);
+
+    {
+      const auto& h = parser.get();
+      meta.method = std::string(h.method_string());
+      meta.path = std::string(h.target().substr(0, h.target().find('?')));
+      meta.version = h.version();
+      const auto rid = h.find("x-request-id");
+      meta.request_id = request_id_for(
+          rid == h.end() ? std::nullopt : std::optional<std::string_view>(rid->value()));
+      if (const auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
+        // Answer before reading the body; the lingering close drains what follows.
+        co_await respond(body_too_large(), meta, false);
+        co_return Next::linger;
+      }
+      const auto expect = h.find(http::field::expect);
+      if (expect != h.end() && beast::iequals(expect->value(), "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, h.version()};
+        auto [cec, cn] = co_await http::async_write(stream_, cont, as_tuple_awaitable);
+        if (cec) co_return Next::drop;
+      }
+    }
+    if (!parser.is_done()) {
+      auto [bec, bn] = co_await http::async_read(stream_, buffer, parser, as_tuple_awaitable);
+      if (bec == http::error::body_limit) {
+        co_await respond(body_too_large(), meta, false);
+        co_return Next::linger;
+      }
+      if (bec) co_return co_await bad_request_or_drop(bec, meta);
+    }
+    BeastRequest req = parser.release();
+    const bool keep_alive = req.keep_alive();
+
+    api::Request areq;
+    if (auto bad = to_api_request(req, remote_, meta.request_id, areq)) {
+      co_return co_await respond(std::move(*bad), meta, keep_alive) ? next_after(keep_alive)
+                                                                    : Next::drop;
+    }
+    meta.path = areq.path;
+    if (ctx_->limiter.enabled()) {
+      std::chrono::seconds retry_after{1};
+      if (!ctx_->limiter.allow(remote_ip_, Clock::now(), retry_after)) {
+        ctx_->metrics.count_rate_limited();
+        auto r = json_error(429, "rate_limited", "",
+                            "too many requests from this address; retry after " +
+                                std::to_string(retry_after.count()) + " s");
+        r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+        co_return co_await respond(std::move(r), meta, keep_alive) ? next_after(keep_alive)
+                                                                   : Next::drop;
+      }
+    }
+    if (auto r = check_content_type(areq.method, areq.path, areq.header("content-type"),
+                                    !areq.body.empty())) {
+      co_return co_await respond(std::move(*r), meta, keep_alive) ? next_after(keep_alive)
+                                                                  : Next::drop;
+    }
+    if (areq.path == "/api/v1/live" && boost::beast::websocket::is_upgrade(req)) {
+      co_return co_await upgrade(std::move(req), areq, meta);
+    }
+
+    api::Response res;
+    try {
+      res = co_await asio::co_spawn(ctx_->workers.get_executor(), call_handle(ctx_->api, areq),
+                                    use_awaitable);
+    } catch (const std::exception& e) {
+      // Api::handle promises not to throw; if it does, the peer still gets JSON.
+      log_session_exception(std::current_exception(), "api handle");
+      res = json_error(500, "internal", "", "internal error");
+    }
+    const bool keep = keep_alive && !ctx_->stopping.load();
+    co_return co_await respond(std::move(res), meta, keep, req.method() == http::verb::head)
+        ? next_after(keep)
+        : Next::drop;
+  }
+
+  awaitable<Next> upgrade(BeastRequest req, const api::Request& areq, Meta& meta) {
+    std::string token;
+    if (auto auth = areq.header("authorization")) {
+      std::string_view v = *auth;
+      if (v.size() > 7 && beast::iequals(v.substr(0, 7), "Bearer "))
+        token = std::string(v.substr(7));
+    }
+    if (token.empty()) {
+      if (auto q = areq.query_param("access_token")) token = std::string(*q);
+    }
+    std::optional<domain::Principal> who;
+    if (!token.empty()) {
+      try {
+        who = co_await asio::co_spawn(ctx_->workers.get_executor(),
+                                      call_authenticate(ctx_->api, token), use_awaitable);
+      } catch (const std::exception&) {
+        log_session_exception(std::current_exception(), "api authenticate");
+      }
+    }
+    if (!who) {
+      auto r = json_error(401, token.empty() ? "missing_token" : "invalid_token", "authorization",
+                          token.empty() ? "send Authorization: Bearer TOKEN or ?access_token=TOKEN"
+                                        : "token is unknown, expired or logged out");
+      r.route = "/api/v1/live";
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return co_await respond(std::move(r), meta, req.keep_alive())
+          ? next_after(req.keep_alive())
+          : Next::drop;
+    }
+    if (ctx_->stopping.load()) {
+      auto r = json_error(503, "shutting_down", "", "server is shutting down");
+      co_await respond(std::move(r), meta, false);
+      co_return Next::close;
+    }
+    handed_over_ = true;
+    start_websocket_session(ctx_, std::move(stream_), std::move(req), std::move(*who),
+                            std::move(guard_), meta.request_id);
+    co_return Next::upgraded;
+  }
+
+  static Next next_after(bool keep_alive) { return keep_alive ? Next::keep_alive : Next::close; }
+
+  api::Response body_too_large() const {
+    return json_error(
+        413, "body_too_large", "body",
+        "request body exceeds " + std::to_string(ctx_->cfg.limits.max_body_bytes) + " bytes");
+  }
+
+  // A malformed request gets a 400 (then linger); a timeout, EOF or reset is just dropped.
+  awaitable<Next> bad_request_or_drop(beast::error_code ec, Meta& meta) {
+    if (ec.category() == make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      co_await respond(
+          json_error(400, "bad_request", "", "malformed HTTP request: " + ec.message()), meta,
+          false);
+      co_return Next::linger;
+    }
+    co_return Next::drop;
+  }
+
+  // Writes one response, then logs it and counts it. false when the write failed.
+  awaitable<bool> respond(api::Response res, Meta& meta, bool keep_alive, bool head = false) {
+    auto out = to_beast_response(res, meta.version, keep_alive, meta.request_id, head);
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    tcp_stream.expires_after(ctx_->cfg.limits.request_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, out, as_tuple_awaitable);
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - meta.start);
+    ctx_->metrics.observe_request(res.route.empty() ? "(unmatched)" : res.route, res.status, us);
+    if (ctx_->cfg.access_log) {
+      write_log_line(format_access_log(
+          {meta.method, meta.path, res.status, us, res.user_id, meta.request_id, remote_, n}));
+    }
+    co_return !ec;
+  }
+
+  std::shared_ptr<ServerContext> ctx_;
+  asio::any_io_executor ex_;
+  std::string remote_;
+  std::string remote_ip_;
+  std::unique_ptr<ConnectionGuard> guard_;
+  TlsStream stream_;
+  std::uint64_t registry_id_ = 0;
+  bool idle_ = false;         // strand-only
+  bool handed_over_ = false;  // strand-only: stream_ moved to the WebSocket session
+};
+
+awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std::string remote) {
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  const auto wait =
+      std::min<std::chrono::milliseconds>(ctx->cfg.limits.request_timeout, std::chrono::seconds(2));
+  tcp_stream.expires_after(wait);
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, as_tuple_awaitable);
+  if (!hec) {
+    auto r = json_error(503, "too_many_connections", "",
+                        "the server is at its connection limit; retry shortly");
+    r.headers.emplace_back("Retry-After", "1");
+    const auto rid = request_id_for(std::nullopt);
+    auto out = to_beast_response(r, 11, false, rid, false);
+    auto [ec, n] = co_await http::async_write(stream, out, as_tuple_awaitable);
+    if (ctx->cfg.access_log)
+      write_log_line(format_access_log({"-", "-", 503, {}, "", rid, remote, n}));
+    if (!ec) co_await lingering_close(stream, wait);
+  }
+  tcp_stream.close();
+}
+
+}  // namespace
+
+void start_http_session(std::shared_ptr<ServerContext> ctx, tcp::socket socket) {
+  auto conn = std::make_shared<HttpConnection>(std::move(ctx), std::move(socket));
+  conn->register_self();
+  asio::co_spawn(conn->executor(), conn->run(),
+                 [conn](std::exception_ptr e) { log_session_exception(e, "http session"); });
+}
+
+void start_refusal(std::shared_ptr<ServerContext> ctx, tcp::socket socket) {
+  ctx->metrics.count_connection_refused();
+  ctx->refusing.fetch_add(1);
+  auto ex = socket.get_executor();
+  const auto remote = endpoint_text(socket);
+  TlsStream stream(beast::tcp_stream(std::move(socket)), *ctx->tls);
+  asio::co_spawn(ex, refuse(ctx, std::move(stream), remote), [ctx](std::exception_ptr e) {
+    ctx->refusing.fetch_sub(1);
+    log_session_exception(e, "refusal");
+  });
+}
+
+}  // namespace patrol::net

@@ -1,0 +1,230 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
+#include <deque>
+
+namespace patrol::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
+
+namespace {
+
+class WsSession final : public Stoppable,
+                        public LiveConnection,
+                        public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(std::shared_ptr<ServerContext> ctx, TlsStream stream, domain::Principal who,
+            std::unique_ptr<ConnectionGuard> guard)
+      : ctx_(std::move(ctx)),
+        ex_(stream.get_executor()),
+        ws_(std::move(stream)),
+        who_(std::move(who)),
+        guard_(std::move(guard)) {}
+
+  ~WsSession() override {
+    if (registry_id_ != 0) ctx_->sessions.remove(registry_id_);
+  }
+
+  void register_self() { registry_id_ = ctx_->sessions.add(weak_from_this()); }
+
+  awaitable<void> run(BeastRequest upgrade, std::string request_id) {
+    const auto& limits = ctx_->cfg.limits;
+    // The websocket stream has its own timeouts; the TCP one must not fire.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = limits.request_timeout;
+    t.idle_timeout = limits.ws_idle_timeout;
+    t.keep_alive_pings = true;  // a ping at half the idle timeout keeps NATs and us honest
+    ws_.set_option(t);
+    ws_.read_message_max(limits.ws_max_message_bytes);
+    ws_.set_option(websocket::stream_base::decorator([request_id](websocket::response_type& res) {
+      res.set(beast::http::field::server, "patrold");
+      res.set("Strict-Transport-Security", "max-age=31536000");
+      res.set("X-Request-Id", request_id);
+    }));
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec] = co_await ws_.async_accept(upgrade, as_tuple_awaitable);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    ctx_->metrics.observe_request("/api/v1/live", ec ? 400 : 101, us);
+    if (ctx_->cfg.access_log) {
+      write_log_line(format_access_log(
+          {"GET", "/api/v1/live", ec ? 400u : 101u, us, who_.user_id, request_id, remote_, 0}));
+    }
+    if (ec) co_return;
+    open_ = true;
+    ctx_->metrics.websocket_opened();
+
+    json::object user;
+    user["id"] = who_.user_id;
+    user["name"] = who_.name;
+    user["role"] = who_.role;
+    user["org_unit_id"] = who_.org_unit_id;
+    json::object hello;
+    hello["type"] = "hello";
+    hello["user"] = std::move(user);
+    enqueue(std::make_shared<const std::string>(json::serialize(hello)));
+    if (ctx_->live.opened) ctx_->live.opened(shared_from_this());
+    if (ctx_->stopping.load())
+      begin_close(websocket::close_code::going_away, "server shutting down");
+
+    beast::flat_buffer buffer;
+    for (;;) {
+      auto [rec, n] = co_await ws_.async_read(buffer, as_tuple_awaitable);
+      if (rec) break;  // closed by either side, timeout, too big, or cancelled
+      if (ws_.got_text()) on_message(beast::buffers_to_string(buffer.data()));
+      buffer.consume(buffer.size());
+    }
+    closed_ = true;
+    queue_.clear();
+    ctx_->metrics.websocket_closed();
+    if (ctx_->live.closed) ctx_->live.closed(*this);
+  }
+
+  // Stoppable: runs the close on the strand.
+  void stop(bool force) override {
+    asio::post(ex_, [self = shared_from_this(), force] {
+      if (force) {
+        beast::error_code ec;
+        beast::get_lowest_layer(self->ws_).socket().close(ec);
+        return;
+      }
+      self->begin_close(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+  // LiveConnection
+  const domain::Principal& principal() const override { return who_; }
+  bool send(std::shared_ptr<const std::string> message) override {
+    if (closed_.load() || closing_.load()) return false;
+    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message)]() mutable {
+      self->enqueue(std::move(m));
+    });
+    return true;
+  }
+  void close(unsigned short code, std::string_view reason) override {
+    asio::dispatch(ex_, [self = shared_from_this(), code, r = std::string(reason)] {
+      self->begin_close(static_cast<websocket::close_code>(code), r);
+    });
+  }
+
+  void set_remote(std::string r) { remote_ = std::move(r); }
+  const asio::any_io_executor& executor() const { return ex_; }
+
+ private:
+  // On the strand.
+  void on_message(std::string text) {
+    json::error_code jec;
+    auto v = json::parse(text, jec);
+    if (!jec && v.is_object()) {
+      const auto* type = v.as_object().if_contains("type");
+      if (type && type->is_string() && type->as_string() == "ping") {
+        enqueue(std::make_shared<const std::string>(R"({"type":"pong"})"));
+        return;
+      }
+    }
+    if (ctx_->live.message) ctx_->live.message(shared_from_this(), text);
+  }
+
+  // On the strand. Exactly one write in flight: the writer coroutine drains the queue.
+  void enqueue(std::shared_ptr<const std::string> m) {
+    if (closed_.load() || closing_.load()) return;
+    if (queue_.size() >= ctx_->cfg.limits.ws_send_queue) {
+      begin_close(websocket::close_code::policy_error, "send queue overflow");
+      return;
+    }
+    queue_.push_back(std::move(m));
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(ex_, write_loop(shared_from_this()),
+                     [](std::exception_ptr e) { log_session_exception(e, "websocket write"); });
+    }
+  }
+
+  static awaitable<void> write_loop(std::shared_ptr<WsSession> self) {
+    while (!self->queue_.empty() && !self->closed_.load()) {
+      auto msg = self->queue_.front();
+      self->ws_.text(true);
+      auto [ec, n] = co_await self->ws_.async_write(asio::buffer(*msg), as_tuple_awaitable);
+      if (ec) {
+        self->queue_.clear();
+        break;
+      }
+      if (!self->queue_.empty()) self->queue_.pop_front();
+    }
+    self->writing_ = false;
+    if (self->close_pending_) self->start_close_now();
+  }
+
+  // On the strand. The close frame goes out after the write in flight (one
+  // write at a time, so a queued close waits for the writer).
+  void begin_close(websocket::close_code code, std::string reason) {
+    if (closing_.exchange(true) || closed_.load()) return;
+    close_reason_ = websocket::close_reason(code, reason);
+    queue_.clear();
+    if (writing_)
+      close_pending_ = true;
+    else
+      start_close_now();
+  }
+
+  void start_close_now() {
+    close_pending_ = false;
+    if (!open_) return;
+    asio::co_spawn(
+        ex_,
+        [](std::shared_ptr<WsSession> self) -> awaitable<void> {
+          co_await self->ws_.async_close(self->close_reason_, as_tuple_awaitable);
+        }(shared_from_this()),
+        [](std::exception_ptr e) { log_session_exception(e, "websocket close"); });
+  }
+
+  std::shared_ptr<ServerContext> ctx_;
+  asio::any_io_executor ex_;
+  websocket::stream<TlsStream> ws_;
+  domain::Principal who_;
+  std::unique_ptr<ConnectionGuard> guard_;
+  std::uint64_t registry_id_ = 0;
+  std::string remote_;
+  // Strand-only state.
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false;
+  bool close_pending_ = false;
+  bool open_ = false;
+  websocket::close_reason close_reason_;
+  // Read from send() on other threads.
+  std::atomic<bool> closing_{false};
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+void start_websocket_session(std::shared_ptr<ServerContext> ctx, TlsStream stream,
+                             BeastRequest upgrade, domain::Principal who,
+                             std::unique_ptr<ConnectionGuard> guard, std::string request_id) {
+  beast::error_code ec;
+  auto remote = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+  auto session =
+      std::make_shared<WsSession>(ctx, std::move(stream), std::move(who), std::move(guard));
+  if (!ec) session->set_remote(remote.address().to_string() + ":" + std::to_string(remote.port()));
+  session->register_self();
+  asio::co_spawn(
+      session->executor(), session->run(std::move(upgrade), std::move(request_id)),
+      [session](std::exception_ptr e) { log_session_exception(e, "websocket session"); });
+}
+
+}  // namespace patrol::net
