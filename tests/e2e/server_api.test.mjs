@@ -161,7 +161,9 @@ describe('patrold API against the schemas', { skip }, () => {
   test('POST /api/v1/sync/push: applied, duplicate, rejected', async () => {
     const { site, template } = state;
     const photoItem = template.items.find((i) => i.photo_required) ?? template.items[0];
-    state.photo = createHash('sha256').update(`e2e photo ${Date.now()}`).digest('hex');
+    state.photoItem = photoItem;
+    state.photoBytes = Buffer.from(`e2e photo of ${photoItem.code} ${Date.now()}`);
+    state.photo = createHash('sha256').update(state.photoBytes).digest('hex');
     state.inspectionId = uuidv7();
     state.sosId = uuidv7();
     const inspection = {
@@ -239,7 +241,18 @@ describe('patrold API against the schemas', { skip }, () => {
     assert.ok(mine, 'the pushed inspection is listed for the team leader');
     assert.equal(mine.site_id, state.site.id);
     const hazards = await allPages('/api/v1/hazards', tokens.leader, 'hazard', 5);
-    assert.ok(hazards.some((h) => h.site_id === state.site.id), 'a hazard from the pushed inspection');
+    const hazard = hazards.find((h) => h.site_id === state.site.id && h.item_code === state.photoItem.code);
+    assert.ok(hazard, 'a hazard from the pushed inspection');
+    if (state.photoItem.photo_required) {
+      assert.equal(hazard.photo_missing, true, 'named photo not uploaded yet: photo_missing');
+      // Upload the photo the inspection named: the hazard is linked to it.
+      const put = await call('PUT', `/api/v1/attachments/${state.photo}`, {
+        token: tokens.volunteer, body: state.photoBytes, headers: { 'content-type': 'application/octet-stream' },
+      });
+      expectOk(put, 200, 'attachment_status', 'upload the named photo');
+      const after = await allPages(`/api/v1/hazards?site_id=${encodeURIComponent(state.site.id)}`, tokens.leader, 'hazard', 100);
+      assert.equal(after.find((h) => h.id === hazard.id)?.photo_missing, false, 'photo_missing cleared once the photo arrived');
+    }
     const other = await allPages('/api/v1/inspections', tokens.other_volunteer, 'inspection', 100);
     assert.ok(!other.some((i) => i.id === state.inspectionId), 'another village does not see it');
     expectError(await call('GET', '/api/v1/hazards'), 401, 'hazards without a token');
@@ -293,7 +306,7 @@ describe('patrold API against the schemas', { skip }, () => {
     expectError(wrong, 422, 'bytes that do not hash to the name');
     expectError(await call('PUT', '/api/v1/attachments/not-a-hash', { token: tokens.volunteer, body: data, headers: { 'content-type': 'application/octet-stream' } }),
       400, 'bad hash in the path');
-    expectError(await put(0, half, undefined), 401, 'upload without a token');
+    expectError(await put(0, half, null), 401, 'upload without a token');
   });
 
   test('GET /api/v1/live upgrades to a WebSocket', async () => {
