@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cctype>
 
 #include "auth/base64url.hpp"
 
@@ -30,19 +31,27 @@ std::string hash_token(std::string_view token) {
 }
 
 std::optional<std::string_view> token_from_header(std::string_view h) {
-  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
-  if (h.size() > 7) {
-    std::string scheme(h.substr(0, 7));
-    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme == "bearer ") {
-      h.remove_prefix(7);
-      while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-    }
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
+  };
+  auto is_bearer = [](std::string_view v) {
+    if (v.size() != 6) return false;
+    for (std::size_t i = 0; i < 6; ++i)
+      if (std::tolower(static_cast<unsigned char>(v[i])) != "bearer"[i]) return false;
+    return true;
+  };
+  h = trim(h);
+  if (auto sp = h.find(' '); sp != std::string_view::npos) {
+    if (!is_bearer(h.substr(0, sp))) return std::nullopt;
+    h = trim(h.substr(sp + 1));
+  } else if (is_bearer(h)) {
+    return std::nullopt;
   }
   if (h.empty() || h.size() > 256) return std::nullopt;
   for (char c : h)
-    if (c == ' ' || static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
       return std::nullopt;
   return h;
 }
