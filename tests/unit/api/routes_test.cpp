@@ -1,0 +1,243 @@
+// Routes beyond login/push/pull: attachments, paging, limits, static files.
+#include <openssl/evp.h>
+
+#include <fstream>
+
+#include "api_test_util.hpp"
+#include "patrol/wire/uuid.hpp"
+
+namespace patrol::api::test {
+namespace {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    s += kHex[md[i] >> 4];
+    s += kHex[md[i] & 15];
+  }
+  return s;
+}
+
+class RoutesTest : public ApiFixture {
+ protected:
+  Response put_chunk(const std::string& sha, const std::string& data, std::size_t start,
+                     std::size_t len, std::size_t total, const std::string& token) {
+    Request r = make_request("PUT", "/api/v1/attachments/" + sha, "", token);
+    r.headers.emplace_back("content-type", "application/octet-stream");
+    r.headers.emplace_back("content-range", "bytes " + std::to_string(start) + "-" +
+                                                std::to_string(start + len - 1) + "/" +
+                                                std::to_string(total));
+    r.body = data.substr(start, len);
+    return api_->handle(r);
+  }
+  std::string header(const Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return {};
+  }
+  std::string inspection_with_photo(const json::object& site, const std::string& sha) {
+    json::object body{
+        {"id", wire::make_uuid_v7()},
+        {"site_id", site.at("id")},
+        {"template_id", site.at("template_id")},
+        {"template_version", 1},
+        {"observed_at", "2026-11-28T19:05:00+08:00"},
+        {"items", json::array{json::object{{"code", "flying_wire_charging"},
+                                           {"result", "hazard"},
+                                           {"photos", json::array{json::value(sha)}}}}}};
+    return R"({"device_id":"d","ops":[)" +
+           json::serialize(json::object{
+               {"op_id", wire::make_uuid_v7()}, {"type", "inspection.create"}, {"body", body}}) +
+           "]}";
+  }
+};
+
+TEST_F(RoutesTest, ChunkedUploadResumesVerifiesAndLinksThePhoto) {
+  auto t = login("13900000002");
+  auto site = get("/api/v1/sites?limit=1", t).at("items").at(0).as_object();
+  std::string photo(100'000, '\0');
+  for (std::size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<char>(i * 131 + 7);
+  std::string sha = sha256_hex(photo);
+
+  // The inspection arrives before its photo: accepted, hazard flagged.
+  auto pushed = call_json("POST", "/api/v1/sync/push", inspection_with_photo(site, sha), t, 200);
+  EXPECT_EQ(pushed.at("results").at(0).at("status").as_string(), "applied");
+  auto hz = get("/api/v1/hazards", t).at("items").at(0);
+  EXPECT_TRUE(hz.at("photo_missing").as_bool());
+
+  EXPECT_EQ(call("HEAD", "/api/v1/attachments/" + sha, "", t).status, 404u);
+  auto r = put_chunk(sha, photo, 0, 40'000, photo.size(), t);
+  EXPECT_EQ(r.status, 202u) << r.body;
+  r = call("HEAD", "/api/v1/attachments/" + sha, "", t);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(header(r, "Upload-Offset"), "40000");
+  EXPECT_TRUE(r.body.empty());
+  // A chunk from the wrong offset is refused with where to resume.
+  r = put_chunk(sha, photo, 50'000, 10'000, photo.size(), t);
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_EQ(header(r, "Upload-Offset"), "40000");
+  r = put_chunk(sha, photo, 40'000, 40'000, photo.size(), t);
+  EXPECT_EQ(r.status, 202u);
+  r = put_chunk(sha, photo, 80'000, 20'000, photo.size(), t);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto st = json::parse(r.body);
+  EXPECT_TRUE(st.at("complete").as_bool());
+  EXPECT_EQ(st.at("size").as_int64(), 100'000);
+  // Stored content-addressed; the hazard is no longer missing its photo.
+  std::ifstream f(dir_ / "attachments" / sha.substr(0, 2) / sha, std::ios::binary);
+  std::string stored((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(stored, photo);
+  hz = get("/api/v1/hazards", t).at("items").at(0);
+  EXPECT_FALSE(hz.at("photo_missing").as_bool());
+  // Re-sending the last chunk is harmless.
+  EXPECT_EQ(put_chunk(sha, photo, 80'000, 20'000, photo.size(), t).status, 200u);
+}
+
+TEST_F(RoutesTest, UploadWithWrongHashIsRejectedAndRestarts) {
+  auto t = login("13900000002");
+  std::string data = "not the photo you named";
+  std::string sha = sha256_hex("something else");
+  auto r = put_chunk(sha, data, 0, data.size(), data.size(), t);
+  EXPECT_EQ(r.status, 422u);
+  EXPECT_NE(r.body.find("hash_mismatch"), std::string::npos);
+  EXPECT_EQ(call("HEAD", "/api/v1/attachments/" + sha, "", t).status, 404u);
+  EXPECT_EQ(call("PUT", "/api/v1/attachments/NOTHEX", "x", t).status, 400u);
+  Request bad = make_request("PUT", "/api/v1/attachments/" + sha, "", t);
+  bad.headers.emplace_back("content-range", "bytes 5-1/10");
+  bad.body = "x";
+  EXPECT_EQ(api_->handle(bad).status, 400u);
+}
+
+TEST_F(RoutesTest, TrackPagesInTimeOrderAndLatestPositionWins) {
+  auto t = login("13900000002");
+  std::string ops;
+  for (int i = 0; i < 5; ++i) {
+    json::array pts;
+    for (int k = 0; k < 3; ++k)
+      pts.push_back(json::object{
+          {"t", "2026-11-28T19:0" + std::to_string(i) + ":0" + std::to_string(k) + "+08:00"},
+          {"lat", 28.85},
+          {"lon", 121.14},
+          {"accuracy_m", 5}});
+    ops += (i ? "," : "") + json::serialize(json::object{{"op_id", wire::make_uuid_v7()},
+                                                         {"type", "position.append"},
+                                                         {"body", json::object{{"points", pts}}}});
+  }
+  call_json("POST", "/api/v1/sync/push", R"({"device_id":"d","ops":[)" + ops + "]}", t, 200);
+  auto me = std::string(get("/api/v1/me", t).at("id").as_string());
+  std::vector<std::string> times;
+  std::string target = "/api/v1/users/" + me + "/track?limit=4";
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = get(target, t);
+    for (const auto& p : page.at("items").as_array()) times.emplace_back(p.at("t").as_string());
+    if (page.at("next").is_null()) break;
+    target =
+        "/api/v1/users/" + me + "/track?limit=4&after=" + std::string(page.at("next").as_string());
+  }
+  ASSERT_EQ(times.size(), 15u);
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  auto window = get("/api/v1/users/" + me +
+                        "/track?from=2026-11-28T19:01:00%2B08:00&to=2026-11-28T19:03:00%2B08:00",
+                    t);
+  EXPECT_EQ(window.at("items").as_array().size(), 6u);
+  auto latest = get("/api/v1/positions/latest", t);
+  ASSERT_EQ(latest.at("items").as_array().size(), 1u);
+  EXPECT_EQ(latest.at("items").at(0).at("t").as_string(), "2026-11-28T11:04:02.000Z");
+  get("/api/v1/users/" + me + "/track?from=yesterday", t, 400);
+  get("/api/v1/users/" + me + "/track?after=zzz", t, 400);
+}
+
+TEST_F(RoutesTest, ListLimitsAreChecked) {
+  auto t = login("13900000002");
+  auto p1 = get("/api/v1/sites?limit=5", t);
+  EXPECT_EQ(p1.at("items").as_array().size(), 5u);
+  ASSERT_TRUE(p1.at("next").is_string());
+  auto p2 = get("/api/v1/sites?limit=5&after=" + std::string(p1.at("next").as_string()), t);
+  EXPECT_NE(p2.at("items").at(0).at("id"), p1.at("items").at(0).at("id"));
+  auto all = get("/api/v1/sites", t);
+  EXPECT_TRUE(all.at("next").is_null());
+  for (auto bad : {"limit=0", "limit=1001", "limit=abc", "category=castle"}) {
+    auto r = call("GET", std::string("/api/v1/sites?") + bad, "", t);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_NE(r.body.find("\"field\":\""), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(RoutesTest, StatusCodesForBadRequests) {
+  auto t = login("13900000002");
+  EXPECT_EQ(call("GET", "/api/v1/nope", "", t).status, 404u);
+  auto r = call("DELETE", "/api/v1/sites", "", t);
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+  std::string ops;
+  for (int i = 0; i < 501; ++i) ops += std::string(i ? "," : "") + "{}";
+  r = call("POST", "/api/v1/sync/push", R"({"device_id":"d","ops":[)" + ops + "]}", t);
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_NE(r.body.find("too_many_ops"), std::string::npos);
+  r = call("POST", "/api/v1/sync/push", "[1,2", t);
+  EXPECT_EQ(r.status, 400u);
+  r = call("POST", "/api/v1/sync/push", R"({"ops":[]})", t);
+  EXPECT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/live", "", t).status, 426u);
+  EXPECT_EQ(call("POST", "/healthz").status, 405u);
+}
+
+TEST_F(RoutesTest, RepeatedFailedLoginsAreThrottled) {
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(call("POST", "/api/v1/auth/login",
+                   R"({"phone":"13900000001","password":"wrong","device_id":"d"})")
+                  .status,
+              401u);
+  auto r = call("POST", "/api/v1/auth/login",
+                R"({"phone":"13900000001","password":"patrol-demo","device_id":"d"})");
+  EXPECT_EQ(r.status, 429u);
+  bool retry_after = false;
+  for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After" && std::stoi(v) >= 1;
+  EXPECT_TRUE(retry_after);
+  // Other phones are unaffected.
+  login("13900000002");
+}
+
+TEST_F(RoutesTest, LogoutRevokesTheToken) {
+  auto t = login("13900000002");
+  EXPECT_EQ(call("POST", "/api/v1/auth/logout", "", t).status, 204u);
+  EXPECT_EQ(call("GET", "/api/v1/me", "", t).status, 401u);
+  EXPECT_FALSE(api_->authenticate("Bearer " + t));
+}
+
+TEST_F(RoutesTest, HealthMetricsAndStaticFiles) {
+  auto h = call("GET", "/healthz");
+  EXPECT_EQ(h.status, 200u);
+  EXPECT_EQ(h.body, R"({"status":"ok"})");
+  auto m = call("GET", "/metrics");
+  EXPECT_EQ(m.status, 200u);
+  EXPECT_NE(m.body.find("patrol_commit_ops"), std::string::npos);
+  EXPECT_EQ(m.content_type.rfind("text/plain", 0), 0u);
+
+  std::filesystem::create_directories(dir_ / "web" / "js");
+  std::ofstream(dir_ / "web" / "index.html") << "<!doctype html><title>Patrol</title>";
+  std::ofstream(dir_ / "web" / "js" / "app.js") << "console.log(1)";
+  std::ofstream(dir_ / "secret.txt") << "secret";
+  auto idx = call("GET", "/");
+  EXPECT_EQ(idx.status, 200u);
+  EXPECT_EQ(idx.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(idx.body.find("Patrol"), std::string::npos);
+  EXPECT_EQ(idx.route, "/");
+  auto js = call("GET", "/js/app.js");
+  EXPECT_EQ(js.status, 200u);
+  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  for (auto bad :
+       {"/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt", "/.hidden", "/nope.html"}) {
+    auto r = call("GET", bad);
+    EXPECT_EQ(r.status, 404u) << bad;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(call("HEAD", "/").body, "");
+}
+
+}  // namespace
+}  // namespace patrol::api::test
