@@ -206,6 +206,8 @@ describe('patrold API against the schemas', { skip }, () => {
 
     expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: { device_id: 'e2e', ops: [] } }), 422, 'push without ops');
     expectError(await call('POST', '/api/v1/sync/push', { body: req }), 401, 'push without a token');
+    const tooMany = Array.from({ length: 501 }, () => ({ ...positions, op_id: uuidv7() }));
+    expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: { device_id: 'e2e', ops: tooMany } }), 413, 'push with 501 ops');
     expectError(await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'push as text/plain');
 
     // A volunteer of another village cannot report on this site.
@@ -255,12 +257,21 @@ describe('patrold API against the schemas', { skip }, () => {
     }
     const other = await allPages('/api/v1/inspections', tokens.other_volunteer, 'inspection', 100);
     assert.ok(!other.some((i) => i.id === state.inspectionId), 'another village does not see it');
+    const otherHazards = await allPages('/api/v1/hazards', tokens.other_volunteer, 'hazard', 100);
+    assert.ok(!otherHazards.some((h) => h.site_id === state.site.id), 'another village does not see the hazard');
+    for (const who of ['town_staff', 'city_admin']) {
+      const up = await allPages(`/api/v1/inspections?site_id=${encodeURIComponent(state.site.id)}`, tokens[who], 'inspection', 100);
+      assert.ok(up.some((i) => i.id === state.inspectionId), `${who} sees the village's inspection`);
+    }
+    expectError(await call('GET', '/api/v1/hazards?state=lost', { token: tokens.leader }), 400, 'unknown hazard state');
     expectError(await call('GET', '/api/v1/hazards'), 401, 'hazards without a token');
   });
 
   test('GET /api/v1/positions/latest and /api/v1/users/{id}/track', async () => {
     const latest = await allPages('/api/v1/positions/latest', tokens.leader, 'position_latest', 100);
     assert.ok(latest.some((p) => p.user_id === users.volunteer.id), 'the volunteer\'s last position');
+    const elsewhere = await allPages('/api/v1/positions/latest', tokens.other_volunteer, 'position_latest', 100);
+    assert.ok(!elsewhere.some((p) => p.user_id === users.volunteer.id), 'another village does not see the position');
     const url = `/api/v1/users/${encodeURIComponent(users.volunteer.id)}/track`;
     const track = expectOk(await call('GET', url, { token: tokens.leader }), 200, 'track', `GET ${url}`);
     assert.ok(track.items.length >= 2, 'both pushed points');
@@ -274,6 +285,8 @@ describe('patrold API against the schemas', { skip }, () => {
   test('GET /api/v1/alerts', async () => {
     const alerts = await allPages('/api/v1/alerts', tokens.leader, 'sos_alert', 100);
     assert.ok(alerts.some((a) => a.id === state.sosId), 'the SOS is listed for the team leader');
+    const elsewhere = await allPages('/api/v1/alerts', tokens.other_volunteer, 'sos_alert', 100);
+    assert.ok(!elsewhere.some((a) => a.id === state.sosId), 'another village does not see the SOS');
     expectError(await call('GET', '/api/v1/alerts'), 401, 'alerts without a token');
   });
 
@@ -321,8 +334,21 @@ describe('patrold API against the schemas', { skip }, () => {
     assertValid(assert, ajv, 'error', refused.json, 'live without a token');
   });
 
+  test('repeated failed logins are throttled with 429 and Retry-After', async () => {
+    const body = { phone: '13911112222', password: 'wrong', device_id: 'e2e-throttle' };
+    let r;
+    for (let i = 0; i < 30; ++i) {
+      r = await call('POST', '/api/v1/auth/login', { body });
+      if (r.status !== 401) break;
+      assertValid(assert, ajv, 'error', r.json, `failed login ${i}`);
+    }
+    expectError(r, 429, 'login after many failures');
+    assert.match(r.headers['retry-after'] ?? '', /^[0-9]+$/, 'Retry-After seconds');
+  });
+
   test('unknown routes and POST /api/v1/auth/logout', async () => {
     expectError(await call('GET', '/api/v1/no-such-route', { token: tokens.volunteer }), 404, 'unknown route');
+    expectError(await call('DELETE', '/api/v1/sites', { token: tokens.volunteer }), 405, 'DELETE on a list route');
     const out = await call('POST', '/api/v1/auth/logout', { token: tokens.town_staff });
     assert.ok([200, 204].includes(out.status), `logout: ${out.status} ${out.text}`);
     expectError(await call('GET', '/api/v1/me', { token: tokens.town_staff }), 401, 'me after logout');
