@@ -209,6 +209,14 @@ const std::vector<Option>& options() {
          c.api.token_ttl = std::chrono::seconds(*r);
          return {};
        }},
+      {"scrypt-log2-n", "N",
+       "scrypt cost 2^N for password hashes the server creates (demo seed); tests lower it [15]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 4, 22);
+         if (!r) return r.error();
+         c.api.scrypt_log2_n = static_cast<int>(*r);
+         return {};
+       }},
       {"max-failed-logins", "N", "failed logins per phone per minute before 429 [10]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_uint(n, v, 1, 1000000);

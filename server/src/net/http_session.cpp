@@ -181,6 +181,12 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
                        meta, false);
       co_return Next::linger;
     }
+    if (ec == http::error::body_limit) {
+      // Beast checks Content-Length against the body limit with the header:
+      // answer before the body arrives; the lingering close drains it.
+      co_await respond(body_too_large(), meta, false);
+      co_return Next::linger;
+    }
     if (ec) co_return co_await bad_request_or_drop(ec, meta);
 
     {

@@ -1,0 +1,351 @@
+// The transport over real TLS on loopback: protocol versions, keep-alive,
+// every limit (415, 431, 413 before close, timeouts, connections, rate),
+// the WebSocket upgrade and graceful shutdown. The Api is the real one.
+#include <openssl/ssl.h>
+
+#include <gtest/gtest.h>
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "test_support/https_client.hpp"
+#include "test_support/test_server.hpp"
+#include "test_support/wss_client.hpp"
+
+using namespace patrol;
+using namespace std::chrono_literals;
+using test::HttpsClient;
+using test::HttpsClientOptions;
+using test::RawConnection;
+using test::TestServer;
+using test::TestServerOptions;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string error_code_of(const std::string& body) {
+  auto v = boost::json::parse(body);
+  return std::string(v.at("error").at("code").as_string());
+}
+
+// One server for the tests that do not change limits (starting one costs the demo seed).
+TestServer& shared_server() {
+  static TestServer server;
+  return server;
+}
+
+TestServerOptions with(std::function<void(net::ServerConfig&)> f) {
+  TestServerOptions o;
+  o.configure = std::move(f);
+  return o;
+}
+
+// The real Api, with selected paths slowed down: lets a test hold a request
+// in flight while the server shuts down.
+class SlowApi final : public api::Api {
+ public:
+  SlowApi(std::unique_ptr<api::Api> real, std::string slow_path, std::chrono::milliseconds delay)
+      : real_(std::move(real)), slow_path_(std::move(slow_path)), delay_(delay) {}
+  api::Response handle(const api::Request& req) override {
+    if (req.path == slow_path_) {
+      started.store(true);
+      std::this_thread::sleep_for(delay_);
+    }
+    return real_->handle(req);
+  }
+  std::optional<domain::Principal> authenticate(std::string_view token) override {
+    return real_->authenticate(token);
+  }
+  void shutdown() override { real_->shutdown(); }
+  std::atomic<bool> started{false};
+
+ private:
+  std::unique_ptr<api::Api> real_;
+  std::string slow_path_;
+  std::chrono::milliseconds delay_;
+};
+
+}  // namespace
+
+TEST(NetTls, AcceptsTls12AndTls13) {
+  auto& s = shared_server();
+  HttpsClient v13(s.port(), HttpsClientOptions{.min_tls_version = TLS1_3_VERSION,
+                                               .max_tls_version = TLS1_3_VERSION});
+  EXPECT_EQ(v13.tls_version(), "TLSv1.3");
+  EXPECT_EQ(v13.get("/healthz").status, 200u);
+  HttpsClient v12(s.port(), HttpsClientOptions{.min_tls_version = TLS1_2_VERSION,
+                                               .max_tls_version = TLS1_2_VERSION});
+  EXPECT_EQ(v12.tls_version(), "TLSv1.2");
+  EXPECT_EQ(v12.get("/healthz").status, 200u);
+}
+
+TEST(NetTls, RefusesTls10AndTls11) {
+  auto& s = shared_server();
+  for (int version : {TLS1_VERSION, TLS1_1_VERSION}) {
+    HttpsClient old(s.port(),
+                    HttpsClientOptions{.min_tls_version = version, .max_tls_version = version});
+    EXPECT_THROW(old.connect(), std::runtime_error) << "version 0x" << std::hex << version;
+  }
+}
+
+TEST(NetHttp, KeepAliveServesManyRequestsOnOneConnection) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.get("/healthz");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_TRUE(r.keep_alive);
+  }
+  EXPECT_EQ(c.connects(), 1u);
+}
+
+TEST(NetHttp, AddsSecurityAndRequestIdHeaders) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  auto r = c.get("/healthz");
+  EXPECT_EQ(r.header("strict-transport-security").value_or(""), "max-age=31536000");
+  EXPECT_EQ(r.header("x-request-id").value_or("").size(), 16u);
+  EXPECT_TRUE(r.header("content-type").has_value());
+  auto echoed = c.request("GET", "/healthz", {}, {}, {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(echoed.header("x-request-id").value_or(""), "trace-42");
+}
+
+TEST(NetLimits, NonJsonBodyGets415AndConnectionStaysUsable) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  auto r = c.request("POST", "/api/v1/auth/login", "phone=1", "application/x-www-form-urlencoded");
+  ASSERT_EQ(r.status, 415u) << r.body;
+  EXPECT_EQ(error_code_of(r.body), "unsupported_media_type");
+  auto plain = c.request("POST", "/api/v1/sync/push", "{}", "text/plain");
+  EXPECT_EQ(plain.status, 415u);
+  // JSON with parameters is JSON.
+  auto ok =
+      c.request("POST", "/api/v1/auth/login", R"({"phone":"1","password":"x","device_id":"d"})",
+                "application/json; charset=utf-8");
+  EXPECT_NE(ok.status, 415u) << ok.body;
+  EXPECT_EQ(c.get("/healthz").status, 200u);
+  EXPECT_EQ(c.connects(), 1u);
+}
+
+TEST(NetLimits, AttachmentUploadMustBeOctetStream) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  auto r =
+      c.request("PUT", "/api/v1/attachments/" + std::string(64, 'a'), "bytes", "application/json");
+  ASSERT_EQ(r.status, 415u) << r.body;
+  auto ok = c.request("PUT", "/api/v1/attachments/" + std::string(64, 'a'), "bytes",
+                      "application/octet-stream");
+  EXPECT_NE(ok.status, 415u) << ok.body;  // 401 without a token: past the transport check
+}
+
+TEST(NetLimits, OversizedHeaderGets431) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  auto r = c.request("GET", "/healthz", {}, {}, {{"X-Big", std::string(20000, 'x')}});
+  ASSERT_EQ(r.status, 431u) << r.body;
+  EXPECT_EQ(error_code_of(r.body), "header_too_large");
+  EXPECT_FALSE(r.keep_alive);
+}
+
+TEST(NetLimits, OversizedBodyGets413BeforeTheConnectionCloses) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.max_body_bytes = 64 * 1024; }));
+  RawConnection conn(s.port());
+  const std::size_t body = 2 * 1024 * 1024;
+  std::string err;
+  ASSERT_TRUE(
+      conn.write("POST /api/v1/sync/push HTTP/1.1\r\nHost: localhost\r\n"
+                 "Content-Type: application/json\r\nContent-Length: " +
+                     std::to_string(body) + "\r\n\r\n",
+                 &err))
+      << err;
+  // The client keeps sending its body (as a naive client does); the server must
+  // drain it rather than reset the connection under the client's feet.
+  EXPECT_TRUE(conn.write(std::string(body, ' '), &err)) << err;
+  auto got = conn.read_until_close(10000);
+  EXPECT_EQ(got.data.substr(0, 12), "HTTP/1.1 413") << got.data << " / " << got.error;
+  EXPECT_NE(got.data.find("\"body_too_large\""), std::string::npos) << got.data;
+  EXPECT_EQ(got.end, RawConnection::End::eof) << got.error;
+
+  // Chunked bodies have no length up front: the limit trips while reading.
+  RawConnection chunked(s.port());
+  ASSERT_TRUE(
+      chunked.write("POST /api/v1/sync/push HTTP/1.1\r\nHost: localhost\r\n"
+                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  std::string chunk(32 * 1024, ' ');
+  std::string framed = "8000\r\n" + chunk + "\r\n";
+  for (int i = 0; i < 4; ++i) chunked.write(framed);
+  auto got2 = chunked.read_until_close(10000);
+  EXPECT_EQ(got2.data.substr(0, 12), "HTTP/1.1 413") << got2.data << " / " << got2.error;
+}
+
+TEST(NetLimits, SlowRequestIsClosedAfterRequestTimeout) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.request_timeout = 300ms; }));
+  RawConnection conn(s.port());
+  ASSERT_TRUE(conn.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n"));  // never finished
+  const auto t0 = Clock::now();
+  auto got = conn.read_until_close(10000);
+  const auto waited = Clock::now() - t0;
+  EXPECT_NE(got.end, RawConnection::End::timeout) << "server kept a slow peer open";
+  EXPECT_GE(waited, 200ms);
+  EXPECT_LT(waited, 5s);
+
+  // A TCP peer that never starts TLS is closed the same way.
+  RawConnection plain(s.port(), /*tls=*/false);
+  auto got2 = plain.read_until_close(10000);
+  EXPECT_NE(got2.end, RawConnection::End::timeout);
+}
+
+TEST(NetLimits, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.idle_timeout = 300ms; }));
+  RawConnection conn(s.port());
+  ASSERT_TRUE(conn.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  const auto t0 = Clock::now();
+  auto got = conn.read_until_close(10000);
+  const auto waited = Clock::now() - t0;
+  EXPECT_EQ(got.data.substr(0, 12), "HTTP/1.1 200") << got.data;
+  EXPECT_NE(got.end, RawConnection::End::timeout);
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 5s);
+}
+
+TEST(NetLimits, ConnectionsBeyondTheLimitGetJson503) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.max_connections = 2; }));
+  HttpsClient a(s.port()), b(s.port());
+  ASSERT_EQ(a.get("/healthz").status, 200u);
+  ASSERT_EQ(b.get("/healthz").status, 200u);
+  HttpsClient third(s.port());
+  auto r = third.get("/healthz");
+  ASSERT_EQ(r.status, 503u) << r.body;
+  EXPECT_EQ(error_code_of(r.body), "too_many_connections");
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_EQ(r.header("retry-after").value_or(""), "1");
+  // Once one leaves, a newcomer is served.
+  a.close();
+  const auto deadline = Clock::now() + 5s;
+  unsigned status = 0;
+  while (Clock::now() < deadline) {
+    HttpsClient fresh(s.port());
+    status = fresh.get("/healthz").status;
+    if (status == 200) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status, 200u);
+}
+
+TEST(NetLimits, PerAddressRateLimitAnswers429WithRetryAfter) {
+  TestServer s(with([](net::ServerConfig& c) {
+    c.limits.rate_limit_per_ip = 1;
+    c.limits.rate_burst_per_ip = 3;
+  }));
+  HttpsClient c(s.port());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(c.get("/healthz").status, 200u) << i;
+  auto r = c.get("/healthz");
+  ASSERT_EQ(r.status, 429u) << r.body;
+  EXPECT_EQ(error_code_of(r.body), "rate_limited");
+  EXPECT_EQ(r.header("retry-after").value_or(""), "1");
+}
+
+TEST(NetHttp, MalformedRequestGets400) {
+  auto& s = shared_server();
+  RawConnection conn(s.port());
+  ASSERT_TRUE(conn.write("THIS IS NOT HTTP\r\n\r\n"));
+  auto got = conn.read_until_close(10000);
+  EXPECT_EQ(got.data.substr(0, 12), "HTTP/1.1 400") << got.data;
+}
+
+TEST(NetWebSocket, UpgradeWithoutOrWithBadTokenGets401) {
+  auto& s = shared_server();
+  test::WssClient none(s.port(), "/api/v1/live");
+  EXPECT_FALSE(none.accepted());
+  EXPECT_EQ(none.declined_status(), 401u);
+  EXPECT_EQ(error_code_of(none.declined_body()), "missing_token");
+  test::WssClient bad(s.port(), "/api/v1/live", {{"Authorization", "Bearer not-a-token"}});
+  EXPECT_FALSE(bad.accepted());
+  EXPECT_EQ(bad.declined_status(), 401u);
+  EXPECT_EQ(error_code_of(bad.declined_body()), "invalid_token");
+}
+
+TEST(NetWebSocket, HelloWithHeaderOrQueryTokenAndPingPong) {
+  auto& s = shared_server();
+  HttpsClient c(s.port());
+  const auto token = test::login(c, "13900000001");
+  for (const bool via_query : {false, true}) {
+    std::unique_ptr<test::WssClient> ws;
+    if (via_query)
+      ws = std::make_unique<test::WssClient>(s.port(), "/api/v1/live?access_token=" + token);
+    else
+      ws = std::make_unique<test::WssClient>(
+          s.port(), "/api/v1/live",
+          std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + token}});
+    ASSERT_TRUE(ws->accepted()) << ws->declined_status() << " " << ws->declined_body();
+    auto hello = ws->read();
+    ASSERT_TRUE(hello.has_value());
+    auto v = boost::json::parse(*hello);
+    EXPECT_EQ(v.at("type").as_string(), "hello");
+    EXPECT_EQ(v.at("user").at("role").as_string(), "team_leader");
+    EXPECT_FALSE(v.at("user").at("id").as_string().empty());
+    ws->write(R"({"type":"ping"})");
+    auto pong = ws->read();
+    ASSERT_TRUE(pong.has_value());
+    EXPECT_EQ(*pong, R"({"type":"pong"})");
+    ws->close();
+  }
+}
+
+TEST(NetWebSocket, OversizedClientMessageClosesTheSocket) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.ws_max_message_bytes = 1024; }));
+  HttpsClient c(s.port());
+  const auto token = test::login(c, "13900000002");
+  test::WssClient ws(s.port(), "/api/v1/live?access_token=" + token);
+  ASSERT_TRUE(ws.accepted());
+  ASSERT_TRUE(ws.read().has_value());  // hello
+  ws.write(std::string(4096, 'x'));
+  EXPECT_FALSE(ws.read(5000).has_value());
+  EXPECT_EQ(ws.close_code(), 1009u);  // message too big
+}
+
+TEST(NetShutdown, InFlightRequestCompletesIdleConnectionsAndWebSocketsClose) {
+  SlowApi* slow = nullptr;
+  TestServerOptions o;
+  o.api_factory = [&slow](const api::ApiConfig& cfg,
+                          metrics::Metrics& m) -> boost::system::result<std::unique_ptr<api::Api>> {
+    auto real = api::Api::open(cfg, m);
+    if (!real) return real.error();
+    auto s = std::make_unique<SlowApi>(std::move(*real), "/healthz", 800ms);
+    slow = s.get();
+    return std::unique_ptr<api::Api>(std::move(s));
+  };
+  TestServer s(std::move(o));
+  HttpsClient login_client(s.port());
+  const auto token = test::login(login_client, "13900000002");
+  test::WssClient ws(s.port(), "/api/v1/live?access_token=" + token);
+  ASSERT_TRUE(ws.accepted());
+  ASSERT_TRUE(ws.read().has_value());  // hello
+  RawConnection idle(s.port());        // connected, TLS done, no request
+
+  auto in_flight = std::async(std::launch::async, [port = s.port()] {
+    HttpsClient c(port);
+    return c.get("/healthz");
+  });
+  const auto deadline = Clock::now() + 10s;
+  while (!slow->started.load() && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(slow->started.load());
+  const auto t0 = Clock::now();
+  s.stop_async();
+
+  auto idle_end = idle.read_until_close(5000);
+  EXPECT_NE(idle_end.end, RawConnection::End::timeout) << "idle connection not closed";
+  EXPECT_FALSE(ws.read(5000).has_value());
+  EXPECT_EQ(ws.close_code(), 1001u);  // going away
+  auto r = in_flight.get();
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_FALSE(r.keep_alive);  // Connection: close while stopping
+  s.stop();
+  EXPECT_LT(Clock::now() - t0, 5s);
+  // No longer accepting.
+  HttpsClient after(s.port());
+  EXPECT_THROW(after.connect(), std::runtime_error);
+}

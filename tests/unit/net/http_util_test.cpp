@@ -1,0 +1,148 @@
+#include "net/http_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+using namespace patrol;
+using namespace patrol::net;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+TEST(HttpUtil, JsonErrorShape) {
+  auto r = json_error(413, "body_too_large", "body", "too \"big\"");
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_EQ(r.content_type, "application/json");
+  auto v = boost::json::parse(r.body);
+  EXPECT_EQ(v.at("error").at("code").as_string(), "body_too_large");
+  EXPECT_EQ(v.at("error").at("field").as_string(), "body");
+  EXPECT_EQ(v.at("error").at("message").as_string(), "too \"big\"");
+}
+
+TEST(HttpUtil, ToApiRequestDecodesPathQueryAndHeaders) {
+  BeastRequest in{http::verb::get, "/api/v1/sites/a%20b?limit=10&q=%E5%A4%A7%E7%94%B0&x=a+b&flag",
+                  11};
+  in.set("X-Custom-Header", "Value");
+  in.set(http::field::authorization, "Bearer t");
+  api::Request out;
+  auto bad = to_api_request(in, "127.0.0.1:1", "rid", out);
+  ASSERT_FALSE(bad.has_value()) << bad->body;
+  EXPECT_EQ(out.method, "GET");
+  EXPECT_EQ(out.path, "/api/v1/sites/a b");
+  EXPECT_EQ(out.target, "/api/v1/sites/a%20b?limit=10&q=%E5%A4%A7%E7%94%B0&x=a+b&flag");
+  EXPECT_EQ(out.query_param("limit").value_or(""), "10");
+  EXPECT_EQ(out.query_param("q").value_or(""), "大田");
+  EXPECT_TRUE(out.query_param("flag").has_value());
+  EXPECT_EQ(out.header("x-custom-header").value_or(""), "Value");
+  EXPECT_EQ(out.header("authorization").value_or(""), "Bearer t");
+  EXPECT_EQ(out.remote, "127.0.0.1:1");
+  EXPECT_EQ(out.request_id, "rid");
+}
+
+TEST(HttpUtil, ToApiRequestRejectsBadTargets) {
+  for (const char* target : {"/bad%zzescape", "http://absolute.example/x", "/nul%00byte"}) {
+    BeastRequest in{http::verb::get, target, 11};
+    api::Request out;
+    auto bad = to_api_request(in, "", "", out);
+    ASSERT_TRUE(bad.has_value()) << target;
+    EXPECT_EQ(bad->status, 400u) << target;
+  }
+}
+
+TEST(HttpUtil, ContentTypePolicy) {
+  struct Case {
+    const char* method;
+    const char* path;
+    std::optional<std::string_view> ct;
+    bool has_body;
+    bool rejected;
+  };
+  const Case cases[] = {
+      {"POST", "/api/v1/sync/push", "application/json", true, false},
+      {"POST", "/api/v1/sync/push", "Application/JSON; charset=utf-8", true, false},
+      {"POST", "/api/v1/sync/push", "text/plain", true, true},
+      {"POST", "/api/v1/sync/push", std::nullopt, true, true},
+      {"POST", "/api/v1/auth/logout", std::nullopt, false, false},  // no body, no type needed
+      {"PUT", "/api/v1/attachments/abc", "application/octet-stream", true, false},
+      {"PUT", "/api/v1/attachments/abc", "application/json", true, true},
+      {"PATCH", "/api/v1/hazards/1", "text/plain", true, true},
+      {"GET", "/api/v1/sites", "text/plain", true, false},
+      {"POST", "/not-api", "text/plain", true, false},
+  };
+  for (const auto& c : cases) {
+    auto r = check_content_type(c.method, c.path, c.ct, c.has_body);
+    EXPECT_EQ(r.has_value(), c.rejected)
+        << c.method << " " << c.path << " " << c.ct.value_or("(none)");
+    if (r) {
+      EXPECT_EQ(r->status, 415u);
+    }
+  }
+}
+
+TEST(HttpUtil, BeastResponseCarriesSecurityHeaders) {
+  api::Response r;
+  r.status = 201;
+  r.body = R"({"ok":true})";
+  r.headers.emplace_back("Location", "/x");
+  auto out = to_beast_response(r, 11, true, "rid-1", false);
+  EXPECT_EQ(out.result_int(), 201u);
+  EXPECT_EQ(out[http::field::content_type], "application/json");
+  EXPECT_EQ(out["Strict-Transport-Security"], "max-age=31536000");
+  EXPECT_EQ(out["X-Request-Id"], "rid-1");
+  EXPECT_EQ(out["Location"], "/x");
+  EXPECT_EQ(out[http::field::content_length], "11");
+  EXPECT_TRUE(out.keep_alive());
+  auto head = to_beast_response(r, 11, false, "rid-2", true);
+  EXPECT_TRUE(head.body().empty());
+  EXPECT_EQ(head[http::field::content_length], "11");
+  EXPECT_FALSE(head.keep_alive());
+}
+
+TEST(HttpUtil, RequestIds) {
+  EXPECT_EQ(request_id_for("abc-123_x.y"), "abc-123_x.y");
+  std::set<std::string> seen;
+  for (auto bad :
+       {std::optional<std::string_view>{}, std::optional<std::string_view>{""},
+        std::optional<std::string_view>{"has space"}, std::optional<std::string_view>{"quote\""},
+        std::optional<std::string_view>{std::string_view(
+            "0123456789012345678901234567890123456789012345678901234567890123456789")}}) {
+    auto id = request_id_for(bad);
+    EXPECT_EQ(id.size(), 16u);
+    EXPECT_TRUE(seen.insert(id).second) << "ids must not repeat";
+  }
+}
+
+TEST(HttpUtil, AccessLogIsOneJsonLine) {
+  auto line =
+      format_access_log({"POST", "/api/v1/sync/push", 200, 1234us, "u-1", "rid", "1.2.3.4:5", 99});
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  auto v = boost::json::parse(line);
+  EXPECT_EQ(v.at("method").as_string(), "POST");
+  EXPECT_EQ(v.at("path").as_string(), "/api/v1/sync/push");
+  EXPECT_EQ(v.at("status").to_number<int>(), 200);
+  EXPECT_EQ(v.at("us").to_number<int>(), 1234);
+  EXPECT_EQ(v.at("user").as_string(), "u-1");
+  EXPECT_EQ(v.at("request_id").as_string(), "rid");
+  EXPECT_EQ(v.at("ts").as_string().size(), 24u);  // 2026-11-28T12:00:00.123Z
+}
+
+TEST(HttpUtil, RateLimiterTokenBucket) {
+  RateLimiter off(0, 0);
+  EXPECT_FALSE(off.enabled());
+  RateLimiter rl(2, 3);  // 2/s, burst 3
+  const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  std::chrono::seconds retry{0};
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(rl.allow("1.1.1.1", t0, retry)) << i;
+  EXPECT_FALSE(rl.allow("1.1.1.1", t0, retry));
+  EXPECT_EQ(retry, 1s);
+  EXPECT_TRUE(rl.allow("2.2.2.2", t0, retry)) << "buckets are per address";
+  EXPECT_TRUE(rl.allow("1.1.1.1", t0 + 500ms, retry)) << "refills at the rate";
+  EXPECT_FALSE(rl.allow("1.1.1.1", t0 + 500ms, retry));
+  RateLimiter slow(0.1, 1);  // one per 10 s
+  EXPECT_TRUE(slow.allow("a", t0, retry));
+  EXPECT_FALSE(slow.allow("a", t0, retry));
+  EXPECT_EQ(retry, 10s);
+}
