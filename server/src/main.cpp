@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const net::ServerConfig& cfg = cl->config;
+  // A closed stdout/stderr pipe must not kill the server (sockets use MSG_NOSIGNAL already).
+  std::signal(SIGPIPE, SIG_IGN);
 
   std::error_code ec;
   std::filesystem::create_directories(cfg.api.data_dir, ec);

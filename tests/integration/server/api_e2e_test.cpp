@@ -4,6 +4,9 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -140,6 +143,11 @@ std::size_t count_inspections(HttpsClient& c, const std::string& site_id) {
     after = std::string(v.at("next").as_string());
   }
   return n;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -310,7 +318,10 @@ TEST(ApiE2e, KillNineLosesNothingThatWasAcknowledged) {
   }
   ASSERT_GE(applied.size(), 50u) << "the stream should have been acknowledged a while";
 
+  const auto cert_before = read_file(dir.path() / "tls-cert.pem");
+  ASSERT_FALSE(cert_before.empty()) << "first start generates the certificate";
   test::PatroldProcess again(dir.path());
+  EXPECT_EQ(read_file(dir.path() / "tls-cert.pem"), cert_before) << "restart reuses it";
   HttpsClient c(again.port());
   c.set_bearer(test::login(c, "13900000002"));
   // Re-push everything, in batches.
