@@ -114,6 +114,14 @@ class BeastTransport final : public Transport {
   Error net_error(std::string_view step, const boost::system::error_code& ec) {
     close();
     if (cancelled_) return make_error(ErrorCode::network, "request cancelled", true);
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == asio::ssl::error::stream_truncated)
+      return make_error(ErrorCode::network,
+                        std::string(step) +
+                            ": the server closed the connection without a "
+                            "complete answer (" +
+                            ec.message() + ")",
+                        true);
     if (ec == beast::error::timeout)
       return make_error(ErrorCode::network, std::string(step) + ": timed out", true);
     if (ec == http::error::body_limit || ec == http::error::header_limit ||

@@ -217,6 +217,22 @@ struct Client::Impl {
     if (cb && *cb) (*cb)(e);  // outside the lock: the callback may poll
   }
 
+  // Templates are versioned: the pull keys them "id@version", so look them up
+  // by the id inside and take the newest version (or the one asked for).
+  // Caller holds db_mu.
+  Result<std::optional<TemplateInfo>> find_template(const std::string& id,
+                                                    std::optional<std::int64_t> version = {}) {
+    auto rows = db->entities("checklist_template");
+    if (!rows) return std::move(rows).error();
+    std::optional<TemplateInfo> best;
+    for (const auto& js : *rows) {
+      auto t = to_template(js);
+      if (t.id != id || (version && t.version != *version)) continue;
+      if (!best || t.version > best->version) best = std::move(t);
+    }
+    return best;
+  }
+
   bool online() {
     auto v = db->get(sdk::keys::kOnline);
     return !v || !*v || **v != "0";
@@ -380,9 +396,9 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
     if (d.template_version) {
       b.template_version = *d.template_version;
     } else {
-      auto t = impl_->db->entity("checklist_template", tid);
+      auto t = impl_->find_template(tid);
       if (!t) return std::move(t).error();
-      b.template_version = *t ? to_template(**t).version : 1;
+      b.template_version = *t ? (*t)->version : 1;
     }
   }
   for (const auto& it : d.items) {
@@ -595,10 +611,10 @@ Result<TemplateInfo> Client::template_for_site(const std::string& site_id) {
   auto s = site(site_id);
   if (!s) return std::move(s).error();
   std::lock_guard lk(impl_->db_mu);
-  auto t = impl_->db->entity("checklist_template", s->template_id);
+  auto t = impl_->find_template(s->template_id);
   if (!t) return std::move(t).error();
   if (!*t) return make_error(ErrorCode::not_found, "template " + s->template_id + " is not cached");
-  return to_template(**t);
+  return std::move(**t);
 }
 
 Result<std::vector<RoundInfo>> Client::rounds() {
