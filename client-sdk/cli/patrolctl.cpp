@@ -449,6 +449,19 @@ int cmd_report(Client& c, std::vector<std::string> rest) {
   }
   // The site's template comes from the cache; fetch it once if we can.
   if (!c.site(d.site_id) && is_online(c)) (void)c.pull();
+  // Catch a mistyped item code here, while the volunteer can still fix it.
+  if (auto t = c.template_for_site(d.site_id)) {
+    for (const auto& it : d.items) {
+      bool known = false;
+      for (const auto& ti : t->items) known |= ti.code == it.code;
+      if (!known) {
+        std::string codes;
+        for (const auto& ti : t->items) codes += "\n  " + ti.code + "  " + ti.label_zh;
+        return usage("item '" + it.code + "' is not on the checklist of site " + d.site_id +
+                     "; its items are:" + codes);
+      }
+    }
+  }
   auto r = c.enqueue_inspection(d);
   if (!r) return report_error(r.error());
   std::cout << "report " << r->report_id << " saved on phone\n";

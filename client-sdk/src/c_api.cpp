@@ -152,11 +152,11 @@ class CTransport final : public patrol::Transport {
 
 extern "C" {
 
-PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status) {
+PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status) noexcept {
   if (r) r->r.status = status;
 }
 PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
-                                                const char* value) {
+                                                const char* value) noexcept {
   if (!r || !name) return;
   try {
     std::string n(name);
@@ -167,7 +167,7 @@ PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const c
   }
 }
 PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uint8_t* data,
-                                              size_t len) {
+                                              size_t len) noexcept {
   if (!r) return;
   try {
     r->r.body.assign(reinterpret_cast<const char*>(data), data ? len : 0);
@@ -175,13 +175,13 @@ PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uin
   }
 }
 
-PATROL_API void patrol_options_init(patrol_options* o) {
+PATROL_API void patrol_options_init(patrol_options* o) noexcept {
   if (!o) return;
   std::memset(o, 0, sizeof *o);
   o->background_sync = true;
 }
 
-PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) {
+PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) noexcept {
   patrol_client* out = nullptr;
   guarded(err, [&] {
     if (!o || !o->data_dir) return fail(err, ErrorCode::invalid_argument, "data_dir is required");
@@ -208,7 +208,7 @@ PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_err
   return out;
 }
 
-PATROL_API void patrol_client_close(patrol_client* c) {
+PATROL_API void patrol_client_close(patrol_client* c) noexcept {
   try {
     delete c;
   } catch (...) {
@@ -219,7 +219,7 @@ PATROL_API void patrol_client_close(patrol_client* c) {
   if (!(c)) return fail(err, ErrorCode::invalid_argument, "client is NULL")
 
 PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const char* password,
-                                    patrol_error* err) {
+                                    patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto st = c->impl->login(str(phone), str(password));
@@ -227,7 +227,7 @@ PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const c
   });
 }
 
-PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) {
+PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto st = c->impl->logout();
@@ -236,7 +236,7 @@ PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) {
 }
 
 PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
-                                                 patrol_receipt* out, patrol_error* err) {
+                                                 patrol_receipt* out, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!in || !in->site_id) return fail(err, ErrorCode::invalid_argument, "site_id is required");
@@ -273,7 +273,7 @@ PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_
 
 PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
                                                 size_t count, bool gcj02, int64_t* out_ops,
-                                                patrol_error* err) {
+                                                patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (count > 0 && !pts) return fail(err, ErrorCode::invalid_argument, "points is NULL");
@@ -295,7 +295,8 @@ PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_t
 }
 
 PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
-                                        const char* note, patrol_receipt* out, patrol_error* err) {
+                                        const char* note, patrol_receipt* out,
+                                        patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto r = c->impl->raise_sos(to_geo(position), str(note));
@@ -306,7 +307,7 @@ PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position*
 }
 
 PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, char sha256_out[65],
-                                           patrol_error* err) {
+                                           patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!path) return fail(err, ErrorCode::invalid_argument, "path is NULL");
@@ -317,7 +318,8 @@ PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, c
   });
 }
 
-PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err) {
+PATROL_API bool patrol_client_set_online(patrol_client* c, bool online,
+                                         patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto st = c->impl->set_online(online);
@@ -325,7 +327,7 @@ PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_e
   });
 }
 
-PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) {
+PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     c->impl->sync_now();
@@ -333,7 +335,7 @@ PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) {
   });
 }
 
-PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err) {
+PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto r = c->impl->sync();
@@ -343,7 +345,8 @@ PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_err
   });
 }
 
-PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err) {
+PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
+                                     patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!out) return fail(err, ErrorCode::invalid_argument, "out is NULL");
@@ -365,7 +368,7 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patro
 }
 
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
-                                      patrol_error* err) {
+                                      patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!report_id) return fail(err, ErrorCode::invalid_argument, "report_id is NULL");
@@ -377,7 +380,7 @@ PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, p
 }
 
 PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
-                                                patrol_error* err) {
+                                                patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto r = c->impl->dead_letters();
@@ -399,7 +402,8 @@ PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_jso
   });
 }
 
-PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) {
+PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json,
+                                         patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto r = c->impl->sites();
@@ -411,7 +415,7 @@ PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patr
 }
 
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
-                                                  patrol_error* err) {
+                                                  patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     auto r = c->impl->tonights_round();
@@ -421,7 +425,7 @@ PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_j
 }
 
 PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
-                                               char** out_json, patrol_error* err) {
+                                               char** out_json, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!round_id) return fail(err, ErrorCode::invalid_argument, "round_id is NULL");
@@ -434,7 +438,7 @@ PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* rou
 }
 
 PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
-                                                     char** out_json, patrol_error* err) {
+                                                     char** out_json, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!site_id) return fail(err, ErrorCode::invalid_argument, "site_id is NULL");
@@ -444,11 +448,12 @@ PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const cha
   });
 }
 
-PATROL_API void patrol_string_free(char* s) {
+PATROL_API void patrol_string_free(char* s) noexcept {
   std::free(s);
 }
 
-PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user) {
+PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn,
+                                                 void* user) noexcept {
   if (!c) return;
   try {
     if (!fn) {
@@ -464,7 +469,7 @@ PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_
   }
 }
 
-PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) {
+PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) noexcept {
   if (!c || !out) return false;
   try {
     auto e = c->impl->poll_event();
@@ -476,7 +481,7 @@ PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) {
   }
 }
 
-PATROL_API const char* patrol_error_code_name(patrol_error_code code) {
+PATROL_API const char* patrol_error_code_name(patrol_error_code code) noexcept {
   if (code < 0 || code > PATROL_ERR_INTERNAL) return "unknown";
   return patrol::to_string(static_cast<ErrorCode>(code));
 }

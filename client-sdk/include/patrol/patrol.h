@@ -31,6 +31,13 @@
 #define PATROL_API __attribute__((visibility("default")))
 #endif
 
+/* Seen from C++, every function is noexcept: no exception ever crosses. */
+#ifdef __cplusplus
+#define PATROL_NOEXCEPT noexcept
+#else
+#define PATROL_NOEXCEPT
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -168,11 +175,11 @@ typedef struct patrol_transport {
                patrol_error* err);
 } patrol_transport;
 
-PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status);
+PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
-                                                const char* value);
+                                                const char* value) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uint8_t* data,
-                                              size_t len);
+                                              size_t len) PATROL_NOEXCEPT;
 
 typedef struct patrol_options {
   const char* data_dir;   /* required */
@@ -188,65 +195,65 @@ typedef struct patrol_options {
 typedef struct patrol_client patrol_client;
 
 /* Fills `o` with defaults (background_sync = true). */
-PATROL_API void patrol_options_init(patrol_options* o);
+PATROL_API void patrol_options_init(patrol_options* o) PATROL_NOEXCEPT;
 
 /* Opens the device database in o->data_dir (created if needed). Free with
  * patrol_client_close. */
-PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err);
+PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) PATROL_NOEXCEPT;
 /* Stops the sync thread and closes the database. NULL is ignored. */
-PATROL_API void patrol_client_close(patrol_client* c);
+PATROL_API void patrol_client_close(patrol_client* c) PATROL_NOEXCEPT;
 
 PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const char* password,
-                                    patrol_error* err);
-PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err);
+                                    patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
 
 /* Durable when it returns true; `out` (may be NULL) gets the receipt. */
 PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
-                                                 patrol_receipt* out, patrol_error* err);
+                                                 patrol_receipt* out, patrol_error* err) PATROL_NOEXCEPT;
 /* `gcj02` says the points are GCJ-02. `out_ops` (may be NULL) = ops enqueued. */
 PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
                                                 size_t count, bool gcj02, int64_t* out_ops,
-                                                patrol_error* err);
+                                                patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
-                                        const char* note, patrol_receipt* out, patrol_error* err);
+                                        const char* note, patrol_receipt* out, patrol_error* err) PATROL_NOEXCEPT;
 /* Copies the file into the SDK store; `sha256_out` gets 64 hex chars + NUL. */
 PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path,
-                                           char sha256_out[65], patrol_error* err);
+                                           char sha256_out[65], patrol_error* err) PATROL_NOEXCEPT;
 
-PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err);
+PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err) PATROL_NOEXCEPT;
 /* Non-blocking: asks the sync thread to sync now. */
-PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err);
+PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
 /* Blocking full sync in the calling thread. `pushed` (may be NULL) = ops acked. */
-PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err);
+PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err) PATROL_NOEXCEPT;
 
-PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err);
+PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
-                                      patrol_error* err);
+                                      patrol_error* err) PATROL_NOEXCEPT;
 
 /* JSON queries of the cached data. On success *out_json is a new string the
  * caller frees with patrol_string_free. */
 /* [{"op_id","type","code","field","message","rejected_at","op":{…}},…] */
 PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
-                                                patrol_error* err);
+                                                patrol_error* err) PATROL_NOEXCEPT;
 /* [site,…] as the server sent them */
-PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err);
+PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) PATROL_NOEXCEPT;
 /* tonight's round, or PATROL_ERR_NOT_FOUND */
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
-                                                  patrol_error* err);
+                                                  patrol_error* err) PATROL_NOEXCEPT;
 /* the round's sites in route order */
 PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
-                                               char** out_json, patrol_error* err);
+                                               char** out_json, patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
-                                                     char** out_json, patrol_error* err);
-PATROL_API void patrol_string_free(char* s);
+                                                     char** out_json, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API void patrol_string_free(char* s) PATROL_NOEXCEPT;
 
 /* Events: a callback (NULL to remove) and/or polling. poll returns false when
  * no event is waiting (not an error). */
-PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user);
-PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out);
+PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) PATROL_NOEXCEPT;
 
 /* Short stable name of an error code, e.g. "network". Static storage. */
-PATROL_API const char* patrol_error_code_name(patrol_error_code code);
+PATROL_API const char* patrol_error_code_name(patrol_error_code code) PATROL_NOEXCEPT;
 
 #ifdef __cplusplus
 }
