@@ -414,6 +414,50 @@ PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json,
   });
 }
 
+PATROL_API bool patrol_client_rounds_json(patrol_client* c, char** out_json,
+                                          patrol_error* err) noexcept {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->rounds();
+    if (!r) return fail(err, r.error());
+    boost::json::array a;
+    for (const auto& round : *r) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(round.json, ec);
+      if (ec || !v.is_object()) continue;
+      boost::json::array ids;
+      for (const auto& s : round.site_ids) ids.emplace_back(s);
+      v.as_object()["site_ids"] = std::move(ids);
+      a.push_back(std::move(v));
+    }
+    return out_string(out_json, boost::json::serialize(a), err);
+  });
+}
+
+PATROL_API bool patrol_client_receipts_json(patrol_client* c, char** out_json,
+                                            patrol_error* err) noexcept {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    auto r = c->impl->receipts(1000);
+    if (!r) return fail(err, r.error());
+    boost::json::array a;
+    for (const auto& x : *r) {
+      const char* state = x.state == patrol::ReceiptState::saved      ? "saved"
+                          : x.state == patrol::ReceiptState::received ? "received"
+                                                                      : "rejected";
+      a.push_back({{"report_id", x.report_id},
+                   {"op_id", x.op_id},
+                   {"kind", x.kind},
+                   {"site_id", x.site_id},
+                   {"state", state},
+                   {"saved_at", x.saved_at},
+                   {"received_at", x.received_at},
+                   {"reason", x.reason}});
+    }
+    return out_string(out_json, boost::json::serialize(a), err);
+  });
+}
+
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
                                                   patrol_error* err) noexcept {
   return guarded(err, [&] {

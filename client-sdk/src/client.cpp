@@ -350,8 +350,10 @@ Status Client::login(const std::string& phone, const std::string& password) {
 
 Status Client::logout() {
   std::optional<std::string> token;
+  bool online = false;
   {
     std::lock_guard lk(impl_->db_mu);
+    online = impl_->online();
     auto t = impl_->db->get(sdk::keys::kToken);
     if (!t) return std::move(t).error();
     token = *t;
@@ -360,7 +362,7 @@ Status Client::logout() {
                                        std::string(k::kLoginRequired)});
     if (!st) return st;
   }
-  if (token && impl_->online()) impl_->engine->logout_remote(*token);
+  if (token && online) impl_->engine->logout_remote(*token);
   return {};
 }
 

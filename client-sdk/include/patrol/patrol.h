@@ -237,6 +237,13 @@ PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_jso
                                                 patrol_error* err) PATROL_NOEXCEPT;
 /* [site,…] as the server sent them */
 PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) PATROL_NOEXCEPT;
+/* [round,…] with "site_ids" (route order) added */
+PATROL_API bool patrol_client_rounds_json(patrol_client* c, char** out_json,
+                                          patrol_error* err) PATROL_NOEXCEPT;
+/* the newest receipts first: [{"report_id","op_id","kind","site_id","state":"saved|received|
+ * rejected","saved_at","received_at","reason"},…] */
+PATROL_API bool patrol_client_receipts_json(patrol_client* c, char** out_json,
+                                            patrol_error* err) PATROL_NOEXCEPT;
 /* tonight's round, or PATROL_ERR_NOT_FOUND */
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
                                                   patrol_error* err) PATROL_NOEXCEPT;

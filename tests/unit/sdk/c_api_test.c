@@ -177,6 +177,12 @@ int main(int argc, char** argv) {
   CHECK(patrol_client_sites_json(c, &js, &err));
   CHECK(js && strcmp(js, "[]") == 0);
   patrol_string_free(js);
+  CHECK(patrol_client_rounds_json(c, &js, &err));
+  CHECK(js && strcmp(js, "[]") == 0);
+  patrol_string_free(js);
+  CHECK(patrol_client_receipts_json(c, &js, &err));
+  CHECK(js && strstr(js, report_id) != NULL && strstr(js, "\"state\":\"saved\"") != NULL);
+  patrol_string_free(js);
   CHECK(!patrol_client_template_for_site_json(c, "site-1", &js, &err));
   CHECK(err.code == PATROL_ERR_NOT_FOUND);
   CHECK(!patrol_client_tonights_round_json(c, &js, &err));
