@@ -35,7 +35,9 @@ struct LiveHooks {
   // A text message from the client that the net layer does not answer itself
   // (it answers {"type":"ping"} with {"type":"pong"}).
   std::function<void(const std::shared_ptr<LiveConnection>&, std::string_view)> message;
-  // Once, when the connection is gone.
+  // Once, when the connection is gone (also when a forced stop tears it down).
+  // Drop every shared_ptr to this connection here at the latest: a handle must
+  // not outlive the Server, since it owns a socket of the Server's io_context.
   std::function<void(const LiveConnection&)> closed;
 };
 

@@ -11,6 +11,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <deque>
+#include <utility>
 
 namespace patrol::net {
 namespace asio = boost::asio;
@@ -42,6 +43,12 @@ class WsSession final : public Stoppable,
   void register_self() { registry_id_ = ctx_->sessions.add(weak_from_this()); }
 
   awaitable<void> run(BeastRequest upgrade, std::string request_id) {
+    // finish() runs however this frame ends: returning, throwing, or being
+    // destroyed unresumed when the io_context goes away after a forced stop.
+    struct Finally {
+      WsSession* self;
+      ~Finally() { self->finish(); }
+    } finally{this};
     const auto& limits = ctx_->cfg.limits;
     // The websocket stream has its own timeouts; the TCP one must not fire.
     beast::get_lowest_layer(ws_).expires_never();
@@ -89,10 +96,6 @@ class WsSession final : public Stoppable,
       if (ws_.got_text()) on_message(beast::buffers_to_string(buffer.data()));
       buffer.consume(buffer.size());
     }
-    closed_ = true;
-    queue_.clear();
-    ctx_->metrics.websocket_closed();
-    if (ctx_->live.closed) ctx_->live.closed(*this);
   }
 
   // Stoppable: runs the close on the strand.
@@ -126,6 +129,21 @@ class WsSession final : public Stoppable,
   const asio::any_io_executor& executor() const { return ex_; }
 
  private:
+  // Once, on the strand (or during io_context teardown): the connection is over.
+  // Releases the connection slot now rather than when the last handle dies.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    closed_ = true;
+    queue_.clear();
+    if (open_) {
+      ctx_->metrics.websocket_closed();
+      if (ctx_->live.closed) ctx_->live.closed(*this);
+    }
+    guard_.reset();
+    if (registry_id_ != 0) ctx_->sessions.remove(std::exchange(registry_id_, 0));
+  }
+
   // On the strand.
   void on_message(std::string text) {
     json::error_code jec;
@@ -205,6 +223,7 @@ class WsSession final : public Stoppable,
   bool writing_ = false;
   bool close_pending_ = false;
   bool open_ = false;
+  bool finished_ = false;
   websocket::close_reason close_reason_;
   // Read from send() on other threads.
   std::atomic<bool> closing_{false};

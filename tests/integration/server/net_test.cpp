@@ -7,7 +7,9 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "test_support/https_client.hpp"
@@ -305,6 +307,84 @@ TEST(NetWebSocket, OversizedClientMessageClosesTheSocket) {
   ws.write(std::string(4096, 'x'));
   EXPECT_FALSE(ws.read(5000).has_value());
   EXPECT_EQ(ws.close_code(), 1009u);  // message too big
+}
+
+TEST(NetWebSocket, LiveHooksSeeConnectionsAndMessagesAndSlowConsumersAreClosed) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::shared_ptr<net::LiveConnection>> conns;
+  std::vector<std::string> messages;
+  int closed = 0;
+  TestServerOptions o = with([](net::ServerConfig& c) { c.limits.ws_send_queue = 4; });
+  o.live.opened = [&](const std::shared_ptr<net::LiveConnection>& c) {
+    std::lock_guard lock(mu);
+    conns.push_back(c);
+    cv.notify_all();
+  };
+  o.live.message = [&](const std::shared_ptr<net::LiveConnection>&, std::string_view text) {
+    std::lock_guard lock(mu);
+    messages.emplace_back(text);
+    cv.notify_all();
+  };
+  o.live.closed = [&](const net::LiveConnection&) {
+    std::lock_guard lock(mu);
+    ++closed;
+    cv.notify_all();
+  };
+  TestServer s(std::move(o));
+  HttpsClient c(s.port());
+  const auto leader = test::login(c, "13900000001");
+  const auto volunteer = test::login(c, "13900000002");
+  test::WssClient slow(s.port(), "/api/v1/live?access_token=" + leader);
+  test::WssClient fast(s.port(), "/api/v1/live?access_token=" + volunteer);
+  ASSERT_TRUE(slow.accepted() && fast.accepted());
+  ASSERT_TRUE(slow.read().has_value());  // hello
+  ASSERT_TRUE(fast.read().has_value());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return conns.size() == 2; }));
+  }
+
+  fast.write(R"({"type":"subscribe","org_unit_id":"1"})");
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return !messages.empty(); }));
+    EXPECT_EQ(messages.front(), R"({"type":"subscribe","org_unit_id":"1"})");
+  }
+
+  // A burst larger than the send queue: that consumer is closed with 1008,
+  // after the message already being written.
+  auto big = std::make_shared<const std::string>(std::string(256 * 1024, 'x'));
+  std::shared_ptr<net::LiveConnection> slow_conn, fast_conn;
+  {
+    std::lock_guard lock(mu);
+    // Which handle is which: by the user behind it.
+    const bool first_is_leader = conns[0]->principal().role == "team_leader";
+    slow_conn = conns[first_is_leader ? 0 : 1];
+    fast_conn = conns[first_is_leader ? 1 : 0];
+    EXPECT_EQ(slow_conn->principal().role, "team_leader");
+    EXPECT_EQ(fast_conn->principal().role, "volunteer");
+  }
+  for (int i = 0; i < 50; ++i) slow_conn->send(big);
+  int received = 0;
+  while (slow.read(5000)) ++received;
+  EXPECT_EQ(slow.close_code(), 1008u);
+  EXPECT_GE(received, 1);
+  EXPECT_LE(received, 5);
+  EXPECT_FALSE(slow_conn->send(big)) << "a closed connection refuses messages";
+
+  // The other connection is unaffected.
+  EXPECT_TRUE(fast_conn->send(std::make_shared<const std::string>(R"({"type":"event"})")));
+  auto ev = fast.read();
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(*ev, R"({"type":"event"})");
+  fast.close();
+  std::unique_lock lock(mu);
+  EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return closed == 2; }));
+  // Handles must not outlive the server (live.hpp).
+  conns.clear();
+  slow_conn.reset();
+  fast_conn.reset();
 }
 
 TEST(NetShutdown, InFlightRequestCompletesIdleConnectionsAndWebSocketsClose) {
