@@ -68,7 +68,6 @@ class ApiImpl final : public Api {
     }
     res.route = route;
     if (res.user_id.empty()) res.user_id = user;
-    if (req.method == "HEAD") res.body.clear();
     return res;
   }
 

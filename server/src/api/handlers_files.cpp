@@ -183,7 +183,8 @@ Response static_file(Ctx& c) {
   r.content_type = std::string(content_type_for(real));
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  if (c.req.method != "HEAD") r.body = ss.str();
+  // HEAD keeps the body too: the net layer sends only its length.
+  r.body = ss.str();
   return r;
 }
 

@@ -152,6 +152,8 @@ store::result<OpValidator::Action> OpValidator::inspection(const json::value& bo
     if (it.result == wire::ItemResult::hazard)
       w.hazards.push_back({it.code, ti->severity, ti->photo_required, it.photos, it.note});
   }
+  // Serialized here, on the request's worker thread, not on the single writer.
+  w.items_json = store::items_json(i.items);
   return Action(std::move(w));
 }
 

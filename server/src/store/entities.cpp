@@ -1,6 +1,7 @@
 #include "store/entities.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 
 #include "patrol/wire/time.hpp"
@@ -31,6 +32,18 @@ json::value geo(const std::optional<GeoPoint>& p) {
 
 std::string id_string(std::int64_t id) {
   return std::to_string(id);
+}
+
+std::string items_json(const std::vector<InspectionItem>& items) {
+  json::array a;
+  a.reserve(items.size());
+  for (const auto& it : items) {
+    json::object o{{"code", it.code}, {"result", it.result}};
+    if (!it.note.empty()) o["note"] = it.note;
+    if (!it.photos.empty()) o["photos"] = str_array(it.photos);
+    a.push_back(std::move(o));
+  }
+  return json::serialize(a);
 }
 
 std::string format_ms(Ms t) {

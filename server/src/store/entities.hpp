@@ -191,6 +191,9 @@ boost::json::object to_json(const TrackPoint& p);
 boost::json::object to_json(const LatestPosition& p);
 boost::json::object to_json(const SosAlert& a);
 
+// Items as stored: [{"code","result","note"?,"photos"?},…] (empty members left out).
+std::string items_json(const std::vector<InspectionItem>& items);
+
 // RFC 3339 UTC with milliseconds.
 std::string format_ms(Ms t);
 

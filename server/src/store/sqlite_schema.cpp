@@ -126,14 +126,18 @@ CREATE TABLE inspections (
 CREATE INDEX inspections_by_path ON inspections(org_path, seq);
 CREATE INDEX inspections_by_site ON inspections(site_id, seq);
 
+-- Keyed by the inspection's integer seq (appends at the end of the b-tree,
+-- small keys): items are the bulk of what a push writes. No foreign key: rows
+-- are only ever inserted by the same statement sequence that inserts their
+-- inspection, and the per-row parent lookup would be pure cost.
 CREATE TABLE inspection_items (
-  inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
-  pos           INTEGER NOT NULL,
-  code          TEXT NOT NULL,
-  result        TEXT NOT NULL CHECK (result IN ('ok','hazard','not_applicable')),
-  note          TEXT NOT NULL DEFAULT '',
-  photos        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(photos)),
-  PRIMARY KEY (inspection_id, code)
+  inspection_seq INTEGER NOT NULL,
+  pos            INTEGER NOT NULL,
+  code           TEXT NOT NULL,
+  result         TEXT NOT NULL CHECK (result IN ('ok','hazard','not_applicable')),
+  note           TEXT,
+  photos         TEXT CHECK (photos IS NULL OR json_valid(photos)),
+  PRIMARY KEY (inspection_seq, pos)
 ) WITHOUT ROWID;
 
 -- Photos named by inspection items, so an attachment that arrives later is
@@ -234,6 +238,9 @@ CREATE TABLE ops (
 ) WITHOUT ROWID;
 
 -- What devices pull: written in the same transaction as the change itself.
+-- A pull is one range scan of the seq primary key (seq > cursor) filtered by
+-- org_path prefix; an upsert deletes the entity's earlier entries (by
+-- change_log_by_entity) so the log holds each entity's latest state once.
 CREATE TABLE change_log (
   seq      INTEGER PRIMARY KEY AUTOINCREMENT,
   entity   TEXT NOT NULL,
@@ -242,7 +249,7 @@ CREATE TABLE change_log (
   org_path TEXT NOT NULL,
   data     TEXT NOT NULL CHECK (json_valid(data))
 );
-CREATE INDEX change_log_by_path ON change_log(org_path, seq);
+CREATE INDEX change_log_by_entity ON change_log(entity, id);
 )sql";
 
 constexpr std::array<std::string_view, 1> kMigrations = {kV1};

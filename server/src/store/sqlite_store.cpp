@@ -1,5 +1,7 @@
 #include "store/sqlite_store.hpp"
 
+#include <pthread.h>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -51,8 +53,17 @@ bool step(Statement& s) {
 void run(Statement& s) {
   if (auto ec = s.run()) fail(ec);
 }
-void exec(Database& db, std::string_view sql) {
-  if (auto ec = db.exec(sql)) fail(ec);
+// Binds text without copying (SQLITE_STATIC): only for strings that outlive
+// the statement's execution (the job's own data; statements are reset after).
+void bind_ref(Statement& s, int i, std::string_view v) {
+  sqlite3_bind_text64(s.native(), i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// Runs a parameterless statement through the connection's statement cache.
+error_code exec_cached(Database& db, std::string_view sql) {
+  auto st = db.cached(sql);
+  if (!st) return st.error();
+  return (*st)->run();
 }
 // Resets every statement of a connection so no read snapshot stays open
 // (an unreset statement would pin the WAL and block checkpoints).
@@ -166,9 +177,11 @@ constexpr std::string_view kInsertInspection =
     "template_id, template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, "
     "accuracy_m, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
     "?15, ?16, ?17)";
-constexpr std::string_view kInsertItem =
-    "INSERT INTO inspection_items(inspection_id, pos, code, result, note, photos) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+// All items of an inspection in one statement (JSON1), from items_json().
+constexpr std::string_view kInsertItems =
+    "INSERT INTO inspection_items(inspection_seq, pos, code, result, note, photos) "
+    "SELECT ?1, key, value ->> 'code', value ->> 'result', value ->> 'note', value -> 'photos' "
+    "FROM json_each(?2)";
 constexpr std::string_view kInsertInspectionPhoto =
     "INSERT OR IGNORE INTO inspection_photos(sha256, inspection_id, item_code) "
     "VALUES (?1, ?2, ?3)";
@@ -181,7 +194,7 @@ constexpr std::string_view kInspections =
     "AND (?5 IS NULL OR observed_ms < ?5) AND (?6 IS NULL OR seq < ?6) "
     "AND (?8 IS NULL OR user_id = ?8) ORDER BY seq DESC LIMIT ?7";
 constexpr std::string_view kInspectionItems =
-    "SELECT code, result, note, photos FROM inspection_items WHERE inspection_id = ?1 "
+    "SELECT code, result, note, photos FROM inspection_items WHERE inspection_seq = ?1 "
     "ORDER BY pos";
 
 #define PATROL_HAZARD_COLS                                                                       \
@@ -247,6 +260,10 @@ constexpr std::string_view kAlerts =
     "WHERE a.org_path >= ?1 AND a.org_path < ?2 AND (?3 IS NULL OR a.user_id = ?3) "
     "AND (?4 IS NULL OR a.seq < ?4) ORDER BY a.seq DESC LIMIT ?5";
 
+// An upsert supersedes every earlier change of the same entity: pulls stay
+// proportional to what changed, not to how often it changed.
+constexpr std::string_view kSupersedeChange =
+    "DELETE FROM change_log WHERE entity = ?1 AND id = ?2";
 constexpr std::string_view kAppendChange =
     "INSERT INTO change_log(entity, op, id, org_path, data) VALUES (?1, ?2, ?3, ?4, ?5)";
 // Everything at or below the caller's path, plus the org units and templates
@@ -428,7 +445,10 @@ error_code configure_writer(Database& db, const SqliteStoreOptions& o) {
   if (auto ec = db.exec("PRAGMA journal_mode=WAL")) return ec;
   if (auto ec = db.exec("PRAGMA synchronous=FULL")) return ec;
   if (auto ec = db.exec("PRAGMA foreign_keys=ON")) return ec;
-  // The writer checkpoints on its own schedule (idle / every N commits).
+  // A large page cache keeps the hot b-tree pages of a growing database in
+  // memory (the writer is the throughput limit).
+  if (auto ec = db.exec("PRAGMA cache_size=-65536")) return ec;
+  // The checkpointer thread checkpoints on its own schedule (WAL hook, interval).
   if (auto ec = db.exec("PRAGMA wal_autocheckpoint=0")) return ec;
   return db.exec("PRAGMA journal_size_limit=" + std::to_string(o.journal_size_limit));
 }
@@ -464,21 +484,28 @@ struct SqliteStore::Impl {
   bool stopping = false;
   bool stopped = false;
   std::thread writer;
-  int commits_since_checkpoint = 0;
+
+  // Checkpointer: its own connection and thread, woken by the writer's WAL hook.
+  Database ckpt_db;
+  std::thread checkpointer;
+  std::mutex ck_mu;
+  std::condition_variable ck_cv;
+  bool ck_wanted = false;
+  bool ck_stop = false;
+  std::atomic<bool> ck_dirty{false};
 
   // ---- writer side ----
 
   error_code submit(std::unique_ptr<WriteJob> job) {
     auto fut = job->done.get_future();
-    std::size_t depth;
     {
       std::lock_guard lk(mu);
       if (stopping) return errc::shutting_down;
       queue.push_back(std::move(job));
-      depth = queue.size();
+      // Under the lock so the gauge never goes back to a stale value.
+      if (opts.metrics) opts.metrics->set_writer_queue_depth(queue.size());
     }
     cv.notify_one();
-    if (opts.metrics) opts.metrics->set_writer_queue_depth(depth);
     return fut.get();
   }
 
@@ -493,20 +520,11 @@ struct SqliteStore::Impl {
   void writer_loop() {
     for (;;) {
       std::vector<std::unique_ptr<WriteJob>> batch;
-      bool idle_tick = false;
       {
         std::unique_lock lk(mu);
-        if (queue.empty() && !stopping) {
-          // Wake up now and then while commits are unchecked, to checkpoint when idle.
-          if (commits_since_checkpoint > 0) {
-            idle_tick = !cv.wait_for(lk, std::chrono::milliseconds(200),
-                                     [&] { return !queue.empty() || stopping; });
-          } else {
-            cv.wait(lk, [&] { return !queue.empty() || stopping; });
-          }
-        }
+        cv.wait(lk, [&] { return !queue.empty() || stopping; });
         if (queue.empty() && stopping) break;
-        if (!queue.empty() && queue.front()->exclusive) {
+        if (queue.front()->exclusive) {
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
         } else {
@@ -518,10 +536,6 @@ struct SqliteStore::Impl {
         }
         if (opts.metrics) opts.metrics->set_writer_queue_depth(queue.size());
       }
-      if (batch.empty()) {
-        if (idle_tick) checkpoint(true);
-        continue;
-      }
       if (batch.front()->exclusive) {
         error_code ec = batch.front()->apply(writer_db);
         reset_all(writer_db);
@@ -529,12 +543,45 @@ struct SqliteStore::Impl {
         continue;
       }
       commit_group(batch);
-      bool idle;
+    }
+  }
+
+  // Writer thread, after each commit (sqlite3_wal_hook): `pages` in the WAL.
+  void on_wal_commit(int pages) {
+    ck_dirty = true;
+    if (pages >= opts.checkpoint_pages) {
       {
-        std::lock_guard lk(mu);
-        idle = queue.empty();
+        std::lock_guard lk(ck_mu);
+        ck_wanted = true;
       }
-      checkpoint(idle);
+      ck_cv.notify_one();
+    }
+  }
+
+  void checkpointer_loop() {
+    for (;;) {
+      bool wanted;
+      {
+        std::unique_lock lk(ck_mu);
+        ck_cv.wait_for(lk, opts.checkpoint_interval, [&] { return ck_wanted || ck_stop; });
+        if (ck_stop) return;
+        wanted = std::exchange(ck_wanted, false);
+      }
+      bool dirty = ck_dirty.exchange(false);
+      if (wanted || dirty) checkpoint();
+    }
+  }
+
+  // PASSIVE copies what no reader still needs into the database without
+  // blocking the writer; TRUNCATE is only tried (never waited for) when the
+  // WAL file has grown large, e.g. after a long reader held it.
+  void checkpoint() {
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(ckpt_db.native(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    std::error_code fec;
+    auto size = std::filesystem::file_size(wal_path, fec);
+    if (!fec && static_cast<std::int64_t>(size) > opts.wal_truncate_threshold) {
+      sqlite3_wal_checkpoint_v2(ckpt_db.native(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
     }
   }
 
@@ -550,20 +597,20 @@ struct SqliteStore::Impl {
       } else {
         for (std::size_t i = 0; i < batch.size() && !fatal; ++i) {
           ops += batch[i]->ops;
-          if (auto ec = writer_db.exec("SAVEPOINT job")) {
+          if (auto ec = exec_cached(writer_db, "SAVEPOINT job")) {
             fatal = ec;
             break;
           }
           error_code ec = batch[i]->apply(writer_db);
           reset_all(writer_db);
           if (!ec) {
-            if (auto rel = writer_db.exec("RELEASE job")) fatal = rel;
+            if (auto rel = exec_cached(writer_db, "RELEASE job")) fatal = rel;
           } else if (sqlite::is_transient(ec) || ec == errc::unavailable) {
             fatal = ec;  // disk full / I/O: the whole group goes
           } else {
             // This job alone fails (constraint, not found, bug): undo just it.
-            error_code rb = writer_db.exec("ROLLBACK TO job");
-            error_code rel = rb ? rb : writer_db.exec("RELEASE job");
+            error_code rb = exec_cached(writer_db, "ROLLBACK TO job");
+            error_code rel = rb ? rb : exec_cached(writer_db, "RELEASE job");
             if (rel) fatal = rel;
             results[i] = from_sqlite(ec);
           }
@@ -579,30 +626,10 @@ struct SqliteStore::Impl {
       error_code mapped = from_sqlite(fatal);
       if (mapped == errc::internal && sqlite::is_transient(fatal)) mapped = errc::unavailable;
       for (auto& r : results) r = mapped;
-    } else {
-      ++commits_since_checkpoint;
-      if (opts.metrics) opts.metrics->observe_commit(batch.size(), ops, took);
+    } else if (opts.metrics) {
+      opts.metrics->observe_commit(batch.size(), ops, took);
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
-  }
-
-  // PASSIVE never waits on readers or stalls the writer for long; TRUNCATE is
-  // tried without a busy wait only when the WAL file has grown large, so a
-  // long reader makes it give up instead of blocking commits.
-  void checkpoint(bool idle) {
-    if (commits_since_checkpoint == 0) return;
-    if (!idle && commits_since_checkpoint < opts.checkpoint_every_commits) return;
-    commits_since_checkpoint = 0;
-    int log = 0, done = 0;
-    sqlite3_wal_checkpoint_v2(writer_db.native(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    std::error_code fec;
-    auto size = std::filesystem::file_size(wal_path, fec);
-    if (!fec && static_cast<std::int64_t>(size) > opts.wal_truncate_threshold) {
-      sqlite3_busy_timeout(writer_db.native(), 0);
-      sqlite3_wal_checkpoint_v2(writer_db.native(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log,
-                                &done);
-      sqlite3_busy_timeout(writer_db.native(), 5000);
-    }
   }
 
   // ---- reader side ----
@@ -629,20 +656,30 @@ struct SqliteStore::Impl {
   void write_inspection(Database& db, InspectionWrite& w, const std::string& op_id, Ms now) {
     auto& i = w.inspection;
     auto& s = q(db, sql::kInsertInspection);
-    s.bind(1, i.id).bind(2, op_id).bind(3, i.site_id).bind(4, i.org_unit_id).bind(5, i.org_path);
-    s.bind(6, i.user_id).bind(7, i.device_id).bind(8, i.template_id).bind(9, i.template_version);
-    s.bind(10, i.round_id).bind(11, i.observed_at).bind(12, i.observed_ms).bind(13, now);
+    bind_ref(s, 1, i.id);
+    bind_ref(s, 2, op_id);
+    bind_ref(s, 3, i.site_id);
+    s.bind(4, i.org_unit_id);
+    bind_ref(s, 5, i.org_path);
+    bind_ref(s, 6, i.user_id);
+    bind_ref(s, 7, i.device_id);
+    bind_ref(s, 8, i.template_id);
+    s.bind(9, i.template_version);
+    s.bind(10, i.round_id);
+    bind_ref(s, 11, i.observed_at);
+    s.bind(12, i.observed_ms).bind(13, now);
     if (i.position) {
       s.bind(14, i.position->lat).bind(15, i.position->lon).bind(16, i.position->accuracy_m);
     }
     s.bind(17, i.note);
     run(s);
-    int pos = 0;
+    std::int64_t seq = db.last_insert_rowid();
+    if (w.items_json.empty()) w.items_json = items_json(i.items);
+    auto& si = q(db, sql::kInsertItems);
+    si.bind(1, seq);
+    bind_ref(si, 2, w.items_json);
+    run(si);
     for (const auto& it : i.items) {
-      auto& si = q(db, sql::kInsertItem);
-      si.bind(1, i.id).bind(2, pos++).bind(3, it.code).bind(4, it.result).bind(5, it.note);
-      si.bind(6, json_strings(it.photos));
-      run(si);
       for (const auto& p : it.photos) {
         auto& sp = q(db, sql::kInsertInspectionPhoto);
         sp.bind(1, p).bind(2, i.id).bind(3, it.code);
@@ -752,7 +789,7 @@ struct SqliteStore::Impl {
       record_op(db, op, out);
       return out;
     }
-    exec(db, "SAVEPOINT op");
+    run(q(db, "SAVEPOINT op"));
     try {
       if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
         write_inspection(db, *w, op.op_id, now);
@@ -761,13 +798,13 @@ struct SqliteStore::Impl {
       } else if (auto* a = std::get_if<SosWrite>(&op.action)) {
         write_sos(db, *a, now);
       }
-      exec(db, "RELEASE op");
+      run(q(db, "RELEASE op"));
       out.status = wire::OpStatus::applied;
     } catch (const Failure& f) {
       if (sqlite::is_transient(f.ec)) throw;
       reset_all(db);
-      exec(db, "ROLLBACK TO op");
-      exec(db, "RELEASE op");
+      run(q(db, "ROLLBACK TO op"));
+      run(q(db, "RELEASE op"));
       out.status = wire::OpStatus::rejected;
       out.error = wire::FieldError{"conflict", "body.id",
                                    "conflicts with stored data (id reused or reference gone)"};
@@ -808,8 +845,28 @@ result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
     if (!r) return from_sqlite(r.error());
     impl->readers.add(std::make_unique<Database>(std::move(*r)));
   }
+  auto ck = Database::open(opts.db_path.string());
+  if (!ck) return from_sqlite(ck.error());
+  impl->ckpt_db = std::move(*ck);
+  // The checkpointer never waits on locks: a busy checkpoint is simply retried later.
+  sqlite3_busy_timeout(impl->ckpt_db.native(), 0);
+  if (auto ec = impl->ckpt_db.exec("PRAGMA synchronous=FULL")) return from_sqlite(ec);
   Impl* raw = impl.get();
-  impl->writer = std::thread([raw] { raw->writer_loop(); });
+  sqlite3_wal_hook(
+      impl->writer_db.native(),
+      [](void* ctx, sqlite3*, const char*, int pages) {
+        static_cast<Impl*>(ctx)->on_wal_commit(pages);
+        return SQLITE_OK;
+      },
+      raw);
+  impl->writer = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "patrol-writer");
+    raw->writer_loop();
+  });
+  impl->checkpointer = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "patrol-ckpt");
+    raw->checkpointer_loop();
+  });
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -822,6 +879,13 @@ void SqliteStore::shutdown() {
   }
   impl_->cv.notify_all();
   if (impl_->writer.joinable()) impl_->writer.join();
+  {
+    std::lock_guard lk(impl_->ck_mu);
+    impl_->ck_stop = true;
+  }
+  impl_->ck_cv.notify_all();
+  if (impl_->checkpointer.joinable()) impl_->checkpointer.join();
+  impl_->ckpt_db = Database();
   impl_->readers.close();
   reset_all(impl_->writer_db);
   (void)sqlite3_wal_checkpoint_v2(impl_->writer_db.native(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
@@ -1152,13 +1216,13 @@ result<Page<Inspection>> SqliteStore::inspections(const InspectionFilter& f) {
     }
     for (auto& i : page.items) {
       auto& si = q(db, sql::kInspectionItems);
-      si.bind(1, i.id);
+      si.bind(1, i.seq);
       while (step(si)) {
         InspectionItem it;
         it.code = si.column_text(0);
         it.result = si.column_text(1);
         it.note = si.column_text(2);
-        it.photos = string_array(si.column_text_view(3));
+        if (!si.column_is_null(3)) it.photos = string_array(si.column_text_view(3));
         i.items.push_back(std::move(it));
       }
     }

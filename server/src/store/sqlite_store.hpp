@@ -7,13 +7,16 @@
 // is rolled back alone). A caller blocks until the COMMIT holding its job
 // returned. A disk-full / I/O error rolls back the whole group, answers every
 // job in it `unavailable`, and the writer keeps running. Queries run on a
-// small pool of read-only connections. The writer checkpoints the WAL
-// (PASSIVE when idle or every N commits; TRUNCATE when the file grows past a
-// threshold and no reader holds it), so the WAL stays bounded.
+// small pool of read-only connections. A checkpointer thread with its own
+// connection keeps the WAL bounded without stalling the writer: PASSIVE when
+// the WAL passes `checkpoint_pages` (reported by the writer's WAL hook) or
+// every `checkpoint_interval` after commits; TRUNCATE (never waiting) when the
+// file grows past a threshold; journal_size_limit trims it on every reset.
 //
 // Thread safety: all public functions are thread-safe (see Store).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -33,10 +36,11 @@ struct SqliteStoreOptions {
   std::filesystem::path db_path;     // e.g. DATA_DIR/patrol.db; the directory must exist
   std::size_t read_connections = 4;  // read-only connections in the pool
   std::size_t max_jobs_per_commit = 512;
-  int checkpoint_every_commits = 64;               // PASSIVE checkpoint at least this often
-  std::int64_t journal_size_limit = 16 << 20;      // WAL size kept after a reset
-  std::int64_t wal_truncate_threshold = 32 << 20;  // try TRUNCATE above this WAL size
-  metrics::Metrics* metrics = nullptr;             // optional; not owned
+  int checkpoint_pages = 2048;                         // PASSIVE once the WAL holds this many pages
+  std::chrono::milliseconds checkpoint_interval{250};  // and this often while commits happen
+  std::int64_t journal_size_limit = 16 << 20;          // WAL size kept after a reset
+  std::int64_t wal_truncate_threshold = 32 << 20;      // try TRUNCATE above this WAL size
+  metrics::Metrics* metrics = nullptr;                 // optional; not owned
 };
 
 class SqliteStore final : public Store {

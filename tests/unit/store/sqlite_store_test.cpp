@@ -109,13 +109,15 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
 
 TEST_F(StoreTest, GroupCommitsManyCallersInOneTransaction) {
   // Hold the writer busy so that every caller's job queues up behind it.
-  std::atomic<bool> release{false};
+  std::atomic<bool> release{false}, holding{false};
   std::thread blocker([&] {
     (void)store_->run_on_writer([&](sqlite::Database&) {
+      holding = true;
       while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return boost::system::error_code{};
     });
   });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   double commits_before = metric(metrics_, "patrol_commit_requests_count");
   constexpr int kThreads = 16;
   std::vector<std::thread> callers;
@@ -237,7 +239,7 @@ TEST_F(StoreTest, WalStaysBoundedUnderSustainedWrites) {
   SqliteStoreOptions o;
   o.journal_size_limit = 256 << 10;
   o.wal_truncate_threshold = 1 << 20;
-  o.checkpoint_every_commits = 8;
+  o.checkpoint_pages = 64;
   open(o);
   const User& u = user("13900000002");
   std::atomic<bool> stop{false};
