@@ -250,12 +250,24 @@ Status DeviceDb::clear_all_in_flight() {
   return {};
 }
 
-Result<ApplyOutcome> DeviceDb::apply_verdicts(const std::vector<OpVerdict>& verdicts,
-                                              const std::string& server_time) {
+Result<ApplyOutcome> DeviceDb::apply_verdicts(
+    const std::vector<OpVerdict>& verdicts, const std::string& server_time,
+    const std::vector<std::int64_t>& sent,
+    const std::vector<std::pair<std::string, std::string>>& settings) {
   ApplyOutcome out;
   const std::string now = now_text();
   Transaction tx(db_);
   PATROL_TRY_EC(tx.begin_error(), "begin apply");
+  for (auto s : sent) {
+    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET in_flight=0 WHERE seq=?", "clear in flight");
+    st.bind(1, s);
+    PATROL_TRY_EC(st.run(), "clear in flight");
+  }
+  for (const auto& [k, v] : settings) {
+    PATROL_TRY_STMT(st, db_, "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)", "setting");
+    st.bind(1, k).bind(2, v);
+    PATROL_TRY_EC(st.run(), "write setting");
+  }
   for (const auto& v : verdicts) {
     std::int64_t seq = 0;
     std::string type, op_json;

@@ -140,8 +140,13 @@ class DeviceDb {
   // Applies a push response in one transaction: done ops leave the outbox and
   // their receipts become "received"; rejected ops move to the dead letters
   // with the server's reason. Ops without a verdict stay queued.
-  Result<ApplyOutcome> apply_verdicts(const std::vector<OpVerdict>& verdicts,
-                                      const std::string& server_time);
+  // In the same transaction (one fsync per answer): clears the in-flight mark
+  // of `sent` (ops of the batch left without a verdict stay queued) and writes
+  // `settings` (e.g. the new clock offset).
+  Result<ApplyOutcome> apply_verdicts(
+      const std::vector<OpVerdict>& verdicts, const std::string& server_time,
+      const std::vector<std::int64_t>& sent = {},
+      const std::vector<std::pair<std::string, std::string>>& settings = {});
   Result<Counts> counts();
   Result<std::vector<OutboxOp>> outbox(std::size_t limit);  // in send order
 

@@ -326,10 +326,11 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
           true));
     // Clock offset: the server stamped server_time somewhere inside our
     // request; the midpoint of send and receive is our best guess of when.
+    std::vector<std::pair<std::string, std::string>> settings;
     if (auto ts = wire::parse_rfc3339(resp->server_time)) {
       const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
       clock_offset = ts->instant.time_since_epoch().count() - mid;
-      (void)db_.set(keys::kClockOffsetMs, std::to_string(*clock_offset));
+      settings.emplace_back(keys::kClockOffsetMs, std::to_string(*clock_offset));
     }
     std::vector<OpVerdict> verdicts;
     verdicts.reserve(resp->results.size());
@@ -352,9 +353,8 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
       }
       verdicts.push_back(std::move(ov));
     }
-    auto applied = db_.apply_verdicts(verdicts, resp->server_time);
+    auto applied = db_.apply_verdicts(verdicts, resp->server_time, seqs, settings);
     if (!applied) return fail(std::move(applied).error());
-    (void)db_.clear_in_flight(seqs);  // ops without a verdict stay queued
     sum.pushed += applied->done;
     sum.rejected += applied->rejected;
     for (const auto& dl : applied->new_dead_letters)

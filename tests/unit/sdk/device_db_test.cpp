@@ -188,7 +188,9 @@ TEST(Outbox, VerdictsRemoveDoneOpsDeadLetterRejectedAndKeepTheRest) {
   auto dup = make_op("inspection.create", Lane::backlog, "report-dup");
   auto bad = make_op("inspection.create", Lane::backlog, "report-bad");
   auto untouched = make_op("inspection.create", Lane::backlog, "report-later");
-  ASSERT_TRUE(db.enqueue({ok, dup, bad, untouched}));
+  auto seqs = db.enqueue({ok, dup, bad, untouched});
+  ASSERT_TRUE(seqs);
+  ASSERT_TRUE(db.mark_in_flight(*seqs));
   EXPECT_EQ((*db.receipt("report-ok"))->state, ReceiptState::saved);
 
   std::vector<OpVerdict> v = {
@@ -197,8 +199,10 @@ TEST(Outbox, VerdictsRemoveDoneOpsDeadLetterRejectedAndKeepTheRest) {
       {bad.op_id, OpVerdict::Kind::rejected, "", "unknown_site", "body.site_id", "no such site"},
       {"not-an-op-we-have", OpVerdict::Kind::done, "", "", "", ""},
   };
-  auto out = db.apply_verdicts(v, "2026-11-28T11:06:00.000Z");
+  auto out = db.apply_verdicts(v, "2026-11-28T11:06:00.000Z", *seqs, {{"clock_offset_ms", "42"}});
   ASSERT_TRUE(out);
+  EXPECT_EQ(db.counts()->in_flight, 0);  // the op without a verdict is queued again
+  EXPECT_EQ(**db.get("clock_offset_ms"), "42");
   EXPECT_EQ(out->done, 2);
   EXPECT_EQ(out->rejected, 1);
   EXPECT_EQ(out->unknown, 1);
