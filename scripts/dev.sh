@@ -23,7 +23,7 @@ apt_packages=(
   libsqlite3-dev sqlite3 libssl-dev openssl
   googletest libgtest-dev libgmock-dev
   cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev
-  nodejs npm curl ca-certificates
+  curl ca-certificates
 )
 apt_norecommends=(chromium wrk)
 
@@ -43,6 +43,11 @@ cmd_deps() {
   local missing missing_nr
   missing=$(need_apt "${apt_packages[@]}")
   missing_nr=$(need_apt "${apt_norecommends[@]}")
+  # Node.js may come from elsewhere than Debian (its own npm then conflicts with
+  # Debian's npm package): install Debian's only when there is none at all.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing="$missing nodejs npm"
+  fi
   if [ -n "$missing$missing_nr" ]; then
     echo "==> installing Debian packages: $missing $missing_nr"
     sudo_if_needed apt-get update -qq
