@@ -185,6 +185,8 @@ constexpr std::string_view kInsertItems =
 constexpr std::string_view kInsertInspectionPhoto =
     "INSERT OR IGNORE INTO inspection_photos(sha256, inspection_id, item_code) "
     "VALUES (?1, ?2, ?3)";
+constexpr std::string_view kInspectionExists = "SELECT 1 FROM inspections WHERE id = ?1";
+constexpr std::string_view kSosExists = "SELECT 1 FROM sos_alerts WHERE id = ?1";
 constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE sha256 = ?1";
 constexpr std::string_view kInspections =
     "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
@@ -448,6 +450,8 @@ error_code configure_writer(Database& db, const SqliteStoreOptions& o) {
   // A large page cache keeps the hot b-tree pages of a growing database in
   // memory (the writer is the throughput limit).
   if (auto ec = db.exec("PRAGMA cache_size=-65536")) return ec;
+  // Savepoint sub-journals in memory, not in temp files.
+  if (auto ec = db.exec("PRAGMA temp_store=MEMORY")) return ec;
   // The checkpointer thread checkpoints on its own schedule (WAL hook, interval).
   if (auto ec = db.exec("PRAGMA wal_autocheckpoint=0")) return ec;
   return db.exec("PRAGMA journal_size_limit=" + std::to_string(o.journal_size_limit));
@@ -752,7 +756,34 @@ struct SqliteStore::Impl {
     run(s);
   }
 
-  OpOutcome apply_one(Database& db, PreparedOp& op) {
+  static const std::string* entity_id(const PreparedOp& op) {
+    if (auto* w = std::get_if<InspectionWrite>(&op.action)) return &w->inspection.id;
+    if (auto* a = std::get_if<SosWrite>(&op.action)) return &a->alert.id;
+    return nullptr;
+  }
+
+  static bool exists(Database& db, const PreparedOp& op, const std::string& id) {
+    auto& s = q(db, std::holds_alternative<InspectionWrite>(op.action) ? sql::kInspectionExists
+                                                                       : sql::kSosExists);
+    bind_ref(s, 1, id);
+    bool found = step(s);
+    s.reset();
+    return found;
+  }
+
+  void write_action(Database& db, PreparedOp& op, Ms now) {
+    if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
+      write_inspection(db, *w, op.op_id, now);
+    } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
+      write_positions(db, *p, now);
+    } else if (auto* a = std::get_if<SosWrite>(&op.action)) {
+      write_sos(db, *a, now);
+    }
+  }
+
+  // Applies one op (see Store::apply_ops). `careful` wraps the write in its
+  // own savepoint so a failing op is rejected alone.
+  OpOutcome apply_one(Database& db, PreparedOp& op, bool careful) {
     OpOutcome out;
     out.op_id = op.op_id;
     {
@@ -789,25 +820,30 @@ struct SqliteStore::Impl {
       record_op(db, op, out);
       return out;
     }
-    run(q(db, "SAVEPOINT op"));
+    // An id already stored under another op is the one conflict a valid op
+    // can meet: check it first, so the fast path below never has to undo.
+    if (const std::string* id = entity_id(op); id && exists(db, op, *id)) {
+      out.status = wire::OpStatus::rejected;
+      out.error = wire::FieldError{"conflict", "body.id", "id already used by another report"};
+      record_op(db, op, out);
+      return out;
+    }
+    // Fast path: no per-op savepoint (each one makes SQLite copy every page
+    // the op touches into a sub-journal). A failure here is unexpected; the
+    // caller then redoes the whole job carefully, one savepoint per op.
+    if (careful) run(q(db, "SAVEPOINT op"));
     try {
-      if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
-        write_inspection(db, *w, op.op_id, now);
-      } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
-        write_positions(db, *p, now);
-      } else if (auto* a = std::get_if<SosWrite>(&op.action)) {
-        write_sos(db, *a, now);
-      }
-      run(q(db, "RELEASE op"));
+      write_action(db, op, now);
+      if (careful) run(q(db, "RELEASE op"));
       out.status = wire::OpStatus::applied;
     } catch (const Failure& f) {
-      if (sqlite::is_transient(f.ec)) throw;
+      if (!careful || sqlite::is_transient(f.ec)) throw;
       reset_all(db);
       run(q(db, "ROLLBACK TO op"));
       run(q(db, "RELEASE op"));
       out.status = wire::OpStatus::rejected;
-      out.error = wire::FieldError{"conflict", "body.id",
-                                   "conflicts with stored data (id reused or reference gone)"};
+      out.error = wire::FieldError{"conflict", "body",
+                                   "conflicts with stored data (reference gone or id reused)"};
     }
     record_op(db, op, out);
     return out;
@@ -827,6 +863,11 @@ int SqliteStore::schema_version() {
 }
 
 result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& opts) {
+  // No global allocation statistics: they put a process-wide mutex around
+  // every SQLite malloc. Only possible before SQLite initializes; harmless
+  // (SQLITE_MISUSE, ignored) when something else already used SQLite.
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
   impl->wal_path = opts.db_path;
@@ -1142,7 +1183,17 @@ result<std::vector<OpOutcome>> SqliteStore::apply_ops(std::vector<PreparedOp> op
   auto ec = impl_->write(
       [impl, out, ops = std::move(ops)](Database& db) mutable {
         out->clear();
-        for (auto& op : ops) out->push_back(impl->apply_one(db, op));
+        try {
+          for (auto& op : ops) out->push_back(impl->apply_one(db, op, false));
+        } catch (const Failure& f) {
+          if (sqlite::is_transient(f.ec)) throw;
+          // Something failed that the checks did not foresee: undo this job
+          // (the writer runs it inside SAVEPOINT job) and redo it op by op.
+          reset_all(db);
+          run(q(db, "ROLLBACK TO job"));
+          out->clear();
+          for (auto& op : ops) out->push_back(impl->apply_one(db, op, true));
+        }
       },
       n);
   if (ec) return from_sqlite(ec);

@@ -36,11 +36,11 @@ struct SqliteStoreOptions {
   std::filesystem::path db_path;     // e.g. DATA_DIR/patrol.db; the directory must exist
   std::size_t read_connections = 4;  // read-only connections in the pool
   std::size_t max_jobs_per_commit = 512;
-  int checkpoint_pages = 2048;                         // PASSIVE once the WAL holds this many pages
-  std::chrono::milliseconds checkpoint_interval{250};  // and this often while commits happen
-  std::int64_t journal_size_limit = 16 << 20;          // WAL size kept after a reset
-  std::int64_t wal_truncate_threshold = 32 << 20;      // try TRUNCATE above this WAL size
-  metrics::Metrics* metrics = nullptr;                 // optional; not owned
+  int checkpoint_pages = 4096;  // PASSIVE once the WAL holds this many pages (16 MiB)
+  std::chrono::milliseconds checkpoint_interval{1000};  // and this often while commits happen
+  std::int64_t journal_size_limit = 16 << 20;           // WAL size kept after a reset
+  std::int64_t wal_truncate_threshold = 32 << 20;       // try TRUNCATE above this WAL size
+  metrics::Metrics* metrics = nullptr;                  // optional; not owned
 };
 
 class SqliteStore final : public Store {

@@ -201,6 +201,49 @@ TEST_F(StoreTest, DuplicateOpReturnsTheFirstOutcome) {
   EXPECT_EQ(r3->at(1).status, wire::OpStatus::duplicate);
 }
 
+TEST_F(StoreTest, AnOpThatFailsInTheWriteIsRejectedAloneAndOthersApply) {
+  const User& u = user("13900000002");
+  const Site& site = seed_.sites.front();
+  auto inspection = [&](std::string site_id, std::string id) {
+    InspectionWrite w;
+    auto& i = w.inspection;
+    i.id = std::move(id);
+    i.site_id = std::move(site_id);
+    i.org_unit_id = site.org_unit_id;
+    i.org_path = site.org_path;
+    i.user_id = u.id;
+    i.device_id = "dev";
+    i.template_id = site.template_id;
+    i.template_version = 1;
+    i.observed_at = "2026-11-28T19:05:00+08:00";
+    i.observed_ms = now();
+    i.items = {{"corridor_clutter", "ok", "", {}}};
+    return PreparedOp{wire::make_uuid_v7(), u.id, "dev", "inspection.create", w};
+  };
+  std::string reused = wire::make_uuid_v7();
+  // A site that vanished (foreign key) fails inside the write; a reused
+  // inspection id is caught before it. Both are rejected alone.
+  auto r = store_->apply_ops({positions_op(u, 1, now()), inspection("gone", wire::make_uuid_v7()),
+                              inspection(site.id, reused), inspection(site.id, reused),
+                              positions_op(u, 1, now())});
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_EQ(r->at(0).status, wire::OpStatus::applied);
+  EXPECT_EQ(r->at(1).status, wire::OpStatus::rejected);
+  EXPECT_EQ(r->at(1).error->code, "conflict");
+  EXPECT_EQ(r->at(2).status, wire::OpStatus::applied);
+  EXPECT_EQ(r->at(3).status, wire::OpStatus::rejected);
+  EXPECT_EQ(r->at(3).error->field, "body.id");
+  EXPECT_EQ(r->at(4).status, wire::OpStatus::applied);
+  InspectionFilter f;
+  f.scope_path = "/";
+  auto page = store_->inspections(f);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->items.size(), 1u);
+  auto track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 100});
+  EXPECT_EQ(track->items.size(), 2u);
+}
+
 TEST_F(StoreTest, ChangeLogIsOrderedAndScoped) {
   std::string liu = "/1/2/21/", shan = "/1/3/22/";
   auto all = store_->changes(liu, 0, 1000);
