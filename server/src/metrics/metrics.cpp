@@ -165,7 +165,7 @@ std::string Metrics::render_prometheus() const {
   std::string out;
   out.reserve(4096);
   auto gauge = [&out](std::string_view name, std::string_view help, std::string_view type,
-                      std::string value) {
+                      const std::string& value) {
     out += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
     out += "# TYPE " + std::string(name) + " " + std::string(type) + "\n";
     out += std::string(name) + " " + value + "\n";

@@ -32,14 +32,16 @@ using Result = boost::system::result<T, Error>;
 
 // Transport limits and sizes; every one is a flag (see usage_text()).
 struct NetLimits {
-  std::size_t max_header_bytes = 16 * 1024;           // larger header block -> 431
-  std::size_t max_body_bytes = 8 * 1024 * 1024;       // larger body -> 413, then lingering close
-  std::chrono::milliseconds request_timeout{30000};   // whole request (header + body) must arrive
-  std::chrono::milliseconds idle_timeout{60000};      // keep-alive wait for the next request
-  std::size_t max_connections = 10000;                // beyond: JSON 503 and close
-  double rate_limit_per_ip = 0;                       // requests/s per client IP; 0 = off
-  double rate_burst_per_ip = 0;                       // bucket size; 0 = max(1, rate)
-  std::size_t ws_max_message_bytes = 64 * 1024;       // bigger client message closes the socket
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  // larger header block -> 431
+  std::size_t max_body_bytes =
+      std::size_t{8} * 1024 * 1024;                  // larger body -> 413, then lingering close
+  std::chrono::milliseconds request_timeout{30000};  // whole request (header + body) must arrive
+  std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for the next request
+  std::size_t max_connections = 10000;               // beyond: JSON 503 and close
+  double rate_limit_per_ip = 0;                      // requests/s per client IP; 0 = off
+  double rate_burst_per_ip = 0;                      // bucket size; 0 = max(1, rate)
+  std::size_t ws_max_message_bytes =
+      std::size_t{64} * 1024;                         // bigger client message closes the socket
   std::size_t ws_send_queue = 256;                    // queued outgoing messages before "too slow"
   std::chrono::milliseconds ws_idle_timeout{30000};   // pings every half of it; closed if silent
   std::chrono::milliseconds shutdown_timeout{10000};  // bounded wait for in-flight requests

@@ -24,7 +24,7 @@ using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
 
-void log_session_exception(std::exception_ptr e, std::string_view what) {
+void log_session_exception(const std::exception_ptr& e, std::string_view what) {
   if (!e) return;
   try {
     std::rethrow_exception(e);
@@ -80,9 +80,9 @@ awaitable<void> lingering_close(TlsStream& stream, std::chrono::milliseconds max
   beast::error_code ec;
   tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   tcp_stream.expires_after(max_wait);
-  std::array<char, 16 * 1024> junk{};
+  std::array<char, std::size_t{16} * 1024> junk{};
   std::size_t drained = 0;
-  while (drained < 64u * 1024 * 1024) {
+  while (drained < std::size_t{64} * 1024 * 1024) {
     // Raw TCP under the TLS layer: the TLS session is over, we only empty the pipe.
     auto [rec, n] = co_await tcp_stream.async_read_some(asio::buffer(junk), as_tuple_awaitable);
     if (rec) break;
@@ -137,8 +137,8 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
         // Keep-alive wait for the first byte of the next request: the idle timeout.
         idle_ = true;
         tcp_stream.expires_after(limits.idle_timeout);
-        auto [ec, n] =
-            co_await stream_.async_read_some(buffer.prepare(16 * 1024), as_tuple_awaitable);
+        auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(std::size_t{16} * 1024),
+                                                        as_tuple_awaitable);
         idle_ = false;
         if (ec == asio::error::operation_aborted && ctx_->stopping.load()) {
           next = Next::close;  // shutdown woke us: say goodbye properly
@@ -375,16 +375,16 @@ void start_http_session(std::shared_ptr<ServerContext> ctx, tcp::socket socket) 
   auto conn = std::make_shared<HttpConnection>(std::move(ctx), std::move(socket));
   conn->register_self();
   asio::co_spawn(conn->executor(), conn->run(),
-                 [conn](std::exception_ptr e) { log_session_exception(e, "http session"); });
+                 [conn](const std::exception_ptr& e) { log_session_exception(e, "http session"); });
 }
 
-void start_refusal(std::shared_ptr<ServerContext> ctx, tcp::socket socket) {
+void start_refusal(const std::shared_ptr<ServerContext>& ctx, tcp::socket socket) {
   ctx->metrics.count_connection_refused();
   ctx->refusing.fetch_add(1);
   auto ex = socket.get_executor();
   const auto remote = endpoint_text(socket);
   TlsStream stream(beast::tcp_stream(std::move(socket)), *ctx->tls);
-  asio::co_spawn(ex, refuse(ctx, std::move(stream), remote), [ctx](std::exception_ptr e) {
+  asio::co_spawn(ex, refuse(ctx, std::move(stream), remote), [ctx](const std::exception_ptr& e) {
     ctx->refusing.fetch_sub(1);
     log_session_exception(e, "refusal");
   });

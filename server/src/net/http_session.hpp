@@ -15,6 +15,6 @@ void start_http_session(std::shared_ptr<ServerContext> ctx, boost::asio::ip::tcp
 
 // At --max-connections: completes the TLS handshake, answers a JSON 503 with
 // Connection: close and closes without a reset. Returns at once.
-void start_refusal(std::shared_ptr<ServerContext> ctx, boost::asio::ip::tcp::socket socket);
+void start_refusal(const std::shared_ptr<ServerContext>& ctx, boost::asio::ip::tcp::socket socket);
 
 }  // namespace patrol::net

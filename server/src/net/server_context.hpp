@@ -105,6 +105,6 @@ class ConnectionGuard {
 
 // Logs an exception that escaped a session coroutine; one bad peer never takes
 // the server down.
-void log_session_exception(std::exception_ptr e, std::string_view what);
+void log_session_exception(const std::exception_ptr& e, std::string_view what);
 
 }  // namespace patrol::net

@@ -168,8 +168,9 @@ class WsSession final : public Stoppable,
     queue_.push_back(std::move(m));
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ex_, write_loop(shared_from_this()),
-                     [](std::exception_ptr e) { log_session_exception(e, "websocket write"); });
+      asio::co_spawn(ex_, write_loop(shared_from_this()), [](const std::exception_ptr& e) {
+        log_session_exception(e, "websocket write");
+      });
     }
   }
 
@@ -208,7 +209,7 @@ class WsSession final : public Stoppable,
         [](std::shared_ptr<WsSession> self) -> awaitable<void> {
           co_await self->ws_.async_close(self->close_reason_, as_tuple_awaitable);
         }(shared_from_this()),
-        [](std::exception_ptr e) { log_session_exception(e, "websocket close"); });
+        [](const std::exception_ptr& e) { log_session_exception(e, "websocket close"); });
   }
 
   std::shared_ptr<ServerContext> ctx_;
@@ -243,7 +244,7 @@ void start_websocket_session(std::shared_ptr<ServerContext> ctx, TlsStream strea
   session->register_self();
   asio::co_spawn(
       session->executor(), session->run(std::move(upgrade), std::move(request_id)),
-      [session](std::exception_ptr e) { log_session_exception(e, "websocket session"); });
+      [session](const std::exception_ptr& e) { log_session_exception(e, "websocket session"); });
 }
 
 }  // namespace patrol::net
