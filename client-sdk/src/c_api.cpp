@@ -458,6 +458,17 @@ PATROL_API bool patrol_client_receipts_json(patrol_client* c, char** out_json,
   });
 }
 
+PATROL_API bool patrol_client_cached_json(patrol_client* c, const char* entity, char** out_json,
+                                          patrol_error* err) noexcept {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!entity) return fail(err, ErrorCode::invalid_argument, "entity is NULL");
+    auto r = c->impl->cached(entity);
+    if (!r) return fail(err, r.error());
+    return out_string(out_json, json_array(*r), err);
+  });
+}
+
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
                                                   patrol_error* err) noexcept {
   return guarded(err, [&] {

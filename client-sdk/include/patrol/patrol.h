@@ -244,6 +244,10 @@ PATROL_API bool patrol_client_rounds_json(patrol_client* c, char** out_json,
  * rejected","saved_at","received_at","reason"},…] */
 PATROL_API bool patrol_client_receipts_json(patrol_client* c, char** out_json,
                                             patrol_error* err) PATROL_NOEXCEPT;
+/* every cached record of one entity kind ("hazard", "team", "org_unit",
+ * "schedule", "site", "round", "checklist_template"), as the server sent them */
+PATROL_API bool patrol_client_cached_json(patrol_client* c, const char* entity, char** out_json,
+                                          patrol_error* err) PATROL_NOEXCEPT;
 /* tonight's round, or PATROL_ERR_NOT_FOUND */
 PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_json,
                                                   patrol_error* err) PATROL_NOEXCEPT;

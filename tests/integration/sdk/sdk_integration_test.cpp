@@ -278,6 +278,38 @@ TEST(SdkEndToEnd, RejectedOpBecomesADeadLetterWithTheServersReason) {
   EXPECT_TRUE(event);
 }
 
+TEST(SdkEndToEnd, BackFromOfflineSosAndCurrentPositionArriveBeforeTheBacklog) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  auto c = open_client(ddir.path(), srv.port(), [](ClientOptions& o) { o.batch_max_ops = 1; });
+  ASSERT_TRUE(c);
+  auto beat = login_and_pull(*c);
+  ASSERT_TRUE(c->set_online(false));  // an hour in the stairwells
+  const auto t0 = std::chrono::system_clock::now() - 1h;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(c->enqueue_inspection(draft(beat)));
+    const auto t = t0 + std::chrono::minutes(10 * i);
+    ASSERT_TRUE(c->enqueue_positions({{t, 28.85, 121.14, 5.0}, {t + 1min, 28.851, 121.141, 5.0}}));
+  }
+  auto sos = c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, "");
+  ASSERT_TRUE(sos);
+  ASSERT_TRUE(c->set_online(true));
+  auto r = c->sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->pushed, 6 + 12 + 1);
+  ServerDb db(sdir.path());
+  const std::string dev = device_id(*c);
+  // One op per request: the server's own arrival order is the send order.
+  const auto newest_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>((t0 + 51min).time_since_epoch())
+          .count();
+  EXPECT_EQ(db.count("SELECT t FROM positions WHERE device_id=? ORDER BY seq LIMIT 1", dev),
+            newest_ms);
+  EXPECT_LE(db.count("SELECT received_at FROM sos_alerts WHERE id=?", sos->report_id),
+            db.count("SELECT min(received_ms) FROM inspections WHERE device_id=?", dev));
+  EXPECT_EQ(db.count("SELECT count(*) FROM positions WHERE device_id=?", dev), 12);
+}
+
 TEST(SdkEndToEnd, CertificateIsVerifiedPinnedOrExplicitlyAccepted) {
   TempDir sdir("patrol-srv"), d1("patrol-dev"), d2("patrol-dev"), d3("patrol-dev");
   PatroldProcess srv(sdir.path());

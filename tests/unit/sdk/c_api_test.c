@@ -177,6 +177,9 @@ int main(int argc, char** argv) {
   CHECK(patrol_client_sites_json(c, &js, &err));
   CHECK(js && strcmp(js, "[]") == 0);
   patrol_string_free(js);
+  CHECK(patrol_client_cached_json(c, "hazard", &js, &err));
+  CHECK(js && strcmp(js, "[]") == 0);
+  patrol_string_free(js);
   CHECK(patrol_client_rounds_json(c, &js, &err));
   CHECK(js && strcmp(js, "[]") == 0);
   patrol_string_free(js);
