@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -428,4 +429,29 @@ TEST(NetShutdown, InFlightRequestCompletesIdleConnectionsAndWebSocketsClose) {
   // No longer accepting.
   HttpsClient after(s.port());
   EXPECT_THROW(after.connect(), std::runtime_error);
+}
+
+TEST(NetBinary, PatroldReadsItsConfigFileAndFlagsOverrideIt) {
+  test::TempDir dir("patrol-config");
+  const auto conf = dir.path() / "patrold.conf";
+  {
+    std::ofstream out(conf);
+    out << "# limits for this test\n"
+           "max-body-bytes = 1024\n"
+           "max-header-bytes = 512\n";
+  }
+  // The file sets a 1 KiB body limit and a 512-byte header limit; the flag
+  // raises the header limit again.
+  test::PatroldProcess p(dir.path() / "data", /*demo=*/false,
+                         {"--config", conf.string(), "--max-header-bytes", "16384"});
+  HttpsClient c(p.port());
+  auto padded = c.request("GET", "/healthz", {}, {}, {{"X-Pad", std::string(2000, 'p')}});
+  EXPECT_EQ(padded.status, 200u) << "flag must override the file: " << padded.body;
+  auto big = c.request("POST", "/api/v1/auth/login", std::string(2048, ' '), "application/json");
+  EXPECT_EQ(big.status, 413u) << big.body;
+  HttpsClient c2(p.port());
+  auto small =
+      c2.post_json("/api/v1/auth/login", R"({"phone":"1","password":"x","device_id":"d"})");
+  EXPECT_NE(small.status, 413u) << small.body;
+  EXPECT_EQ(p.terminate(), 0);
 }
