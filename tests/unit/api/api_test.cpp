@@ -2,6 +2,7 @@
 
 #include "api_test_util.hpp"
 #include "patrol/wire/uuid.hpp"
+#include "sqlite/database.hpp"
 
 namespace patrol::api::test {
 namespace {
@@ -140,6 +141,30 @@ TEST_F(ApiTest, PullPagesThroughChangesWithCursor) {
   auto v = get("/api/v1/sync/pull?cursor=" + std::to_string(cursor), t);
   EXPECT_TRUE(v.at("changes").as_array().empty());
   EXPECT_FALSE(v.at("has_more").as_bool());
+}
+
+TEST_F(ApiTest, PushAnswers503WhenStorageIsUnavailableAndRecovers) {
+  auto t = login("13900000002");
+  auto site = first_site(*this, get("/api/v1/sites?limit=1", t));
+  // Another process holds the database's write lock: the writer's BEGIN
+  // gives up after its busy timeout (5 s) and the whole push is 503.
+  auto other = sqlite::Database::open((dir_ / "patrol.db").string());
+  ASSERT_TRUE(other);
+  ASSERT_FALSE(other->exec("BEGIN IMMEDIATE"));
+  std::string op = wire::make_uuid_v7();
+  auto r = call("POST", "/api/v1/sync/push",
+                push_body({inspection_op(op, site, "window_throwing", "hazard")}), t);
+  EXPECT_EQ(r.status, 503u) << r.body;
+  EXPECT_NE(r.body.find("\"unavailable\""), std::string::npos);
+  bool retry_after = false;
+  for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  ASSERT_FALSE(other->exec("ROLLBACK"));
+  // Nothing was committed: the same op now applies (not "duplicate").
+  auto v = call_json("POST", "/api/v1/sync/push",
+                     push_body({inspection_op(op, site, "window_throwing", "hazard")}), t, 200);
+  EXPECT_EQ(v.at("results").at(0).at("status").as_string(), "applied") << v;
+  EXPECT_EQ(call("GET", "/healthz").status, 200u);
 }
 
 }  // namespace
