@@ -122,13 +122,22 @@ json::object position_op(const std::string& op_id) {
           {"body", json::object{{"points", json::array{point}}}}};
 }
 
-std::map<std::string, json::object> push(HttpsClient& c, const json::array& ops) {
+// The results in request order; one per op.
+std::vector<json::object> push_ordered(HttpsClient& c, const json::array& ops) {
   json::object req{{"device_id", "e2e-device"}, {"ops", ops}};
   auto v = parse_ok(c.post_json("/api/v1/sync/push", json::serialize(req)));
-  std::map<std::string, json::object> out;
-  for (const auto& r : v.at("results").as_array())
-    out[std::string(r.at("op_id").as_string())] = r.as_object();
+  std::vector<json::object> out;
+  for (const auto& r : v.at("results").as_array()) out.push_back(r.as_object());
+  EXPECT_EQ(out.size(), ops.size());
+  for (std::size_t i = 0; i < std::min(out.size(), ops.size()); ++i)
+    EXPECT_EQ(out[i].at("op_id"), ops[i].at("op_id")) << "results follow the request order";
   EXPECT_TRUE(v.as_object().contains("server_time"));
+  return out;
+}
+
+std::map<std::string, json::object> push(HttpsClient& c, const json::array& ops) {
+  std::map<std::string, json::object> out;
+  for (auto& r : push_ordered(c, ops)) out[std::string(r.at("op_id").as_string())] = r;
   return out;
 }
 
@@ -200,9 +209,16 @@ TEST(ApiE2e, PushMixedBatchAnswersEveryOpOnItsOwn) {
   const auto bad_type = wire::make_uuid_v7();
   json::object bad_type_op = position_op(bad_type);
   bad_type_op["type"] = "inspection.teleport";
-  json::array ops{inspection_op(site, good, site.item_codes.front(), "hazard"), position_op(pos),
-                  inspection_op(site, unknown_item, "no_such_item_code"), bad_type_op};
-  auto first = push(c, ops);
+  const auto good_op = inspection_op(site, good, site.item_codes.front(), "hazard");
+  json::array ops{good_op, position_op(pos), inspection_op(site, unknown_item, "no_such_item_code"),
+                  bad_type_op, good_op};
+  auto ordered = push_ordered(c, ops);
+  ASSERT_EQ(ordered.size(), 5u);
+  EXPECT_EQ(ordered[4].at("status").as_string(), "duplicate")
+      << "the same op twice in one batch is written once: " << ordered[4];
+  std::map<std::string, json::object> first;
+  for (std::size_t i = 0; i < 4; ++i)
+    first[std::string(ordered[i].at("op_id").as_string())] = ordered[i];
   ASSERT_EQ(first.size(), 4u);
   EXPECT_EQ(first[good].at("status").as_string(), "applied") << first[good];
   EXPECT_EQ(first[pos].at("status").as_string(), "applied") << first[pos];
