@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "test_support/https_client.hpp"
@@ -257,6 +258,27 @@ TEST(NetHttp, MalformedRequestGets400) {
   ASSERT_TRUE(conn.write("THIS IS NOT HTTP\r\n\r\n"));
   auto got = conn.read_until_close(10000);
   EXPECT_EQ(got.data.substr(0, 12), "HTTP/1.1 400") << got.data;
+}
+
+TEST(NetHttp, GarbageNeverTakesTheServerDown) {
+  TestServer s(with([](net::ServerConfig& c) { c.limits.request_timeout = 500ms; }));
+  std::mt19937 rng(12345);  // fixed seed: a failure replays
+  const std::vector<std::string> prefixes = {
+      "", "GET / HTTP/1.1\r\n", "POST /api/v1/sync/push HTTP/1.1\r\nContent-Length: 5\r\n",
+      "GET /api/v1/live HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+      "PUT /%ff%00/../x?%%= HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
+  for (int round = 0; round < 40; ++round) {
+    std::string junk = prefixes[static_cast<std::size_t>(round) % prefixes.size()];
+    const auto n = std::uniform_int_distribution<int>(0, 3000)(rng);
+    for (int i = 0; i < n; ++i) junk.push_back(static_cast<char>(rng() & 0xff));
+    if (round % 3 == 0) junk += "\r\n\r\n";
+    RawConnection conn(s.port(), /*tls=*/round % 7 != 0);
+    conn.write(junk);
+    auto got = conn.read_until_close(5000);
+    EXPECT_NE(got.end, RawConnection::End::timeout) << "round " << round;
+  }
+  HttpsClient c(s.port());
+  EXPECT_EQ(c.get("/healthz").status, 200u);
 }
 
 TEST(NetWebSocket, UpgradeWithoutOrWithBadTokenGets401) {
