@@ -14,7 +14,8 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
-  "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo \
+  # No access log: a line per request would measure the terminal, not the server.
+  "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
     >"$work/patrold.out" 2>"$work/patrold.log" &
   server_pid=$!
   for _ in $(seq 1 200); do
