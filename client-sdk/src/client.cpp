@@ -290,7 +290,7 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions opts) {
     }
     impl->device_id = **id;
   }
-  auto engine_db = DeviceDb::open(db_path);
+  auto engine_db = DeviceDb::open(db_path, DeviceDb::Durability::relaxed);
   if (!engine_db) return std::move(engine_db).error();
 
   std::unique_ptr<Transport> transport = std::move(opts.transport);

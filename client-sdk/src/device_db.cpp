@@ -89,14 +89,15 @@ std::string now_text() {
 
 }  // namespace
 
-Result<DeviceDb> DeviceDb::open(const std::string& path) {
+Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) {
   auto db = sqlite::Database::open(path);
   if (!db) return storage_error(db.error(), "open " + path);
   DeviceDb d(std::move(*db));
   // WAL: readers never block the writer; FULL: a committed enqueue survives
-  // power loss, not just a process crash.
-  PATROL_TRY_EC(d.db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                           "PRAGMA foreign_keys=ON;"),
+  // power loss, not just a process crash (see Durability).
+  PATROL_TRY_EC(d.db_.exec(durability == Durability::full
+                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
                 "pragmas");
   if (auto st = d.migrate(); !st) return std::move(st).error();
   return d;

@@ -115,9 +115,19 @@ struct PhotoRow {
 
 class DeviceDb {
  public:
-  // Opens or creates `path`, sets WAL + synchronous=FULL, runs migrations.
+  // full: every commit is on stable storage when it returns (synchronous=FULL)
+  //   — the app's writes: an enqueue that returned survives power loss.
+  // relaxed: commits are atomic and survive a crash of the process, and reach
+  //   the disk with the next full commit or checkpoint (WAL, synchronous=NORMAL)
+  //   — for the sync engine, whose writes (acks, in-flight marks, pulled data,
+  //   cursor) can all be lost without harm: the ops are then sent again and the
+  //   server, which deduplicates by op id, answers with their first outcome;
+  //   the pull resumes from the older cursor. Saves fsyncs on every batch.
+  enum class Durability { full, relaxed };
+
+  // Opens or creates `path`, sets WAL and the durability, runs migrations.
   // Fails with code storage when the file cannot be opened or is from a newer SDK.
-  static Result<DeviceDb> open(const std::string& path);
+  static Result<DeviceDb> open(const std::string& path, Durability d = Durability::full);
 
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;

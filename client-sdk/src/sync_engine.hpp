@@ -54,8 +54,8 @@ struct EngineConfig {
   std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};
   std::chrono::milliseconds refresh_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
-  std::size_t batch_max_ops = 250;
-  std::size_t batch_max_bytes = 512 * 1024;
+  std::size_t batch_max_ops = 500;
+  std::size_t batch_max_bytes = 1024 * 1024;
   std::size_t photo_chunk_bytes = 256 * 1024;
   std::uint64_t jitter_seed = 0;
 };

@@ -184,8 +184,8 @@ struct ClientOptions {
   // While online and idle, pull reference data this often.
   std::chrono::milliseconds refresh_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
-  std::size_t batch_max_ops = 250;
-  std::size_t batch_max_bytes = 512 * 1024;
+  std::size_t batch_max_ops = 500;
+  std::size_t batch_max_bytes = 1024 * 1024;
   std::size_t photo_chunk_bytes = 256 * 1024;
   std::uint64_t jitter_seed = 0;  // 0 = random
 };

@@ -71,6 +71,15 @@ TEST(DeviceDb, OpensWithWalFullSyncAndCurrentSchema) {
   EXPECT_EQ(*db.raw().scalar_int64("PRAGMA synchronous"), 2);  // FULL
 }
 
+TEST(DeviceDb, TheEnginesConnectionIsRelaxedTheAppsIsFull) {
+  TempDir d;
+  auto app = open_db(d);
+  auto engine = DeviceDb::open(d.file("device.db"), DeviceDb::Durability::relaxed);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(*app.raw().scalar_int64("PRAGMA synchronous"), 2);      // FULL
+  EXPECT_EQ(*engine->raw().scalar_int64("PRAGMA synchronous"), 1);  // NORMAL
+}
+
 TEST(DeviceDb, RefusesADatabaseFromANewerSdk) {
   TempDir d;
   {
