@@ -151,6 +151,49 @@ TEST_F(RoutesTest, TrackPagesInTimeOrderAndLatestPositionWins) {
   get("/api/v1/users/" + me + "/track?after=zzz", t, 400);
 }
 
+TEST_F(RoutesTest, InspectionsPageNewestFirstAndFilter) {
+  auto t = login("13900000002");
+  auto sites = get("/api/v1/sites?limit=2", t);
+  auto a = sites.at("items").at(0).as_object(), b = sites.at("items").at(1).as_object();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto& site = i < 3 ? a : b;
+    std::string id = wire::make_uuid_v7();
+    json::object body{
+        {"id", id},
+        {"site_id", site.at("id")},
+        {"template_id", site.at("template_id")},
+        {"template_version", 1},
+        {"observed_at", "2026-11-28T19:0" + std::to_string(i) + ":00+08:00"},
+        {"items", json::array{json::object{{"code", "corridor_clutter"}, {"result", "ok"}}}}};
+    call_json(
+        "POST", "/api/v1/sync/push",
+        R"({"device_id":"d","ops":[)" +
+            json::serialize(json::object{
+                {"op_id", wire::make_uuid_v7()}, {"type", "inspection.create"}, {"body", body}}) +
+            "]}",
+        t, 200);
+    ids.push_back(id);
+  }
+  std::vector<std::string> seen;
+  std::string target = "/api/v1/inspections?limit=2";
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = get(target, t);
+    for (const auto& i : page.at("items").as_array()) seen.emplace_back(i.at("id").as_string());
+    if (page.at("next").is_null()) break;
+    target = "/api/v1/inspections?limit=2&after=" + std::string(page.at("next").as_string());
+  }
+  std::reverse(ids.begin(), ids.end());
+  EXPECT_EQ(seen, ids) << "newest first, every one exactly once";
+  auto by_site = get("/api/v1/inspections?site_id=" + std::string(b.at("id").as_string()), t);
+  EXPECT_EQ(by_site.at("items").as_array().size(), 2u);
+  auto window = get("/api/v1/inspections?since=2026-11-28T11:01:00Z&until=2026-11-28T11:03:00Z", t);
+  EXPECT_EQ(window.at("items").as_array().size(), 2u);
+  auto first = get("/api/v1/inspections?limit=1", t).at("items").at(0);
+  EXPECT_EQ(first.at("items").at(0).at("code").as_string(), "corridor_clutter");
+  EXPECT_EQ(first.at("observed_at").as_string(), "2026-11-28T19:04:00+08:00");
+}
+
 TEST_F(RoutesTest, ListLimitsAreChecked) {
   auto t = login("13900000002");
   auto p1 = get("/api/v1/sites?limit=5", t);
