@@ -295,8 +295,10 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
         PATROL_TRY_STMT(st, db_,
                         "UPDATE receipts SET state=1, received_at=? WHERE report_id=? AND state=0",
                         "receipt");
-        st.bind(1, v.received_at.empty() ? server_time : v.received_at).bind(2, *report_id);
+        const std::string& at = v.received_at.empty() ? server_time : v.received_at;
+        st.bind(1, at).bind(2, *report_id);
         PATROL_TRY_EC(st.run(), "update receipt");
+        out.received_reports.emplace_back(*report_id, at);
       }
     } else {
       ++out.rejected;

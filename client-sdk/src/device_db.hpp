@@ -88,6 +88,8 @@ struct ApplyOutcome {
   std::int64_t rejected = 0;
   std::int64_t unknown = 0;  // verdicts for ops no longer in the outbox
   std::vector<DeadLetterRow> new_dead_letters;
+  // Reports (inspections, SOS) the server now has: report id, server time.
+  std::vector<std::pair<std::string, std::string>> received_reports;
 };
 
 struct Counts {

@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <fstream>
 #include <random>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "patrol/wire/messages.hpp"
@@ -332,12 +334,12 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
       clock_offset = ts->instant.time_since_epoch().count() - mid;
       settings.emplace_back(keys::kClockOffsetMs, std::to_string(*clock_offset));
     }
+    std::unordered_set<std::string_view> sent_ids;
+    for (const auto& op : *batch) sent_ids.insert(op.op_id);
     std::vector<OpVerdict> verdicts;
     verdicts.reserve(resp->results.size());
     for (auto& res : resp->results) {
-      if (std::find_if(batch->begin(), batch->end(),
-                       [&](const OutboxOp& o) { return o.op_id == res.op_id; }) == batch->end())
-        continue;  // not ours: ignore rather than trust
+      if (!sent_ids.count(res.op_id)) continue;  // not ours: ignore rather than trust
       OpVerdict ov;
       ov.op_id = res.op_id;
       if (res.status == wire::OpStatus::rejected) {
@@ -359,14 +361,8 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
     sum.rejected += applied->rejected;
     for (const auto& dl : applied->new_dead_letters)
       emit_({EventType::op_rejected, dl.op_id, dl.code, dl.message, 0, false});
-    for (const auto& ov : verdicts)
-      if (ov.kind == OpVerdict::Kind::done) {
-        // Only reports carry receipts; a cheap lookup by op keeps events precise.
-        for (const auto& op : *batch)
-          if (op.op_id == ov.op_id &&
-              (op.type == wire::kOpInspectionCreate || op.type == wire::kOpSosRaise))
-            emit_({EventType::report_received, op.op_id, {}, ov.received_at, 0, false});
-      }
+    for (const auto& [report_id, received_at] : applied->received_reports)
+      emit_({EventType::report_received, report_id, {}, received_at, 0, false});
     prog.pushed += applied->done + applied->rejected;
     prog.total = std::max(prog.total, prog.pushed);
     if (progress) progress(prog);

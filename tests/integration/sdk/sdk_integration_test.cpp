@@ -236,7 +236,13 @@ TEST(SdkEndToEnd, ReportWithPhotoPositionsAndSosReachTheServerOverTls) {
   EXPECT_EQ(db.count("SELECT count(*) FROM positions WHERE device_id=?", device_id(*c)), 3);
 
   std::set<EventType> seen;
-  while (auto e = c->poll_event()) seen.insert(e->type);
+  bool receipt_event = false;
+  while (auto e = c->poll_event()) {
+    seen.insert(e->type);
+    if (e->type == EventType::report_received && e->op_id == receipt->report_id)
+      receipt_event = true;
+  }
+  EXPECT_TRUE(receipt_event);  // names the report, as the app knows it
   EXPECT_TRUE(seen.count(EventType::report_received));
   EXPECT_TRUE(seen.count(EventType::photo_uploaded));
   EXPECT_TRUE(seen.count(EventType::reference_data_changed));

@@ -215,6 +215,9 @@ TEST(Outbox, VerdictsRemoveDoneOpsDeadLetterRejectedAndKeepTheRest) {
   EXPECT_EQ(out->done, 2);
   EXPECT_EQ(out->rejected, 1);
   EXPECT_EQ(out->unknown, 1);
+  ASSERT_EQ(out->received_reports.size(), 2u);
+  EXPECT_EQ(out->received_reports[0],
+            (std::pair<std::string, std::string>{"report-ok", "2026-11-28T11:05:03.000Z"}));
 
   auto c = db.counts();
   EXPECT_EQ(c->pending, 1);
