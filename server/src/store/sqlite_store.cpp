@@ -12,6 +12,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "metrics/metrics.hpp"
@@ -360,9 +361,10 @@ std::string op_status_text(wire::OpStatus s) {
 // The writer's queue.
 
 struct WriteJob {
-  // Runs inside the group transaction (in its own SAVEPOINT), or alone
-  // outside any transaction when `exclusive`.
-  std::function<error_code(Database&)> apply;
+  // Runs inside the group transaction, or alone outside any transaction when
+  // `exclusive`. `careful` is true when the group is being redone with one
+  // SAVEPOINT per job (named "job") after a job failed in the fast pass.
+  std::function<error_code(Database&, bool careful)> apply;
   std::promise<error_code> done;
   std::size_t ops = 1;
   bool exclusive = false;
@@ -370,10 +372,14 @@ struct WriteJob {
 
 // Wraps a job body: Failure → its error code, anything else → internal.
 template <class F>
-std::function<error_code(Database&)> guarded(F fn) {
-  return [fn = std::move(fn)](Database& db) mutable -> error_code {
+std::function<error_code(Database&, bool)> guarded(F fn) {
+  return [fn = std::move(fn)](Database& db, bool careful) mutable -> error_code {
     try {
-      fn(db);
+      if constexpr (std::is_invocable_v<F&, Database&, bool>) {
+        fn(db, careful);
+      } else {
+        fn(db);
+      }
       return {};
     } catch (const Failure& f) {
       return f.ec;
@@ -541,7 +547,7 @@ struct SqliteStore::Impl {
         if (opts.metrics) opts.metrics->set_writer_queue_depth(queue.size());
       }
       if (batch.front()->exclusive) {
-        error_code ec = batch.front()->apply(writer_db);
+        error_code ec = batch.front()->apply(writer_db, false);
         reset_all(writer_db);
         batch.front()->done.set_value(ec);
         continue;
@@ -589,39 +595,55 @@ struct SqliteStore::Impl {
     }
   }
 
+  // One group commit. The fast pass runs every job back to back with no
+  // savepoints (each savepoint makes SQLite copy every page it touches into a
+  // sub-journal). If a job fails for a reason of its own (constraint, bug),
+  // the whole transaction is rolled back and the group redone carefully, each
+  // job in a SAVEPOINT, so only that job fails. Disk full / I/O errors fail
+  // the whole group as unavailable; nothing of it is committed.
   void commit_group(std::vector<std::unique_ptr<WriteJob>>& batch) {
     auto start = std::chrono::steady_clock::now();
     std::vector<error_code> results(batch.size());
     std::size_t ops = 0;
+    for (const auto& j : batch) ops += j->ops;
     error_code fatal;
-    {
+    bool redo = false;
+    for (bool careful : {false, true}) {
+      std::fill(results.begin(), results.end(), error_code{});
+      redo = false;
       sqlite::Transaction tx(writer_db);
       if (tx.begin_error()) {
         fatal = tx.begin_error();
-      } else {
-        for (std::size_t i = 0; i < batch.size() && !fatal; ++i) {
-          ops += batch[i]->ops;
+        break;
+      }
+      for (std::size_t i = 0; i < batch.size() && !fatal && !redo; ++i) {
+        if (careful) {
           if (auto ec = exec_cached(writer_db, "SAVEPOINT job")) {
             fatal = ec;
             break;
           }
-          error_code ec = batch[i]->apply(writer_db);
-          reset_all(writer_db);
-          if (!ec) {
-            if (auto rel = exec_cached(writer_db, "RELEASE job")) fatal = rel;
-          } else if (sqlite::is_transient(ec) || ec == errc::unavailable) {
-            fatal = ec;  // disk full / I/O: the whole group goes
-          } else {
-            // This job alone fails (constraint, not found, bug): undo just it.
-            error_code rb = exec_cached(writer_db, "ROLLBACK TO job");
-            error_code rel = rb ? rb : exec_cached(writer_db, "RELEASE job");
-            if (rel) fatal = rel;
-            results[i] = from_sqlite(ec);
-          }
         }
-        if (!fatal) fatal = tx.commit();
-        if (fatal) tx.rollback();
+        error_code ec = batch[i]->apply(writer_db, careful);
+        reset_all(writer_db);
+        if (!ec) {
+          if (careful) {
+            if (auto rel = exec_cached(writer_db, "RELEASE job")) fatal = rel;
+          }
+        } else if (sqlite::is_transient(ec) || ec == errc::unavailable) {
+          fatal = ec;  // disk full / I/O: the whole group goes
+        } else if (!careful) {
+          redo = true;
+        } else {
+          // This job alone fails: undo just it.
+          error_code rb = exec_cached(writer_db, "ROLLBACK TO job");
+          error_code rel = rb ? rb : exec_cached(writer_db, "RELEASE job");
+          if (rel) fatal = rel;
+          results[i] = from_sqlite(ec);
+        }
       }
+      if (!fatal && !redo) fatal = tx.commit();
+      if (fatal || redo) tx.rollback();
+      if (!redo) break;
     }
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
@@ -936,7 +958,7 @@ void SqliteStore::shutdown() {
 
 error_code SqliteStore::run_on_writer(std::function<error_code(Database&)> fn) {
   auto job = std::make_unique<WriteJob>();
-  job->apply = std::move(fn);
+  job->apply = [fn = std::move(fn)](Database& db, bool) { return fn(db); };
   job->exclusive = true;
   return impl_->submit(std::move(job));
 }
@@ -1181,14 +1203,19 @@ result<std::vector<OpOutcome>> SqliteStore::apply_ops(std::vector<PreparedOp> op
   Impl* impl = impl_.get();
   std::size_t n = ops.size();
   auto ec = impl_->write(
-      [impl, out, ops = std::move(ops)](Database& db) mutable {
+      [impl, out, ops = std::move(ops)](Database& db, bool careful) mutable {
         out->clear();
+        if (!careful) {
+          // Fast pass: an unexpected failure throws and the writer redoes the
+          // group with savepoints.
+          for (auto& op : ops) out->push_back(impl->apply_one(db, op, false));
+          return;
+        }
         try {
           for (auto& op : ops) out->push_back(impl->apply_one(db, op, false));
         } catch (const Failure& f) {
           if (sqlite::is_transient(f.ec)) throw;
-          // Something failed that the checks did not foresee: undo this job
-          // (the writer runs it inside SAVEPOINT job) and redo it op by op.
+          // Inside SAVEPOINT job: undo this job and redo it op by op.
           reset_all(db);
           run(q(db, "ROLLBACK TO job"));
           out->clear();
