@@ -211,7 +211,13 @@ bool is_online(Client& c) {
 }
 
 // Sends at once when online; a failure leaves the work queued (exit 0: saved).
+bool server_given = false;  // set once in run(): --server was given
+
 void send_if_online(Client& c) {
+  if (!server_given) {
+    std::cout << "kept on the phone (no --server given: run 'patrolctl --server URL ... sync')\n";
+    return;
+  }
   if (!is_online(c)) {
     std::cout << "offline: kept on the phone, will be sent when online\n";
     return;
@@ -527,6 +533,7 @@ int run(Args a) {
   o.insecure = a.insecure;
   if (!a.pin.empty()) o.spki_sha256_pins.push_back(a.pin);
   o.background_sync = false;  // one process per command: sync only when asked
+  server_given = !a.server.empty();
   auto opened = Client::open(std::move(o));
   if (!opened) return report_error(opened.error());
   Client& c = **opened;
