@@ -38,9 +38,9 @@ json::object page_json(json::array items, const std::optional<std::string>& next
   return {{"items", std::move(items)}, {"next", next ? json::value(*next) : json::value(nullptr)}};
 }
 
-json::value parse_json_body(const Request& req) {
+json::value parse_json_body(const Request& req, json::storage_ptr sp) {
   boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
+  json::value v = json::parse(req.body, ec, std::move(sp));
   if (ec) throw ApiError(400, "malformed_json", "", "request body is not valid JSON");
   return v;
 }

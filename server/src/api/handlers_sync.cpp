@@ -1,5 +1,6 @@
 // sync/push and sync/pull.
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
@@ -11,7 +12,9 @@ namespace json = boost::json;
 
 Response push(Ctx& c) {
   const auto& who = c.me();
-  auto body = parse_json_body(c.req);
+  // Everything parsed from this request lives until it is answered: one arena.
+  json::monotonic_resource arena;
+  auto body = parse_json_body(c.req, &arena);
   if (const auto* o = body.if_object()) {
     if (const auto* ops = o->if_contains("ops");
         ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
