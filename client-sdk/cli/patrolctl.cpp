@@ -470,7 +470,9 @@ int cmd_report(Client& c, std::vector<std::string> rest) {
   }
   auto r = c.enqueue_inspection(d);
   if (!r) return report_error(r.error());
-  std::cout << "report " << r->report_id << " saved on phone\n";
+  // Flushed at once: a script (or a test killing us) sees the durable save
+  // even if the sync after it never finishes.
+  std::cout << "report " << r->report_id << " saved on phone" << std::endl;
   send_if_online(c);
   auto now = c.receipt(r->report_id);
   if (now) {
@@ -519,7 +521,7 @@ int cmd_sos(Client& c, std::vector<std::string> rest) {
   }
   auto r = c.raise_sos(pos, note);
   if (!r) return report_error(r.error());
-  std::cout << "SOS " << r->report_id << " saved on phone (sent first)\n";
+  std::cout << "SOS " << r->report_id << " saved on phone (sent first)" << std::endl;
   send_if_online(c);
   if (auto now = c.receipt(r->report_id)) std::cout << "receipt: " << receipt_line(*now) << "\n";
   return kOk;

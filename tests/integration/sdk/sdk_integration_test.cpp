@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
@@ -534,17 +535,21 @@ std::pair<int, std::string> run_patrolctl(const std::vector<std::string>& args,
     ::_exit(127);
   }
   ::close(out[1]);
+  std::atomic<bool> exited{false};
   std::thread killer;
   if (kill_after)
-    killer = std::thread([pid, d = *kill_after] {
-      std::this_thread::sleep_for(d);
-      ::kill(pid, SIGKILL);  // harmless if it already exited and was not yet reaped
+    killer = std::thread([pid, d = *kill_after, &exited] {
+      const auto until = std::chrono::steady_clock::now() + d;
+      while (!exited && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(2ms);
+      // Not reaped yet, so the pid cannot have been reused: harmless if it exited.
+      if (!exited) ::kill(pid, SIGKILL);
     });
   std::string text;
   char buf[4096];
   ssize_t n;
   while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
   ::close(out[0]);
+  exited = true;  // stdout closed: it exited (or was killed)
   if (killer.joinable()) killer.join();
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -580,7 +585,7 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
   int killed = 0;
   for (int i = 0; i < 40; ++i) {
     // Two runs in three die early (start-up, enqueue), one late (sync, or done).
-    const auto after = std::chrono::milliseconds(i % 3 != 2 ? rng() % 150 : 150 + rng() % 400);
+    const auto after = std::chrono::milliseconds(i % 3 != 2 ? rng() % 150 : 300 + rng() % 1200);
     auto args =
         i % 4 == 3
             ? with({"sync"})
