@@ -3,9 +3,10 @@
 //
 // Concurrency model: ONE writer thread owns the only read-write connection and
 // drains a queue of write jobs in group commits (many callers' jobs in one
-// transaction, each in its own SAVEPOINT so a job that fails on a constraint
-// is rolled back alone). A caller blocks until the COMMIT holding its job
-// returned. A disk-full / I/O error rolls back the whole group, answers every
+// transaction). Jobs run back to back without savepoints; if one fails on its
+// own (constraint, bug) the group is rolled back and redone with one
+// SAVEPOINT per job, so only that job fails. A caller blocks until the COMMIT
+// holding its job returned. A disk-full / I/O error rolls back the whole group, answers every
 // job in it `unavailable`, and the writer keeps running. Queries run on a
 // small pool of read-only connections. A checkpointer thread with its own
 // connection keeps the WAL bounded without stalling the writer: PASSIVE when
