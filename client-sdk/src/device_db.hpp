@@ -136,6 +136,11 @@ class DeviceDb {
 
   static constexpr int kSchemaVersion = 1;
 
+  // Moves committed WAL frames into the database file (best effort, never
+  // blocks on other connections). The engine calls it after each sync so the
+  // app's enqueues rarely run into an automatic checkpoint.
+  void checkpoint() noexcept;
+
   // ---- outbox ----
   // Appends ops in ONE transaction (all or nothing) and returns their local
   // sequence numbers. With demote_urgent_positions, urgent position ops already

@@ -165,7 +165,9 @@ Error SyncEngine::http_error(const HttpResponse& r, std::string_view what) {
 }
 
 Result<HttpResponse> SyncEngine::exchange(HttpRequest req, const std::string& token) {
-  if (!transport_) return make_error(ErrorCode::invalid_argument, "no server configured (server_url or transport)");
+  if (!transport_)
+    return make_error(ErrorCode::invalid_argument,
+                      "no server configured (server_url or transport)");
   req.timeout = cfg_.request_timeout;
   if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
   auto r = transport_->send(req);
@@ -183,7 +185,9 @@ Result<SessionInfo> SyncEngine::login(const std::string& phone, const std::strin
   req.body =
       boost::json::serialize(wire::to_json(wire::LoginRequest{phone, password, cfg_.device_id}));
   req.timeout = cfg_.request_timeout;
-  if (!transport_) return make_error(ErrorCode::invalid_argument, "no server configured (server_url or transport)");
+  if (!transport_)
+    return make_error(ErrorCode::invalid_argument,
+                      "no server configured (server_url or transport)");
   auto r = transport_->send(req);
   if (!r) return std::move(r).error();
   if (r->status == 401 || r->status == 403)
@@ -217,6 +221,7 @@ Result<SyncSummary> SyncEngine::sync(const std::function<void(const SyncProgress
   std::lock_guard lk(cycle_mu_);
   emit_({EventType::sync_started, {}, {}, {}, 0, false});
   auto r = cycle(progress);
+  db_.checkpoint();
   if (r) {
     (void)db_.set_many({{std::string(keys::kLastSyncAt), wire::format_rfc3339(wire::now_millis())}},
                        {std::string(keys::kLastError)});

@@ -78,6 +78,10 @@ TEST(DeviceDb, TheEnginesConnectionIsRelaxedTheAppsIsFull) {
   ASSERT_TRUE(engine);
   EXPECT_EQ(*app.raw().scalar_int64("PRAGMA synchronous"), 2);      // FULL
   EXPECT_EQ(*engine->raw().scalar_int64("PRAGMA synchronous"), 1);  // NORMAL
+  EXPECT_EQ(*app.raw().scalar_int64("PRAGMA wal_autocheckpoint"), 4000);
+  ASSERT_TRUE(app.enqueue({make_op("inspection.create", Lane::backlog)}));
+  engine->checkpoint();
+  EXPECT_EQ(engine->counts()->pending, 1);
 }
 
 TEST(DeviceDb, RefusesADatabaseFromANewerSdk) {
