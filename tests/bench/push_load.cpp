@@ -77,7 +77,7 @@ std::vector<SiteRef> load_sites(const Options& o, const std::string& token) {
       if (ch.at("op").as_string() != "upsert") continue;
       if (ch.at("entity") == "site") sites.push_back(ch.at("data").as_object());
       if (ch.at("entity") == "checklist_template")
-        templates[std::string(ch.at("id").as_string())] = ch.at("data").as_object();
+        templates[std::string(ch.at("data").at("id").as_string())] = ch.at("data").as_object();
     }
     cursor = page.at("cursor").to_number<std::int64_t>();
     if (!page.at("has_more").as_bool()) break;
