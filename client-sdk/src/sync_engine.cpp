@@ -75,6 +75,7 @@ void SyncEngine::start() {
   if (thread_.joinable()) return;
   stop_ = false;
   wake_ = true;  // a first attempt right away: there may be a backlog from last time
+  full_ = true;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -102,6 +103,7 @@ void SyncEngine::wake_now() {
     std::lock_guard lk(state_mu_);
     backoff_.reset();
     wake_ = true;
+    full_ = true;
   }
   cv_.notify_all();
 }
@@ -122,9 +124,13 @@ void SyncEngine::run() {
       if (stop_) break;
       if (!wake_ && timed && clock::now() < next) continue;  // spurious
     }
+    // New work alone only needs a push; a timer (refresh, retry) or an
+    // explicit request also pulls.
+    const bool full = !wake_ || full_;
     wake_ = false;
+    full_ = false;
     lk.unlock();
-    auto r = sync({});
+    auto r = run_sync({}, full);
     lk.lock();
     if (r) {
       backoff_.reset();
@@ -218,9 +224,14 @@ void SyncEngine::logout_remote(const std::string& token) {
 }
 
 Result<SyncSummary> SyncEngine::sync(const std::function<void(const SyncProgress&)>& progress) {
+  return run_sync(progress, true);
+}
+
+Result<SyncSummary> SyncEngine::run_sync(const std::function<void(const SyncProgress&)>& progress,
+                                         bool with_pull) {
   std::lock_guard lk(cycle_mu_);
   emit_({EventType::sync_started, {}, {}, {}, 0, false});
-  auto r = cycle(progress);
+  auto r = cycle(progress, with_pull);
   db_.checkpoint();
   if (r) {
     (void)db_.set_many({{std::string(keys::kLastSyncAt), wire::format_rfc3339(wire::now_millis())}},
@@ -243,7 +254,8 @@ Result<std::int64_t> SyncEngine::pull() {
   return pull_all(**token);
 }
 
-Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgress&)>& progress) {
+Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgress&)>& progress,
+                                      bool with_pull) {
   SyncSummary sum;
   if (!is_online()) return make_error(ErrorCode::offline, "device is offline: nothing is sent");
   auto token = db_.get(keys::kToken);
@@ -260,6 +272,7 @@ Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgres
   }
   if (auto st = push_all(**token, sum, progress); !st) return std::move(st).error();
   if (auto st = upload_photos(**token, sum); !st) return std::move(st).error();
+  if (!with_pull) return sum;
   auto pulled = pull_all(**token);
   if (!pulled) return std::move(pulled).error();
   sum.pulled = *pulled;

@@ -1,7 +1,9 @@
 // SyncEngine: moves the outbox to the server and reference data back.
 //
 // One cycle = push every queued op in batches (urgent lane first), upload
-// pending photos in resumable chunks, pull reference data from the cursor.
+// pending photos in resumable chunks, pull reference data from the cursor
+// (skipped when the thread woke only because new work was enqueued: a phone
+// appending positions every few seconds should not pull each time).
 // Ops leave the outbox only in the transaction that records the server's
 // verdict, so a crash at any point at worst re-sends ops the server already
 // has; it answers "duplicate" and the op is then removed.
@@ -77,7 +79,8 @@ class SyncEngine {
   void start();
   // Cancels the exchange in progress and joins the thread. Idempotent.
   void stop();
-  // New work: wakes the thread unless it is backing off after a failure.
+  // New work: wakes the thread (to push; no pull) unless it is backing off
+  // after a failure.
   void notify_work();
   // Sync now, whatever the backoff (sync_now, set_online(true), login).
   void wake_now();
@@ -90,7 +93,10 @@ class SyncEngine {
 
  private:
   void run();
-  Result<SyncSummary> cycle(const std::function<void(const SyncProgress&)>& progress);
+  Result<SyncSummary> run_sync(const std::function<void(const SyncProgress&)>& progress,
+                               bool with_pull);
+  Result<SyncSummary> cycle(const std::function<void(const SyncProgress&)>& progress,
+                            bool with_pull);
   Status push_all(const std::string& token, SyncSummary& sum,
                   const std::function<void(const SyncProgress&)>& progress);
   Status upload_photos(const std::string& token, SyncSummary& sum);
@@ -113,6 +119,7 @@ class SyncEngine {
   std::condition_variable cv_;
   bool stop_ = false;
   bool wake_ = false;
+  bool full_ = false;  // the wake-up asks for a pull too (not just new work)
   Backoff backoff_;
   std::thread thread_;
 };
