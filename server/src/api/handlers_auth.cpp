@@ -17,9 +17,13 @@ Response login(Ctx& c) {
 
   auto& throttle = c.svc.throttle;
   auto now = auth::LoginThrottle::Clock::now();
-  if (auto wait = throttle.blocked(req->phone, now))
+  // Check and reserve in one step: checks still running count against the
+  // limit, so parallel guesses cannot all slip past it.
+  std::chrono::seconds wait{1};
+  auto attempt = throttle.begin(req->phone, now, wait);
+  if (!attempt)
     throw ApiError(429, "too_many_attempts", "phone", "too many failed logins, retry later",
-                   {{"Retry-After", std::to_string(wait->count())}});
+                   {{"Retry-After", std::to_string(wait.count())}});
 
   auto creds = c.svc.store().credentials_by_phone(req->phone);
   bool ok = false;
@@ -31,10 +35,10 @@ Response login(Ctx& c) {
     throw_store(creds.error());
   }
   if (!ok) {
-    throttle.record_failure(req->phone, now);
+    attempt->failed(auth::LoginThrottle::Clock::now());
     throw ApiError(401, "invalid_credentials", "password", "wrong phone or password");
   }
-  throttle.record_success(req->phone);
+  attempt->succeeded();
 
   auto token = auth::new_token();
   if (!token) throw ApiError(500, "internal", "", "could not create a token");
