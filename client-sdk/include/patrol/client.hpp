@@ -203,7 +203,9 @@ class Client {
 
   // ---- session ----
   // Logs in (blocking network call) and stores token and user. Fails with
-  // auth_failed (wrong credentials), network/server/protocol.
+  // auth_failed (wrong credentials), network/server/protocol. Ops already
+  // queued are sent with the new session (a device is one volunteer's); when a
+  // different user logs in, the cached reference data is dropped and pulled again.
   Status login(const std::string& phone, const std::string& password);
   // Forgets the session locally (and tells the server, best effort). The
   // outbox is kept and sent after the next login.
