@@ -4,7 +4,7 @@ target_compile_options(patrol_warnings INTERFACE -Wall -Wextra -Wpedantic)
 # g++ 12 reports Asio's awaitable frame operator delete as mismatched at -O2
 # (a known false positive for coroutine frames, GCC PR 109224).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(patrol_warnings INTERFACE -Wno-mismatched-new-delete)
+  target_compile_options(patrol_warnings INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-Wno-mismatched-new-delete>)
 endif()
 if(PATROL_WERROR)
   target_compile_options(patrol_warnings INTERFACE -Werror)
