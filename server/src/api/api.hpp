@@ -33,6 +33,11 @@ struct ApiConfig {
   std::size_t max_batch_ops = 500;   // ops per sync/push request
   // Login throttling: failed logins per phone per minute before 429.
   int max_failed_logins_per_minute = 10;
+  // Logins (and other callers of the password KDF) in the KDF path at once,
+  // running or waiting for one of the 2 KDF slots; beyond that a login is
+  // answered 429 with Retry-After at once instead of holding a worker thread,
+  // so a login flood never stalls the other requests.
+  int max_pending_logins = 8;
   // scrypt cost (N = 2^scrypt_log2_n) for password hashes the server creates
   // (the demo seed). Verification always uses the cost stored in the hash.
   // Keep the default in production; tests lower it to stay fast under ASan.

@@ -18,6 +18,7 @@
 #include "api/api_error.hpp"
 #include "api/attachments.hpp"
 #include "api/http_types.hpp"
+#include "auth/kdf_admission.hpp"
 #include "auth/login_throttle.hpp"
 #include "domain/ops.hpp"
 #include "domain/principal.hpp"
@@ -28,12 +29,16 @@ namespace patrol::api {
 // Long-lived state shared by all requests. Thread-safe members only.
 struct Services {
   Services(ApiConfig c, metrics::Metrics& m)
-      : cfg(std::move(c)), metrics(m), throttle(cfg.max_failed_logins_per_minute) {}
+      : cfg(std::move(c)),
+        metrics(m),
+        throttle(cfg.max_failed_logins_per_minute),
+        kdf(cfg.max_pending_logins) {}
   ApiConfig cfg;
   metrics::Metrics& metrics;
   std::unique_ptr<store::SqliteStore> sqlite;
   domain::TemplateCache templates;
   auth::LoginThrottle throttle;
+  auth::KdfAdmission kdf;
   std::unique_ptr<AttachmentFiles> files;
   store::Store& store() { return *sqlite; }
 };

@@ -25,6 +25,13 @@ Response login(Ctx& c) {
     throw ApiError(429, "too_many_attempts", "phone", "too many failed logins, retry later",
                    {{"Retry-After", std::to_string(wait.count())}});
 
+  // The KDF is the expensive part: refuse at once when enough callers are
+  // already running or waiting for it (the reservation above is released).
+  auto kdf_ticket = c.svc.kdf.try_enter();
+  if (!kdf_ticket)
+    throw ApiError(429, "login_busy", "", "too many logins in progress, retry shortly",
+                   {{"Retry-After", "1"}});
+
   auto creds = c.svc.store().credentials_by_phone(req->phone);
   bool ok = false;
   if (creds) {

@@ -224,6 +224,14 @@ const std::vector<Option>& options() {
          c.api.max_failed_logins_per_minute = static_cast<int>(*r);
          return {};
        }},
+      {"max-pending-logins", "N",
+       "logins running or waiting for the password KDF; beyond: 429 + Retry-After [8]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 100000);
+         if (!r) return r.error();
+         c.api.max_pending_logins = static_cast<int>(*r);
+         return {};
+       }},
   };
   return opts;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,4 +93,58 @@ TEST(ReviewBug, ParallelWrongPasswordsAreThrottledAtTheLimit) {
   for (auto& t : ts) t.join();
   EXPECT_LE(checked.load(), 10) << "password guesses evaluated in one burst (limit 10/min)";
   EXPECT_EQ(checked.load() + throttled.load(), 32);
+}
+
+// scrypt ran on the worker pool with an unbounded wait for its 2 slots, so a
+// flood of logins (unknown phones cost a KDF too) held every worker and a
+// 1-op push waited seconds. Beyond max_pending_logins a login is now refused
+// at once (429 + Retry-After); the push sent during the flood is answered.
+TEST(ReviewBug, LoginFloodIsRefusedBeyondTheKdfQueue) {
+  test::TestServerOptions o;
+  o.workers = 16;
+  o.configure = [](net::ServerConfig& cfg) {
+    cfg.api.scrypt_log2_n = 14;
+    cfg.api.max_pending_logins = 2;
+  };
+  TestServer server(o);
+  HttpsClient pusher(server.port());
+  pusher.set_bearer(test::login(pusher, "13900000003"));
+  Site site = own_shop(pusher);
+
+  constexpr int kLogins = 14;
+  std::vector<std::unique_ptr<HttpsClient>> clients;
+  for (int i = 0; i < kLogins; ++i) {
+    clients.push_back(std::make_unique<HttpsClient>(server.port()));
+    clients.back()->connect();  // handshakes first: the logins then arrive together
+  }
+  std::atomic<int> ready{0}, checked{0}, busy{0}, other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < kLogins; ++i) {
+    ts.emplace_back([&, i] {
+      ++ready;
+      while (!go) std::this_thread::yield();
+      std::string phone = std::to_string(13800000000LL + i);  // unknown phones
+      auto r = clients[i]->post_json(
+          "/api/v1/auth/login",
+          R"({"phone":")" + phone + R"(","password":"flood","device_id":"flood"})");
+      if (r.status == 401)
+        ++checked;
+      else if (r.status == 429 && r.header("retry-after"))
+        ++busy;
+      else
+        ++other;
+    });
+  }
+  while (ready < kLogins) std::this_thread::yield();
+  go = true;
+  auto res =
+      push(pusher, json::array{inspection_op(
+                       site, {json::object{{"code", "window_throwing"}, {"result", "ok"}}})});
+  for (auto& t : ts) t.join();
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(str(res[0].at("status")), "applied");
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(busy.load(), 0) << "logins beyond the KDF queue must be refused, not queued";
+  EXPECT_EQ(checked.load() + busy.load(), kLogins);
 }

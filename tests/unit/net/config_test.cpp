@@ -148,6 +148,7 @@ TEST(Config, UsageDocumentsEveryOption) {
                            "--token-ttl-s",
                            "--scrypt-log2-n",
                            "--max-failed-logins",
+                           "--max-pending-logins",
                            "--help"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name;
   }
@@ -171,6 +172,13 @@ TEST(Config, FileIsReadAndFlagsOverrideIt) {
   EXPECT_TRUE(c.api.demo);
   EXPECT_EQ(c.workers, 4u);  // flag beats file
   EXPECT_EQ(c.limits.idle_timeout, 1500ms);
+}
+
+TEST(Config, MaxPendingLoginsIsAFlag) {
+  auto r = parse({"--data-dir", "/tmp/x", "--max-pending-logins", "3"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.api.max_pending_logins, 3);
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--max-pending-logins", "0"}));
 }
 
 TEST(Config, FileErrorsNameTheLine) {
