@@ -111,6 +111,29 @@ std::optional<AttachmentFiles::Status> AttachmentFiles::status(std::string_view 
   return std::nullopt;
 }
 
+bool AttachmentFiles::recorded(std::string_view sha) {
+  std::lock_guard lk(mu_);
+  return recorded_.find(sha) != recorded_.end();
+}
+
+void AttachmentFiles::mark_recorded(std::string_view sha) {
+  std::lock_guard lk(mu_);
+  if (recorded_.size() >= 100000) recorded_.clear();
+  recorded_.emplace(sha);
+}
+
+AttachmentFiles::Verify AttachmentFiles::verify_final(std::string_view sha) {
+  auto lock = lock_for(sha);
+  std::lock_guard lk(*lock);
+  fs::path final = final_path(sha);
+  auto digest = sha256_file(final);
+  if (!digest) return Verify::io;
+  if (*digest == sha) return Verify::ok;
+  std::error_code ec;
+  fs::remove(final, ec);
+  return ec ? Verify::io : Verify::removed;
+}
+
 AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64_t start,
                                                 std::int64_t total, std::string_view data) {
   auto lock = lock_for(sha);
@@ -171,6 +194,7 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     return r;
   }
   r.status = {have, true};
+  r.verified = true;
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,7 @@ class AttachmentFiles {
   struct PutResult {
     PutError error = PutError::none;
     Status status;
+    bool verified = false;  // complete and hashed by this call (not found complete already)
   };
 
   static constexpr std::int64_t kMaxSize = 32 << 20;  // one photo
@@ -49,6 +51,22 @@ class AttachmentFiles {
 
   std::filesystem::path final_path(std::string_view sha256) const;
 
+  // A complete file is renamed into place BEFORE its attachments row commits,
+  // so a crash (or a store failure) in between leaves a complete file without
+  // a row. The handlers therefore treat a complete file as uploaded only once
+  // its row is known to be committed: recorded() says whether this process has
+  // seen attachment_stored() succeed for the hash (mark_recorded() after it).
+  // The memory is bounded (forgotten wholesale when it grows large; the cost
+  // is one more verify + idempotent attachment_stored per hash).
+  bool recorded(std::string_view sha256);
+  void mark_recorded(std::string_view sha256);
+
+  enum class Verify { ok, removed, io };
+  // Re-hashes the complete file: ok when it hashes to its name; removed when it
+  // did not (it is deleted, so the hash reads as never uploaded and the device
+  // sends it again); io when it cannot be read.
+  Verify verify_final(std::string_view sha256);
+
  private:
   std::filesystem::path partial_path(std::string_view sha256) const;
   std::shared_ptr<std::mutex> lock_for(std::string_view sha256);
@@ -56,6 +74,7 @@ class AttachmentFiles {
   std::filesystem::path dir_;
   std::mutex mu_;
   std::map<std::string, std::weak_ptr<std::mutex>, std::less<>> locks_;
+  std::set<std::string, std::less<>> recorded_;  // guarded by mu_
 };
 
 // True for 64 lower-case hex characters.

@@ -69,12 +69,37 @@ std::string_view content_type_for(const fs::path& p) {
   return "application/octet-stream";
 }
 
+// A complete file counts as uploaded only when its attachments row is known
+// to be committed (see AttachmentFiles::recorded). Otherwise the file is
+// re-verified and the row written now (idempotent; it also clears
+// photo_missing on the hazards naming it). Returns the status to report:
+// nullopt when the file was corrupt and is gone. A store failure throws 503,
+// so the device retries instead of concluding the upload is done.
+std::optional<AttachmentFiles::Status> ensure_recorded(Ctx& c, const std::string& sha,
+                                                       AttachmentFiles::Status st) {
+  if (!st.complete || c.svc.files->recorded(sha)) return st;
+  switch (c.svc.files->verify_final(sha)) {
+    case AttachmentFiles::Verify::ok:
+      break;
+    case AttachmentFiles::Verify::removed:
+      return c.svc.files->status(sha);
+    case AttachmentFiles::Verify::io:
+      c.svc.metrics.count_storage_error();
+      throw ApiError(503, "unavailable", "", "could not read the stored upload, retry later",
+                     {{"Retry-After", "1"}});
+  }
+  must(c.svc.store().attachment_stored(sha, st.received));
+  c.svc.files->mark_recorded(sha);
+  return st;
+}
+
 }  // namespace
 
 Response head_attachment(Ctx& c) {
   c.me();
   auto sha = sha_param(c);
   auto st = c.svc.files->status(sha);
+  if (st) st = ensure_recorded(c, sha, *st);
   Response r;
   r.content_type.clear();
   if (!st) {
@@ -130,7 +155,22 @@ Response put_attachment(Ctx& c) {
     return r;
   }
   // Idempotent: a retried final chunk links again if the first link failed.
-  must(c.svc.store().attachment_stored(sha, res.status.received));
+  // A file found complete already (a crash between rename and row commit) is
+  // re-verified before its row is written.
+  if (!c.svc.files->recorded(sha)) {
+    auto v = res.verified ? AttachmentFiles::Verify::ok : c.svc.files->verify_final(sha);
+    if (v == AttachmentFiles::Verify::removed)
+      throw ApiError(409, "offset_mismatch", "content-range",
+                     "the stored file was corrupt and is gone; upload again from byte 0",
+                     {{"Upload-Offset", "0"}});
+    if (v == AttachmentFiles::Verify::io) {
+      c.svc.metrics.count_storage_error();
+      throw ApiError(503, "unavailable", "", "could not verify the stored upload, retry later",
+                     {{"Retry-After", "1"}});
+    }
+    must(c.svc.store().attachment_stored(sha, res.status.received));
+    c.svc.files->mark_recorded(sha);
+  }
   Response r = json_response(200, status_json(sha, res.status));
   r.headers.emplace_back("Upload-Offset", std::to_string(res.status.received));
   return r;

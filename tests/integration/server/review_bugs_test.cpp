@@ -148,3 +148,36 @@ TEST(ReviewBug, LoginFloodIsRefusedBeyondTheKdfQueue) {
   EXPECT_GT(busy.load(), 0) << "logins beyond the KDF queue must be refused, not queued";
   EXPECT_EQ(checked.load() + busy.load(), kLogins);
 }
+
+// rename does.
+TEST(ReviewBug, PhotoFileWithoutItsRowIsNotReportedComplete) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000003"));
+  Site site = own_shop(c);
+  const std::string photo = "photo renamed, row never committed " + wire::make_uuid_v7();
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(photo.data()), photo.size(), md);
+  std::string sha;
+  for (unsigned char b : md) {
+    sha += "0123456789abcdef"[b >> 4];
+    sha += "0123456789abcdef"[b & 15];
+  }
+  const auto dir = shared_server().data_dir() / "attachments" / sha.substr(0, 2);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / sha, std::ios::binary) << photo;
+
+  auto res = push(c, json::array{inspection_op(
+                         site, {json::object{{"code", "improvised_wiring"},
+                                             {"result", "hazard"},
+                                             {"photos", json::array{json::value(sha)}}}})});
+  ASSERT_EQ(str(res.at(0).at("status")), "applied");
+  auto head = c.request("HEAD", "/api/v1/attachments/" + sha, "", "");
+  const bool complete = head.status == 200 && head.header("upload-complete").value_or("") == "?1";
+  auto v = json::parse(c.get("/api/v1/hazards?limit=1000&site_id=" + site.id).body);
+  bool missing = false;
+  for (const auto& h : v.at("items").as_array())
+    if (str(h.at("item_code")) == "improvised_wiring") missing = h.at("photo_missing").as_bool();
+  EXPECT_FALSE(complete && missing)
+      << "HEAD says the upload is complete (the SDK will not send it again) while the hazard "
+         "stays photo_missing";
+}

@@ -1,6 +1,7 @@
 // Routes beyond login/push/pull: attachments, paging, limits, static files.
 #include <openssl/evp.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "api_test_util.hpp"
@@ -110,6 +111,32 @@ TEST_F(RoutesTest, UploadWithWrongHashIsRejectedAndRestarts) {
   bad.headers.emplace_back("content-range", "bytes 5-1/10");
   bad.body = "x";
   EXPECT_EQ(api_->handle(bad).status, 400u);
+}
+
+// A complete file under its hash name whose bytes do not match (a torn
+// crash-window file, disk damage) is never reported complete: HEAD and PUT
+// remove it, so the device uploads it again from byte 0.
+TEST_F(RoutesTest, CorruptCompleteFileWithoutRowIsDiscardedNotReportedComplete) {
+  auto t = login("13900000002");
+  const std::string photo = "the real photo bytes";
+  const std::string sha = sha256_hex(photo);
+  const auto final = dir_ / "attachments" / sha.substr(0, 2) / sha;
+  auto plant = [&] {
+    std::filesystem::create_directories(final.parent_path());
+    std::ofstream(final, std::ios::binary) << "torn";
+  };
+  plant();
+  EXPECT_EQ(call("HEAD", "/api/v1/attachments/" + sha, "", t).status, 404u);
+  EXPECT_FALSE(std::filesystem::exists(final));
+  plant();
+  auto r = put_chunk(sha, photo, 0, photo.size(), photo.size(), t);
+  EXPECT_EQ(r.status, 409u) << r.body;
+  EXPECT_EQ(header(r, "Upload-Offset"), "0");
+  r = put_chunk(sha, photo, 0, photo.size(), photo.size(), t);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  r = call("HEAD", "/api/v1/attachments/" + sha, "", t);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(header(r, "Upload-Complete"), "?1");
 }
 
 TEST_F(RoutesTest, TrackPagesInTimeOrderAndLatestPositionWins) {
