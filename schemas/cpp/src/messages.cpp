@@ -101,6 +101,29 @@ Err opt_string(const json::object& o, std::string_view path, std::string_view na
   return std::nullopt;
 }
 
+// Human text (notes, labels) holds no C0 control characters but tab, LF and
+// CR. U+0000 in particular: the server's SQLite JSON1 `->>` returns TEXT cut
+// at a NUL, so a note holding one was answered "applied" and stored cut short.
+Err plain_text(const std::string& field, std::string_view s) {
+  for (unsigned char ch : s)
+    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+      return fail("invalid_format", field,
+                  "must not contain control characters (U+0000-U+001F other than tab, LF, CR)");
+  return std::nullopt;
+}
+
+Err opt_text(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+             std::size_t max) {
+  PATROL_TRY(opt_string(o, path, name, out, max));
+  return plain_text(join(path, name), out);
+}
+
+Err req_text(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+             std::size_t min, std::size_t max) {
+  PATROL_TRY(req_string(o, path, name, out, min, max));
+  return plain_text(join(path, name), out);
+}
+
 Err req_uuid(const json::object& o, std::string_view path, std::string_view name,
              std::string& out) {
   PATROL_TRY(req_string(o, path, name, out, 1, 64));
@@ -374,7 +397,7 @@ Err item_report(const json::value& v, std::string_view path, ItemReport& r) {
   r.result = result == "hazard"           ? ItemResult::hazard
              : result == "not_applicable" ? ItemResult::not_applicable
                                           : ItemResult::ok;
-  PATROL_TRY(opt_string(*o, path, "note", r.note, kMaxItemNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", r.note, kMaxItemNoteBytes));
   const json::array* photos = nullptr;
   const auto photos_path = join(path, "photos");
   PATROL_TRY(opt_array(*o, path, "photos", photos, kMaxPhotosPerItem));
@@ -416,7 +439,7 @@ Err inspection_create(const json::value& v, std::string_view path, InspectionCre
       return fail("duplicate", join(item_path, "code"), "item code reported twice");
     b.items.push_back(std::move(r));
   }
-  PATROL_TRY(opt_string(*o, path, "note", b.note, kMaxInspectionNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxInspectionNoteBytes));
   return std::nullopt;
 }
 
@@ -442,7 +465,7 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
   PATROL_TRY(req_uuid(*o, path, "id", b.id));
   PATROL_TRY(req_time(*o, path, "raised_at", b.raised_at));
   PATROL_TRY(opt_position(*o, path, "position", b.position));
-  PATROL_TRY(opt_string(*o, path, "note", b.note, kMaxItemNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxItemNoteBytes));
   return std::nullopt;
 }
 
@@ -509,8 +532,8 @@ Err template_item(const json::value& v, std::string_view path, TemplateItem& t) 
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(item_code(*o, path, t.code));
-  PATROL_TRY(req_string(*o, path, "label_zh", t.label_zh, 1, 512));
-  PATROL_TRY(req_string(*o, path, "label_en", t.label_en, 1, 512));
+  PATROL_TRY(req_text(*o, path, "label_zh", t.label_zh, 1, 512));
+  PATROL_TRY(req_text(*o, path, "label_en", t.label_en, 1, 512));
   PATROL_TRY(req_enum(*o, path, "severity", t.severity, kSeverities));
   PATROL_TRY(req_bool(*o, path, "photo_required", t.photo_required));
   return std::nullopt;

@@ -181,3 +181,23 @@ TEST(ReviewBug, PhotoFileWithoutItsRowIsNotReportedComplete) {
       << "HEAD says the upload is complete (the SDK will not send it again) while the hazard "
          "stays photo_missing";
 }
+
+// not the report accepted. Either reject it (naming the field) or keep it whole.
+TEST(ReviewBug, ItemNoteWithNulIsKeptWholeOrRejected) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000003"));
+  Site site = own_shop(c);
+  const std::string note("abc\0def", 7);
+  auto res = push(
+      c, json::array{inspection_op(
+             site,
+             {json::object{{"code", "window_throwing"}, {"result", "hazard"}, {"note", note}}})});
+  ASSERT_EQ(res.size(), 1u);
+  if (str(res[0].at("status")) == "rejected") {
+    EXPECT_EQ(str(res[0].at("error").at("field")), "body.items[0].note");
+    return;
+  }
+  auto v = json::parse(c.get("/api/v1/inspections?limit=1&site_id=" + site.id).body);
+  const auto& item = v.at("items").as_array().at(0).at("items").as_array().at(0);
+  EXPECT_EQ(str(item.at("note")), note) << "stored: " << json::serialize(item.at("note"));
+}
