@@ -121,24 +121,18 @@ CREATE TABLE inspections (
   lon              REAL,
   accuracy_m       REAL,
   note             TEXT NOT NULL DEFAULT '',
+  -- The item results, a JSON array of {code, result, note?, photos?} in
+  -- report order (store::items_json(), serialized on the request's worker
+  -- thread). One column instead of a row per item: items are only ever read
+  -- with their inspection, and a row each was most of what the single writer
+  -- wrote per report. JSON1 still queries them (json_each(items)). No
+  -- json_valid CHECK: it would re-parse every report on the writer, and only
+  -- our own serializer writes this column.
+  items            TEXT NOT NULL DEFAULT '[]',
   FOREIGN KEY (template_id, template_version) REFERENCES checklist_templates(id, version)
 );
 CREATE INDEX inspections_by_path ON inspections(org_path, seq);
 CREATE INDEX inspections_by_site ON inspections(site_id, seq);
-
--- Keyed by the inspection's integer seq (appends at the end of the b-tree,
--- small keys): items are the bulk of what a push writes. No foreign key: rows
--- are only ever inserted by the same statement sequence that inserts their
--- inspection, and the per-row parent lookup would be pure cost.
-CREATE TABLE inspection_items (
-  inspection_seq INTEGER NOT NULL,
-  pos            INTEGER NOT NULL,
-  code           TEXT NOT NULL,
-  result         TEXT NOT NULL CHECK (result IN ('ok','hazard','not_applicable')),
-  note           TEXT,
-  photos         TEXT CHECK (photos IS NULL OR json_valid(photos)),
-  PRIMARY KEY (inspection_seq, pos)
-) WITHOUT ROWID;
 
 -- Photos named by inspection items, so an attachment that arrives later is
 -- linked to what named it.

@@ -100,6 +100,25 @@ std::vector<std::string> string_array(std::string_view text) {
   return out;
 }
 
+// The inverse of items_json() (inspections.items).
+std::vector<InspectionItem> read_items(std::string_view text) {
+  std::vector<InspectionItem> out;
+  auto v = json::parse(text);
+  const auto& a = v.as_array();
+  out.reserve(a.size());
+  for (const auto& e : a) {
+    const auto& o = e.as_object();
+    InspectionItem it;
+    it.code = o.at("code").as_string();
+    it.result = o.at("result").as_string();
+    if (const auto* n = o.if_contains("note")) it.note = n->as_string();
+    if (const auto* ph = o.if_contains("photos"))
+      for (const auto& p : ph->as_array()) it.photos.emplace_back(p.as_string());
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
 std::string json_strings(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
@@ -176,13 +195,8 @@ constexpr std::string_view kInsertOp =
 constexpr std::string_view kInsertInspection =
     "INSERT INTO inspections(id, op_id, site_id, org_unit_id, org_path, user_id, device_id, "
     "template_id, template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, "
-    "accuracy_m, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16, ?17)";
-// All items of an inspection in one statement (JSON1), from items_json().
-constexpr std::string_view kInsertItems =
-    "INSERT INTO inspection_items(inspection_seq, pos, code, result, note, photos) "
-    "SELECT ?1, key, value ->> 'code', value ->> 'result', value ->> 'note', value -> 'photos' "
-    "FROM json_each(?2)";
+    "accuracy_m, note, items) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18)";
 constexpr std::string_view kInsertInspectionPhoto =
     "INSERT OR IGNORE INTO inspection_photos(sha256, inspection_id, item_code) "
     "VALUES (?1, ?2, ?3)";
@@ -192,13 +206,10 @@ constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE 
 constexpr std::string_view kInspections =
     "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
     "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, "
-    "note FROM inspections WHERE org_path >= ?1 AND org_path < ?2 "
+    "note, items FROM inspections WHERE org_path >= ?1 AND org_path < ?2 "
     "AND (?3 IS NULL OR site_id = ?3) AND (?4 IS NULL OR observed_ms >= ?4) "
     "AND (?5 IS NULL OR observed_ms < ?5) AND (?6 IS NULL OR seq < ?6) "
     "AND (?8 IS NULL OR user_id = ?8) ORDER BY seq DESC LIMIT ?7";
-constexpr std::string_view kInspectionItems =
-    "SELECT code, result, note, photos FROM inspection_items WHERE inspection_seq = ?1 "
-    "ORDER BY pos";
 
 #define PATROL_HAZARD_COLS                                                                       \
   "id, site_id, org_unit_id, org_path, item_code, severity, state, photo_missing, occurrences, " \
@@ -697,14 +708,10 @@ struct SqliteStore::Impl {
     if (i.position) {
       s.bind(14, i.position->lat).bind(15, i.position->lon).bind(16, i.position->accuracy_m);
     }
-    s.bind(17, i.note);
-    run(s);
-    std::int64_t seq = db.last_insert_rowid();
+    bind_ref(s, 17, i.note);
     if (w.items_json.empty()) w.items_json = items_json(i.items);
-    auto& si = q(db, sql::kInsertItems);
-    si.bind(1, seq);
-    bind_ref(si, 2, w.items_json);
-    run(si);
+    bind_ref(s, 18, w.items_json);
+    run(s);
     for (const auto& it : i.items) {
       for (const auto& p : it.photos) {
         auto& sp = q(db, sql::kInsertInspectionPhoto);
@@ -1285,24 +1292,13 @@ result<Page<Inspection>> SqliteStore::inspections(const InspectionFilter& f) {
       i.received_ms = s.column_int64(13);
       i.position = read_geo(s, 14);
       i.note = s.column_text(17);
+      i.items = read_items(s.column_text_view(18));
       page.items.push_back(std::move(i));
     }
     s.reset();
     if (static_cast<int>(page.items.size()) > f.limit) {
       page.items.pop_back();
       page.next = std::to_string(page.items.back().seq);
-    }
-    for (auto& i : page.items) {
-      auto& si = q(db, sql::kInspectionItems);
-      si.bind(1, i.seq);
-      while (step(si)) {
-        InspectionItem it;
-        it.code = si.column_text(0);
-        it.result = si.column_text(1);
-        it.note = si.column_text(2);
-        if (!si.column_is_null(3)) it.photos = string_array(si.column_text_view(3));
-        i.items.push_back(std::move(it));
-      }
     }
     return page;
   });

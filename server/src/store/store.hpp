@@ -74,8 +74,8 @@ struct InspectionWrite {
   Inspection inspection;            // received_ms is set by the store
   std::vector<HazardItem> hazards;  // items with result "hazard"
   // inspection.items as the JSON array [{code,result,note?,photos?},…] that the
-  // store inserts in one statement; built by the caller (off the writer
-  // thread) with items_json(), or by the store when empty.
+  // store keeps as the inspection's items column; built by the caller (off the
+  // writer thread) with items_json(), or by the store when empty.
   std::string items_json;
 };
 
