@@ -188,20 +188,23 @@ constexpr std::string_view kRound =
 
 constexpr std::string_view kOpById =
     "SELECT user_id, status, error, received_at FROM ops WHERE op_id = ?1";
-constexpr std::string_view kInsertOp =
+// The op's record goes in first (one b-tree descent both checks for a
+// duplicate and claims the id); a write that then turns out to conflict
+// downgrades it with kRejectOp.
+constexpr std::string_view kClaimOp =
     "INSERT INTO ops(op_id, user_id, device_id, type, status, error, received_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(op_id) DO NOTHING";
+constexpr std::string_view kRejectOp =
+    "UPDATE ops SET status = 'rejected', error = ?2 WHERE op_id = ?1";
 
 constexpr std::string_view kInsertInspection =
     "INSERT INTO inspections(id, op_id, site_id, org_unit_id, org_path, user_id, device_id, "
     "template_id, template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, "
     "accuracy_m, note, items) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18)";
+    "?14, ?15, ?16, ?17, ?18) ON CONFLICT(id) DO NOTHING";
 constexpr std::string_view kInsertInspectionPhoto =
     "INSERT OR IGNORE INTO inspection_photos(sha256, inspection_id, item_code) "
     "VALUES (?1, ?2, ?3)";
-constexpr std::string_view kInspectionExists = "SELECT 1 FROM inspections WHERE id = ?1";
-constexpr std::string_view kSosExists = "SELECT 1 FROM sos_alerts WHERE id = ?1";
 constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE sha256 = ?1";
 constexpr std::string_view kInspections =
     "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
@@ -266,7 +269,8 @@ constexpr std::string_view kTrack =
 
 constexpr std::string_view kInsertSos =
     "INSERT INTO sos_alerts(id, user_id, org_unit_id, org_path, raised_at, received_at, lat, "
-    "lon, accuracy_m, note, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open')";
+    "lon, accuracy_m, note, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open') "
+    "ON CONFLICT(id) DO NOTHING";
 constexpr std::string_view kAlerts =
     "SELECT a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "
     "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state "
@@ -690,7 +694,8 @@ struct SqliteStore::Impl {
 
   // ---- write bodies (run on the writer thread) ----
 
-  void write_inspection(Database& db, InspectionWrite& w, const std::string& op_id, Ms now) {
+  // False (nothing written) when the inspection id is already stored.
+  bool write_inspection(Database& db, InspectionWrite& w, const std::string& op_id, Ms now) {
     auto& i = w.inspection;
     auto& s = q(db, sql::kInsertInspection);
     bind_ref(s, 1, i.id);
@@ -712,6 +717,7 @@ struct SqliteStore::Impl {
     if (w.items_json.empty()) w.items_json = items_json(i.items);
     bind_ref(s, 18, w.items_json);
     run(s);
+    if (db.changes() == 0) return false;
     for (const auto& it : i.items) {
       for (const auto& p : it.photos) {
         auto& sp = q(db, sql::kInsertInspectionPhoto);
@@ -742,6 +748,7 @@ struct SqliteStore::Impl {
       run(so);
       append_change(db, "hazard", "upsert", hz.id, hz.org_path, to_json(hz));
     }
+    return true;
   }
 
   void write_positions(Database& db, const PositionsWrite& w, Ms now) {
@@ -761,7 +768,8 @@ struct SqliteStore::Impl {
     }
   }
 
-  void write_sos(Database& db, SosWrite& w, Ms now) {
+  // False (nothing written) when the alert id is already stored.
+  bool write_sos(Database& db, SosWrite& w, Ms now) {
     auto& a = w.alert;
     a.received_at = now;
     a.state = "open";
@@ -772,42 +780,71 @@ struct SqliteStore::Impl {
       s.bind(7, a.position->lat).bind(8, a.position->lon).bind(9, a.position->accuracy_m);
     s.bind(10, a.note);
     run(s);
+    if (db.changes() == 0) return false;
     a.seq = db.last_insert_rowid();
     append_change(db, "sos", "upsert", a.id, a.org_path, to_json(a));
+    return true;
   }
 
-  void record_op(Database& db, const PreparedOp& op, const OpOutcome& out) {
-    auto& s = q(db, sql::kInsertOp);
-    s.bind(1, op.op_id).bind(2, op.user_id).bind(3, op.device_id).bind(4, op.type);
+  // Inserts the op's record unless its id is already there; true when inserted.
+  bool claim_op(Database& db, const PreparedOp& op, const OpOutcome& out) {
+    auto& s = q(db, sql::kClaimOp);
+    bind_ref(s, 1, op.op_id);
+    bind_ref(s, 2, op.user_id);
+    bind_ref(s, 3, op.device_id);
+    bind_ref(s, 4, op.type);
     s.bind(5, op_status_text(out.status));
     if (out.error) s.bind(6, to_text(wire::to_json(*out.error)));
     s.bind(7, out.received_at);
     run(s);
+    return db.changes() != 0;
   }
 
-  static const std::string* entity_id(const PreparedOp& op) {
-    if (auto* w = std::get_if<InspectionWrite>(&op.action)) return &w->inspection.id;
-    if (auto* a = std::get_if<SosWrite>(&op.action)) return &a->alert.id;
-    return nullptr;
+  // The claimed op turned out rejected: its record says so.
+  void reject_op(Database& db, const PreparedOp& op, OpOutcome& out, wire::FieldError err) {
+    out.status = wire::OpStatus::rejected;
+    out.error = std::move(err);
+    auto& s = q(db, sql::kRejectOp);
+    bind_ref(s, 1, op.op_id);
+    s.bind(2, to_text(wire::to_json(*out.error)));
+    run(s);
   }
 
-  static bool exists(Database& db, const PreparedOp& op, const std::string& id) {
-    auto& s = q(db, std::holds_alternative<InspectionWrite>(op.action) ? sql::kInspectionExists
-                                                                       : sql::kSosExists);
-    bind_ref(s, 1, id);
-    bool found = step(s);
+  // The first outcome recorded under an op id that is already stored.
+  static void previous_outcome(Database& db, const PreparedOp& op, OpOutcome& out) {
+    auto& s = q(db, sql::kOpById);
+    bind_ref(s, 1, op.op_id);
+    if (!step(s)) fail(errc::internal);  // claimed moments ago in this transaction
+    std::string user = s.column_text(0);
+    std::string status = s.column_text(1);
+    auto err = s.column_opt_text(2);
+    out.received_at = s.column_int64(3);
     s.reset();
-    return found;
+    out.error.reset();
+    if (user != op.user_id) {
+      // Someone else's op id: do not reveal or reuse its outcome.
+      out.status = wire::OpStatus::rejected;
+      out.error = wire::FieldError{"conflict", "op_id", "op id already used"};
+      out.received_at = now_ms();
+    } else if (status == "applied") {
+      out.status = wire::OpStatus::duplicate;
+    } else {
+      out.status = wire::OpStatus::rejected;
+      out.error = err ? wire::field_error_from_json(json::parse(*err))
+                      : wire::FieldError{"rejected", "", ""};
+    }
   }
 
-  void write_action(Database& db, PreparedOp& op, Ms now) {
+  // False when the op's entity id is already stored (nothing written).
+  bool write_action(Database& db, PreparedOp& op, Ms now) {
     if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
-      write_inspection(db, *w, op.op_id, now);
+      return write_inspection(db, *w, op.op_id, now);
     } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
       write_positions(db, *p, now);
     } else if (auto* a = std::get_if<SosWrite>(&op.action)) {
-      write_sos(db, *a, now);
+      return write_sos(db, *a, now);
     }
+    return true;
   }
 
   // Applies one op (see Store::apply_ops). `careful` wraps the write in its
@@ -815,66 +852,42 @@ struct SqliteStore::Impl {
   OpOutcome apply_one(Database& db, PreparedOp& op, bool careful) {
     OpOutcome out;
     out.op_id = op.op_id;
-    {
-      auto& s = q(db, sql::kOpById);
-      s.bind(1, op.op_id);
-      if (step(s)) {
-        std::string user = s.column_text(0);
-        std::string status = s.column_text(1);
-        auto err = s.column_opt_text(2);
-        out.received_at = s.column_int64(3);
-        s.reset();
-        if (user != op.user_id) {
-          // Someone else's op id: do not reveal or reuse its outcome.
-          out.status = wire::OpStatus::rejected;
-          out.error = wire::FieldError{"conflict", "op_id", "op id already used"};
-          out.received_at = now_ms();
-          return out;
-        }
-        if (status == "applied") {
-          out.status = wire::OpStatus::duplicate;
-        } else {
-          out.status = wire::OpStatus::rejected;
-          out.error = err ? wire::field_error_from_json(json::parse(*err))
-                          : wire::FieldError{"rejected", "", ""};
-        }
-        return out;
-      }
-    }
-    Ms now = now_ms();
-    out.received_at = now;
-    if (auto* rej = std::get_if<wire::FieldError>(&op.action)) {
+    out.received_at = now_ms();
+    const auto* rej = std::get_if<wire::FieldError>(&op.action);
+    if (rej) {
       out.status = wire::OpStatus::rejected;
       out.error = *rej;
-      record_op(db, op, out);
+    } else {
+      out.status = wire::OpStatus::applied;
+    }
+    if (!claim_op(db, op, out)) {
+      previous_outcome(db, op, out);
       return out;
     }
-    // An id already stored under another op is the one conflict a valid op
-    // can meet: check it first, so the fast path below never has to undo.
-    if (const std::string* id = entity_id(op); id && exists(db, op, *id)) {
-      out.status = wire::OpStatus::rejected;
-      out.error = wire::FieldError{"conflict", "body.id", "id already used by another report"};
-      record_op(db, op, out);
-      return out;
-    }
+    if (rej) return out;
     // Fast path: no per-op savepoint (each one makes SQLite copy every page
-    // the op touches into a sub-journal). A failure here is unexpected; the
-    // caller then redoes the whole job carefully, one savepoint per op.
+    // the op touches into a sub-journal). An id already stored under another
+    // op is the one conflict a valid op can meet; the entity's INSERT … ON
+    // CONFLICT DO NOTHING is its first write, so it is detected with nothing
+    // to undo. Any other failure is unexpected; the caller then redoes the
+    // whole job carefully, one savepoint per op (the op's record stays, it
+    // was claimed before the savepoint).
     if (careful) run(q(db, "SAVEPOINT op"));
     try {
-      write_action(db, op, now);
+      bool written = write_action(db, op, out.received_at);
       if (careful) run(q(db, "RELEASE op"));
-      out.status = wire::OpStatus::applied;
+      if (!written)
+        reject_op(db, op, out,
+                  wire::FieldError{"conflict", "body.id", "id already used by another report"});
     } catch (const Failure& f) {
       if (!careful || sqlite::is_transient(f.ec)) throw;
       reset_all(db);
       run(q(db, "ROLLBACK TO op"));
       run(q(db, "RELEASE op"));
-      out.status = wire::OpStatus::rejected;
-      out.error = wire::FieldError{"conflict", "body",
-                                   "conflicts with stored data (reference gone or id reused)"};
+      reject_op(db, op, out,
+                wire::FieldError{"conflict", "body",
+                                 "conflicts with stored data (reference gone or id reused)"});
     }
-    record_op(db, op, out);
     return out;
   }
 };
