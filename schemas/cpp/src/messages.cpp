@@ -132,30 +132,54 @@ Err req_uuid(const json::object& o, std::string_view path, std::string_view name
   return std::nullopt;
 }
 
-Err time_value(const json::value& v, const std::string& field, std::string& out) {
+// Times a device reports (observed_at, raised_at, track points, device_time:
+// `device` true) must lie in [2000-01-01, 2100-01-01). RFC 3339 allows year
+// 0000, but a time derived from it (minus the offset, plus a clock correction)
+// fell before year 1 and was written back as "-001-12-31T…", which no client
+// can parse.
+Err time_value(const json::value& v, const std::string& field, std::string& out,
+               bool device = false) {
   PATROL_TRY(string_value(v, field, out, 1, 64));
-  if (!parse_rfc3339(out))
+  auto t = parse_rfc3339(out);
+  if (!t)
     return fail("invalid_format", field,
                 "must be an RFC 3339 date-time with a zone, e.g. 2026-11-28T19:05:03+08:00");
+  if (device) {
+    using namespace std::chrono;
+    static constexpr auto kMin = sys_days{year{2000} / January / 1};
+    static constexpr auto kMax = sys_days{year{2100} / January / 1};
+    if (t->instant < kMin || t->instant >= kMax)
+      return fail("out_of_range", field, "must be between 2000-01-01 and 2100-01-01");
+  }
   return std::nullopt;
 }
 
-Err req_time(const json::object& o, std::string_view path, std::string_view name,
-             std::string& out) {
+Err req_time(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+             bool device = false) {
   const auto field = join(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
-  return time_value(*m, field, out);
+  return time_value(*m, field, out, device);
 }
 
 Err opt_time(const json::object& o, std::string_view path, std::string_view name,
-             std::optional<std::string>& out) {
+             std::optional<std::string>& out, bool device = false) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   std::string s;
-  PATROL_TRY(time_value(*m, join(path, name), s));
+  PATROL_TRY(time_value(*m, join(path, name), s, device));
   out = std::move(s);
   return std::nullopt;
+}
+
+Err req_device_time(const json::object& o, std::string_view path, std::string_view name,
+                    std::string& out) {
+  return req_time(o, path, name, out, true);
+}
+
+Err opt_device_time(const json::object& o, std::string_view path, std::string_view name,
+                    std::optional<std::string>& out) {
+  return opt_time(o, path, name, out, true);
 }
 
 Err number_value(const json::value& v, const std::string& field, double& out, double lo,
@@ -381,7 +405,7 @@ Err opt_position(const json::object& o, std::string_view path, std::string_view 
 Err track_point(const json::value& v, std::string_view path, TrackPoint& p) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
-  PATROL_TRY(req_time(*o, path, "t", p.t));
+  PATROL_TRY(req_device_time(*o, path, "t", p.t));
   PATROL_TRY(req_number(*o, path, "lat", p.lat, -90, 90));
   PATROL_TRY(req_number(*o, path, "lon", p.lon, -180, 180));
   PATROL_TRY(opt_number(*o, path, "accuracy_m", p.accuracy_m, 0, 1e6));
@@ -425,7 +449,7 @@ Err inspection_create(const json::value& v, std::string_view path, InspectionCre
   PATROL_TRY(req_int(*o, path, "template_version", b.template_version, 1,
                      std::numeric_limits<std::int32_t>::max()));
   PATROL_TRY(opt_string(*o, path, "round_id", b.round_id, 1, kMaxIdBytes));
-  PATROL_TRY(req_time(*o, path, "observed_at", b.observed_at));
+  PATROL_TRY(req_device_time(*o, path, "observed_at", b.observed_at));
   PATROL_TRY(opt_position(*o, path, "position", b.position));
   const json::array* items = nullptr;
   PATROL_TRY(req_array(*o, path, "items", items, 1, kMaxItemsPerInspection));
@@ -463,7 +487,7 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_uuid(*o, path, "id", b.id));
-  PATROL_TRY(req_time(*o, path, "raised_at", b.raised_at));
+  PATROL_TRY(req_device_time(*o, path, "raised_at", b.raised_at));
   PATROL_TRY(opt_position(*o, path, "position", b.position));
   PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxItemNoteBytes));
   return std::nullopt;
@@ -474,7 +498,7 @@ Err op(const json::value& v, std::string_view path, Op& out) {
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_uuid(*o, path, "op_id", out.op_id));
   PATROL_TRY(req_enum(*o, path, "type", out.type, kOpTypes));
-  PATROL_TRY(opt_time(*o, path, "device_time", out.device_time));
+  PATROL_TRY(opt_device_time(*o, path, "device_time", out.device_time));
   const auto body_path = join(path, "body");
   const auto* body = member(*o, "body");
   if (body == nullptr) return fail("required", body_path, "is required");

@@ -201,3 +201,32 @@ TEST(ReviewBug, ItemNoteWithNulIsKeptWholeOrRejected) {
   const auto& item = v.at("items").as_array().at(0).at("items").as_array().at(0);
   EXPECT_EQ(str(item.at("note")), note) << "stored: " << json::serialize(item.at("note"));
 }
+
+// RFC 3339 (the wire contract's time format): clients cannot parse it.
+TEST(ReviewBug, AcceptedDeviceTimesComeBackAsValidRfc3339) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000003"));
+  Site site = own_shop(c);
+  const std::string t = "0000-01-01T00:00:00+08:00";
+  json::object pos{
+      {"op_id", wire::make_uuid_v7()},
+      {"type", "position.append"},
+      {"body", json::object{{"points",
+                             json::array{json::object{{"t", t}, {"lat", 28.8}, {"lon", 121.1}}}}}}};
+  auto res = push(
+      c, json::array{
+             inspection_op(site, {json::object{{"code", "window_throwing"}, {"result", "ok"}}}, t),
+             pos});
+  ASSERT_EQ(res.size(), 2u);
+  if (str(res[0].at("status")) == "applied") {
+    auto v = json::parse(c.get("/api/v1/inspections?limit=1&site_id=" + site.id).body);
+    auto corrected = str(v.at("items").as_array().at(0).at("observed_at_corrected"));
+    EXPECT_TRUE(wire::parse_rfc3339(corrected)) << corrected;
+  }
+  if (str(res[1].at("status")) == "applied") {
+    auto me = json::parse(c.get("/api/v1/me").body);
+    auto v = json::parse(c.get("/api/v1/users/" + str(me.at("id")) + "/track?limit=1").body);
+    auto first = str(v.at("items").as_array().at(0).at("t"));
+    EXPECT_TRUE(wire::parse_rfc3339(first)) << first;
+  }
+}
