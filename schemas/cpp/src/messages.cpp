@@ -129,6 +129,10 @@ Err req_uuid(const json::object& o, std::string_view path, std::string_view name
   PATROL_TRY(req_string(o, path, name, out, 1, 64));
   if (!is_uuid(out))
     return fail("invalid_format", join(path, name), "must be a UUID (8-4-4-4-12 hex)");
+  // UUIDs are case-insensitive (RFC 4122 §3): one spelling, so the same op or
+  // report id in upper case is a duplicate, never a second row.
+  for (auto& ch : out)
+    if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
   return std::nullopt;
 }
 

@@ -230,3 +230,23 @@ TEST(ReviewBug, AcceptedDeviceTimesComeBackAsValidRfc3339) {
     EXPECT_TRUE(wire::parse_rfc3339(first)) << first;
   }
 }
+
+// op written twice.
+TEST(ReviewBug, OpIdsDifferingOnlyInCaseAreOneOp) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000003"));
+  Site site = own_shop(c);
+  const std::string op_id = wire::make_uuid_v7();
+  const std::string id = wire::make_uuid_v7();
+  auto upper = [](std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  json::array items{json::object{{"code", "corridor_clutter"}, {"result", "ok"}}};
+  auto res = push(c, json::array{inspection_op(site, items, "2026-11-28T19:05:00+08:00", op_id, id),
+                                 inspection_op(site, items, "2026-11-28T19:05:00+08:00",
+                                               upper(op_id), upper(id))});
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(str(res[0].at("status")), "applied");
+  EXPECT_NE(str(res[1].at("status")), "applied") << json::serialize(res[1]);
+}

@@ -569,5 +569,24 @@ TEST(WireEnums, NamesAndCategories) {
   EXPECT_FALSE(is_site_category(""));
 }
 
+// UUIDs are case-insensitive: decoders hand out one spelling (lower case), so
+// an op or report id retried in upper case is the same id.
+TEST(WireMessages, UuidsAreNormalizedToLowerCase) {
+  const std::string upper = "0193A8F2-6C1D-7E4B-9A2F-3C4D5E6F7A8B";
+  auto op =
+      decode_op(json::parse(R"({"op_id":")" + upper + R"(","type":"sos.raise","body":{"id":")" +
+                            upper + R"(","raised_at":"2026-11-28T19:05:00Z"}})"));
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->op_id, kUuid);
+  auto sos = decode_sos_raise(op->body);
+  ASSERT_TRUE(sos);
+  EXPECT_EQ(sos->id, kUuid);
+  auto ins = json::parse(inspection(R"([{"code":"a","result":"ok"}])"));
+  ins.as_object()["id"] = upper;
+  auto d = decode_inspection_create(ins);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->id, kUuid);
+}
+
 }  // namespace
 }  // namespace patrol::wire
