@@ -13,22 +13,21 @@
 #include <ctime>
 #include <random>
 
+#include "patrol/wire/field_error.hpp"
+
 namespace patrol::net {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
 api::Response json_error(unsigned status, std::string_view code, std::string_view field,
                          std::string_view message) {
-  json::object err;
-  err["code"] = code;
-  err["field"] = field;
-  err["message"] = message;
-  json::object root;
-  root["error"] = std::move(err);
+  // error_body makes the strings valid UTF-8: messages quote client bytes
+  // (the 415 echoes the Content-Type header).
   api::Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = json::serialize(root);
+  r.body = json::serialize(
+      wire::error_body({std::string(code), std::string(field), std::string(message)}));
   r.route = "(net)";
   return r;
 }
@@ -140,12 +139,14 @@ std::string format_access_log(const AccessLogEntry& e) {
                 static_cast<int>(ms.count()));
   json::object o;
   o["ts"] = ts;
-  o["method"] = e.method;
-  o["path"] = e.path;
+  // Client bytes (a percent-decoded path may hold any byte) are made valid
+  // UTF-8 so every line stays valid JSON for log shippers.
+  o["method"] = wire::valid_utf8(e.method);
+  o["path"] = wire::valid_utf8(e.path);
   o["status"] = e.status;
   o["us"] = e.duration.count();
-  o["user"] = e.user;
-  o["request_id"] = e.request_id;
+  o["user"] = wire::valid_utf8(e.user);
+  o["request_id"] = wire::valid_utf8(e.request_id);
   o["remote"] = e.remote;
   o["bytes"] = e.bytes_out;
   std::string line = json::serialize(o);

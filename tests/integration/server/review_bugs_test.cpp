@@ -250,3 +250,19 @@ TEST(ReviewBug, OpIdsDifferingOnlyInCaseAreOneOp) {
   EXPECT_EQ(str(res[0].at("status")), "applied");
   EXPECT_NE(str(res[1].at("status")), "applied") << json::serialize(res[1]);
 }
+
+// make the JSON error itself invalid (as do access-log lines for such paths).
+TEST(ReviewBug, ErrorBodiesAreValidUtf8Json) {
+  test::RawConnection raw(shared_server().port());
+  ASSERT_TRUE(
+      raw.write("POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nContent-Type: text/\xff\xfe\r\n"
+                "Content-Length: 2\r\nConnection: close\r\n\r\n{}"));
+  auto got = raw.read_until_close(5000);
+  auto at = got.data.find("\r\n\r\n");
+  ASSERT_NE(at, std::string::npos) << got.data;
+  const std::string body = got.data.substr(at + 4);
+  boost::system::error_code ec;
+  // Boost.JSON's parser validates UTF-8.
+  (void)json::parse(body, ec);
+  EXPECT_FALSE(ec) << "not valid UTF-8 JSON: " << body;
+}

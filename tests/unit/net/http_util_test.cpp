@@ -129,6 +129,28 @@ TEST(HttpUtil, AccessLogIsOneJsonLine) {
   EXPECT_EQ(v.at("ts").as_string().size(), 24u);  // 2026-11-28T12:00:00.123Z
 }
 
+// Client bytes that are not UTF-8 (a Content-Type header, a percent-decoded
+// path) must not make the JSON error body or the log line invalid.
+TEST(HttpUtil, ErrorBodiesAndLogLinesStayValidUtf8) {
+  auto r = check_content_type("POST", "/api/v1/sync/push", std::string_view("text/\xff\xfe"), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415u);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r->body, ec);  // Boost.JSON validates UTF-8
+  ASSERT_FALSE(ec) << r->body;
+  EXPECT_NE(std::string(v.at("error").at("message").as_string()).find("text/\xEF\xBF\xBD"),
+            std::string::npos);
+  auto line = format_access_log({"GET",
+                                 "/a\xc0\xaf"
+                                 "b",
+                                 404, 1us, "", "rid", "1.2.3.4:5", 0});
+  auto l = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << line;
+  EXPECT_EQ(l.at("path").as_string(),
+            "/a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
+}
+
 TEST(HttpUtil, RateLimiterTokenBucket) {
   RateLimiter off(0, 0);
   EXPECT_FALSE(off.enabled());

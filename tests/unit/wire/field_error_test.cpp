@@ -45,5 +45,21 @@ TEST(FieldError, ResultValueThrowsWithCodeAndField) {
   }
 }
 
+TEST(FieldError, ValidUtf8ReplacesIllFormedBytes) {
+  EXPECT_EQ(valid_utf8("plain 大田 ✓"), "plain 大田 ✓");
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(valid_utf8("a\xff"
+                       "b"),
+            "a" + fffd + "b");
+  EXPECT_EQ(valid_utf8("\xc0\xaf"), fffd + fffd) << "overlong '/'";
+  EXPECT_EQ(valid_utf8("\xed\xa0\x80"), fffd + fffd + fffd) << "surrogate U+D800";
+  EXPECT_EQ(valid_utf8("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd) << "above U+10FFFF";
+  EXPECT_EQ(valid_utf8("\xe5\xa4"), fffd + fffd) << "truncated";
+  EXPECT_EQ(valid_utf8("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80") << "U+1F600";
+  auto o = to_json(FieldError{"x", "f\xfe", "m\xff"});
+  EXPECT_EQ(o.at("field").as_string(), "f" + fffd);
+  EXPECT_EQ(o.at("message").as_string(), "m" + fffd);
+}
+
 }  // namespace
 }  // namespace patrol::wire
