@@ -1222,8 +1222,11 @@ result<std::vector<OpOutcome>> SqliteStore::apply_ops(std::vector<PreparedOp> op
   auto out = std::make_shared<std::vector<OpOutcome>>();
   Impl* impl = impl_.get();
   std::size_t n = ops.size();
+  // The ops stay owned by this frame (this thread waits for the job), so
+  // their many strings are freed here, not on the single writer thread.
   auto ec = impl_->write(
-      [impl, out, ops = std::move(ops)](Database& db, bool careful) mutable {
+      [impl, out, ops_ptr = &ops](Database& db, bool careful) {
+        auto& ops = *ops_ptr;
         out->clear();
         if (!careful) {
           // Fast pass: an unexpected failure throws and the writer redoes the
