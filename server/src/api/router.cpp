@@ -44,6 +44,14 @@ bool match_path(std::string_view pattern, std::string_view path,
 
 Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
+  // HEAD is answered wherever GET is (RFC 9110 §9.3.2): a GET route serves it
+  // unless the path has a HEAD route of its own; the net layer sends no body.
+  const Route* get_for_head = nullptr;
+  std::vector<std::pair<std::string, std::string>> get_params;
+  auto allow = [&m](std::string_view x) {
+    if (std::find(m.allowed.begin(), m.allowed.end(), x) == m.allowed.end())
+      m.allowed.emplace_back(x);
+  };
   for (const auto& r : routes_) {
     std::vector<std::pair<std::string, std::string>> params;
     if (!match_path(r.pattern, path, params)) continue;
@@ -52,8 +60,16 @@ Match Router::match(std::string_view method, std::string_view path) const {
       m.params = std::move(params);
       return m;
     }
-    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
-      m.allowed.push_back(r.method);
+    if (method == "HEAD" && r.method == "GET" && get_for_head == nullptr) {
+      get_for_head = &r;
+      get_params = std::move(params);
+    }
+    allow(r.method);
+    if (r.method == "GET") allow("HEAD");
+  }
+  if (get_for_head != nullptr) {
+    m.route = get_for_head;
+    m.params = std::move(get_params);
   }
   return m;
 }

@@ -25,12 +25,15 @@ struct Route {
 struct Match {
   const Route* route = nullptr;  // null when no route matched
   std::vector<std::pair<std::string, std::string>> params;
-  std::vector<std::string> allowed;  // methods of routes whose path matched (for 405)
+  // Methods of routes whose path matched (for 405); HEAD wherever GET is.
+  std::vector<std::string> allowed;
 };
 
 class Router {
  public:
   void add(Route r) { routes_.push_back(std::move(r)); }
+  // The route for method + path; a HEAD request without a HEAD route gets the
+  // path's GET route (the caller must send no body for HEAD).
   Match match(std::string_view method, std::string_view path) const;
 
  private:

@@ -266,3 +266,11 @@ TEST(ReviewBug, ErrorBodiesAreValidUtf8Json) {
   (void)json::parse(body, ec);
   EXPECT_FALSE(ec) << "not valid UTF-8 JSON: " << body;
 }
+
+// routes answer 405.
+TEST(ReviewBug, HeadIsAllowedOnGetRoutes) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000002"));
+  EXPECT_EQ(c.request("HEAD", "/api/v1/sites", "", "").status, 200u);
+  EXPECT_EQ(c.request("HEAD", "/healthz", "", "").status, 200u);
+}

@@ -256,6 +256,23 @@ TEST_F(RoutesTest, StatusCodesForBadRequests) {
   EXPECT_EQ(call("POST", "/healthz").status, 405u);
 }
 
+// HEAD is answered wherever GET is (RFC 9110 §9.3.2) by the GET handler; the
+// net layer drops the body and keeps its length.
+TEST_F(RoutesTest, HeadIsServedByTheGetRoute) {
+  auto t = login("13900000002");
+  auto get = call("GET", "/api/v1/sites?limit=2", "", t);
+  auto head = call("HEAD", "/api/v1/sites?limit=2", "", t);
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_EQ(head.body, get.body);
+  EXPECT_EQ(call("HEAD", "/healthz").status, 200u);
+  EXPECT_EQ(call("HEAD", "/api/v1/sites").status, 401u) << "still authenticated";
+  auto r = call("HEAD", "/api/v1/sync/push", "", t);
+  EXPECT_EQ(r.status, 405u) << "no GET route there";
+  r = call("DELETE", "/api/v1/sites", "", t);
+  ASSERT_EQ(r.status, 405u);
+  EXPECT_EQ(header(r, "Allow"), "GET, HEAD");
+}
+
 TEST_F(RoutesTest, RepeatedFailedLoginsAreThrottled) {
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(call("POST", "/api/v1/auth/login",
