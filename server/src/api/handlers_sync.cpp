@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "api/handlers.hpp"
+#include "domain/scope.hpp"
 #include "patrol/wire/messages.hpp"
 
 namespace patrol::api::handlers {
@@ -63,12 +64,20 @@ Response pull(Ctx& c) {
   auto page = must(c.svc.store().changes(who.org_path, cursor, limit));
   json::array changes;
   changes.reserve(page.changes.size());
+  const bool all_sos = domain::sees_all_alerts(who);
   for (auto& ch : page.changes) {
+    auto data = json::parse(ch.data);
+    // As on /alerts: a volunteer gets only their own SOS alerts (domain/scope.hpp).
+    if (!all_sos && ch.entity == "sos") {
+      const auto* o = data.if_object();
+      const auto* uid = o ? o->if_contains("user_id") : nullptr;
+      if (!uid || !uid->is_string() || uid->as_string() != who.user_id) continue;
+    }
     changes.push_back(json::object{{"seq", ch.seq},
                                    {"entity", ch.entity},
                                    {"op", ch.op},
                                    {"id", ch.id},
-                                   {"data", json::parse(ch.data)}});
+                                   {"data", std::move(data)}});
   }
   return json_response(200, json::object{{"cursor", page.cursor},
                                          {"has_more", page.has_more},

@@ -274,3 +274,30 @@ TEST(ReviewBug, HeadIsAllowedOnGetRoutes) {
   EXPECT_EQ(c.request("HEAD", "/api/v1/sites", "", "").status, 200u);
   EXPECT_EQ(c.request("HEAD", "/healthz", "", "").status, 200u);
 }
+
+// but sync/pull hands them everyone's SOS of the village.
+TEST(ReviewBug, VolunteerPullCarriesOnlyOwnSos) {
+  HttpsClient leader(shared_server().port());
+  leader.set_bearer(test::login(leader, "13900000001"));
+  HttpsClient volunteer(shared_server().port());
+  volunteer.set_bearer(test::login(volunteer, "13900000002"));
+  const std::string id = wire::make_uuid_v7();
+  auto res = push(leader, json::array{json::object{
+                              {"op_id", wire::make_uuid_v7()},
+                              {"type", "sos.raise"},
+                              {"body", json::object{{"id", id},
+                                                    {"raised_at", "2026-11-28T19:05:00+08:00"},
+                                                    {"note", "leader in trouble"}}}}});
+  ASSERT_EQ(str(res.at(0).at("status")), "applied");
+  auto alerts = json::parse(volunteer.get("/api/v1/alerts?limit=1000").body);
+  for (const auto& a : alerts.at("items").as_array()) ASSERT_NE(str(a.at("id")), id);
+  std::int64_t cursor = 0;
+  for (int page = 0; page < 1000; ++page) {
+    auto v = json::parse(
+        volunteer.get("/api/v1/sync/pull?limit=1000&cursor=" + std::to_string(cursor)).body);
+    for (const auto& ch : v.at("changes").as_array())
+      EXPECT_NE(str(ch.at("id")), id) << "the leader's SOS reached a volunteer through pull";
+    cursor = v.at("cursor").to_number<std::int64_t>();
+    if (!v.at("has_more").as_bool()) break;
+  }
+}

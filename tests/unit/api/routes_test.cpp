@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "api_test_util.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -326,6 +327,35 @@ TEST_F(RoutesTest, HealthMetricsAndStaticFiles) {
   auto head = call("HEAD", "/");
   EXPECT_EQ(head.status, 200u);
   EXPECT_EQ(head.body, idx.body) << "the net layer sends only its Content-Length";
+}
+
+// sync/pull carries SOS alerts as /alerts shows them: a volunteer only their
+// own, a leader everyone's in the village.
+TEST_F(RoutesTest, PullCarriesSosAlertsAsAlertsShowsThem) {
+  auto vol = login("13900000002");
+  auto leader = login("13900000001");
+  auto raise = [&](const std::string& token) {
+    const std::string id = wire::make_uuid_v7();
+    json::object op{{"op_id", wire::make_uuid_v7()},
+                    {"type", "sos.raise"},
+                    {"body", json::object{{"id", id}, {"raised_at", "2026-11-28T19:05:00+08:00"}}}};
+    auto r = call_json("POST", "/api/v1/sync/push",
+                       json::serialize(json::object{{"device_id", "d"}, {"ops", json::array{op}}}),
+                       token, 200);
+    EXPECT_EQ(r.at("results").at(0).at("status").as_string(), "applied");
+    return id;
+  };
+  const auto own = raise(vol);
+  const auto leaders = raise(leader);
+  auto sos_ids = [&](const std::string& token) {
+    std::set<std::string> ids;
+    const auto pulled = get("/api/v1/sync/pull?limit=1000", token);
+    for (const auto& ch : pulled.at("changes").as_array())
+      if (ch.at("entity").as_string() == "sos") ids.insert(std::string(ch.at("id").as_string()));
+    return ids;
+  };
+  EXPECT_EQ(sos_ids(vol), (std::set<std::string>{own}));
+  EXPECT_EQ(sos_ids(leader), (std::set<std::string>{own, leaders}));
 }
 
 }  // namespace
