@@ -62,6 +62,12 @@ Response pull(Ctx& c) {
   auto cursor = int_param(c.req, "cursor", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
   int limit = limit_param(c.req);
   auto page = must(c.svc.store().changes(who.org_path, cursor, limit));
+  // Past the log's end (the database was restored from an older backup): the
+  // device must start over from 0, or it would never receive anything again.
+  if (page.cursor < cursor)
+    throw ApiError(409, "cursor_reset", "cursor",
+                   "cursor " + std::to_string(cursor) + " is beyond the change log (at " +
+                       std::to_string(page.cursor) + "); pull again from cursor 0");
   json::array changes;
   changes.reserve(page.changes.size());
   const bool all_sos = domain::sees_all_alerts(who);

@@ -230,6 +230,7 @@ class Store {
   [[nodiscard]] virtual result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) = 0;
   // Changes visible to a caller at `scope_path` after `cursor`, oldest first:
   // everything at or below the path, plus org units and templates above it.
+  // page.cursor < cursor means the cursor is beyond the log's end.
   [[nodiscard]] virtual result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor,
                                                    int limit) = 0;
 

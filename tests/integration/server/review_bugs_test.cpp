@@ -301,3 +301,17 @@ TEST(ReviewBug, VolunteerPullCarriesOnlyOwnSos) {
     if (!v.at("has_more").as_bool()) break;
   }
 }
+
+// backup never receives anything again. It should be refused (or reset).
+TEST(ReviewBug, PullCursorBeyondTheLogIsNotEchoedBack) {
+  HttpsClient c(shared_server().port());
+  c.set_bearer(test::login(c, "13900000002"));
+  auto r = c.get("/api/v1/sync/pull?cursor=9000000000000000000");
+  if (r.status == 200) {
+    auto v = json::parse(r.body);
+    EXPECT_LT(v.at("cursor").to_number<std::int64_t>(), 9000000000000000000)
+        << "future cursor accepted: " << r.body;
+  } else {
+    EXPECT_EQ(r.status, 409u) << r.body;
+  }
+}
