@@ -506,12 +506,28 @@ Result<std::int64_t> SyncEngine::pull_all(const std::string& token) {
   if (!cur) return std::move(cur).error();
   std::int64_t cursor = *cur;
   std::int64_t applied = 0;
+  bool reset_once = false;
   for (int page = 0; page < 100000; ++page) {
     HttpRequest req;
     req.method = "GET";
     req.target = "/api/v1/sync/pull?cursor=" + std::to_string(cursor) + "&limit=500";
     auto r = exchange(std::move(req), token);
     if (!r) return std::move(r).error();
+    // 409 cursor_reset: our cursor is past the server's change log (its database
+    // was restored from a backup). Forget the cache and pull everything again,
+    // once; waiting would never bring the changes made since the backup.
+    if (r->status == 409 && cursor != 0 && !reset_once) {
+      auto body = parse_json(r->body, "sync/pull");
+      const auto* err =
+          body && body->is_object() ? body->as_object().if_contains("error") : nullptr;
+      const auto* code = err && err->is_object() ? err->as_object().if_contains("code") : nullptr;
+      if (code && code->is_string() && code->as_string() == "cursor_reset") {
+        if (auto st = db_.clear_reference_data(); !st) return std::move(st).error();
+        cursor = 0;
+        reset_once = true;
+        continue;
+      }
+    }
     if (r->status != 200) return http_error(*r, "sync/pull");
     auto v = parse_json(r->body, "sync/pull");
     if (!v) return std::move(v).error();

@@ -399,6 +399,37 @@ TEST(SdkEndToEnd, RevokedSessionAsksForLoginAndKeepsTheOutbox) {
 
 // ------------------------------------------------------------------ faults
 
+// A server restored from an older backup has a shorter change log than the
+// device's cursor: it answers 409 cursor_reset, and the SDK must forget its
+// cache and pull everything again instead of waiting forever.
+TEST(SdkEndToEnd, CursorPastTheServersLogIsResetAndPulledAfresh) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  {
+    auto c = open_client(ddir.path(), srv.port());
+    ASSERT_TRUE(c);
+    auto beat = login_and_pull(*c);
+    ASSERT_FALSE(beat.site_id.empty());
+  }
+  {
+    auto db = sqlite::Database::open((ddir.path() / "device.db").string());
+    ASSERT_TRUE(db);
+    ASSERT_FALSE(db->exec("UPDATE settings SET value='900000000' WHERE key='cursor'"));
+  }
+  auto c = open_client(ddir.path(), srv.port());
+  ASSERT_TRUE(c);
+  auto pulled = c->pull();
+  ASSERT_TRUE(pulled) << pulled.error().message;
+  EXPECT_GT(*pulled, 0) << "everything in scope is pulled again";
+  auto st = c->status();
+  ASSERT_TRUE(st);
+  EXPECT_GT(st->cursor, 0);
+  EXPECT_LT(st->cursor, 900000000);
+  auto sites = c->sites();
+  ASSERT_TRUE(sites);
+  EXPECT_FALSE(sites->empty());
+}
+
 TEST(SdkFaults, ThousandsOfOpsThroughAFlakyNetworkLandExactlyOnce) {
   TempDir sdir("patrol-srv"), ddir("patrol-dev");
   PatroldProcess srv(sdir.path());
