@@ -1,5 +1,8 @@
 #include "api/api.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <filesystem>
@@ -137,8 +140,18 @@ class ApiImpl final : public Api {
 boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
                                                       metrics::Metrics& metrics) {
   std::error_code fec;
-  std::filesystem::create_directories(cfg.data_dir, fec);
+  namespace fs = std::filesystem;
+  // Reports, positions, photos and the TLS key live here: owner only. A
+  // directory we create is made 0700; an existing one is left as configured.
+  if (fs::create_directories(cfg.data_dir, fec) && !fec)
+    fs::permissions(cfg.data_dir, fs::perms::owner_all, fs::perm_options::replace, fec);
   if (fec) return boost::system::error_code(fec);
+  // A new database file is created 0600 before SQLite opens it (SQLite gives
+  // its -wal and -shm files the database file's mode).
+  if (int fd = ::open((cfg.data_dir / "patrol.db").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      0600);
+      fd >= 0)
+    ::close(fd);
   auto s = std::make_unique<Services>(cfg, metrics);
   try {
     s->files = std::make_unique<AttachmentFiles>(cfg.data_dir / "attachments");

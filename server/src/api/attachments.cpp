@@ -77,7 +77,13 @@ bool is_sha256_hex(std::string_view s) noexcept {
 }
 
 AttachmentFiles::AttachmentFiles(fs::path dir) : dir_(std::move(dir)) {
+  // Photos are evidence about people's homes: owner only (0700 dirs, 0600 files).
+  const bool created = !fs::exists(dir_);
   fs::create_directories(dir_ / "partial");
+  if (created) {
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace);
+    fs::permissions(dir_ / "partial", fs::perms::owner_all, fs::perm_options::replace);
+  }
 }
 
 fs::path AttachmentFiles::final_path(std::string_view sha) const {
@@ -149,7 +155,7 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     return r;  // already complete: idempotent
   }
   fs::path part = partial_path(sha);
-  Fd f(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  Fd f(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (f.fd < 0) {
     r.error = PutError::io;
     return r;
@@ -187,7 +193,8 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     return r;
   }
   fs::path final = final_path(sha);
-  fs::create_directories(final.parent_path(), ec);
+  if (fs::create_directories(final.parent_path(), ec) && !ec)
+    fs::permissions(final.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec || ::rename(part.c_str(), final.c_str()) != 0 || !fsync_dir(final.parent_path()) ||
       !fsync_dir(part.parent_path())) {
     r.error = PutError::io;

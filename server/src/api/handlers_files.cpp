@@ -222,7 +222,7 @@ Response static_file(Ctx& c) {
   Response r;
   r.content_type = std::string(content_type_for(real));
   r.headers.emplace_back("Cache-Control", "no-cache");
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  // X-Content-Type-Options: nosniff is on every response (net layer): not again here.
   // HEAD keeps the body too: the net layer sends only its length.
   r.body = ss.str();
   return r;

@@ -358,5 +358,28 @@ TEST_F(RoutesTest, PullCarriesSosAlertsAsAlertsShowsThem) {
   EXPECT_EQ(sos_ids(leader), (std::set<std::string>{own, leaders}));
 }
 
+// The data directory holds reports, photos and the TLS key: owner only.
+TEST_F(RoutesTest, DataFilesAreOwnerOnly) {
+  namespace fs = std::filesystem;
+  const auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+  const auto rw = fs::perms::owner_read | fs::perms::owner_write;
+  EXPECT_EQ(mode(dir_ / "patrol.db"), rw);
+  EXPECT_EQ(mode(dir_ / "attachments"), fs::perms::owner_all);
+  auto t = login("13900000002");
+  const std::string photo = "owner-only photo";
+  const std::string sha = sha256_hex(photo);
+  ASSERT_EQ(put_chunk(sha, photo, 0, photo.size(), photo.size(), t).status, 200u);
+  EXPECT_EQ(mode(dir_ / "attachments" / sha.substr(0, 2)), fs::perms::owner_all);
+  EXPECT_EQ(mode(dir_ / "attachments" / sha.substr(0, 2) / sha), rw);
+
+  ApiConfig cfg;
+  cfg.data_dir = dir_ / "fresh" / "data";
+  metrics::Metrics m;
+  auto fresh = Api::open(cfg, m);
+  ASSERT_TRUE(fresh) << fresh.error().message();
+  EXPECT_EQ(mode(cfg.data_dir), fs::perms::owner_all);
+  (*fresh)->shutdown();
+}
+
 }  // namespace
 }  // namespace patrol::api::test
