@@ -165,14 +165,19 @@ CREATE TABLE hazards (
 CREATE UNIQUE INDEX hazards_one_open ON hazards(site_id, item_code) WHERE state <> 'closed';
 CREATE INDEX hazards_by_path ON hazards(org_path, id);
 
+-- Keyed by the inspection first: inspection ids are UUIDv7 (time ordered),
+-- so a push appends at the end of this b-tree instead of touching one leaf
+-- page per open hazard (keyed by hazard id, every commit dirtied a page per
+-- hazard found). It is read by inspection (photo linking). No index by
+-- hazard: hazards are closed, never deleted, and never change their id, so
+-- the cascade never has to find a hazard's rows.
 CREATE TABLE hazard_occurrences (
-  hazard_id     TEXT NOT NULL REFERENCES hazards(id) ON DELETE CASCADE,
   inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  hazard_id     TEXT NOT NULL REFERENCES hazards(id) ON DELETE CASCADE,
   found_at      INTEGER NOT NULL,
   photo_missing INTEGER NOT NULL,
-  PRIMARY KEY (hazard_id, inspection_id)
+  PRIMARY KEY (inspection_id, hazard_id)
 ) WITHOUT ROWID;
-CREATE INDEX hazard_occurrences_by_inspection ON hazard_occurrences(inspection_id);
 
 CREATE TABLE positions (
   seq         INTEGER PRIMARY KEY,
