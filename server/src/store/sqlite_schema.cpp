@@ -238,8 +238,10 @@ CREATE TABLE ops (
 
 -- What devices pull: written in the same transaction as the change itself.
 -- A pull is one range scan of the seq primary key (seq > cursor) filtered by
--- org_path prefix; an upsert deletes the entity's earlier entries (by
--- change_log_by_entity) so the log holds each entity's latest state once.
+-- org_path prefix. Every change is appended (a hazard found again appends its
+-- new state; the puller applies entries in seq order). No index by entity:
+-- nothing looks entries up by entity, and one keyed by hazard id dirtied a
+-- leaf page per hazard found in every commit.
 CREATE TABLE change_log (
   seq      INTEGER PRIMARY KEY AUTOINCREMENT,
   entity   TEXT NOT NULL,
@@ -248,7 +250,6 @@ CREATE TABLE change_log (
   org_path TEXT NOT NULL,
   data     TEXT NOT NULL CHECK (json_valid(data))
 );
-CREATE INDEX change_log_by_entity ON change_log(entity, id);
 )sql";
 
 constexpr std::array<std::string_view, 1> kMigrations = {kV1};

@@ -279,10 +279,6 @@ constexpr std::string_view kAlerts =
     "WHERE a.org_path >= ?1 AND a.org_path < ?2 AND (?3 IS NULL OR a.user_id = ?3) "
     "AND (?4 IS NULL OR a.seq < ?4) ORDER BY a.seq DESC LIMIT ?5";
 
-// An upsert supersedes every earlier change of the same entity: pulls stay
-// proportional to what changed, not to how often it changed.
-constexpr std::string_view kSupersedeChange =
-    "DELETE FROM change_log WHERE entity = ?1 AND id = ?2";
 constexpr std::string_view kAppendChange =
     "INSERT INTO change_log(entity, op, id, org_path, data) VALUES (?1, ?2, ?3, ?4, ?5)";
 // Everything at or below the caller's path, plus the org units and templates
