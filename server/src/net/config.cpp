@@ -168,6 +168,21 @@ const std::vector<Option>& options() {
          c.limits.rate_burst_per_ip = *r;
          return {};
        }},
+      {"login-rate-limit", "R",
+       "logins per second per client IP, then 429 + Retry-After (0: off) [10]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.limits.login_rate_per_ip = *r;
+         return {};
+       }},
+      {"login-rate-burst", "N", "logins a client IP may burst above --login-rate-limit [60]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.limits.login_burst_per_ip = *r;
+         return {};
+       }},
       {"ws-max-message-bytes", "N", "largest WebSocket message a client may send [65536]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_uint(n, v, 16, kMaxU32);

@@ -40,6 +40,11 @@ struct NetLimits {
   std::size_t max_connections = 10000;               // beyond: JSON 503 and close
   double rate_limit_per_ip = 0;                      // requests/s per client IP; 0 = off
   double rate_burst_per_ip = 0;                      // bucket size; 0 = max(1, rate)
+  // POST /api/v1/auth/login per client IP (on top of the above): each login
+  // costs a password KDF, so a spray of random phones from one address is cut
+  // off early. Generous for many phones behind one NAT. 0 = off.
+  double login_rate_per_ip = 10;   // logins/s
+  double login_burst_per_ip = 60;  // bucket size; 0 = max(1, rate)
   std::size_t ws_max_message_bytes =
       std::size_t{64} * 1024;                         // bigger client message closes the socket
   std::size_t ws_send_queue = 256;                    // queued outgoing messages before "too slow"

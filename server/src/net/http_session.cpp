@@ -238,6 +238,19 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
                                                                    : Next::drop;
       }
     }
+    if (ctx_->login_limiter.enabled() && areq.method == "POST" &&
+        areq.path == "/api/v1/auth/login") {
+      std::chrono::seconds retry_after{1};
+      if (!ctx_->login_limiter.allow(remote_ip_, Clock::now(), retry_after)) {
+        ctx_->metrics.count_rate_limited();
+        auto r = json_error(429, "rate_limited", "",
+                            "too many logins from this address; retry after " +
+                                std::to_string(retry_after.count()) + " s");
+        r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+        co_return co_await respond(std::move(r), meta, keep_alive) ? next_after(keep_alive)
+                                                                   : Next::drop;
+      }
+    }
     if (auto r = check_content_type(areq.method, areq.path, areq.header("content-type"),
                                     !areq.body.empty())) {
       co_return co_await respond(std::move(*r), meta, keep_alive) ? next_after(keep_alive)

@@ -70,6 +70,7 @@ struct ServerContext {
         tls(std::move(t)),
         workers(c.workers),
         limiter(c.limits.rate_limit_per_ip, c.limits.rate_burst_per_ip),
+        login_limiter(c.limits.login_rate_per_ip, c.limits.login_burst_per_ip),
         live(std::move(h)) {}
 
   const ServerConfig cfg;
@@ -78,6 +79,7 @@ struct ServerContext {
   std::shared_ptr<boost::asio::ssl::context> tls;
   boost::asio::thread_pool workers;  // Api calls only: they block
   RateLimiter limiter;
+  RateLimiter login_limiter;  // POST /api/v1/auth/login only
   LiveHooks live;
   SessionRegistry sessions;
   std::atomic<bool> stopping{false};

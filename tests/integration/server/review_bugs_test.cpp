@@ -149,6 +149,32 @@ TEST(ReviewBug, LoginFloodIsRefusedBeyondTheKdfQueue) {
   EXPECT_EQ(checked.load() + busy.load(), kLogins);
 }
 
+// Each login costs a password KDF: beyond --login-rate-burst logins from one
+// address (refilled at --login-rate-limit per second) the net layer answers
+// 429 rate_limited with Retry-After before any KDF runs; other routes are not
+// affected.
+TEST(ReviewBug, LoginsArePerAddressRateLimited) {
+  test::TestServerOptions o;
+  o.configure = [](net::ServerConfig& cfg) {
+    cfg.limits.login_rate_per_ip = 0.1;
+    cfg.limits.login_burst_per_ip = 3;
+  };
+  TestServer server(o);
+  HttpsClient c(server.port());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(c.post_json("/api/v1/auth/login",
+                          R"({"phone":"13800000000","password":"x","device_id":"d"})")
+                  .status,
+              401u)
+        << i;
+  auto r = c.post_json("/api/v1/auth/login",
+                       R"({"phone":"13800000000","password":"x","device_id":"d"})");
+  EXPECT_EQ(r.status, 429u) << r.body;
+  EXPECT_NE(r.body.find("rate_limited"), std::string::npos) << r.body;
+  EXPECT_TRUE(r.header("retry-after"));
+  EXPECT_EQ(c.get("/healthz").status, 200u);
+}
+
 // rename does.
 TEST(ReviewBug, PhotoFileWithoutItsRowIsNotReportedComplete) {
   HttpsClient c(shared_server().port());

@@ -149,6 +149,8 @@ TEST(Config, UsageDocumentsEveryOption) {
                            "--scrypt-log2-n",
                            "--max-failed-logins",
                            "--max-pending-logins",
+                           "--login-rate-limit",
+                           "--login-rate-burst",
                            "--help"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name;
   }
