@@ -13,7 +13,6 @@
 #include <system_error>
 #include <thread>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 
 #include "metrics/metrics.hpp"
@@ -691,28 +690,10 @@ struct SqliteStore::Impl {
 
   // ---- write bodies (run on the writer thread) ----
 
-  // The writer's statements by the address of their SQL constant. The
-  // connection's own cache is keyed by the SQL text: a string copy and a hash
-  // of a few hundred bytes per lookup, several times per op. Writer thread
-  // only; the pointers stay valid as long as writer_db (its cache is
-  // node-based and never evicts).
-  std::unordered_map<const char*, Statement*> hot;
-
-  Statement& wq(Database& db, std::string_view sql) {
-    if (&db != &writer_db) return q(db, sql);
-    if (auto it = hot.find(sql.data()); it != hot.end()) {
-      it->second->reset();
-      return *it->second;
-    }
-    Statement& st = q(db, sql);
-    hot.emplace(sql.data(), &st);
-    return st;
-  }
-
   // False (nothing written) when the inspection id is already stored.
   bool write_inspection(Database& db, InspectionWrite& w, const std::string& op_id, Ms now) {
     auto& i = w.inspection;
-    auto& s = wq(db, sql::kInsertInspection);
+    auto& s = q(db, sql::kInsertInspection);
     bind_ref(s, 1, i.id);
     bind_ref(s, 2, op_id);
     bind_ref(s, 3, i.site_id);
@@ -735,7 +716,7 @@ struct SqliteStore::Impl {
     if (db.changes() == 0) return false;
     for (const auto& it : i.items) {
       for (const auto& p : it.photos) {
-        auto& sp = wq(db, sql::kInsertInspectionPhoto);
+        auto& sp = q(db, sql::kInsertInspectionPhoto);
         sp.bind(1, p).bind(2, i.id).bind(3, it.code);
         run(sp);
       }
@@ -743,7 +724,7 @@ struct SqliteStore::Impl {
     for (const auto& h : w.hazards) {
       bool have_photo = false;
       for (const auto& p : h.photos) {
-        auto& sa = wq(db, sql::kAttachmentExists);
+        auto& sa = q(db, sql::kAttachmentExists);
         sa.bind(1, p);
         if (step(sa)) {
           have_photo = true;
@@ -751,14 +732,14 @@ struct SqliteStore::Impl {
         }
       }
       bool missing = h.photo_required && !have_photo;
-      auto& su = wq(db, sql::kUpsertHazard);
+      auto& su = q(db, sql::kUpsertHazard);
       su.bind(1, wire::make_uuid_v7()).bind(2, i.site_id).bind(3, i.org_unit_id);
       su.bind(4, i.org_path).bind(5, h.code).bind(6, h.severity).bind(7, missing ? 1 : 0);
       su.bind(8, i.observed_ms).bind(9, i.id).bind(10, h.note).bind(11, now);
       if (!step(su)) fail(errc::internal);
       Hazard hz = read_hazard(su);
       su.reset();
-      auto& so = wq(db, sql::kInsertOccurrence);
+      auto& so = q(db, sql::kInsertOccurrence);
       so.bind(1, hz.id).bind(2, i.id).bind(3, i.observed_ms).bind(4, missing ? 1 : 0);
       run(so);
       append_change(db, "hazard", "upsert", hz.id, hz.org_path, to_json(hz));
@@ -769,14 +750,14 @@ struct SqliteStore::Impl {
   void write_positions(Database& db, const PositionsWrite& w, Ms now) {
     const TrackPoint* latest = nullptr;
     for (const auto& p : w.points) {
-      auto& s = wq(db, sql::kInsertPosition);
+      auto& s = q(db, sql::kInsertPosition);
       s.bind(1, w.user_id).bind(2, w.device_id).bind(3, w.org_path).bind(4, p.t);
       s.bind(5, p.lat).bind(6, p.lon).bind(7, p.accuracy_m).bind(8, now);
       run(s);
       if (!latest || p.t >= latest->t) latest = &p;
     }
     if (latest) {
-      auto& s = wq(db, sql::kUpsertLatest);
+      auto& s = q(db, sql::kUpsertLatest);
       s.bind(1, w.user_id).bind(2, w.org_unit_id).bind(3, w.org_path).bind(4, latest->t);
       s.bind(5, latest->lat).bind(6, latest->lon).bind(7, latest->accuracy_m);
       run(s);
@@ -788,7 +769,7 @@ struct SqliteStore::Impl {
     auto& a = w.alert;
     a.received_at = now;
     a.state = "open";
-    auto& s = wq(db, sql::kInsertSos);
+    auto& s = q(db, sql::kInsertSos);
     s.bind(1, a.id).bind(2, a.user_id).bind(3, a.org_unit_id).bind(4, a.org_path);
     s.bind(5, a.raised_at).bind(6, now);
     if (a.position)
@@ -803,7 +784,7 @@ struct SqliteStore::Impl {
 
   // Inserts the op's record unless its id is already there; true when inserted.
   bool claim_op(Database& db, const PreparedOp& op, const OpOutcome& out) {
-    auto& s = wq(db, sql::kClaimOp);
+    auto& s = q(db, sql::kClaimOp);
     bind_ref(s, 1, op.op_id);
     bind_ref(s, 2, op.user_id);
     bind_ref(s, 3, op.device_id);
@@ -819,15 +800,15 @@ struct SqliteStore::Impl {
   void reject_op(Database& db, const PreparedOp& op, OpOutcome& out, wire::FieldError err) {
     out.status = wire::OpStatus::rejected;
     out.error = std::move(err);
-    auto& s = wq(db, sql::kRejectOp);
+    auto& s = q(db, sql::kRejectOp);
     bind_ref(s, 1, op.op_id);
     s.bind(2, to_text(wire::to_json(*out.error)));
     run(s);
   }
 
   // The first outcome recorded under an op id that is already stored.
-  void previous_outcome(Database& db, const PreparedOp& op, OpOutcome& out) {
-    auto& s = wq(db, sql::kOpById);
+  static void previous_outcome(Database& db, const PreparedOp& op, OpOutcome& out) {
+    auto& s = q(db, sql::kOpById);
     bind_ref(s, 1, op.op_id);
     if (!step(s)) fail(errc::internal);  // claimed moments ago in this transaction
     std::string user = s.column_text(0);
