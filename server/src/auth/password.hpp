@@ -5,8 +5,10 @@
 //
 // Cost: with the defaults (N=2^15, r=8, p=1) one hash takes ~32 MiB and tens
 // of milliseconds of CPU. At most kMaxConcurrentKdf hashes run at once in the
-// process (callers beyond that wait), so a burst of logins can neither eat all
-// memory nor starve the other worker threads.
+// process (callers beyond that wait), so a burst of logins cannot eat all
+// memory; how many may wait is bounded by the caller (KdfAdmission in
+// kdf_admission.hpp: the login handler refuses beyond it), so waiting logins
+// never hold the whole worker pool.
 //
 // Thread safety: all functions are thread-safe. They BLOCK (CPU-bound): never
 // call them on an I/O thread.
