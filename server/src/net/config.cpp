@@ -119,7 +119,7 @@ const std::vector<Option>& options() {
        }},
       {"threads", "N", "I/O threads running the event loop (0: one per core) [0]",
        size_setter(&ServerConfig::io_threads, 0, 1024)},
-      {"workers", "N", "blocking worker threads running API handlers [32]",
+      {"workers", "N", "blocking worker threads running API handlers [64]",
        size_setter(&ServerConfig::workers, 1, 4096)},
       {"access-log", "", "write one structured line per request to stderr [true]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {

@@ -59,8 +59,11 @@ struct ServerConfig {
   std::optional<std::filesystem::path> key_file;
   std::optional<std::filesystem::path> config_file;
   std::size_t io_threads = 0;  // 0 = hardware_concurrency
-  std::size_t workers = 32;    // blocking pool running Api calls
-  bool access_log = true;      // one structured line per request on stderr
+  // Blocking pool running Api calls. Pushes wait in it for their group commit,
+  // so it bounds how many requests one commit can take: 64 measured +5–15%
+  // over 32 on 2 cores (perf commit 451e2e1), fewer was much worse.
+  std::size_t workers = 64;
+  bool access_log = true;  // one structured line per request on stderr
   NetLimits limits;
   api::ApiConfig api;  // data_dir, web_root, demo, ...
 };

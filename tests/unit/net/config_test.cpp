@@ -39,7 +39,7 @@ TEST(Config, DefaultsWithOnlyDataDir) {
   EXPECT_EQ(c.api.data_dir, "/tmp/d");
   EXPECT_EQ(c.api.web_root, "/srv/web");
   EXPECT_FALSE(c.api.demo);
-  EXPECT_EQ(c.workers, 32u);
+  EXPECT_EQ(c.workers, 64u);
   EXPECT_EQ(c.io_threads, 0u);
   EXPECT_FALSE(c.cert_file.has_value());
 }
