@@ -398,9 +398,9 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
     if (d.template_version) {
       b.template_version = *d.template_version;
     } else {
-      auto t = impl_->find_template(tid);
-      if (!t) return std::move(t).error();
-      b.template_version = *t ? (*t)->version : 1;
+      auto v = impl_->db->newest_template_version(tid);
+      if (!v) return std::move(v).error();
+      b.template_version = v->value_or(1);
     }
   }
   for (const auto& it : d.items) {

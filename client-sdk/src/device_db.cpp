@@ -513,6 +513,22 @@ Result<std::vector<std::string>> DeviceDb::entities(std::string_view entity) {
   return out;
 }
 
+Result<std::optional<std::int64_t>> DeviceDb::newest_template_version(std::string_view id) {
+  // One indexed range over the cached templates, JSON read by SQLite itself:
+  // an enqueue must not parse every cached template to learn one number.
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT max(json_extract(data, '$.version')) FROM ref_entities "
+                  "WHERE entity='checklist_template' AND json_extract(data, '$.id') = ?",
+                  "template version");
+  st.bind(1, id);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "read template version");
+  std::optional<std::int64_t> v;
+  if (*row) v = st.column_opt_int64(0);
+  st.reset();
+  return v;
+}
+
 Result<std::optional<std::string>> DeviceDb::entity(std::string_view entity, std::string_view id) {
   PATROL_TRY_STMT(st, db_, "SELECT data FROM ref_entities WHERE entity=? AND id=?", "ref");
   st.bind(1, entity).bind(2, id);

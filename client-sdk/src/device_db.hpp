@@ -186,6 +186,8 @@ class DeviceDb {
   Result<std::int64_t> cursor();
   Result<std::vector<std::string>> entities(std::string_view entity);  // data JSON, by id
   Result<std::optional<std::string>> entity(std::string_view entity, std::string_view id);
+  // The newest cached version of checklist template `id` (pull keys them "id@version").
+  Result<std::optional<std::int64_t>> newest_template_version(std::string_view id);
   // Forgets all cached reference data and the cursor (e.g. another user logs in).
   Status clear_reference_data();
 
