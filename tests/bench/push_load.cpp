@@ -7,13 +7,13 @@
 //
 // Every op gets a fresh UUIDv7, so every op is "applied" (durable) — the
 // benchmark checks the answers and counts anything else as an error.
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -54,8 +54,9 @@ struct SiteRef {
 
 std::string login(const Options& o, const std::string& device) {
   json::object body{{"phone", o.phone}, {"password", o.password}, {"device_id", device}};
-  auto res = fetch_once(o.host, o.port,
-                        make_request(http::verb::post, "/api/v1/auth/login", "", json::serialize(body)));
+  auto res =
+      fetch_once(o.host, o.port,
+                 make_request(http::verb::post, "/api/v1/auth/login", "", json::serialize(body)));
   if (res.result_int() != 200) throw std::runtime_error("login failed: " + res.body());
   return std::string(json::parse(res.body()).at("token").as_string());
 }
@@ -66,10 +67,10 @@ std::vector<SiteRef> load_sites(const Options& o, const std::string& token) {
   std::vector<json::object> sites;
   std::int64_t cursor = 0;
   for (;;) {
-    auto res = fetch_once(o.host, o.port,
-                          make_request(http::verb::get,
-                                       "/api/v1/sync/pull?limit=1000&cursor=" + std::to_string(cursor),
-                                       token, ""));
+    auto res = fetch_once(
+        o.host, o.port,
+        make_request(http::verb::get,
+                     "/api/v1/sync/pull?limit=1000&cursor=" + std::to_string(cursor), token, ""));
     if (res.result_int() != 200) throw std::runtime_error("pull failed: " + res.body());
     auto page = json::parse(res.body()).as_object();
     for (auto& c : page.at("changes").as_array()) {
@@ -110,12 +111,13 @@ std::string make_batch(const std::vector<SiteRef>& sites, int n, std::mt19937& r
     ins.template_id = site.template_id;
     ins.template_version = site.template_version;
     ins.observed_at = now;
-    ins.position = patrol::wire::Position{28.85 + (rng() % 1000) * 1e-5, 121.14 + (rng() % 1000) * 1e-5,
-                                          8.0, "wgs84"};
+    ins.position = patrol::wire::Position{28.85 + (rng() % 1000) * 1e-5,
+                                          121.14 + (rng() % 1000) * 1e-5, 8.0, "wgs84"};
     for (std::size_t k = 0; k < site.item_codes.size() && k < 6; ++k) {
       patrol::wire::ItemReport item;
       item.code = site.item_codes[k];
-      item.result = (rng() % 20 == 0) ? patrol::wire::ItemResult::hazard : patrol::wire::ItemResult::ok;
+      item.result =
+          (rng() % 20 == 0) ? patrol::wire::ItemResult::hazard : patrol::wire::ItemResult::ok;
       ins.items.push_back(std::move(item));
     }
     patrol::wire::Op op;
@@ -181,13 +183,20 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--host") o.host = v;
-    else if (k == "--port") o.port = static_cast<unsigned short>(std::stoi(v));
-    else if (k == "--phone") o.phone = v;
-    else if (k == "--password") o.password = v;
-    else if (k == "--connections") o.connections = std::stoi(v);
-    else if (k == "--batch") o.batch = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stod(v);
+    if (k == "--host")
+      o.host = v;
+    else if (k == "--port")
+      o.port = static_cast<unsigned short>(std::stoi(v));
+    else if (k == "--phone")
+      o.phone = v;
+    else if (k == "--password")
+      o.password = v;
+    else if (k == "--connections")
+      o.connections = std::stoi(v);
+    else if (k == "--batch")
+      o.batch = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;

@@ -151,7 +151,8 @@ int main(int argc, char** argv) try {
   double secs = ms_since(t0) / 1000.0;
   if (!summary) throw std::runtime_error("sync: " + summary.error().message);
   if (summary->pushed != n)
-    throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " + std::to_string(n));
+    throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " +
+                             std::to_string(n));
   emit("sync_backlog_" + std::to_string(n), secs, "s");
   return 0;
 } catch (const std::exception& e) {

@@ -41,7 +41,8 @@ double run(const std::filesystem::path& file, int batch, double seconds) {
   std::mt19937 rng(42);
   std::int64_t rows = 0;
   auto start = Clock::now();
-  auto until = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto until =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   const auto now = patrol::wire::format_rfc3339(patrol::wire::now_millis(), 8 * 60);
   while (Clock::now() < until) {
     Transaction tx(*db);
@@ -49,21 +50,25 @@ double run(const std::filesystem::path& file, int batch, double seconds) {
     for (int i = 0; i < batch; ++i) {
       auto op_id = patrol::wire::make_uuid_v7();
       auto id = patrol::wire::make_uuid_v7();
-      auto* op = db->cached("INSERT INTO ops VALUES(?1,'u2','inspection.create','applied',?2)").value();
+      auto* op =
+          db->cached("INSERT INTO ops VALUES(?1,'u2','inspection.create','applied',?2)").value();
       op->bind(1, op_id).bind(2, now);
       if (op->run()) throw std::runtime_error("insert failed");
-      auto* ins = db->cached(
-                        "INSERT INTO inspections VALUES(?1,'site-1','tpl-1',1,'u2',?2,?2,?3,?4,8,'')")
-                      .value();
+      auto* ins =
+          db->cached("INSERT INTO inspections VALUES(?1,'site-1','tpl-1',1,'u2',?2,?2,?3,?4,8,'')")
+              .value();
       ins->bind(1, id).bind(2, now).bind(3, 28.85 + (rng() % 1000) * 1e-5).bind(4, 121.14);
       if (ins->run()) throw std::runtime_error("insert failed");
       for (int k = 0; k < 6; ++k) {
         auto* item = db->cached("INSERT INTO inspection_items VALUES(?1,?2,?3,'')").value();
-        item->bind(1, id).bind(2, "item_" + std::to_string(k)).bind(3, rng() % 20 ? "ok" : "hazard");
+        item->bind(1, id)
+            .bind(2, "item_" + std::to_string(k))
+            .bind(3, rng() % 20 ? "ok" : "hazard");
         if (item->run()) throw std::runtime_error("insert failed");
       }
       auto* ch = db->cached(
-                       "INSERT INTO change_log(entity,op,id,org_path,data) VALUES('inspection','upsert',?1,'/1/2/3/',?2)")
+                       "INSERT INTO change_log(entity,op,id,org_path,data) "
+                       "VALUES('inspection','upsert',?1,'/1/2/3/',?2)")
                      .value();
       ch->bind(1, id).bind(2, json::serialize(json::object{{"id", id}, {"observed_at", now}}));
       if (ch->run()) throw std::runtime_error("insert failed");
@@ -83,9 +88,8 @@ int main(int argc, char** argv) {
   try {
     for (int batch : {1, 50, 1000}) {
       double rate = run(dir / "baseline.db", batch, seconds);
-      std::cout << json::serialize(json::object{{"bench", "sqlite_insert"},
-                                                {"batch", batch},
-                                                {"rows_per_s", rate}})
+      std::cout << json::serialize(json::object{
+                       {"bench", "sqlite_insert"}, {"batch", batch}, {"rows_per_s", rate}})
                 << std::endl;
     }
   } catch (const std::exception& e) {

@@ -103,17 +103,17 @@ typedef struct patrol_track_point {
 typedef struct patrol_inspection_item {
   const char* code; /* template item code */
   patrol_item_result result;
-  const char* note;            /* may be NULL */
-  const char* const* photos;   /* sha256 hex strings from patrol_client_attach_photo */
+  const char* note;          /* may be NULL */
+  const char* const* photos; /* sha256 hex strings from patrol_client_attach_photo */
   size_t photo_count;
 } patrol_inspection_item;
 
 typedef struct patrol_inspection {
   const char* site_id;
-  const char* template_id;  /* NULL: the site's cached template */
-  int64_t template_version; /* <= 0: the cached template's version */
-  const char* round_id;     /* may be NULL */
-  int64_t observed_at_ms;   /* <= 0: now */
+  const char* template_id;         /* NULL: the site's cached template */
+  int64_t template_version;        /* <= 0: the cached template's version */
+  const char* round_id;            /* may be NULL */
+  int64_t observed_at_ms;          /* <= 0: now */
   const patrol_position* position; /* may be NULL */
   const patrol_inspection_item* items;
   size_t item_count;
@@ -175,21 +175,22 @@ typedef struct patrol_transport {
                patrol_error* err);
 } patrol_transport;
 
-PATROL_API void patrol_http_response_set_status(patrol_http_response* r, uint32_t status) PATROL_NOEXCEPT;
+PATROL_API void patrol_http_response_set_status(patrol_http_response* r,
+                                                uint32_t status) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
                                                 const char* value) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uint8_t* data,
                                               size_t len) PATROL_NOEXCEPT;
 
 typedef struct patrol_options {
-  const char* data_dir;   /* required */
-  const char* server_url; /* "https://host:port" */
-  bool insecure;          /* accept a self-signed certificate (demo only) */
-  const char* spki_sha256_pin; /* may be NULL: base64 or hex SHA-256 of the server key */
-  bool background_sync;   /* run the sync engine thread */
+  const char* data_dir;              /* required */
+  const char* server_url;            /* "https://host:port" */
+  bool insecure;                     /* accept a self-signed certificate (demo only) */
+  const char* spki_sha256_pin;       /* may be NULL: base64 or hex SHA-256 of the server key */
+  bool background_sync;              /* run the sync engine thread */
   const patrol_transport* transport; /* NULL: the built-in Beast/OpenSSL transport */
-  int64_t backoff_initial_ms; /* <= 0: default 500 */
-  int64_t backoff_max_ms;     /* <= 0: default 60000 */
+  int64_t backoff_initial_ms;        /* <= 0: default 500 */
+  int64_t backoff_max_ms;            /* <= 0: default 60000 */
 } patrol_options;
 
 typedef struct patrol_client patrol_client;
@@ -199,7 +200,8 @@ PATROL_API void patrol_options_init(patrol_options* o) PATROL_NOEXCEPT;
 
 /* Opens the device database in o->data_dir (created if needed). Free with
  * patrol_client_close. */
-PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API patrol_client* patrol_client_open(const patrol_options* o,
+                                             patrol_error* err) PATROL_NOEXCEPT;
 /* Stops the sync thread and closes the database. NULL is ignored. */
 PATROL_API void patrol_client_close(patrol_client* c) PATROL_NOEXCEPT;
 
@@ -209,24 +211,29 @@ PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) PATROL
 
 /* Durable when it returns true; `out` (may be NULL) gets the receipt. */
 PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
-                                                 patrol_receipt* out, patrol_error* err) PATROL_NOEXCEPT;
+                                                 patrol_receipt* out,
+                                                 patrol_error* err) PATROL_NOEXCEPT;
 /* `gcj02` says the points are GCJ-02. `out_ops` (may be NULL) = ops enqueued. */
 PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
                                                 size_t count, bool gcj02, int64_t* out_ops,
                                                 patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
-                                        const char* note, patrol_receipt* out, patrol_error* err) PATROL_NOEXCEPT;
+                                        const char* note, patrol_receipt* out,
+                                        patrol_error* err) PATROL_NOEXCEPT;
 /* Copies the file into the SDK store; `sha256_out` gets 64 hex chars + NUL. */
-PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path,
-                                           char sha256_out[65], patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, char sha256_out[65],
+                                           patrol_error* err) PATROL_NOEXCEPT;
 
-PATROL_API bool patrol_client_set_online(patrol_client* c, bool online, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_set_online(patrol_client* c, bool online,
+                                         patrol_error* err) PATROL_NOEXCEPT;
 /* Non-blocking: asks the sync thread to sync now. */
 PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
 /* Blocking full sync in the calling thread. `pushed` (may be NULL) = ops acked. */
-PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed,
+                                   patrol_error* err) PATROL_NOEXCEPT;
 
-PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
+                                     patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
                                       patrol_error* err) PATROL_NOEXCEPT;
 
@@ -236,7 +243,8 @@ PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, p
 PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
                                                 patrol_error* err) PATROL_NOEXCEPT;
 /* [site,…] as the server sent them */
-PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json, patrol_error* err) PATROL_NOEXCEPT;
+PATROL_API bool patrol_client_sites_json(patrol_client* c, char** out_json,
+                                         patrol_error* err) PATROL_NOEXCEPT;
 /* [round,…] with "site_ids" (route order) added */
 PATROL_API bool patrol_client_rounds_json(patrol_client* c, char** out_json,
                                           patrol_error* err) PATROL_NOEXCEPT;
@@ -255,12 +263,14 @@ PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_j
 PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
                                                char** out_json, patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
-                                                     char** out_json, patrol_error* err) PATROL_NOEXCEPT;
+                                                     char** out_json,
+                                                     patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API void patrol_string_free(char* s) PATROL_NOEXCEPT;
 
 /* Events: a callback (NULL to remove) and/or polling. poll returns false when
  * no event is waiting (not an error). */
-PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn, void* user) PATROL_NOEXCEPT;
+PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn,
+                                                 void* user) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) PATROL_NOEXCEPT;
 
 /* Short stable name of an error code, e.g. "network". Static storage. */

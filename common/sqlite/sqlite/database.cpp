@@ -98,14 +98,20 @@ void Statement::reset() noexcept {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::column_int64(int i) const { return sqlite3_column_int64(stmt_, i); }
-double Statement::column_double(int i) const { return sqlite3_column_double(stmt_, i); }
+std::int64_t Statement::column_int64(int i) const {
+  return sqlite3_column_int64(stmt_, i);
+}
+double Statement::column_double(int i) const {
+  return sqlite3_column_double(stmt_, i);
+}
 std::string_view Statement::column_text_view(int i) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
   if (!p) return {};
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
 }
-std::string Statement::column_text(int i) const { return std::string(column_text_view(i)); }
+std::string Statement::column_text(int i) const {
+  return std::string(column_text_view(i));
+}
 bool Statement::column_is_null(int i) const {
   return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
 }
@@ -124,7 +130,9 @@ std::optional<double> Statement::column_opt_double(int i) const {
 
 // ---- Database ----
 
-void Database::Closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+void Database::Closer::operator()(sqlite3* db) const noexcept {
+  sqlite3_close_v2(db);
+}
 
 Database::~Database() {
   cache_.reset();  // finalize cached statements before the connection goes
@@ -179,8 +187,12 @@ result<Statement*> Database::cached(std::string_view sql) {
 std::int64_t Database::last_insert_rowid() const noexcept {
   return sqlite3_last_insert_rowid(db_.get());
 }
-int Database::changes() const noexcept { return sqlite3_changes(db_.get()); }
-std::string Database::error_message() const { return sqlite3_errmsg(db_.get()); }
+int Database::changes() const noexcept {
+  return sqlite3_changes(db_.get());
+}
+std::string Database::error_message() const {
+  return sqlite3_errmsg(db_.get());
+}
 
 result<std::int64_t> Database::scalar_int64(std::string_view sql) {
   auto st = prepare(sql);
@@ -198,7 +210,9 @@ Transaction::Transaction(Database& db, Mode mode) : db_(db) {
   active_ = !begin_ec_;
 }
 
-Transaction::~Transaction() { rollback(); }
+Transaction::~Transaction() {
+  rollback();
+}
 
 error_code Transaction::commit() {
   if (!active_) return begin_ec_ ? begin_ec_ : make_error(SQLITE_MISUSE);

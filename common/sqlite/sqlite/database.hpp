@@ -30,7 +30,9 @@ using result = boost::system::result<T>;
 
 // Category whose values are SQLite extended result codes.
 const boost::system::error_category& sqlite_category() noexcept;
-inline error_code make_error(int rc) noexcept { return {rc, sqlite_category()}; }
+inline error_code make_error(int rc) noexcept {
+  return {rc, sqlite_category()};
+}
 
 // True for errors that go away on their own (disk full, I/O error, busy/locked):
 // the caller should answer 503 / retry, never treat the data as bad.

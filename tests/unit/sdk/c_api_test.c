@@ -8,12 +8,12 @@
 #include <time.h>
 
 static int failures = 0;
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                    \
-    }                                                                \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 static int transport_calls = 0;
@@ -49,8 +49,8 @@ static void on_event(void* user, const patrol_event* ev) {
 
 int main(int argc, char** argv) {
   char dir[512];
-  snprintf(dir, sizeof dir, "%s-%ld-%d", argc > 1 ? argv[1] : "/tmp/patrol-c-api",
-           (long)time(NULL), rand());
+  snprintf(dir, sizeof dir, "%s-%ld-%d", argc > 1 ? argv[1] : "/tmp/patrol-c-api", (long)time(NULL),
+           rand());
   patrol_error err;
   memset(&err, 0, sizeof err);
 
