@@ -60,6 +60,20 @@ std::string endpoint_ip(const tcp::socket& s) {
   return ec ? std::string("-") : ep.address().to_string();
 }
 
+// The 429 a rate limiter answers, or nullopt when the request may go on.
+// `what` names what is counted ("requests", "logins") in the message.
+std::optional<api::Response> rate_limit_answer(RateLimiter& limiter, const std::string& ip,
+                                               metrics::Metrics& metrics, std::string_view what) {
+  std::chrono::seconds retry_after{1};
+  if (limiter.allow(ip, Clock::now(), retry_after)) return std::nullopt;
+  metrics.count_rate_limited();
+  auto r = json_error(429, "rate_limited", "",
+                      "too many " + std::string(what) + " from this address; retry after " +
+                          std::to_string(retry_after.count()) + " s");
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  return r;
+}
+
 // How a request ended, and so what the connection does next.
 enum class Next { keep_alive, close, linger, drop, upgraded };
 
@@ -226,31 +240,15 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
                                                                     : Next::drop;
     }
     meta.path = areq.path;
-    if (ctx_->limiter.enabled()) {
-      std::chrono::seconds retry_after{1};
-      if (!ctx_->limiter.allow(remote_ip_, Clock::now(), retry_after)) {
-        ctx_->metrics.count_rate_limited();
-        auto r = json_error(429, "rate_limited", "",
-                            "too many requests from this address; retry after " +
-                                std::to_string(retry_after.count()) + " s");
-        r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
-        co_return co_await respond(std::move(r), meta, keep_alive) ? next_after(keep_alive)
-                                                                   : Next::drop;
-      }
-    }
-    if (ctx_->login_limiter.enabled() && areq.method == "POST" &&
-        areq.path == "/api/v1/auth/login") {
-      std::chrono::seconds retry_after{1};
-      if (!ctx_->login_limiter.allow(remote_ip_, Clock::now(), retry_after)) {
-        ctx_->metrics.count_rate_limited();
-        auto r = json_error(429, "rate_limited", "",
-                            "too many logins from this address; retry after " +
-                                std::to_string(retry_after.count()) + " s");
-        r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
-        co_return co_await respond(std::move(r), meta, keep_alive) ? next_after(keep_alive)
-                                                                   : Next::drop;
-      }
-    }
+    std::optional<api::Response> limited;
+    if (ctx_->limiter.enabled())
+      limited = rate_limit_answer(ctx_->limiter, remote_ip_, ctx_->metrics, "requests");
+    if (!limited && ctx_->login_limiter.enabled() && areq.method == "POST" &&
+        areq.path == "/api/v1/auth/login")
+      limited = rate_limit_answer(ctx_->login_limiter, remote_ip_, ctx_->metrics, "logins");
+    if (limited)
+      co_return co_await respond(std::move(*limited), meta, keep_alive) ? next_after(keep_alive)
+                                                                        : Next::drop;
     if (auto r = check_content_type(areq.method, areq.path, areq.header("content-type"),
                                     !areq.body.empty())) {
       co_return co_await respond(std::move(*r), meta, keep_alive) ? next_after(keep_alive)
