@@ -27,7 +27,7 @@ using Err = std::optional<FieldError>;
     if (auto e_ = (expr)) return e_; \
   } while (false)
 
-constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kMaxIdChars = 128;
 
 std::string join(std::string_view path, std::string_view name) {
   if (path.empty()) return std::string(name);
@@ -62,22 +62,34 @@ Err as_object(const json::value& v, std::string_view path, const json::object*& 
   return std::nullopt;
 }
 
+// Length limits count characters (Unicode code points), as JSON Schema's
+// minLength/maxLength do: a 1,400-character Chinese note is 4,200 UTF-8 bytes
+// and must pass a 2,000-character limit. Boost.JSON has already validated the
+// UTF-8, so every byte that is not a continuation byte (10xxxxxx) starts one
+// code point.
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
 Err string_value(const json::value& v, const std::string& field, std::string& out, std::size_t min,
                  std::size_t max) {
   const auto* s = v.if_string();
   if (s == nullptr) return fail("invalid_type", field, "must be a string");
-  if (s->size() < min)
+  const std::size_t chars = code_points(*s);
+  if (chars < min)
     return fail(
         "required", field,
-        min == 1 ? "must not be empty" : "must be at least " + std::to_string(min) + " bytes");
-  if (s->size() > max)
-    return fail("too_long", field, "must be at most " + std::to_string(max) + " bytes");
+        min == 1 ? "must not be empty" : "must be at least " + std::to_string(min) + " characters");
+  if (chars > max)
+    return fail("too_long", field, "must be at most " + std::to_string(max) + " characters");
   out.assign(s->data(), s->size());
   return std::nullopt;
 }
 
 Err req_string(const json::object& o, std::string_view path, std::string_view name,
-               std::string& out, std::size_t min = 1, std::size_t max = kMaxIdBytes) {
+               std::string& out, std::size_t min = 1, std::size_t max = kMaxIdChars) {
   const auto field = join(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
@@ -425,7 +437,7 @@ Err item_report(const json::value& v, std::string_view path, ItemReport& r) {
   r.result = result == "hazard"           ? ItemResult::hazard
              : result == "not_applicable" ? ItemResult::not_applicable
                                           : ItemResult::ok;
-  PATROL_TRY(opt_text(*o, path, "note", r.note, kMaxItemNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", r.note, kMaxItemNoteChars));
   const json::array* photos = nullptr;
   const auto photos_path = join(path, "photos");
   PATROL_TRY(opt_array(*o, path, "photos", photos, kMaxPhotosPerItem));
@@ -452,7 +464,7 @@ Err inspection_create(const json::value& v, std::string_view path, InspectionCre
   PATROL_TRY(req_string(*o, path, "template_id", b.template_id));
   PATROL_TRY(req_int(*o, path, "template_version", b.template_version, 1,
                      std::numeric_limits<std::int32_t>::max()));
-  PATROL_TRY(opt_string(*o, path, "round_id", b.round_id, 1, kMaxIdBytes));
+  PATROL_TRY(opt_string(*o, path, "round_id", b.round_id, 1, kMaxIdChars));
   PATROL_TRY(req_device_time(*o, path, "observed_at", b.observed_at));
   PATROL_TRY(opt_position(*o, path, "position", b.position));
   const json::array* items = nullptr;
@@ -467,7 +479,7 @@ Err inspection_create(const json::value& v, std::string_view path, InspectionCre
       return fail("duplicate", join(item_path, "code"), "item code reported twice");
     b.items.push_back(std::move(r));
   }
-  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxInspectionNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxInspectionNoteChars));
   return std::nullopt;
 }
 
@@ -493,7 +505,7 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
   PATROL_TRY(req_uuid(*o, path, "id", b.id));
   PATROL_TRY(req_device_time(*o, path, "raised_at", b.raised_at));
   PATROL_TRY(opt_position(*o, path, "position", b.position));
-  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxItemNoteBytes));
+  PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxItemNoteChars));
   return std::nullopt;
 }
 
@@ -656,7 +668,7 @@ Decoded<LoginRequest> decode_login_request(const json::value& v) {
         !std::all_of(r.phone.begin(), r.phone.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return fail("invalid_format", "phone", "must be 5 to 20 digits");
     PATROL_TRY(req_string(*o, "", "password", r.password, 1, 256));
-    PATROL_TRY(req_string(*o, "", "device_id", r.device_id, 1, kMaxIdBytes));
+    PATROL_TRY(req_string(*o, "", "device_id", r.device_id, 1, kMaxIdChars));
     return std::nullopt;
   });
 }
@@ -817,7 +829,7 @@ Decoded<PushRequest> decode_push_request(const json::value& v) {
   return decode_with<PushRequest>([&](PushRequest& r) -> Err {
     const json::object* o = nullptr;
     PATROL_TRY(as_object(v, "", o));
-    PATROL_TRY(req_string(*o, "", "device_id", r.device_id, 1, kMaxIdBytes));
+    PATROL_TRY(req_string(*o, "", "device_id", r.device_id, 1, kMaxIdChars));
     PATROL_TRY(opt_int(*o, "", "clock_offset_ms", r.clock_offset_ms, -kMaxClockOffsetMs,
                        kMaxClockOffsetMs));
     const json::array* ops = nullptr;

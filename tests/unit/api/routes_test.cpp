@@ -222,6 +222,39 @@ TEST_F(RoutesTest, InspectionsPageNewestFirstAndFilter) {
   EXPECT_EQ(first.at("observed_at").as_string(), "2026-11-28T19:04:00+08:00");
 }
 
+// A volunteer's long Chinese note: 1,400 characters are 4,200 UTF-8 bytes. The
+// limit (2,000) counts characters as the schemas do, so the report is applied
+// and comes back whole instead of ending as a dead letter.
+TEST_F(RoutesTest, LongChineseNoteIsAppliedAndKeptWhole) {
+  auto t = login("13900000002");
+  auto site = get("/api/v1/sites?limit=1", t).at("items").at(0).as_object();
+  std::string note;
+  for (int i = 0; i < 350; ++i) note += "三楼飞线";  // 4 characters, 12 bytes
+  ASSERT_EQ(note.size(), 4200u);
+  std::string id = wire::make_uuid_v7();
+  json::object body{
+      {"id", id},
+      {"site_id", site.at("id")},
+      {"template_id", site.at("template_id")},
+      {"template_version", 1},
+      {"observed_at", "2026-11-28T19:05:00+08:00"},
+      {"note", note},
+      {"items", json::array{json::object{
+                    {"code", "corridor_clutter"}, {"result", "hazard"}, {"note", note}}}}};
+  auto res = call_json(
+      "POST", "/api/v1/sync/push",
+      R"({"device_id":"d","ops":[)" +
+          json::serialize(json::object{
+              {"op_id", wire::make_uuid_v7()}, {"type", "inspection.create"}, {"body", body}}) +
+          "]}",
+      t, 200);
+  EXPECT_EQ(res.at("results").at(0).at("status").as_string(), "applied") << res;
+  auto got = get("/api/v1/inspections?limit=1", t).at("items").at(0);
+  EXPECT_EQ(got.at("id").as_string(), id);
+  EXPECT_EQ(got.at("note").as_string(), note);
+  EXPECT_EQ(got.at("items").at(0).at("note").as_string(), note);
+}
+
 TEST_F(RoutesTest, ListLimitsAreChecked) {
   auto t = login("13900000002");
   auto p1 = get("/api/v1/sites?limit=5", t);

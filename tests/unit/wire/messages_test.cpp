@@ -85,6 +85,13 @@ std::string inspection(const std::string& items, const std::string& extra = "") 
          items + extra + "}";
 }
 
+// `s` n times (n characters of a CJK string are 3n UTF-8 bytes).
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
 std::string many(const std::string& elem, std::size_t n) {
   std::string s = "[";
   for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + elem;
@@ -208,6 +215,22 @@ std::vector<Case> cases() {
       {"inspection_create", &kInspection,
        inspection(R"([{"code":"a","result":"ok","note":")" + std::string(2001, 'n') + "\"}]"),
        "too_long", "body.items[0].note"},
+      // Limits count characters (code points), as the schemas do: a 1,400-character
+      // Chinese note is 4,200 UTF-8 bytes and is accepted; 2,001 characters are not.
+      {"inspection_create", &kInspection,
+       inspection(R"([{"code":"a","result":"hazard","note":")" + repeat("飞线", 700) + "\"}]"), "",
+       ""},
+      {"inspection_create", &kInspection,
+       inspection(R"([{"code":"a","result":"hazard","note":")" + repeat("楼", 2000) + "\"}]"), "",
+       ""},
+      {"inspection_create", &kInspection,
+       inspection(R"([{"code":"a","result":"hazard","note":")" + repeat("楼", 2001) + "\"}]"),
+       "too_long", "body.items[0].note"},
+      {"inspection_create", &kInspection,
+       inspection(ok_items, R"(,"note":")" + repeat("窗外抛物", 1000) + "\""), "", ""},
+      {"inspection_create", &kInspection,
+       inspection(ok_items, R"(,"note":")" + repeat("窗外抛物", 1000) + "。\""), "too_long",
+       "body.note"},
       // Notes: no C0 controls but tab/LF/CR (a NUL was stored cut short).
       {"inspection_create", &kInspection,
        inspection(R"([{"code":"a","result":"hazard","note":"abc\u0000def"}])"), "invalid_format",

@@ -36,8 +36,9 @@ using Decoded = boost::system::result<T, FieldError>;
 // Limits the decoders enforce (the schemas state the same numbers).
 inline constexpr std::size_t kMaxItemsPerInspection = 200;
 inline constexpr std::size_t kMaxPhotosPerItem = 10;
-inline constexpr std::size_t kMaxItemNoteBytes = 2000;
-inline constexpr std::size_t kMaxInspectionNoteBytes = 4000;
+// Text limits count characters (code points), as the schemas' maxLength does.
+inline constexpr std::size_t kMaxItemNoteChars = 2000;
+inline constexpr std::size_t kMaxInspectionNoteChars = 4000;
 inline constexpr std::size_t kMaxPointsPerAppend = 1000;
 inline constexpr std::size_t kMaxOpsPerPush = 500;
 inline constexpr std::size_t kMaxPullLimit = 1000;  // changes per pull page
