@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/store.hpp"
+#include "store/lifecycle_store.hpp"
 
 namespace patrol::domain {
 

@@ -37,7 +37,7 @@ store::result<T> store_error(boost::system::error_code ec) {
 }  // namespace
 
 store::result<std::shared_ptr<const store::ChecklistTemplate>> TemplateCache::get(
-    store::Store& s, const std::string& id, std::int64_t version) {
+    store::ReferenceStore& s, const std::string& id, std::int64_t version) {
   {
     std::lock_guard lk(mu_);
     auto it = cache_.find({id, version});

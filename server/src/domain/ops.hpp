@@ -18,7 +18,8 @@
 
 #include "domain/principal.hpp"
 #include "patrol/wire/field_error.hpp"
-#include "store/store.hpp"
+#include "store/reference_store.hpp"
+#include "store/sync_store.hpp"
 
 namespace patrol::domain {
 
@@ -26,7 +27,7 @@ namespace patrol::domain {
 class TemplateCache {
  public:
   // not_found when the (id, version) does not exist; unavailable etc. pass through.
-  store::result<std::shared_ptr<const store::ChecklistTemplate>> get(store::Store& s,
+  store::result<std::shared_ptr<const store::ChecklistTemplate>> get(store::ReferenceStore& s,
                                                                      const std::string& id,
                                                                      std::int64_t version);
 
@@ -54,7 +55,7 @@ using Prepared = std::variant<store::PreparedOp, Unrecordable>;
 
 class OpValidator {
  public:
-  OpValidator(store::Store& store, TemplateCache& templates, PushContext ctx)
+  OpValidator(store::ReferenceStore& store, TemplateCache& templates, PushContext ctx)
       : store_(store), templates_(templates), ctx_(std::move(ctx)) {}
 
   // Decodes and validates one raw op of a push. A bad op yields a
@@ -70,7 +71,7 @@ class OpValidator {
   store::result<Action> sos(const boost::json::value& body);
   store::result<std::optional<store::Site>> visible_site(const std::string& id);
 
-  store::Store& store_;
+  store::ReferenceStore& store_;
   TemplateCache& templates_;
   PushContext ctx_;
   std::map<std::string, std::optional<store::Site>> sites_;  // per-request cache

@@ -1,0 +1,39 @@
+// patrol::store::ReferenceStore — the reference data every other use case
+// looks up: org units, sites, checklist templates, rounds.
+//
+// Errors, durability and thread safety: as stated in store.hpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/entities.hpp"
+#include "store/errors.hpp"
+#include "store/page.hpp"
+
+namespace patrol::store {
+
+struct SiteFilter {
+  std::string scope_path;  // only sites at or below this org path
+  std::optional<std::string> category;
+  std::optional<std::string> after;  // site id
+  int limit = 100;
+};
+
+class ReferenceStore {
+ public:
+  virtual ~ReferenceStore() = default;
+
+  // Each single-entity lookup: not_found when it does not exist.
+  [[nodiscard]] virtual result<OrgUnit> org_unit(std::int64_t id) = 0;
+  [[nodiscard]] virtual result<Site> site(std::string_view id) = 0;
+  // Sites in scope ordered by id.
+  [[nodiscard]] virtual result<Page<Site>> sites(const SiteFilter& f) = 0;
+  [[nodiscard]] virtual result<ChecklistTemplate> checklist_template(std::string_view id,
+                                                                     std::int64_t version) = 0;
+  [[nodiscard]] virtual result<Round> round(std::string_view id) = 0;
+};
+
+}  // namespace patrol::store
