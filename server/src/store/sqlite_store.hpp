@@ -2,19 +2,19 @@
 // synchronous=FULL, foreign keys on, numbered migrations (PRAGMA user_version).
 //
 // Concurrency model: ONE writer thread owns the only read-write connection and
-// drains a queue of write jobs in group commits (many callers' jobs in one
-// transaction). Jobs run back to back without savepoints; if one fails on its
-// own (constraint, bug) the group is rolled back and redone with one
-// SAVEPOINT per job, so only that job fails. A caller blocks until the COMMIT
-// holding its job returned. A disk-full / I/O error rolls back the whole group, answers every
-// job in it `unavailable`, and the writer keeps running. Queries run on a
-// small pool of read-only connections. A checkpointer thread with its own
-// connection keeps the WAL bounded without stalling the writer: PASSIVE when
-// the WAL passes `checkpoint_pages` (reported by the writer's WAL hook) or
-// every `checkpoint_interval` after commits; TRUNCATE (never waiting) when the
-// file grows past a threshold; journal_size_limit trims it on every reset.
+// drains a queue of write jobs in group commits (sqlite_writer.hpp). Queries
+// run on a small pool of read-only connections (sqlite_readers.hpp). A
+// checkpointer thread with its own connection keeps the WAL bounded without
+// stalling the writer (sqlite_checkpointer.hpp); journal_size_limit trims it
+// on every reset.
 //
-// Thread safety: all public functions are thread-safe (see Store).
+// Files: sqlite_store.cpp opens, migrates and shuts down; each use case's SQL
+// and member definitions are in its own file (sqlite_auth.cpp,
+// sqlite_reference.cpp, sqlite_sync_push.cpp, sqlite_sync_pull.cpp,
+// sqlite_dashboard.cpp, sqlite_attachments.cpp, sqlite_seed.cpp); shared row
+// readers in sqlite_rows.hpp.
+//
+// Thread safety: all public functions are thread-safe (see store.hpp).
 #pragma once
 
 #include <chrono>
@@ -60,26 +60,31 @@ class SqliteStore final : public Store {
   [[nodiscard]] boost::system::error_code run_on_writer(
       std::function<boost::system::error_code(sqlite::Database&)> fn);
 
+  // ---- LifecycleStore (sqlite_store.cpp, sqlite_seed.cpp) ----
   result<bool> is_empty() override;
   result<void> seed(const SeedData& seed) override;
   result<void> ping() override;
   void shutdown() override;
 
+  // ---- AuthStore (sqlite_auth.cpp) ----
   result<Credentials> credentials_by_phone(std::string_view phone) override;
   result<User> user(std::string_view id) override;
   result<void> create_session(const NewSession& s) override;
   result<SessionInfo> session(std::string_view token_hash, Ms now) override;
   result<void> delete_session(std::string_view token_hash) override;
 
+  // ---- ReferenceStore (sqlite_reference.cpp) ----
   result<OrgUnit> org_unit(std::int64_t id) override;
   result<Site> site(std::string_view id) override;
   result<Page<Site>> sites(const SiteFilter& f) override;
   result<ChecklistTemplate> checklist_template(std::string_view id, std::int64_t version) override;
   result<Round> round(std::string_view id) override;
 
+  // ---- SyncStore (sqlite_sync_push.cpp, sqlite_sync_pull.cpp) ----
   result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) override;
   result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor, int limit) override;
 
+  // ---- DashboardStore (sqlite_dashboard.cpp) ----
   result<Page<Inspection>> inspections(const InspectionFilter& f) override;
   result<Page<Hazard>> hazards(const HazardFilter& f) override;
   result<Page<LatestPosition>> latest_positions(std::string_view scope_path,
@@ -88,9 +93,10 @@ class SqliteStore final : public Store {
   result<Page<TrackPoint>> track(const TrackFilter& f) override;
   result<Page<SosAlert>> alerts(const AlertFilter& f) override;
 
+  // ---- AttachmentStore (sqlite_attachments.cpp) ----
   result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
 
-  struct Impl;
+  struct Impl;  // sqlite_store_impl.hpp
 
  private:
   explicit SqliteStore(std::unique_ptr<Impl> impl);

@@ -1,0 +1,177 @@
+// SqliteStore's DashboardStore: the lists the dashboard shows, each one
+// keyset-paginated and limited to an org path prefix (an index range).
+#include <limits>
+#include <string>
+
+#include "store/sqlite_rows.hpp"
+#include "store/sqlite_store_impl.hpp"
+
+namespace patrol::store {
+using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
+using sqlite::Database;
+
+namespace {
+
+constexpr std::string_view kInspections =
+    "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
+    "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, "
+    "note, items FROM inspections WHERE org_path >= ?1 AND org_path < ?2 "
+    "AND (?3 IS NULL OR site_id = ?3) AND (?4 IS NULL OR observed_ms >= ?4) "
+    "AND (?5 IS NULL OR observed_ms < ?5) AND (?6 IS NULL OR seq < ?6) "
+    "AND (?8 IS NULL OR user_id = ?8) ORDER BY seq DESC LIMIT ?7";
+constexpr std::string_view kHazards =
+    "SELECT " PATROL_HAZARD_COLS
+    " FROM hazards WHERE org_path >= ?1 AND org_path < ?2 AND (?3 IS NULL OR state = ?3) "
+    "AND id > ?4 AND (?6 IS NULL OR site_id = ?6) ORDER BY id LIMIT ?5";
+constexpr std::string_view kLatestPositions =
+    "SELECT p.user_id, u.name, p.org_unit_id, p.t, p.lat, p.lon, p.accuracy_m "
+    "FROM latest_positions p JOIN users u ON u.id = p.user_id "
+    "WHERE p.org_path >= ?1 AND p.org_path < ?2 AND p.user_id > ?3 ORDER BY p.user_id LIMIT ?4";
+constexpr std::string_view kTrack =
+    "SELECT seq, user_id, t, lat, lon, accuracy_m FROM positions WHERE user_id = ?1 "
+    "AND (?2 IS NULL OR t >= ?2) AND (?3 IS NULL OR t < ?3) "
+    "AND (t > ?4 OR (t = ?4 AND seq > ?5)) ORDER BY t, seq LIMIT ?6";
+constexpr std::string_view kAlerts =
+    "SELECT a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "
+    "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state "
+    "FROM sos_alerts a JOIN users u ON u.id = a.user_id "
+    "WHERE a.org_path >= ?1 AND a.org_path < ?2 AND (?3 IS NULL OR a.user_id = ?3) "
+    "AND (?4 IS NULL OR a.seq < ?4) ORDER BY a.seq DESC LIMIT ?5";
+
+}  // namespace
+
+result<Page<Inspection>> SqliteStore::inspections(const InspectionFilter& f) {
+  return impl_->readers.read([&](Database& db) {
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::deferred);
+    if (tx.begin_error()) fail(tx.begin_error());
+    Page<Inspection> page;
+    auto& s = q(db, kInspections);
+    s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.site_id);
+    s.bind(4, f.since).bind(5, f.until).bind(6, f.after).bind(7, f.limit + 1).bind(8, f.user_id);
+    while (step(s)) {
+      Inspection i;
+      i.seq = s.column_int64(0);
+      i.id = s.column_text(1);
+      i.op_id = s.column_text(2);
+      i.site_id = s.column_text(3);
+      i.org_unit_id = s.column_int64(4);
+      i.org_path = s.column_text(5);
+      i.user_id = s.column_text(6);
+      i.device_id = s.column_text(7);
+      i.template_id = s.column_text(8);
+      i.template_version = s.column_int64(9);
+      i.round_id = s.column_opt_text(10);
+      i.observed_at = s.column_text(11);
+      i.observed_ms = s.column_int64(12);
+      i.received_ms = s.column_int64(13);
+      i.position = read_geo(s, 14);
+      i.note = s.column_text(17);
+      i.items = read_items(s.column_text_view(18));
+      page.items.push_back(std::move(i));
+    }
+    s.reset();
+    if (static_cast<int>(page.items.size()) > f.limit) {
+      page.items.pop_back();
+      page.next = std::to_string(page.items.back().seq);
+    }
+    return page;
+  });
+}
+
+result<Page<Hazard>> SqliteStore::hazards(const HazardFilter& f) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kHazards);
+    s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.state);
+    s.bind(4, f.after.value_or("")).bind(5, f.limit + 1).bind(6, f.site_id);
+    Page<Hazard> page;
+    while (step(s)) page.items.push_back(read_hazard(s));
+    if (static_cast<int>(page.items.size()) > f.limit) {
+      page.items.pop_back();
+      page.next = page.items.back().id;
+    }
+    return page;
+  });
+}
+
+result<Page<LatestPosition>> SqliteStore::latest_positions(std::string_view scope_path,
+                                                           std::optional<std::string> after_user,
+                                                           int limit) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kLatestPositions);
+    s.bind(1, scope_path).bind(2, path_upper(scope_path)).bind(3, after_user.value_or(""));
+    s.bind(4, limit + 1);
+    Page<LatestPosition> page;
+    while (step(s)) {
+      LatestPosition p;
+      p.user_id = s.column_text(0);
+      p.user_name = s.column_text(1);
+      p.org_unit_id = s.column_int64(2);
+      p.t = s.column_int64(3);
+      p.lat = s.column_double(4);
+      p.lon = s.column_double(5);
+      p.accuracy_m = s.column_opt_double(6);
+      page.items.push_back(std::move(p));
+    }
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.pop_back();
+      page.next = page.items.back().user_id;
+    }
+    return page;
+  });
+}
+
+result<Page<TrackPoint>> SqliteStore::track(const TrackFilter& f) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kTrack);
+    s.bind(1, f.user_id).bind(2, f.from).bind(3, f.to);
+    s.bind(4, f.after ? f.after->first : std::numeric_limits<std::int64_t>::min());
+    s.bind(5, f.after ? f.after->second : std::int64_t{0}).bind(6, f.limit + 1);
+    Page<TrackPoint> page;
+    while (step(s)) {
+      TrackPoint p;
+      p.seq = s.column_int64(0);
+      p.user_id = s.column_text(1);
+      p.t = s.column_int64(2);
+      p.lat = s.column_double(3);
+      p.lon = s.column_double(4);
+      p.accuracy_m = s.column_opt_double(5);
+      page.items.push_back(std::move(p));
+    }
+    if (static_cast<int>(page.items.size()) > f.limit) {
+      page.items.pop_back();
+      page.next = std::to_string(page.items.back().t) + "." + std::to_string(page.items.back().seq);
+    }
+    return page;
+  });
+}
+
+result<Page<SosAlert>> SqliteStore::alerts(const AlertFilter& f) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kAlerts);
+    s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.user_id);
+    s.bind(4, f.after).bind(5, f.limit + 1);
+    Page<SosAlert> page;
+    while (step(s)) {
+      SosAlert a;
+      a.seq = s.column_int64(0);
+      a.id = s.column_text(1);
+      a.user_id = s.column_text(2);
+      a.user_name = s.column_text(3);
+      a.org_unit_id = s.column_int64(4);
+      a.org_path = s.column_text(5);
+      a.raised_at = s.column_int64(6);
+      a.received_at = s.column_int64(7);
+      a.position = read_geo(s, 8);
+      a.note = s.column_text(11);
+      a.state = s.column_text(12);
+      page.items.push_back(std::move(a));
+    }
+    if (static_cast<int>(page.items.size()) > f.limit) {
+      page.items.pop_back();
+      page.next = std::to_string(page.items.back().seq);
+    }
+    return page;
+  });
+}
+
+}  // namespace patrol::store

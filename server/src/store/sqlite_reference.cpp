@@ -1,0 +1,103 @@
+// SqliteStore's ReferenceStore: org units, sites, checklist templates, rounds.
+#include "store/sqlite_rows.hpp"
+#include "store/sqlite_store_impl.hpp"
+
+namespace patrol::store {
+using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
+using sqlite::Database;
+
+namespace {
+
+constexpr std::string_view kOrgUnit =
+    "SELECT id, parent_id, kind, name, path FROM org_units WHERE id = ?1";
+constexpr std::string_view kSite =
+    "SELECT id, org_unit_id, org_path, name, category, address, lat, lon, template_id, "
+    "updated_at FROM sites WHERE id = ?1";
+constexpr std::string_view kSites =
+    "SELECT id, org_unit_id, org_path, name, category, address, lat, lon, template_id, "
+    "updated_at FROM sites WHERE org_path >= ?1 AND org_path < ?2 "
+    "AND (?3 IS NULL OR category = ?3) AND id > ?4 ORDER BY id LIMIT ?5";
+constexpr std::string_view kTemplate =
+    "SELECT id, version, name, categories, items FROM checklist_templates "
+    "WHERE id = ?1 AND version = ?2";
+constexpr std::string_view kRound =
+    "SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state "
+    "FROM rounds WHERE id = ?1";
+
+}  // namespace
+
+result<OrgUnit> SqliteStore::org_unit(std::int64_t id) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kOrgUnit);
+    s.bind(1, id);
+    if (!step(s)) throw NotFound{};
+    OrgUnit o;
+    o.id = s.column_int64(0);
+    o.parent_id = s.column_opt_int64(1);
+    o.kind = s.column_text(2);
+    o.name = s.column_text(3);
+    o.path = s.column_text(4);
+    return o;
+  });
+}
+
+result<Site> SqliteStore::site(std::string_view id) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kSite);
+    s.bind(1, id);
+    if (!step(s)) throw NotFound{};
+    return read_site(s);
+  });
+}
+
+result<Page<Site>> SqliteStore::sites(const SiteFilter& f) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kSites);
+    s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.category);
+    s.bind(4, f.after.value_or("")).bind(5, f.limit + 1);
+    Page<Site> page;
+    while (step(s)) page.items.push_back(read_site(s));
+    if (static_cast<int>(page.items.size()) > f.limit) {
+      page.items.pop_back();
+      page.next = page.items.back().id;
+    }
+    return page;
+  });
+}
+
+result<ChecklistTemplate> SqliteStore::checklist_template(std::string_view id,
+                                                          std::int64_t version) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kTemplate);
+    s.bind(1, id).bind(2, version);
+    if (!step(s)) throw NotFound{};
+    ChecklistTemplate t;
+    t.id = s.column_text(0);
+    t.version = s.column_int64(1);
+    t.name = s.column_text(2);
+    t.categories = string_array(s.column_text_view(3));
+    t.items = read_template_items(s.column_text_view(4));
+    return t;
+  });
+}
+
+result<Round> SqliteStore::round(std::string_view id) {
+  return impl_->readers.read([&](Database& db) {
+    auto& s = q(db, kRound);
+    s.bind(1, id);
+    if (!step(s)) throw NotFound{};
+    Round r;
+    r.id = s.column_text(0);
+    r.schedule_id = s.column_text(1);
+    r.team_id = s.column_text(2);
+    r.org_unit_id = s.column_int64(3);
+    r.org_path = s.column_text(4);
+    r.date = s.column_text(5);
+    r.starts_at = s.column_int64(6);
+    r.ends_at = s.column_int64(7);
+    r.state = s.column_text(8);
+    return r;
+  });
+}
+
+}  // namespace patrol::store

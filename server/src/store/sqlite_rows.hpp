@@ -1,0 +1,37 @@
+// Internal to the SQLite store: row readers and JSON column renderers shared
+// by several use cases. Each reader's column order is stated beside it; the
+// SQL selecting the columns lives in the use case's file.
+//
+// Thread safety: pure functions over a statement owned by the caller.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "sqlite/database.hpp"
+#include "store/entities.hpp"
+
+// The hazards columns read_hazard() expects, in order (for SELECT / RETURNING).
+#define PATROL_HAZARD_COLS                                                                       \
+  "id, site_id, org_unit_id, org_path, item_code, severity, state, photo_missing, occurrences, " \
+  "first_found_at, last_found_at, first_inspection_id, last_inspection_id, note, updated_at"
+
+namespace patrol::store::detail {
+
+// id, phone, name, role, org_unit_id, org path (columns 0–5).
+User read_user(sqlite::Statement& s);
+// id, org_unit_id, org_path, name, category, address, lat, lon, template_id, updated_at.
+Site read_site(sqlite::Statement& s);
+// PATROL_HAZARD_COLS.
+Hazard read_hazard(sqlite::Statement& s);
+// lat, lon, accuracy_m from `lat_col`; nullopt when lat is NULL.
+std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col);
+// The inverse of items_json() (inspections.items).
+std::vector<InspectionItem> read_items(std::string_view text);
+// checklist_templates.items.
+boost::json::value template_items_json(const std::vector<TemplateItem>& items);
+std::vector<TemplateItem> read_template_items(std::string_view text);
+
+}  // namespace patrol::store::detail
