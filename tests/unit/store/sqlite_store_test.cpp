@@ -1,3 +1,7 @@
+// SQLite-specific behaviour of SqliteStore: migrations, group commit, the
+// savepoint fallback, the WAL checkpointer, disk full. What every store must
+// do is in conformance/ (run against SqliteStore by
+// patrol_store_conformance_tests).
 #include "store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
@@ -144,106 +148,6 @@ TEST_F(StoreTest, GroupCommitsManyCallersInOneTransaction) {
   EXPECT_EQ(track->items.size(), kThreads * 3u);
 }
 
-TEST_F(StoreTest, ManyThreadsManyCommitsAllDurable) {
-  const User& u = user("13900000002");
-  constexpr int kThreads = 8, kCalls = 40;
-  std::vector<std::thread> ts;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < kThreads; ++i)
-    ts.emplace_back([&, i] {
-      for (int k = 0; k < kCalls; ++k) {
-        auto r = store_->apply_ops({positions_op(u, 1, 1'000'000 + i * 1000 + k)});
-        if (r && r->at(0).status == wire::OpStatus::applied) ++ok;
-      }
-    });
-  for (auto& t : ts) t.join();
-  EXPECT_EQ(ok, kThreads * kCalls);
-  store_.reset();  // close and reopen: everything answered is there
-  open();
-  auto track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 1000});
-  ASSERT_TRUE(track);
-  EXPECT_EQ(track->items.size(), static_cast<std::size_t>(kThreads * kCalls));
-}
-
-TEST_F(StoreTest, DuplicateOpReturnsTheFirstOutcome) {
-  const User& u = user("13900000002");
-  auto op = positions_op(u, 2, now() - 5000);
-  auto first = store_->apply_ops({op});
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->at(0).status, wire::OpStatus::applied);
-  auto second = store_->apply_ops({op});
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->at(0).status, wire::OpStatus::duplicate);
-  EXPECT_EQ(second->at(0).received_at, first->at(0).received_at);
-  auto track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 100});
-  EXPECT_EQ(track->items.size(), 2u) << "nothing written twice";
-
-  // A first rejection stays the answer even when a later push would be valid.
-  PreparedOp rej{wire::make_uuid_v7(), u.id, "dev", "inspection.create",
-                 wire::FieldError{"not_found", "body.site_id", "no such site"}};
-  auto r1 = store_->apply_ops({rej});
-  ASSERT_TRUE(r1);
-  EXPECT_EQ(r1->at(0).status, wire::OpStatus::rejected);
-  auto valid = positions_op(u, 1, now());
-  valid.op_id = rej.op_id;
-  auto r2 = store_->apply_ops({valid});
-  ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->at(0).status, wire::OpStatus::rejected);
-  ASSERT_TRUE(r2->at(0).error);
-  EXPECT_EQ(r2->at(0).error->code, "not_found");
-  EXPECT_EQ(r2->at(0).error->field, "body.site_id");
-
-  // The same op twice in one batch: applied, then duplicate.
-  auto dup = positions_op(u, 1, now());
-  auto r3 = store_->apply_ops({dup, dup});
-  ASSERT_TRUE(r3);
-  EXPECT_EQ(r3->at(0).status, wire::OpStatus::applied);
-  EXPECT_EQ(r3->at(1).status, wire::OpStatus::duplicate);
-}
-
-TEST_F(StoreTest, AnOpThatFailsInTheWriteIsRejectedAloneAndOthersApply) {
-  const User& u = user("13900000002");
-  const Site& site = seed_.sites.front();
-  auto inspection = [&](std::string site_id, std::string id) {
-    InspectionWrite w;
-    auto& i = w.inspection;
-    i.id = std::move(id);
-    i.site_id = std::move(site_id);
-    i.org_unit_id = site.org_unit_id;
-    i.org_path = site.org_path;
-    i.user_id = u.id;
-    i.device_id = "dev";
-    i.template_id = site.template_id;
-    i.template_version = 1;
-    i.observed_at = "2026-11-28T19:05:00+08:00";
-    i.observed_ms = now();
-    i.items = {{"corridor_clutter", "ok", "", {}}};
-    return PreparedOp{wire::make_uuid_v7(), u.id, "dev", "inspection.create", w};
-  };
-  std::string reused = wire::make_uuid_v7();
-  // A site that vanished (foreign key) fails inside the write; a reused
-  // inspection id is caught before it. Both are rejected alone.
-  auto r = store_->apply_ops({positions_op(u, 1, now()), inspection("gone", wire::make_uuid_v7()),
-                              inspection(site.id, reused), inspection(site.id, reused),
-                              positions_op(u, 1, now())});
-  ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->size(), 5u);
-  EXPECT_EQ(r->at(0).status, wire::OpStatus::applied);
-  EXPECT_EQ(r->at(1).status, wire::OpStatus::rejected);
-  EXPECT_EQ(r->at(1).error->code, "conflict");
-  EXPECT_EQ(r->at(2).status, wire::OpStatus::applied);
-  EXPECT_EQ(r->at(3).status, wire::OpStatus::rejected);
-  EXPECT_EQ(r->at(3).error->field, "body.id");
-  EXPECT_EQ(r->at(4).status, wire::OpStatus::applied);
-  InspectionFilter f;
-  f.scope_path = "/";
-  auto page = store_->inspections(f);
-  ASSERT_TRUE(page);
-  EXPECT_EQ(page->items.size(), 1u);
-  auto track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 100});
-  EXPECT_EQ(track->items.size(), 2u);
-}
-
 TEST_F(StoreTest, AFailingJobInAGroupDoesNotFailTheOthers) {
   const User& u = user("13900000002");
   std::atomic<bool> release{false}, holding{false};
@@ -278,39 +182,6 @@ TEST_F(StoreTest, AFailingJobInAGroupDoesNotFailTheOthers) {
   auto track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 100});
   ASSERT_TRUE(track);
   EXPECT_EQ(track->items.size(), 2u);
-}
-
-TEST_F(StoreTest, ChangeLogIsOrderedAndScoped) {
-  std::string liu = "/1/2/21/", shan = "/1/3/22/";
-  auto all = store_->changes(liu, 0, 1000);
-  ASSERT_TRUE(all);
-  EXPECT_FALSE(all->has_more);
-  std::int64_t last = 0;
-  int sites = 0, templates = 0, org_units = 0;
-  for (const auto& c : all->changes) {
-    EXPECT_GT(c.seq, last);
-    last = c.seq;
-    if (c.entity == "site") {
-      ++sites;
-      EXPECT_EQ(c.data.find("东溪"), std::string::npos) << "no site of another village";
-    }
-    templates += c.entity == "checklist_template";
-    org_units += c.entity == "org_unit";
-  }
-  EXPECT_GE(sites, 20);
-  EXPECT_EQ(templates, 3);
-  EXPECT_EQ(org_units, 5) << "city, town, village and its two grids";
-  auto other = store_->changes(shan, 0, 1000);
-  ASSERT_TRUE(other);
-  for (const auto& c : other->changes) EXPECT_EQ(c.data.find("大田刘村中街"), std::string::npos);
-
-  // Paging: the cursor continues exactly where the page ended.
-  auto p1 = store_->changes(liu, 0, 10);
-  ASSERT_TRUE(p1);
-  EXPECT_TRUE(p1->has_more);
-  auto p2 = store_->changes(liu, p1->cursor, 10);
-  ASSERT_TRUE(p2);
-  EXPECT_EQ(p2->changes.front().seq, all->changes[10].seq);
 }
 
 TEST_F(StoreTest, WalStaysBoundedUnderSustainedWrites) {
@@ -370,49 +241,6 @@ TEST_F(StoreTest, DiskFullIsUnavailableAndRecovers) {
   EXPECT_EQ(ok->at(0).status, wire::OpStatus::applied);
   track = store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 5000});
   EXPECT_EQ(track->items.size(), 2005u);
-}
-
-TEST_F(StoreTest, HazardFoundAgainIsLinkedNotDuplicated) {
-  const User& u = user("13900000002");
-  const Site* site = nullptr;
-  for (const auto& s : seed_.sites)
-    if (s.org_unit_id == domain::kDatianLiuVillageId) {
-      site = &s;
-      break;
-    }
-  ASSERT_NE(site, nullptr);
-  auto make = [&](std::vector<std::string> photos) {
-    InspectionWrite w;
-    auto& i = w.inspection;
-    i.id = wire::make_uuid_v7();
-    i.site_id = site->id;
-    i.org_unit_id = site->org_unit_id;
-    i.org_path = site->org_path;
-    i.user_id = u.id;
-    i.device_id = "dev";
-    i.template_id = site->template_id;
-    i.template_version = 1;
-    i.observed_at = "2026-11-28T19:05:00+08:00";
-    i.observed_ms = now();
-    i.items = {{"flying_wire_charging", "hazard", "", photos}};
-    w.hazards = {{"flying_wire_charging", "critical", true, photos, "飞线"}};
-    return PreparedOp{wire::make_uuid_v7(), u.id, "dev", "inspection.create", w};
-  };
-  std::string sha(64, 'a');
-  ASSERT_TRUE(store_->apply_ops({make({})}));
-  ASSERT_TRUE(store_->apply_ops({make({sha})}));
-  HazardFilter f;
-  f.scope_path = "/1/2/21/";
-  auto hz = store_->hazards(f);
-  ASSERT_TRUE(hz);
-  ASSERT_EQ(hz->items.size(), 1u);
-  EXPECT_EQ(hz->items[0].occurrences, 2);
-  EXPECT_TRUE(hz->items[0].photo_missing) << "the named photo has not arrived yet";
-  auto linked = store_->attachment_stored(sha, 1234);
-  ASSERT_TRUE(linked);
-  ASSERT_EQ(linked->hazard_ids.size(), 1u);
-  hz = store_->hazards(f);
-  EXPECT_FALSE(hz->items[0].photo_missing);
 }
 
 }  // namespace

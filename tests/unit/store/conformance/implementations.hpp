@@ -1,0 +1,63 @@
+// The store implementations the conformance suite runs against, one factory
+// each. A factory is default-constructible and owns what its store needs (a
+// temp directory, a database); open() returns a store on that data, and may
+// be called again after the previous store was destroyed (a reopen must find
+// everything committed). The PostgreSQL store adds its factory to
+// `Implementations` (and skips when no server is configured).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <system_error>
+
+#include "store/sqlite_store.hpp"
+
+namespace patrol::store::conformance {
+
+// SqliteStore on a real file in a fresh temp directory.
+class SqliteFactory {
+ public:
+  static constexpr const char* kName = "sqlite";
+
+  SqliteFactory() {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("patrol-conformance-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+  }
+  ~SqliteFactory() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  SqliteFactory(const SqliteFactory&) = delete;
+  SqliteFactory& operator=(const SqliteFactory&) = delete;
+
+  // Null (with a gtest failure) when the store cannot be opened.
+  std::unique_ptr<Store> open() {
+    SqliteStoreOptions o;
+    o.db_path = dir_ / "patrol.db";
+    auto s = SqliteStore::open(o);
+    EXPECT_TRUE(s) << s.error().message();
+    if (!s) return nullptr;
+    return std::move(*s);
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+using Implementations = ::testing::Types<SqliteFactory>;
+
+// Test names end in the implementation's name ("…/sqlite").
+struct ImplementationName {
+  template <class T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+
+}  // namespace patrol::store::conformance
