@@ -21,10 +21,12 @@
 //      take and return; its top comment names the use case.
 //   2. Add `public XxxStore` to `Store` below.
 //   3. SQLite: `sqlite_xxx.cpp` with the SQL and the SqliteStore member
-//      definitions (declared in sqlite_store.hpp, reads via impl_->readers,
-//      writes via impl_->writer.write, see sqlite_store_impl.hpp).
+//      definitions (declared in sqlite_store.hpp; reads via impl_->readers.read,
+//      writes via impl_->writer->write, see sqlite_store_impl.hpp), listed
+//      in server/src/store/CMakeLists.txt.
 //   4. Conformance: tests/unit/store/conformance/xxx_conformance_test.cpp,
-//      TYPED_TESTs over `Implementations` (every store passes them).
+//      TYPED_TESTs over `Implementations` (every store passes them), listed
+//      in tests/unit/store/CMakeLists.txt.
 //   Rules (what a state change means, what a late report may change) are
 //   domain/ functions the store calls and persists; never decided in SQL.
 //
