@@ -2,8 +2,10 @@
 // each. A factory is default-constructible and owns what its store needs (a
 // temp directory, a database); open() returns a store on that data, and may
 // be called again after the previous store was destroyed (a reopen must find
-// everything committed). The PostgreSQL store adds its factory to
-// `Implementations` (and skips when no server is configured).
+// everything committed); `static constexpr const char* kName` names it in
+// the test names; an optional `static bool available()` skips its tests when
+// its backend is absent. The PostgreSQL store adds its factory to
+// `Implementations` (available() when a test database is configured).
 #pragma once
 
 #include <gtest/gtest.h>
