@@ -87,6 +87,11 @@ Response user_track(Ctx& c) {
   auto u = c.svc.store().user(c.param("id"));
   if (!u && u.error() != store::errc::not_found) throw_store(u.error());
   if (!u || !me.can_see(u->org_path)) throw ApiError(404, "not_found", "id", "no such user");
+  // PIPL: a full track is personal data. Volunteers see only their own
+  // (teammates' latest positions stay on /positions/latest for safety);
+  // roles that supervise the subtree see everyone's in it (domain/roles.hpp).
+  if (!domain::sees_track_of(me, u->id))
+    throw ApiError(403, "forbidden", "id", "you may see only your own track");
   store::TrackFilter f;
   f.user_id = u->id;
   f.from = time_param(c.req, "from");
