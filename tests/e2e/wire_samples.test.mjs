@@ -82,8 +82,9 @@ test('schemas reject what the decoders reject', () => {
   }
 });
 
-// Values both sides must judge alike. Not in here on purpose: unknown members
-// (the schemas forbid them, the decoders ignore them for forward compatibility),
+// Values both sides must judge alike. Unknown members of requests are accepted
+// and ignored by both (forward compatibility; server-set fields a client sends
+// have no effect); response schemas stay exact. Not in here on purpose:
 // duplicate item codes (not expressible in JSON Schema) and non-ASCII strings at
 // a length limit (schemas count characters, decoders bytes).
 const good = [
@@ -98,6 +99,10 @@ const good = [
   ['sos_raise', { id: uuid, raised_at: '2016-12-31T23:59:60Z', position: null }],
   ['op', { op_id: uuid, type: 'sos.raise', device_time: null, body: { id: uuid, raised_at: '2026-11-28T19:05:00Z' } }],
   ['push_request', { device_id: 'd', clock_offset_ms: -5, ops: [{ op_id: uuid, type: 'position.append', body: { points: [{ t: '2026-11-28T19:05:00Z', lat: 1, lon: 1 }] } }] }],
+  ['push_request', { device_id: 'd', from_a_newer_sdk: 1, ops: [{ op_id: uuid, type: 'sos.raise', extra: true, body: { id: uuid, raised_at: '2026-11-28T19:05:00Z', user_id: 'someone-else', position: { lat: 1, lon: 1, altitude_m: 3 } } }] }],
+  ['inspection_create', { ...goodInspection(), user_id: 'u-other', org_unit_id: '1', received_at: 'x' }],
+  ['position_append', { points: [{ t: '2026-11-28T19:05:00Z', lat: 0, lon: 0, speed_mps: 1.2 }] }],
+  ['login_request', { phone: '13900000002', password: 'patrol-demo', device_id: 'd1', app_version: '2.0' }],
   ['push_response', { results: [], server_time: '2026-11-28T11:05:03.000Z' }],
   ['pull_response', { cursor: 0, has_more: false, changes: [{ seq: 1, entity: 'hazard', op: 'delete', id: 'h', data: null }] }],
   ['site', { id: 's', org_unit_id: 'o', name: 'n', category: 'square', lat: 0, lon: 0, template_id: 't' }],
