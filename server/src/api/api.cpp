@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "api/context.hpp"
 #include "api/handlers.hpp"
@@ -13,6 +17,7 @@
 #include "auth/password.hpp"
 #include "auth/token.hpp"
 #include "domain/demo_seed.hpp"
+#include "domain/scope.hpp"
 #include "metrics/metrics.hpp"
 #include "patrol/wire/field_error.hpp"
 
@@ -36,6 +41,7 @@ Router make_router() {
   r.add({"GET", "/api/v1/users/{id}/track", h::user_track});
   r.add({"GET", "/api/v1/alerts", h::list_alerts});
   r.add({"HEAD", "/api/v1/attachments/{sha256}", h::head_attachment});
+  r.add({"GET", "/api/v1/attachments/{sha256}", h::get_attachment});
   r.add({"PUT", "/api/v1/attachments/{sha256}", h::put_attachment});
   r.add({"GET", "/api/v1/live", h::live});
   r.add({"GET", "/healthz", h::healthz, false});
@@ -53,7 +59,9 @@ Response error_response(const ApiError& e) {
 
 class ApiImpl final : public Api {
  public:
-  explicit ApiImpl(std::unique_ptr<Services> s) : s_(std::move(s)), router_(make_router()) {}
+  explicit ApiImpl(std::unique_ptr<Services> s) : s_(std::move(s)), router_(make_router()) {
+    sweeper_ = std::thread([this] { sweep_uploads(); });
+  }
   ~ApiImpl() override { shutdown(); }
 
   Response handle(const Request& req) override {
@@ -74,13 +82,19 @@ class ApiImpl final : public Api {
     return res;
   }
 
-  std::optional<domain::Principal> authenticate(std::string_view header) override {
+  AuthResult authenticate(std::string_view header) override {
+    AuthResult out;
     auto token = auth::token_from_header(header);
-    if (!token) return std::nullopt;
+    if (!token) return out;
     auto hash = auth::hash_token(*token);
     auto s = s_->store().session(hash, now_ms());
-    if (!s) return std::nullopt;
-    domain::Principal p;
+    if (!s) {
+      // Only "no such session" means the token is bad. Anything else is the
+      // store failing, which says nothing about the token.
+      if (s.error() != store::errc::not_found) out.status = AuthResult::Status::unavailable;
+      return out;
+    }
+    domain::Principal& p = out.who;
     p.user_id = s->user.id;
     p.name = s->user.name;
     p.role = s->user.role;
@@ -88,10 +102,18 @@ class ApiImpl final : public Api {
     p.org_path = s->user.org_path;
     p.device_id = s->device_id;
     p.token_hash = hash;
-    return p;
+    out.status =
+        domain::is_known_role(p.role) ? AuthResult::Status::ok : AuthResult::Status::forbidden;
+    return out;
   }
 
   void shutdown() override {
+    {
+      std::lock_guard lock(sweep_mu_);
+      stop_sweep_ = true;
+    }
+    sweep_cv_.notify_all();
+    if (sweeper_.joinable() && sweeper_.get_id() != std::this_thread::get_id()) sweeper_.join();
     if (s_ && s_->sqlite) s_->sqlite->shutdown();
   }
 
@@ -124,15 +146,48 @@ class ApiImpl final : public Api {
     if (m.route->needs_auth) {
       auto h = req.header("authorization");
       if (!h) throw ApiError(401, "unauthorized", "authorization", "missing bearer token");
-      c.who = authenticate(*h);
-      if (!c.who) throw ApiError(401, "unauthorized", "authorization", "invalid or expired token");
+      auto a = authenticate(*h);
+      if (a.status == AuthResult::Status::unavailable)
+        throw ApiError(503, "unavailable", "", "storage temporarily unavailable, retry later",
+                       {{"Retry-After", "1"}});
+      if (a.status == AuthResult::Status::forbidden)
+        throw ApiError(403, "forbidden", "role", "this account's role is not recognised");
+      if (!a.ok()) throw ApiError(401, "unauthorized", "authorization", "invalid or expired token");
+      c.who = std::move(a.who);
       user = c.who->user_id;
+      std::chrono::seconds retry{1};
+      if (!s_->user_limiter.allow(user, std::chrono::steady_clock::now(), retry)) {
+        s_->metrics.count_rate_limited();
+        throw ApiError(
+            429, "rate_limited", "",
+            "too many requests for this user; retry after " + std::to_string(retry.count()) + " s",
+            {{"Retry-After", std::to_string(retry.count())}});
+      }
     }
     return m.route->handler(c);
   }
 
+  // Background: removes partial uploads (and upload markers) nobody touched
+  // for partial_upload_ttl, checking a few times per TTL (at most every 10 min).
+  void sweep_uploads() {
+    const auto ttl = s_->cfg.partial_upload_ttl;
+    const auto every = std::clamp<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 4,
+        std::chrono::milliseconds(200), std::chrono::minutes(10));
+    std::unique_lock lock(sweep_mu_);
+    while (!sweep_cv_.wait_for(lock, every, [this] { return stop_sweep_; })) {
+      lock.unlock();
+      s_->files->sweep(ttl);
+      lock.lock();
+    }
+  }
+
   std::unique_ptr<Services> s_;
   Router router_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool stop_sweep_ = false;  // guarded by sweep_mu_
+  std::thread sweeper_;
 };
 
 }  // namespace
@@ -165,6 +220,9 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   auto st = store::SqliteStore::open(so);
   if (!st) return st.error();
   s->sqlite = std::move(*st);
+  auto scope = store::PhotoScope::open(so.db_path);
+  if (!scope) return scope.error();
+  s->photo_scope = std::move(*scope);
   if (cfg.demo) {
     auto empty = s->sqlite->is_empty();
     if (!empty) return empty.error();

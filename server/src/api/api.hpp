@@ -17,6 +17,7 @@
 
 #include "api/http_types.hpp"
 #include "domain/principal.hpp"
+#include "patrol/wire/messages.hpp"
 
 namespace patrol::metrics {
 class Metrics;
@@ -30,7 +31,17 @@ struct ApiConfig {
   bool demo = false;               // seed the demo org on an empty database
   std::chrono::seconds token_ttl{std::chrono::hours(24 * 30)};
   std::size_t read_connections = 4;  // read-only SQLite connections
-  std::size_t max_batch_ops = 500;   // ops per sync/push request
+  // Ops per sync/push request beyond which the push is 413 too_many_ops. The
+  // wire contract's own bound (push_request.schema.json maxItems) is the
+  // ceiling: the flag may lower it, never raise it (one limit, one place).
+  std::size_t max_batch_ops = wire::kMaxOpsPerPush;
+  // Track points in all position.append ops of one push, beyond which the
+  // push is 413 too_many_points (the SDK halves its batch on 413). At least
+  // wire::kMaxPointsPerAppend, so one full op always fits. 5000 points are
+  // ~0.5 MB of JSON and a few ms of the single writer: a phone sending one
+  // point a second that was offline for over an hour still syncs in a few
+  // pushes, while one push can no longer hold the writer for everyone.
+  std::size_t max_push_points = 5000;
   // Login throttling: failed logins per phone per minute before 429.
   int max_failed_logins_per_minute = 10;
   // Logins (and other callers of the password KDF) in the KDF path at once,
@@ -42,6 +53,29 @@ struct ApiConfig {
   // (the demo seed). Verification always uses the cost stored in the hash.
   // Keep the default in production; tests lower it to stay fast under ASan.
   int scrypt_log2_n = 15;
+  // Requests per second per authenticated user (all their devices and tabs
+  // together), then 429 rate_limited + Retry-After. A phone pushes every few
+  // seconds and a dashboard opens with ~10 requests then follows the live
+  // feed: 10/s with a burst of 100 is ~30x what either needs, and stops one
+  // stolen or buggy token from taking the server's capacity. 0 = off.
+  double user_rate_per_s = 10;
+  double user_burst = 100;
+  // Partial photo uploads: bytes one user may hold in unfinished uploads
+  // (four full-size photos in flight), and how long an upload nobody touches
+  // is kept before the background sweep removes it (a phone offline for a
+  // night resumes the next evening; one gone longer starts the photo again).
+  std::int64_t upload_quota_bytes = std::int64_t{128} << 20;
+  std::chrono::seconds partial_upload_ttl{std::chrono::hours(48)};
+};
+
+// The outcome of checking a bearer token.
+struct AuthResult {
+  // forbidden: a valid session whose user has a role outside the role table
+  // (domain/roles.hpp): answered 403, never served.
+  enum class Status { ok, invalid, unavailable, forbidden };
+  Status status = Status::invalid;
+  domain::Principal who;  // filled when status == ok
+  bool ok() const { return status == Status::ok; }
 };
 
 class Api {
@@ -57,9 +91,12 @@ class Api {
   // response {"error":{"code","field","message"}} with a fitting status.
   virtual Response handle(const Request& req) = 0;
 
-  // Resolves "Bearer <token>" or a bare token to the caller; nullopt when
-  // unknown, expired or logged out. Used by the WebSocket upgrade.
-  virtual std::optional<domain::Principal> authenticate(std::string_view token) = 0;
+  // Resolves "Bearer <token>" or a bare token to the caller (used by the
+  // WebSocket upgrade). status invalid: unknown, expired or logged out (401).
+  // status unavailable: the store could not answer (I/O error, busy, shutting
+  // down): the token may well be valid, so the caller must answer 503 +
+  // Retry-After and never 401 — a 401 makes every phone drop its login.
+  virtual AuthResult authenticate(std::string_view token) = 0;
 
   // Stops accepting writes, drains the writer queue (committing what is
   // queued), checkpoints the WAL and closes the database. Idempotent.

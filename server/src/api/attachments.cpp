@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 
 namespace patrol::api {
@@ -89,8 +91,30 @@ AttachmentFiles::AttachmentFiles(fs::path dir) : dir_(std::move(dir)) {
 fs::path AttachmentFiles::final_path(std::string_view sha) const {
   return dir_ / std::string(sha.substr(0, 2)) / std::string(sha);
 }
-fs::path AttachmentFiles::partial_path(std::string_view sha) const {
-  return dir_ / "partial" / (std::string(sha) + ".part");
+fs::path AttachmentFiles::owner_dir(std::string_view owner) const {
+  // User ids are UUIDs; anything else is hex-encoded so it is always one plain name.
+  const bool plain = !owner.empty() && owner.size() <= 64 &&
+                     std::all_of(owner.begin(), owner.end(), [](unsigned char c) {
+                       return std::isalnum(c) || c == '-' || c == '_';
+                     });
+  std::string name;
+  if (plain) {
+    name = std::string(owner);
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    name = "x";
+    for (unsigned char c : owner.substr(0, 100)) {
+      name += kHex[c >> 4];
+      name += kHex[c & 15];
+    }
+  }
+  return dir_ / "partial" / name;
+}
+fs::path AttachmentFiles::partial_path(std::string_view owner, std::string_view sha) const {
+  return owner_dir(owner) / (std::string(sha) + ".part");
+}
+fs::path AttachmentFiles::done_path(std::string_view owner, std::string_view sha) const {
+  return owner_dir(owner) / (std::string(sha) + ".done");
 }
 
 std::shared_ptr<std::mutex> AttachmentFiles::lock_for(std::string_view sha) {
@@ -108,13 +132,56 @@ std::shared_ptr<std::mutex> AttachmentFiles::lock_for(std::string_view sha) {
   return m;
 }
 
-std::optional<AttachmentFiles::Status> AttachmentFiles::status(std::string_view sha) {
+std::optional<AttachmentFiles::Status> AttachmentFiles::partial_status(std::string_view owner,
+                                                                       std::string_view sha) {
+  std::error_code ec;
+  auto part = fs::file_size(partial_path(owner, sha), ec);
+  if (!ec) return Status{static_cast<std::int64_t>(part), false};
+  return std::nullopt;
+}
+
+std::optional<AttachmentFiles::Status> AttachmentFiles::complete_status(std::string_view sha) {
   std::error_code ec;
   auto done = fs::file_size(final_path(sha), ec);
   if (!ec) return Status{static_cast<std::int64_t>(done), true};
-  auto part = fs::file_size(partial_path(sha), ec);
-  if (!ec) return Status{static_cast<std::int64_t>(part), false};
   return std::nullopt;
+}
+
+bool AttachmentFiles::uploaded_by(std::string_view owner, std::string_view sha) {
+  std::error_code ec;
+  return fs::exists(done_path(owner, sha), ec);
+}
+
+std::size_t AttachmentFiles::sweep(std::chrono::seconds max_age) {
+  const auto cutoff = fs::file_time_type::clock::now() - max_age;
+  std::size_t removed = 0;
+  std::error_code ec;
+  auto old = [&](const fs::path& p) {
+    std::error_code e;
+    const auto t = fs::last_write_time(p, e);
+    return !e && t < cutoff;
+  };
+  for (fs::directory_iterator it(dir_ / "partial", ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& p = it->path();
+    std::error_code e;
+    if (it->is_directory(e)) {
+      for (fs::directory_iterator f(p, e), fend; !e && f != fend; f.increment(e)) {
+        // Same lock as put(): never remove a file an upload is writing.
+        const auto sha = f->path().stem().string();
+        auto lock = lock_for(sha);
+        std::lock_guard lk(*lock);
+        std::error_code re;
+        if (old(f->path()) && fs::remove(f->path(), re)) ++removed;
+      }
+      std::error_code re;
+      if (fs::is_empty(p, re) && !re && old(p)) fs::remove(p, re);
+    } else if (old(p)) {
+      // A partial file of the old layout (partial/<sha>.part, before owners).
+      std::error_code re;
+      if (fs::remove(p, re)) ++removed;
+    }
+  }
+  return removed;
 }
 
 bool AttachmentFiles::recorded(std::string_view sha) {
@@ -140,8 +207,9 @@ AttachmentFiles::Verify AttachmentFiles::verify_final(std::string_view sha) {
   return ec ? Verify::io : Verify::removed;
 }
 
-AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64_t start,
-                                                std::int64_t total, std::string_view data) {
+AttachmentFiles::PutResult AttachmentFiles::put(std::string_view owner, std::string_view sha,
+                                                std::int64_t start, std::int64_t total,
+                                                std::string_view data, std::int64_t quota_bytes) {
   auto lock = lock_for(sha);
   std::lock_guard lk(*lock);
   PutResult r;
@@ -150,11 +218,18 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     return r;
   }
   std::error_code ec;
-  if (auto done = fs::file_size(final_path(sha), ec); !ec) {
+  if (auto done = fs::file_size(final_path(sha), ec); !ec && uploaded_by(owner, sha)) {
     r.status = {static_cast<std::int64_t>(done), true};
-    return r;  // already complete: idempotent
+    return r;  // this owner completed it already: a retried last chunk is idempotent
   }
-  fs::path part = partial_path(sha);
+  const fs::path dir = owner_dir(owner);
+  if (fs::create_directory(dir, ec) && !ec)
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) {
+    r.error = PutError::io;
+    return r;
+  }
+  fs::path part = partial_path(owner, sha);
   Fd f(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (f.fd < 0) {
     r.error = PutError::io;
@@ -168,7 +243,21 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
   std::int64_t have = st.st_size;
   r.status = {have, false};
   if (start != have) {
+    if (have == 0) fs::remove(part, ec);  // nothing received: leave no trace
     r.error = PutError::offset_mismatch;
+    return r;
+  }
+  // The owner's other partial uploads count against the quota too (a racing
+  // upload of another hash may overshoot by one chunk: a bound, not a ledger).
+  std::int64_t held = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code e;
+    if (it->path().extension() == ".part" && it->path() != part)
+      held += static_cast<std::int64_t>(it->file_size(e));
+  }
+  if (held + have + static_cast<std::int64_t>(data.size()) > quota_bytes) {
+    if (have == 0) fs::remove(part, ec);
+    r.error = PutError::quota;
     return r;
   }
   if (::lseek(f.fd, have, SEEK_SET) < 0 || !write_all(f.fd, data) || ::fsync(f.fd) != 0) {
@@ -193,6 +282,13 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     return r;
   }
   fs::path final = final_path(sha);
+  if (auto done = fs::file_size(final, ec); !ec) {
+    // Stored already (another uploader): this one proved they hold the bytes.
+    fs::remove(part, ec);
+    Fd marker(::open(done_path(owner, sha).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    r.status = {static_cast<std::int64_t>(done), true};
+    return r;
+  }
   if (fs::create_directories(final.parent_path(), ec) && !ec)
     fs::permissions(final.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec || ::rename(part.c_str(), final.c_str()) != 0 || !fsync_dir(final.parent_path()) ||
@@ -200,6 +296,8 @@ AttachmentFiles::PutResult AttachmentFiles::put(std::string_view sha, std::int64
     r.error = PutError::io;
     return r;
   }
+  // The uploader keeps seeing their photo until an inspection names it.
+  Fd marker(::open(done_path(owner, sha).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   r.status = {have, true};
   r.verified = true;
   return r;

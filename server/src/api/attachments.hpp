@@ -1,13 +1,21 @@
 // Content-addressed photo files under DATA_DIR/attachments, uploaded in
-// resumable chunks. A partial upload lives in partial/<sha256>.part (each
-// chunk fsynced before it is acknowledged); the last chunk triggers a SHA-256
-// check of the whole file, then fsync + rename to <aa>/<sha256> + fsync of the
-// directory, so a file under its hash name is always complete and correct.
+// resumable chunks. A partial upload belongs to its uploader: it lives in
+// partial/<owner>/<sha256>.part (each chunk fsynced before it is
+// acknowledged), so another user can neither continue nor probe it, and the
+// bytes one user may hold in partial files are bounded (quota). The last chunk
+// triggers a SHA-256 check of the whole file, then fsync + rename to
+// <aa>/<sha256> + fsync of the directory, so a file under its hash name is
+// always complete and correct. A user who completes an upload of a file that
+// is already stored (they proved they hold the bytes) keeps a marker
+// partial/<owner>/<sha256>.done, so their own upload stays visible to them
+// until an inspection in their scope names it. sweep() removes partial files
+// and markers nobody touched for a while (abandoned uploads).
 //
 // Thread safety: all member functions are thread-safe; uploads of the same
 // hash are serialized, different hashes proceed in parallel. Blocking I/O.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -30,7 +38,7 @@ class AttachmentFiles {
     bool complete = false;
   };
 
-  enum class PutError { none, offset_mismatch, hash_mismatch, too_large, io };
+  enum class PutError { none, offset_mismatch, hash_mismatch, too_large, quota, io };
   struct PutResult {
     PutError error = PutError::none;
     Status status;
@@ -39,15 +47,29 @@ class AttachmentFiles {
 
   static constexpr std::int64_t kMaxSize = 32 << 20;  // one photo
 
-  // nullopt when nothing has arrived for this hash.
-  std::optional<Status> status(std::string_view sha256);
-  // Writes bytes [start, start+data.size()) of a file of `total` bytes.
-  // offset_mismatch when start != bytes received (status tells where to
-  // resume); hash_mismatch when the completed file does not hash to sha256
-  // (the partial file is discarded); io on a write/fsync/rename failure (the
-  // partial file is truncated back to what was acknowledged before).
-  PutResult put(std::string_view sha256, std::int64_t start, std::int64_t total,
-                std::string_view data);
+  // `owner` is the uploader's user id (any string; it is mapped to a safe
+  // directory name).
+
+  // The owner's partial upload of this hash, if any (complete = false).
+  std::optional<Status> partial_status(std::string_view owner, std::string_view sha256);
+  // The stored complete file, if any (complete = true). Who may learn of it is
+  // the caller's decision (handlers: named in scope, or uploaded by the caller).
+  std::optional<Status> complete_status(std::string_view sha256);
+  // Whether `owner` completed an upload of this hash (marker not yet swept).
+  bool uploaded_by(std::string_view owner, std::string_view sha256);
+
+  // Writes bytes [start, start+data.size()) of the owner's upload of a file
+  // of `total` bytes. offset_mismatch when start != bytes received (status
+  // tells where to resume); quota when the owner's partial files would exceed
+  // `quota_bytes` together; hash_mismatch when the completed file does not
+  // hash to sha256 (the partial file is discarded); io on a write/fsync/rename
+  // failure (the partial file is truncated back to what was acknowledged).
+  PutResult put(std::string_view owner, std::string_view sha256, std::int64_t start,
+                std::int64_t total, std::string_view data, std::int64_t quota_bytes);
+
+  // Removes partial files and markers last written before now - max_age, and
+  // owner directories left empty. Returns how many files it removed.
+  std::size_t sweep(std::chrono::seconds max_age);
 
   std::filesystem::path final_path(std::string_view sha256) const;
 
@@ -68,7 +90,9 @@ class AttachmentFiles {
   Verify verify_final(std::string_view sha256);
 
  private:
-  std::filesystem::path partial_path(std::string_view sha256) const;
+  std::filesystem::path owner_dir(std::string_view owner) const;
+  std::filesystem::path partial_path(std::string_view owner, std::string_view sha256) const;
+  std::filesystem::path done_path(std::string_view owner, std::string_view sha256) const;
   std::shared_ptr<std::mutex> lock_for(std::string_view sha256);
 
   std::filesystem::path dir_;

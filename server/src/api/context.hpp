@@ -20,8 +20,10 @@
 #include "api/http_types.hpp"
 #include "auth/kdf_admission.hpp"
 #include "auth/login_throttle.hpp"
+#include "auth/rate_limiter.hpp"
 #include "domain/ops.hpp"
 #include "domain/principal.hpp"
+#include "store/photo_scope.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace patrol::api {
@@ -32,14 +34,17 @@ struct Services {
       : cfg(std::move(c)),
         metrics(m),
         throttle(cfg.max_failed_logins_per_minute),
-        kdf(cfg.max_pending_logins) {}
+        kdf(cfg.max_pending_logins),
+        user_limiter(cfg.user_rate_per_s, cfg.user_burst) {}
   ApiConfig cfg;
   metrics::Metrics& metrics;
   std::unique_ptr<store::SqliteStore> sqlite;
   domain::TemplateCache templates;
   auth::LoginThrottle throttle;
   auth::KdfAdmission kdf;
+  auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
+  std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
   store::Store& store() { return *sqlite; }
 };
 

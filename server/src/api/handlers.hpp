@@ -20,6 +20,7 @@ Response user_track(Ctx& c);        // GET  /api/v1/users/{id}/track
 Response list_alerts(Ctx& c);       // GET  /api/v1/alerts
 Response head_attachment(Ctx& c);   // HEAD /api/v1/attachments/{sha256}
 Response put_attachment(Ctx& c);    // PUT  /api/v1/attachments/{sha256}
+Response get_attachment(Ctx& c);    // GET  /api/v1/attachments/{sha256}
 Response live(Ctx& c);              // GET  /api/v1/live without an upgrade
 Response healthz(Ctx& c);           // GET  /healthz
 Response metrics(Ctx& c);           // GET  /metrics

@@ -5,6 +5,7 @@
 #include "api/handlers.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"
+#include "domain/scope.hpp"
 #include "patrol/wire/messages.hpp"
 
 namespace patrol::api::handlers {
@@ -46,6 +47,10 @@ Response login(Ctx& c) {
     throw ApiError(401, "invalid_credentials", "password", "wrong phone or password");
   }
   attempt->succeeded();
+  // A role the server does not know has no rights (domain/roles.hpp): no
+  // session for it, so no request of its ever gets as far as a handler.
+  if (!domain::is_known_role(creds->user.role))
+    throw ApiError(403, "forbidden", "role", "this account's role is not recognised");
 
   auto token = auth::new_token();
   if (!token) throw ApiError(500, "internal", "", "could not create a token");

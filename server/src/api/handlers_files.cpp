@@ -82,7 +82,7 @@ std::optional<AttachmentFiles::Status> ensure_recorded(Ctx& c, const std::string
     case AttachmentFiles::Verify::ok:
       break;
     case AttachmentFiles::Verify::removed:
-      return c.svc.files->status(sha);
+      return std::nullopt;
     case AttachmentFiles::Verify::io:
       c.svc.metrics.count_storage_error();
       throw ApiError(503, "unavailable", "", "could not read the stored upload, retry later",
@@ -93,13 +93,35 @@ std::optional<AttachmentFiles::Status> ensure_recorded(Ctx& c, const std::string
   return st;
 }
 
+// What the caller may learn about this hash: their own partial upload, or the
+// stored photo when they uploaded it themselves or an inspection in their
+// subtree names it. Everything else reads as "nothing here" (404), so no
+// one can probe whether a photo exists in another village.
+std::optional<AttachmentFiles::Status> visible_status(Ctx& c, const std::string& sha) {
+  const auto& me = c.me();
+  if (auto part = c.svc.files->partial_status(me.user_id, sha)) return part;
+  auto done = c.svc.files->complete_status(sha);
+  if (!done) return std::nullopt;
+  if (!c.svc.files->uploaded_by(me.user_id, sha) &&
+      !must(c.svc.photo_scope->named_in_scope(sha, me.org_path)))
+    return std::nullopt;
+  return ensure_recorded(c, sha, *done);
+}
+
+// Content type from the first bytes (photos arrive as opaque bytes).
+std::string_view sniff_image_type(std::string_view b) {
+  if (b.substr(0, 3) == "\xff\xd8\xff") return "image/jpeg";
+  if (b.substr(0, 8) == "\x89PNG\r\n\x1a\n") return "image/png";
+  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "image/webp";
+  if (b.size() >= 12 && b.substr(4, 4) == "ftyp") return "image/heic";
+  return "application/octet-stream";
+}
+
 }  // namespace
 
 Response head_attachment(Ctx& c) {
-  c.me();
   auto sha = sha_param(c);
-  auto st = c.svc.files->status(sha);
-  if (st) st = ensure_recorded(c, sha, *st);
+  auto st = visible_status(c, sha);
   Response r;
   r.content_type.clear();
   if (!st) {
@@ -112,8 +134,28 @@ Response head_attachment(Ctx& c) {
   return r;
 }
 
+Response get_attachment(Ctx& c) {
+  auto sha = sha_param(c);
+  auto st = visible_status(c, sha);
+  if (!st || !st->complete) throw ApiError(404, "not_found", "sha256", "no such photo");
+  std::ifstream in(c.svc.files->final_path(sha), std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!in && !in.eof()) {
+    c.svc.metrics.count_storage_error();
+    throw ApiError(503, "unavailable", "", "could not read the photo, retry later",
+                   {{"Retry-After", "1"}});
+  }
+  Response r;
+  r.body = ss.str();
+  r.content_type = std::string(sniff_image_type(r.body));
+  // Content-addressed: the bytes never change, but they are personal data.
+  r.headers.emplace_back("Cache-Control", "private, max-age=86400, immutable");
+  return r;
+}
+
 Response put_attachment(Ctx& c) {
-  c.me();
+  const auto& me = c.me();
   auto sha = sha_param(c);
   Range range;
   auto body_size = static_cast<std::int64_t>(c.req.body.size());
@@ -129,7 +171,8 @@ Response put_attachment(Ctx& c) {
     if (body_size == 0) throw ApiError(400, "required", "body", "empty upload");
     range = {0, body_size - 1, body_size};
   }
-  auto res = c.svc.files->put(sha, range.start, range.total, c.req.body);
+  auto res = c.svc.files->put(me.user_id, sha, range.start, range.total, c.req.body,
+                              c.svc.cfg.upload_quota_bytes);
   using E = AttachmentFiles::PutError;
   switch (res.error) {
     case E::none:
@@ -144,6 +187,12 @@ Response put_attachment(Ctx& c) {
     case E::too_large:
       throw ApiError(413, "too_large", "content-range",
                      "at most " + std::to_string(AttachmentFiles::kMaxSize) + " bytes");
+    case E::quota:
+      throw ApiError(413, "upload_quota", "content-range",
+                     "your unfinished uploads would exceed " +
+                         std::to_string(c.svc.cfg.upload_quota_bytes) +
+                         " bytes; finish or abandon one first (abandoned ones are removed after " +
+                         std::to_string(c.svc.cfg.partial_upload_ttl.count()) + " s)");
     case E::io:
       c.svc.metrics.count_storage_error();
       throw ApiError(503, "unavailable", "", "could not store the upload, retry later",

@@ -21,6 +21,19 @@ Response push(Ctx& c) {
         ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
       throw ApiError(413, "too_many_ops", "ops",
                      "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
+    if (const auto* ops = o->if_contains("ops"); ops && ops->is_array()) {
+      // Track points weigh on the single writer: bounded per push too.
+      std::size_t points = 0;
+      for (const auto& op : ops->as_array()) {
+        const auto* b = op.is_object() ? op.as_object().if_contains("body") : nullptr;
+        const auto* p = b && b->is_object() ? b->as_object().if_contains("points") : nullptr;
+        if (p && p->is_array()) points += p->as_array().size();
+      }
+      if (points > c.svc.cfg.max_push_points)
+        throw ApiError(413, "too_many_points", "ops",
+                       "at most " + std::to_string(c.svc.cfg.max_push_points) +
+                           " track points per push; send fewer ops per push");
+    }
   }
   auto req = wire::decode_push_request(body);
   if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);

@@ -1,5 +1,7 @@
 #include "net/config.hpp"
 
+#include "net/http_util.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -128,6 +130,27 @@ const std::vector<Option>& options() {
          c.access_log = *r;
          return {};
        }},
+      {"metrics-allow", "CIDRS",
+       "address ranges that may read /metrics, comma-separated; others get 404 "
+       "[127.0.0.0/8,::1]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         if (auto r = AddressAllowList::parse(v); !r)
+           return Error{"--" + std::string(n) + ": " + r.error().message};
+         c.metrics_allow = std::string(v);
+         return {};
+       }},
+      {"tile-origin", "ORIGIN",
+       "map tile server the dashboard may load images from (Content-Security-Policy img-src), "
+       "e.g. https://tiles.example.cn [none]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         // An origin only: anything that could close the directive is refused.
+         if (v.find_first_of(" ;,'\"\r\n") != std::string_view::npos ||
+             (v.substr(0, 8) != "https://" && !v.empty()))
+           return Error{"--" + std::string(n) + ": expected https://HOST[:PORT], got '" +
+                        std::string(v) + "'"};
+         c.tile_origin = std::string(v);
+         return {};
+       }},
       {"max-header-bytes", "N", "largest request header block; more gets 431 [16384]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_uint(n, v, 256, kMaxU32);
@@ -154,18 +177,46 @@ const std::vector<Option>& options() {
          c.limits.max_connections = static_cast<std::size_t>(*r);
          return {};
        }},
-      {"rate-limit", "R", "requests per second per client IP, then 429 + Retry-After (0: off) [0]",
+      {"max-connections-per-ip", "N",
+       "connections one client address (IPv6: /64) may hold; beyond: JSON 429 (0: no cap) [1000]",
+       size_setter(
+           [](ServerConfig & c) -> auto& { return c.limits.max_connections_per_ip; }, 0, kMaxU32)},
+      {"max-websockets-per-user", "N",
+       "live-feed WebSockets one user may hold open; beyond: 429 (0: no cap) [8]",
+       size_setter(
+           [](ServerConfig & c) -> auto& { return c.limits.max_websockets_per_user; }, 0,
+           1u << 20)},
+      {"rate-limit", "R",
+       "requests per second per client address (IPv6: per /64), then 429 + Retry-After; sized "
+       "for a carrier NAT with hundreds of phones (0: off) [100]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_double(n, v);
          if (!r) return r.error();
          c.limits.rate_limit_per_ip = *r;
          return {};
        }},
-      {"rate-burst", "N", "requests a client IP may burst above --rate-limit (0: = rate) [0]",
+      {"rate-burst", "N",
+       "requests a client address may burst above --rate-limit (0: = rate) [400]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_double(n, v);
          if (!r) return r.error();
          c.limits.rate_burst_per_ip = *r;
+         return {};
+       }},
+      {"user-rate-limit", "R",
+       "requests per second per logged-in user (all devices), then 429 + Retry-After (0: off) "
+       "[10]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.api.user_rate_per_s = *r;
+         return {};
+       }},
+      {"user-rate-burst", "N", "requests a user may burst above --user-rate-limit [100]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_double(n, v);
+         if (!r) return r.error();
+         c.api.user_burst = *r;
          return {};
        }},
       {"login-rate-limit", "R",
@@ -210,11 +261,39 @@ const std::vector<Option>& options() {
          c.api.read_connections = static_cast<std::size_t>(*r);
          return {};
        }},
-      {"max-batch-ops", "N", "ops accepted in one sync/push request [500]",
+      {"max-batch-ops", "N",
+       "ops accepted in one sync/push request, at most the wire contract's 500; more: 413 [500]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
-         auto r = parse_uint(n, v, 1, 100000);
+         auto r = parse_uint(n, v, 1, wire::kMaxOpsPerPush);
          if (!r) return r.error();
          c.api.max_batch_ops = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"max-push-points", "N",
+       "track points in the position.append ops of one push (>= 1000, one full op); more: 413 "
+       "too_many_points [5000]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, wire::kMaxPointsPerAppend, 1000000);
+         if (!r) return r.error();
+         c.api.max_push_points = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"upload-quota-bytes", "N",
+       "bytes one user may hold in unfinished photo uploads; beyond: 413 upload_quota "
+       "[134217728]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 1ull << 40);
+         if (!r) return r.error();
+         c.api.upload_quota_bytes = static_cast<std::int64_t>(*r);
+         return {};
+       }},
+      {"partial-upload-ttl-s", "S",
+       "unfinished photo uploads untouched this long are removed by a background sweep "
+       "[172800]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 1, 365ull * 24 * 3600);
+         if (!r) return r.error();
+         c.api.partial_upload_ttl = std::chrono::seconds(*r);
          return {};
        }},
       {"token-ttl-s", "S", "bearer token lifetime in seconds [2592000]",

@@ -38,8 +38,18 @@ struct NetLimits {
   std::chrono::milliseconds request_timeout{30000};  // whole request (header + body) must arrive
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for the next request
   std::size_t max_connections = 10000;               // beyond: JSON 503 and close
-  double rate_limit_per_ip = 0;                      // requests/s per client IP; 0 = off
-  double rate_burst_per_ip = 0;                      // bucket size; 0 = max(1, rate)
+  // One address (an IPv6 /64) may hold this many of max_connections, so one
+  // client never holds every slot; generous because many phones share a
+  // carrier-grade NAT address. 0 = no cap.
+  std::size_t max_connections_per_ip = 1000;
+  // WebSockets one user may hold open at once (browser tabs, a phone). 0 = no cap.
+  std::size_t max_websockets_per_user = 8;
+  // Requests per client address (IPv6: per /64). A phone sends one request
+  // every few seconds; 100/s with a burst of 400 lets a few hundred phones
+  // share one carrier NAT address in the evening peak, while one address can
+  // take at most ~1% of what the server serves (8k pushes/s measured). 0 = off.
+  double rate_limit_per_ip = 100;  // requests/s
+  double rate_burst_per_ip = 400;  // bucket size; 0 = max(1, rate)
   // POST /api/v1/auth/login per client IP (on top of the above): each login
   // costs a password KDF, so a spray of random phones from one address is cut
   // off early. Generous for many phones behind one NAT. 0 = off.
@@ -64,6 +74,11 @@ struct ServerConfig {
   // over 32 on 2 cores (perf commit 451e2e1), fewer was much worse.
   std::size_t workers = 64;
   bool access_log = true;  // one structured line per request on stderr
+  // Who may read /metrics (others get 404): address ranges, comma-separated.
+  std::string metrics_allow = "127.0.0.0/8,::1";
+  // Map tile server origin the dashboard loads images from (added to the
+  // Content-Security-Policy's img-src), e.g. "https://tiles.example.cn".
+  std::string tile_origin;
   NetLimits limits;
   api::ApiConfig api;  // data_dir, web_root, demo, ...
 };

@@ -44,7 +44,7 @@ namespace {
 awaitable<api::Response> call_handle(api::Api& api, const api::Request& req) {
   co_return api.handle(req);
 }
-awaitable<std::optional<domain::Principal>> call_authenticate(api::Api& api, std::string token) {
+awaitable<api::AuthResult> call_authenticate(api::Api& api, std::string token) {
   co_return api.authenticate(token);
 }
 
@@ -58,6 +58,11 @@ std::string endpoint_ip(const tcp::socket& s) {
   beast::error_code ec;
   const auto ep = s.remote_endpoint(ec);
   return ec ? std::string("-") : ep.address().to_string();
+}
+// "1.2.3.4:5" / "::1:5" (endpoint_text) -> the address part.
+std::string_view remote_ip(std::string_view endpoint) {
+  const auto colon = endpoint.rfind(':');
+  return colon == std::string_view::npos ? endpoint : endpoint.substr(0, colon);
 }
 
 // The 429 a rate limiter answers, or nullopt when the request may go on.
@@ -81,7 +86,9 @@ enum class Next { keep_alive, close, linger, drop, upgraded };
 struct Meta {
   std::string method = "-";
   std::string path = "-";
-  std::string request_id;
+  // Our own id until the client's X-Request-Id is read: errors answered before
+  // the header is parsed (431, 400) carry one too.
+  std::string request_id = request_id_for(std::nullopt);
   Clock::time_point start = Clock::now();
   unsigned version = 11;
 };
@@ -107,12 +114,13 @@ awaitable<void> lingering_close(TlsStream& stream, std::chrono::milliseconds max
 
 class HttpConnection final : public Stoppable, public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(std::shared_ptr<ServerContext> ctx, tcp::socket socket)
+  HttpConnection(std::shared_ptr<ServerContext> ctx, tcp::socket socket,
+                 std::unique_ptr<ConnectionGuard> guard)
       : ctx_(std::move(ctx)),
         ex_(socket.get_executor()),
         remote_(endpoint_text(socket)),
-        remote_ip_(endpoint_ip(socket)),
-        guard_(std::make_unique<ConnectionGuard>(*ctx_)),
+        remote_key_(auth::address_key(endpoint_ip(socket))),
+        guard_(std::move(guard)),
         stream_(beast::tcp_stream(std::move(socket)), *ctx_->tls) {}
 
   ~HttpConnection() override {
@@ -209,8 +217,13 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
       meta.path = std::string(h.target().substr(0, h.target().find('?')));
       meta.version = h.version();
       const auto rid = h.find("x-request-id");
-      meta.request_id = request_id_for(
-          rid == h.end() ? std::nullopt : std::optional<std::string_view>(rid->value()));
+      if (rid != h.end()) meta.request_id = request_id_for(std::string_view(rid->value()));
+      if (auto bad = check_request_head(h, limits.max_header_bytes)) {
+        // Framing we cannot trust (smuggling), an unknown method, a bad Host:
+        // answer and close; nothing after it on this connection is read.
+        co_await respond(std::move(*bad), meta, false);
+        co_return Next::linger;
+      }
       if (const auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
         // Answer before reading the body; the lingering close drains what follows.
         co_await respond(body_too_large(), meta, false);
@@ -242,10 +255,10 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     meta.path = areq.path;
     std::optional<api::Response> limited;
     if (ctx_->limiter.enabled())
-      limited = rate_limit_answer(ctx_->limiter, remote_ip_, ctx_->metrics, "requests");
+      limited = rate_limit_answer(ctx_->limiter, remote_key_, ctx_->metrics, "requests");
     if (!limited && ctx_->login_limiter.enabled() && areq.method == "POST" &&
         areq.path == "/api/v1/auth/login")
-      limited = rate_limit_answer(ctx_->login_limiter, remote_ip_, ctx_->metrics, "logins");
+      limited = rate_limit_answer(ctx_->login_limiter, remote_key_, ctx_->metrics, "logins");
     if (limited)
       co_return co_await respond(std::move(*limited), meta, keep_alive) ? next_after(keep_alive)
                                                                         : Next::drop;
@@ -253,6 +266,13 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
                                     !areq.body.empty())) {
       co_return co_await respond(std::move(*r), meta, keep_alive) ? next_after(keep_alive)
                                                                   : Next::drop;
+    }
+    if (areq.path == "/metrics" && !ctx_->metrics_allow.allows(remote_ip(remote_))) {
+      // Not for the public port: as if there were no such route (--metrics-allow).
+      co_return co_await respond(json_error(404, "not_found", "", "no such route"), meta,
+                                 keep_alive)
+          ? next_after(keep_alive)
+          : Next::drop;
     }
     if (areq.path == "/api/v1/live" && boost::beast::websocket::is_upgrade(req)) {
       co_return co_await upgrade(std::move(req), areq, meta);
@@ -274,6 +294,12 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
   }
 
   awaitable<Next> upgrade(BeastRequest req, const api::Request& areq, Meta& meta) {
+    if (auto bad = check_websocket_handshake(req)) {
+      // Checked here so the client gets our JSON error, not Beast's plain text.
+      bad->route = "/api/v1/live";
+      co_await respond(std::move(*bad), meta, false);
+      co_return Next::close;
+    }
     std::string token;
     if (auto auth = areq.header("authorization")) {
       std::string_view v = *auth;
@@ -283,21 +309,49 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     if (token.empty()) {
       if (auto q = areq.query_param("access_token")) token = std::string(*q);
     }
-    std::optional<domain::Principal> who;
+    api::AuthResult who;
     if (!token.empty()) {
       try {
         who = co_await asio::co_spawn(ctx_->workers.get_executor(),
                                       call_authenticate(ctx_->api, token), use_awaitable);
       } catch (const std::exception&) {
         log_session_exception(std::current_exception(), "api authenticate");
+        who.status = api::AuthResult::Status::unavailable;
       }
     }
-    if (!who) {
+    if (who.status == api::AuthResult::Status::unavailable) {
+      // The store could not check the token: a 401 would log the client out.
+      auto r = json_error(503, "unavailable", "", "storage temporarily unavailable, retry later");
+      r.route = "/api/v1/live";
+      r.headers.emplace_back("Retry-After", "1");
+      co_return co_await respond(std::move(r), meta, req.keep_alive())
+          ? next_after(req.keep_alive())
+          : Next::drop;
+    }
+    if (who.status == api::AuthResult::Status::forbidden) {
+      auto r = json_error(403, "forbidden", "role", "this account's role is not recognised");
+      r.route = "/api/v1/live";
+      co_return co_await respond(std::move(r), meta, req.keep_alive())
+          ? next_after(req.keep_alive())
+          : Next::drop;
+    }
+    if (!who.ok()) {
       auto r = json_error(401, token.empty() ? "missing_token" : "invalid_token", "authorization",
                           token.empty() ? "send Authorization: Bearer TOKEN or ?access_token=TOKEN"
                                         : "token is unknown, expired or logged out");
       r.route = "/api/v1/live";
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return co_await respond(std::move(r), meta, req.keep_alive())
+          ? next_after(req.keep_alive())
+          : Next::drop;
+    }
+    if (!guard_->bind_websocket_user(who.who.user_id)) {
+      auto r = json_error(429, "too_many_websockets", "",
+                          "this user already has " +
+                              std::to_string(ctx_->cfg.limits.max_websockets_per_user) +
+                              " live connections open; close one first");
+      r.route = "/api/v1/live";
+      r.headers.emplace_back("Retry-After", "5");
       co_return co_await respond(std::move(r), meta, req.keep_alive())
           ? next_after(req.keep_alive())
           : Next::drop;
@@ -308,7 +362,7 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
       co_return Next::close;
     }
     handed_over_ = true;
-    start_websocket_session(ctx_, std::move(stream_), std::move(req), std::move(*who),
+    start_websocket_session(ctx_, std::move(stream_), std::move(req), std::move(who.who),
                             std::move(guard_), meta.request_id);
     co_return Next::upgraded;
   }
@@ -335,7 +389,7 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
 
   // Writes one response, then logs it and counts it. false when the write failed.
   awaitable<bool> respond(api::Response res, Meta& meta, bool keep_alive, bool head = false) {
-    auto out = to_beast_response(res, meta.version, keep_alive, meta.request_id, head);
+    auto out = to_beast_response(res, meta.version, keep_alive, meta.request_id, head, ctx_->csp);
     auto& tcp_stream = beast::get_lowest_layer(stream_);
     tcp_stream.expires_after(ctx_->cfg.limits.request_timeout);
     auto [ec, n] = co_await http::async_write(stream_, out, as_tuple_awaitable);
@@ -352,7 +406,7 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
   std::shared_ptr<ServerContext> ctx_;
   asio::any_io_executor ex_;
   std::string remote_;
-  std::string remote_ip_;
+  std::string remote_key_;  // client address for limits (IPv6: its /64)
   std::unique_ptr<ConnectionGuard> guard_;
   TlsStream stream_;
   std::uint64_t registry_id_ = 0;
@@ -360,21 +414,25 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
   bool handed_over_ = false;  // strand-only: stream_ moved to the WebSocket session
 };
 
-awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std::string remote) {
+awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std::string remote,
+                       bool per_address) {
   auto& tcp_stream = beast::get_lowest_layer(stream);
   const auto wait =
       std::min<std::chrono::milliseconds>(ctx->cfg.limits.request_timeout, std::chrono::seconds(2));
   tcp_stream.expires_after(wait);
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, as_tuple_awaitable);
   if (!hec) {
-    auto r = json_error(503, "too_many_connections", "",
-                        "the server is at its connection limit; retry shortly");
+    // The server full: 503. This address holding its share already: 429.
+    auto r = per_address ? json_error(429, "too_many_connections", "",
+                                      "too many connections from this address; retry shortly")
+                         : json_error(503, "too_many_connections", "",
+                                      "the server is at its connection limit; retry shortly");
     r.headers.emplace_back("Retry-After", "1");
     const auto rid = request_id_for(std::nullopt);
-    auto out = to_beast_response(r, 11, false, rid, false);
+    auto out = to_beast_response(r, 11, false, rid, false, ctx->csp);
     auto [ec, n] = co_await http::async_write(stream, out, as_tuple_awaitable);
     if (ctx->cfg.access_log)
-      write_log_line(format_access_log({"-", "-", 503, {}, "", rid, remote, n}));
+      write_log_line(format_access_log({"-", "-", r.status, {}, "", rid, remote, n}));
     if (!ec) co_await lingering_close(stream, wait);
   }
   tcp_stream.close();
@@ -382,23 +440,26 @@ awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std
 
 }  // namespace
 
-void start_http_session(std::shared_ptr<ServerContext> ctx, tcp::socket socket) {
-  auto conn = std::make_shared<HttpConnection>(std::move(ctx), std::move(socket));
+void start_http_session(std::shared_ptr<ServerContext> ctx, tcp::socket socket,
+                        std::unique_ptr<ConnectionGuard> guard) {
+  auto conn = std::make_shared<HttpConnection>(std::move(ctx), std::move(socket), std::move(guard));
   conn->register_self();
   asio::co_spawn(conn->executor(), conn->run(),
                  [conn](const std::exception_ptr& e) { log_session_exception(e, "http session"); });
 }
 
-void start_refusal(const std::shared_ptr<ServerContext>& ctx, tcp::socket socket) {
+void start_refusal(const std::shared_ptr<ServerContext>& ctx, tcp::socket socket,
+                   bool per_address) {
   ctx->metrics.count_connection_refused();
   ctx->refusing.fetch_add(1);
   auto ex = socket.get_executor();
   const auto remote = endpoint_text(socket);
   TlsStream stream(beast::tcp_stream(std::move(socket)), *ctx->tls);
-  asio::co_spawn(ex, refuse(ctx, std::move(stream), remote), [ctx](const std::exception_ptr& e) {
-    ctx->refusing.fetch_sub(1);
-    log_session_exception(e, "refusal");
-  });
+  asio::co_spawn(ex, refuse(ctx, std::move(stream), remote, per_address),
+                 [ctx](const std::exception_ptr& e) {
+                   ctx->refusing.fetch_sub(1);
+                   log_session_exception(e, "refusal");
+                 });
 }
 
 }  // namespace patrol::net

@@ -3,15 +3,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <ctime>
+#include <iterator>
 #include <random>
+#include <vector>
 
 #include "patrol/wire/field_error.hpp"
 
@@ -38,9 +42,9 @@ std::optional<api::Response> to_api_request(const BeastRequest& in, std::string 
   auto url = boost::urls::parse_origin_form(target);
   if (!url)
     return json_error(400, "bad_target", "target", "request target is not a valid URL path");
+  // Methods are case-sensitive (RFC 9110 §9.1): check_request_head refused
+  // anything but the known upper-case names already.
   out.method = std::string(in.method_string());
-  std::transform(out.method.begin(), out.method.end(), out.method.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   out.target = std::string(target);
   out.path = url->path();
   if (out.path.find('\0') != std::string::npos)
@@ -60,16 +64,33 @@ std::optional<api::Response> to_api_request(const BeastRequest& in, std::string 
   return std::nullopt;
 }
 
+std::string content_security_policy(std::string_view tile_origin) {
+  std::string img = "img-src 'self' data: blob:";
+  if (!tile_origin.empty()) img += " " + std::string(tile_origin);
+  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " + img +
+         "; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+         "frame-ancestors 'none'";
+}
+
 BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
-                                std::string_view request_id, bool head) {
+                                std::string_view request_id, bool head, std::string_view csp) {
   BeastResponse out{static_cast<http::status>(res.status), http_version};
   out.set(http::field::server, "patrold");
   out.set(http::field::content_type,
           res.content_type.empty() ? "application/octet-stream" : res.content_type);
   out.set("Strict-Transport-Security", "max-age=31536000");
   out.set("X-Content-Type-Options", "nosniff");
+  out.set("Content-Security-Policy", csp);
+  out.set("X-Frame-Options", "DENY");
+  out.set("Referrer-Policy", "no-referrer");
   out.set("X-Request-Id", request_id);
-  for (const auto& [k, v] : res.headers) out.insert(k, v);
+  bool cache_control = false;
+  for (const auto& [k, v] : res.headers) {
+    out.insert(k, v);
+    cache_control = cache_control || boost::beast::iequals(k, "cache-control");
+  }
+  // Tokens, positions, names: nothing a shared cache or the browser's disk may keep.
+  if (!cache_control) out.set(http::field::cache_control, "no-store");
   out.keep_alive(keep_alive);
   if (head) {
     out.content_length(res.body.size());
@@ -96,6 +117,110 @@ std::string_view media_type(std::string_view ct) {
 }
 }  // namespace
 
+namespace {
+
+bool known_method(std::string_view m) {
+  // RFC 9110 §9 and PATCH (RFC 5789); case-sensitive.
+  static constexpr std::string_view kKnown[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return std::find(std::begin(kKnown), std::end(kKnown), m) != std::end(kKnown);
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+api::Response refuse(unsigned status, std::string_view code, std::string_view field,
+                     std::string_view message) {
+  // The caller sends it with keep-alive off (Connection: close) and closes.
+  return json_error(status, code, field, message);
+}
+
+}  // namespace
+
+std::optional<api::Response> check_request_head(const BeastRequest& head,
+                                                std::size_t max_header_bytes) {
+  // Request line + "\r\n" and each "name: value\r\n", as on the wire.
+  std::size_t bytes = head.method_string().size() + head.target().size() + 12;
+  for (const auto& f : head) bytes += f.name_string().size() + f.value().size() + 4;
+  if (bytes > max_header_bytes)
+    return refuse(431, "header_too_large", "headers",
+                  "request header block exceeds " + std::to_string(max_header_bytes) + " bytes");
+
+  const std::string_view method(head.method_string().data(), head.method_string().size());
+  if (!known_method(method))
+    return refuse(501, "not_implemented", "method",
+                  "unknown method (methods are case-sensitive: GET, POST, PUT, ...)");
+
+  std::size_t hosts = 0;
+  std::size_t lengths = 0;
+  std::vector<std::string_view> codings;
+  for (const auto& f : head) {
+    if (f.name() == http::field::host) ++hosts;
+    if (f.name() == http::field::content_length) ++lengths;
+    if (f.name() == http::field::transfer_encoding) {
+      std::string_view v(f.value().data(), f.value().size());
+      while (true) {
+        const auto comma = v.find(',');
+        codings.push_back(trim_ows(v.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+    }
+  }
+  if (head.version() >= 11 && hosts != 1)
+    return refuse(
+        400, "bad_request", "host",
+        hosts == 0 ? "HTTP/1.1 request without a Host header" : "more than one Host header");
+  if (head.version() < 11 && hosts > 1)
+    return refuse(400, "bad_request", "host", "more than one Host header");
+
+  bool has_te = false;
+  for (const auto& f : head) has_te = has_te || f.name() == http::field::transfer_encoding;
+  if (!has_te) return std::nullopt;
+  if (lengths > 0)
+    return refuse(400, "bad_request", "transfer-encoding",
+                  "Transfer-Encoding and Content-Length together: ambiguous framing");
+  if (head.version() < 11)
+    return refuse(400, "bad_request", "transfer-encoding",
+                  "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+  std::size_t chunked = 0;
+  for (auto c : codings) chunked += iequals(c, "chunked") ? 1 : 0;
+  if (chunked != 1 || !iequals(codings.back(), "chunked"))
+    return refuse(400, "bad_request", "transfer-encoding",
+                  "the body's length cannot be determined: chunked must be the last transfer "
+                  "coding, exactly once");
+  if (codings.size() != 1)
+    return refuse(501, "not_implemented", "transfer-encoding",
+                  "only the chunked transfer coding is supported");
+  return std::nullopt;
+}
+
+std::optional<api::Response> check_websocket_handshake(const BeastRequest& req) {
+  const auto version = req.find(http::field::sec_websocket_version);
+  if (version == req.end() ||
+      trim_ows({version->value().data(), version->value().size()}) != "13") {
+    auto r = refuse(426, "upgrade_required", "sec-websocket-version",
+                    "WebSocket version 13 is required");
+    r.headers.emplace_back("Sec-WebSocket-Version", "13");
+    return r;
+  }
+  const auto key = req.find(http::field::sec_websocket_key);
+  // 16 random bytes in base64: 24 characters ending in "==".
+  const std::string_view k =
+      key == req.end() ? std::string_view{} : trim_ows({key->value().data(), key->value().size()});
+  const bool key_ok = k.size() == 24 && k.substr(22) == "==" &&
+                      std::all_of(k.begin(), k.begin() + 22, [](unsigned char c) {
+                        return std::isalnum(c) || c == '+' || c == '/';
+                      });
+  if (!key_ok)
+    return refuse(400, "bad_request", "sec-websocket-key",
+                  "missing or malformed Sec-WebSocket-Key");
+  return std::nullopt;
+}
+
 std::optional<api::Response> check_content_type(std::string_view method, std::string_view path,
                                                 std::optional<std::string_view> content_type,
                                                 bool has_body) {
@@ -105,10 +230,14 @@ std::optional<api::Response> check_content_type(std::string_view method, std::st
   const bool attachment = method == "PUT" && path.substr(0, 20) == "/api/v1/attachments/";
   const std::string_view want = attachment ? "application/octet-stream" : "application/json";
   if (content_type && iequals(media_type(*content_type), want)) return std::nullopt;
+  // openapi.yaml lists image/jpeg for photo uploads too (a phone sends what it has).
+  if (attachment && content_type && iequals(media_type(*content_type), "image/jpeg"))
+    return std::nullopt;
   auto r = json_error(415, "unsupported_media_type", "content-type",
                       "request body must be " + std::string(want) + ", got " +
                           (content_type ? "'" + std::string(*content_type) + "'" : "none"));
-  r.headers.emplace_back("Accept", std::string(want));
+  r.headers.emplace_back("Accept",
+                         attachment ? "application/octet-stream, image/jpeg" : std::string(want));
   return r;
 }
 
@@ -166,30 +295,73 @@ void write_log_line(std::string_view line) {
   }
 }
 
-RateLimiter::RateLimiter(double rate_per_second, double burst)
-    : rate_(rate_per_second), burst_(burst > 0 ? burst : std::max(1.0, rate_per_second)) {}
+namespace {
+// Address bytes (4 or 16) of an IP literal; IPv4-mapped IPv6 becomes IPv4.
+std::optional<std::pair<std::array<unsigned char, 16>, bool>> address_bytes(std::string_view ip) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(std::string(ip), ec);
+  if (ec) return std::nullopt;
+  std::array<unsigned char, 16> out{};
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v4()) {
+    const auto b = a.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), out.begin());
+    return std::make_pair(out, true);
+  }
+  const auto b = a.to_v6().to_bytes();
+  std::copy(b.begin(), b.end(), out.begin());
+  return std::make_pair(out, false);
+}
+}  // namespace
 
-bool RateLimiter::allow(std::string_view ip, std::chrono::steady_clock::time_point now,
-                        std::chrono::seconds& retry_after) {
-  if (rate_ <= 0) return true;
-  std::lock_guard lock(mu_);
-  // Bound memory: forget every client when the table grows large; a forgotten
-  // client simply starts again with a full bucket.
-  if (buckets_.size() > 100000) buckets_.clear();
-  auto [it, inserted] = buckets_.try_emplace(std::string(ip), Bucket{burst_, now});
-  Bucket& b = it->second;
-  if (!inserted) {
-    const double elapsed = std::chrono::duration<double>(now - b.last).count();
-    b.tokens = std::min(burst_, b.tokens + std::max(0.0, elapsed) * rate_);
-    b.last = now;
+Result<AddressAllowList> AddressAllowList::parse(std::string_view text) {
+  AddressAllowList list;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = trim_ows(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    const auto slash = item.find('/');
+    auto bytes = address_bytes(item.substr(0, slash));
+    if (!bytes) return Error{"not an IP address: '" + std::string(item) + "'"};
+    Range r;
+    r.bytes = bytes->first;
+    r.v4 = bytes->second;
+    const unsigned max = r.v4 ? 32 : 128;
+    r.prefix = max;
+    if (slash != std::string_view::npos) {
+      const auto p = item.substr(slash + 1);
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+      if (ec != std::errc() || end != p.data() + p.size() || p.empty() || n > max)
+        return Error{"bad prefix length in '" + std::string(item) + "'"};
+      r.prefix = n;
+    }
+    list.ranges_.push_back(r);
   }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
+  return list;
+}
+
+bool AddressAllowList::allows(std::string_view ip) const {
+  auto a = address_bytes(ip);
+  if (!a) return false;
+  for (const auto& r : ranges_) {
+    if (r.v4 != a->second) continue;
+    unsigned bits = r.prefix;
+    std::size_t i = 0;
+    bool match = true;
+    for (; bits >= 8; bits -= 8, ++i)
+      if (r.bytes[i] != a->first[i]) {
+        match = false;
+        break;
+      }
+    if (match && bits > 0) {
+      const auto mask = static_cast<unsigned char>(0xff << (8 - bits));
+      match = (r.bytes[i] & mask) == (a->first[i] & mask);
+    }
+    if (match) return true;
   }
-  const double wait = (1.0 - b.tokens) / rate_;
-  retry_after =
-      std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait))));
   return false;
 }
 

@@ -4,6 +4,7 @@
 // All are plain functions or self-locking objects, unit-tested without a server.
 #pragma once
 
+#include <array>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -13,8 +14,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "api/http_types.hpp"
+#include "auth/rate_limiter.hpp"
 #include "net/config.hpp"
 
 namespace patrol::net {
@@ -27,6 +30,12 @@ using BeastResponse = boost::beast::http::response<boost::beast::http::string_bo
 api::Response json_error(unsigned status, std::string_view code, std::string_view field,
                          std::string_view message);
 
+// The Content-Security-Policy of every response: same-origin scripts only
+// (no inline script), images also from data:/blob: and `tile_origin` (the
+// map tile server, e.g. "https://tiles.example.cn"; empty: none), live feed
+// over same-origin wss:, never framed.
+std::string content_security_policy(std::string_view tile_origin);
+
 // Converts a parsed request. Fails (with a 400 JSON response to send back)
 // when the target is not an origin-form URL (e.g. bad percent-encoding).
 // Header names are lower-cased; path and query are percent-decoded.
@@ -35,14 +44,44 @@ api::Response json_error(unsigned status, std::string_view code, std::string_vie
                                                           std::string request_id,
                                                           api::Request& out);
 
+// Checks a parsed request head (before any body byte is read) against what
+// RFC 9110/9112 require of a server, returning the answer when it must be
+// refused; the caller then closes the connection (nothing after it on the
+// connection can be trusted to be framed the way we think):
+//   431 header_too_large  request line + header lines longer than max_header_bytes
+//                         (counted here too: Beast's own limit lets many small
+//                         lines through);
+//   501 not_implemented   a method we do not know — methods are case-sensitive,
+//                         so `get` is unknown, not GET (RFC 9110 §9.1);
+//   400 bad_request       HTTP/1.1 without exactly one Host (RFC 9112 §3.2);
+//   400 bad_request       Transfer-Encoding together with Content-Length, on
+//                         HTTP/1.0, or with chunked not last/exactly once
+//                         (RFC 9112 §6.1, §6.3: request smuggling);
+//   501 not_implemented   a transfer coding other than chunked (`gzip, chunked`).
+[[nodiscard]] std::optional<api::Response> check_request_head(const BeastRequest& head,
+                                                              std::size_t max_header_bytes);
+
+// The WebSocket opening handshake's own checks (RFC 6455 §4.2.1), done before
+// Beast's accept so that a bad handshake gets our JSON error shape instead of
+// Beast's plain-text one: 400 without a valid Sec-WebSocket-Key, 426 (+
+// Sec-WebSocket-Version: 13) for another version. nullopt when it is fine.
+[[nodiscard]] std::optional<api::Response> check_websocket_handshake(const BeastRequest& req);
+
 // Builds the wire response: status, Content-Type, body, the Api's extra
-// headers, Strict-Transport-Security, X-Request-Id and keep-alive. For HEAD the
-// body is dropped and Content-Length keeps the length of the GET body.
+// headers, X-Request-Id, keep-alive and the security headers every response
+// carries: Strict-Transport-Security, X-Content-Type-Options,
+// Content-Security-Policy (`csp`, see content_security_policy()),
+// X-Frame-Options DENY, Referrer-Policy, and Cache-Control: no-store unless
+// the Api chose its own Cache-Control (API answers carry tokens and personal
+// data; static files choose no-cache). For HEAD the body is dropped and
+// Content-Length keeps the length of the GET body.
 BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
-                                std::string_view request_id, bool head);
+                                std::string_view request_id, bool head,
+                                std::string_view csp = content_security_policy({}));
 
 // 415 policy: a POST/PUT/PATCH with a body must be application/json, except
-// PUT /api/v1/attachments/... which must be application/octet-stream. Returns
+// PUT /api/v1/attachments/... which must be application/octet-stream or
+// image/jpeg (as openapi.yaml lists). Returns
 // the 415 response when the request breaks it, nullopt when it is fine.
 std::optional<api::Response> check_content_type(std::string_view method, std::string_view path,
                                                 std::optional<std::string_view> content_type,
@@ -68,26 +107,26 @@ std::string format_access_log(const AccessLogEntry& e);
 // Writes a line to stderr with one write(2) so lines from threads never interleave.
 void write_log_line(std::string_view line);
 
-// Token bucket per client IP. Thread-safe (one mutex; the critical section is a
-// hash lookup). rate <= 0 disables it.
-class RateLimiter {
+// A list of address ranges ("127.0.0.0/8,::1/128,10.1.2.3"), e.g. who may
+// read /metrics. An IPv4-mapped IPv6 peer (::ffff:a.b.c.d) is matched as
+// IPv4. Immutable after parse: thread-safe.
+class AddressAllowList {
  public:
-  RateLimiter(double rate_per_second, double burst);
-  // true: allowed (a token was taken). false: rejected; retry_after is how long
-  // until a token is available, rounded up to whole seconds (>= 1).
-  bool allow(std::string_view ip, std::chrono::steady_clock::time_point now,
-             std::chrono::seconds& retry_after);
-  bool enabled() const { return rate_ > 0; }
+  // Fails with a message naming the bad entry. An empty text allows nobody.
+  [[nodiscard]] static Result<AddressAllowList> parse(std::string_view text);
+  bool allows(std::string_view ip) const;
 
  private:
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point last;
+  struct Range {
+    std::array<unsigned char, 16> bytes{};
+    bool v4 = false;
+    unsigned prefix = 0;
   };
-  double rate_;
-  double burst_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::vector<Range> ranges_;
 };
+
+// Token buckets per client address (auth/rate_limiter.hpp: bounded LRU, keys
+// from auth::address_key so an IPv6 client is one /64).
+using RateLimiter = auth::RateLimiter;
 
 }  // namespace patrol::net

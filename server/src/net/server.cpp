@@ -57,15 +57,23 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), opt_ec);  // Nagle + delayed ACK cost ~40 ms
       if (ctx->stopping.load()) continue;              // closes it
       tcp::socket s(std::move(socket));
-      if (ctx->connections.load() >= ctx->cfg.limits.max_connections) {
+      const bool full = ctx->connections.load() >= ctx->cfg.limits.max_connections;
+      std::unique_ptr<ConnectionGuard> guard;
+      if (!full) {
+        boost::system::error_code rec;
+        const auto ep = s.remote_endpoint(rec);
+        guard = ConnectionGuard::try_create(
+            *ctx, auth::address_key(rec ? std::string("-") : ep.address().to_string()));
+      }
+      if (!guard) {
         // Bounded politeness: past a few dozen pending refusals just close.
         if (ctx->refusing.load() < 64)
-          start_refusal(ctx, std::move(s));
+          start_refusal(ctx, std::move(s), !full);
         else
           ctx->metrics.count_connection_refused();
         continue;
       }
-      start_http_session(ctx, std::move(s));
+      start_http_session(ctx, std::move(s), std::move(guard));
     }
   }
 

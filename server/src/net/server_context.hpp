@@ -61,6 +61,37 @@ class SessionRegistry {
   std::unordered_map<std::uint64_t, std::weak_ptr<Stoppable>> map_;
 };
 
+// Counts per key (a client address, a user id) against a cap. Thread-safe.
+class KeyCounter {
+ public:
+  // Takes one slot for `key` unless it already holds `limit` (0: no limit).
+  bool try_acquire(const std::string& key, std::size_t limit) {
+    std::lock_guard lock(mu_);
+    auto& n = counts_[key];
+    if (limit != 0 && n >= limit) {
+      if (n == 0) counts_.erase(key);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void release(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(key);
+    if (it == counts_.end()) return;
+    if (--it->second == 0) counts_.erase(it);
+  }
+  std::size_t count(const std::string& key) const {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(key);
+    return it == counts_.end() ? 0 : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::size_t> counts_;  // only keys with n > 0
+};
+
 struct ServerContext {
   ServerContext(const ServerConfig& c, api::Api& a, metrics::Metrics& m,
                 std::shared_ptr<boost::asio::ssl::context> t, LiveHooks h)
@@ -71,7 +102,9 @@ struct ServerContext {
         workers(c.workers),
         limiter(c.limits.rate_limit_per_ip, c.limits.rate_burst_per_ip),
         login_limiter(c.limits.login_rate_per_ip, c.limits.login_burst_per_ip),
-        live(std::move(h)) {}
+        live(std::move(h)),
+        metrics_allow(AddressAllowList::parse(c.metrics_allow).value()),
+        csp(content_security_policy(c.tile_origin)) {}
 
   const ServerConfig cfg;
   api::Api& api;
@@ -81,28 +114,55 @@ struct ServerContext {
   RateLimiter limiter;
   RateLimiter login_limiter;  // POST /api/v1/auth/login only
   LiveHooks live;
+  const AddressAllowList metrics_allow;  // who may GET /metrics
+  const std::string csp;                 // Content-Security-Policy of every response
   SessionRegistry sessions;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};  // counted against max_connections
+  KeyCounter connections_per_address;       // against max_connections_per_ip
+  KeyCounter websockets_per_user;           // against max_websockets_per_user
   std::atomic<std::size_t> refusing{0};     // connections being told 503
 };
 
-// Counts one client connection for its whole life (HTTP, then maybe WebSocket).
+// Counts one client connection for its whole life (HTTP, then maybe
+// WebSocket): in the total, under its client address, and once upgraded
+// under its user's WebSockets. Releases everything it holds when destroyed.
 class ConnectionGuard {
  public:
-  explicit ConnectionGuard(ServerContext& ctx) : ctx_(ctx) {
-    ctx_.connections.fetch_add(1);
-    ctx_.metrics.connection_opened();
+  // nullptr when the address already holds max_connections_per_ip connections.
+  static std::unique_ptr<ConnectionGuard> try_create(ServerContext& ctx, std::string address_key) {
+    if (!ctx.connections_per_address.try_acquire(address_key,
+                                                 ctx.cfg.limits.max_connections_per_ip))
+      return nullptr;
+    return std::unique_ptr<ConnectionGuard>(new ConnectionGuard(ctx, std::move(address_key)));
   }
   ~ConnectionGuard() {
+    if (!ws_user_.empty()) ctx_.websockets_per_user.release(ws_user_);
+    ctx_.connections_per_address.release(address_);
     ctx_.connections.fetch_sub(1);
     ctx_.metrics.connection_closed();
   }
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
 
+  // Counts this connection as one of `user_id`'s WebSockets; false (nothing
+  // taken) when the user already holds max_websockets_per_user.
+  bool bind_websocket_user(const std::string& user_id) {
+    if (!ctx_.websockets_per_user.try_acquire(user_id, ctx_.cfg.limits.max_websockets_per_user))
+      return false;
+    ws_user_ = user_id;
+    return true;
+  }
+
  private:
+  ConnectionGuard(ServerContext& ctx, std::string address)
+      : ctx_(ctx), address_(std::move(address)) {
+    ctx_.connections.fetch_add(1);
+    ctx_.metrics.connection_opened();
+  }
   ServerContext& ctx_;
+  std::string address_;
+  std::string ws_user_;
 };
 
 // Logs an exception that escaped a session coroutine; one bad peer never takes

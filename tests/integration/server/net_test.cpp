@@ -60,7 +60,7 @@ class SlowApi final : public api::Api {
     }
     return real_->handle(req);
   }
-  std::optional<domain::Principal> authenticate(std::string_view token) override {
+  api::AuthResult authenticate(std::string_view token) override {
     return real_->authenticate(token);
   }
   void shutdown() override { real_->shutdown(); }

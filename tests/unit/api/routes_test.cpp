@@ -127,9 +127,9 @@ TEST_F(RoutesTest, CorruptCompleteFileWithoutRowIsDiscardedNotReportedComplete) 
     std::ofstream(final, std::ios::binary) << "torn";
   };
   plant();
+  // No inspection names it and this user did not upload it: 404 without
+  // touching it (a HEAD must not make the server hash 32 MB for anyone).
   EXPECT_EQ(call("HEAD", "/api/v1/attachments/" + sha, "", t).status, 404u);
-  EXPECT_FALSE(std::filesystem::exists(final));
-  plant();
   auto r = put_chunk(sha, photo, 0, photo.size(), photo.size(), t);
   EXPECT_EQ(r.status, 409u) << r.body;
   EXPECT_EQ(header(r, "Upload-Offset"), "0");
@@ -327,7 +327,7 @@ TEST_F(RoutesTest, LogoutRevokesTheToken) {
   auto t = login("13900000002");
   EXPECT_EQ(call("POST", "/api/v1/auth/logout", "", t).status, 204u);
   EXPECT_EQ(call("GET", "/api/v1/me", "", t).status, 401u);
-  EXPECT_FALSE(api_->authenticate("Bearer " + t));
+  EXPECT_FALSE(api_->authenticate("Bearer " + t).ok());
 }
 
 TEST_F(RoutesTest, HealthMetricsAndStaticFiles) {

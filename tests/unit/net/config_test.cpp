@@ -217,3 +217,34 @@ TEST(Config, ParseListen) {
     EXPECT_EQ(r->second, c.port) << c.in;
   }
 }
+
+// kMaxOpsPerPush (the wire contract, push_request.schema.json) and
+// --max-batch-ops were two limits: a server started with a larger flag
+// answered 422 from the decoder instead of the 413 it documents. The flag may
+// now only lower the contract's bound.
+TEST(Config, MaxBatchOpsCannotExceedTheWireContract) {
+  EXPECT_EQ(ServerConfig{}.api.max_batch_ops, patrol::wire::kMaxOpsPerPush);
+  auto ok = parse({"--data-dir", "/tmp/x", "--max-batch-ops", "100"});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->config.api.max_batch_ops, 100u);
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--max-batch-ops",
+                      std::to_string(patrol::wire::kMaxOpsPerPush + 1)}));
+}
+
+TEST(Config, MaxPushPointsFitsOneFullOp) {
+  auto ok = parse({"--data-dir", "/tmp/x", "--max-push-points", "2000"});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->config.api.max_push_points, 2000u);
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--max-push-points", "999"}));
+}
+
+TEST(Config, MetricsAllowAndTileOriginAreValidated) {
+  auto ok = parse({"--data-dir", "/tmp/x", "--metrics-allow", "10.0.0.0/8, ::1", "--tile-origin",
+                   "https://tiles.example.cn"});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->config.metrics_allow, "10.0.0.0/8, ::1");
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--metrics-allow", "10.0.0.0/33"}));
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--metrics-allow", "example.com"}));
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--tile-origin", "https://x; script-src *"}));
+  EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--tile-origin", "http://tiles.example.cn"}));
+}

@@ -66,6 +66,9 @@ TEST(HttpUtil, ContentTypePolicy) {
       {"POST", "/api/v1/auth/logout", std::nullopt, false, false},  // no body, no type needed
       {"PUT", "/api/v1/attachments/abc", "application/octet-stream", true, false},
       {"PUT", "/api/v1/attachments/abc", "application/json", true, true},
+      // openapi.yaml lists image/jpeg for uploads: it was answered 415 (issue 9).
+      {"PUT", "/api/v1/attachments/abc", "image/jpeg", true, false},
+      {"PUT", "/api/v1/attachments/abc", "image/gif", true, true},
       {"PATCH", "/api/v1/hazards/1", "text/plain", true, true},
       {"GET", "/api/v1/sites", "text/plain", true, false},
       {"POST", "/not-api", "text/plain", true, false},
@@ -167,4 +170,140 @@ TEST(HttpUtil, RateLimiterTokenBucket) {
   EXPECT_TRUE(slow.allow("a", t0, retry));
   EXPECT_FALSE(slow.allow("a", t0, retry));
   EXPECT_EQ(retry, 10s);
+}
+
+// ---- issue 9: request smuggling and other framing the RFCs forbid ----
+
+namespace {
+BeastRequest head_with(std::vector<std::pair<std::string, std::string>> fields,
+                       std::string_view method = "POST", unsigned version = 11) {
+  BeastRequest r;
+  r.method_string(method);
+  r.target("/api/v1/sync/push");
+  r.version(version);
+  for (auto& [k, v] : fields) r.insert(k, v);
+  return r;
+}
+}  // namespace
+
+TEST(HttpUtil, TransferEncodingsTheServerCannotFrameAreRefused) {
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> fields;
+    unsigned want;  // 0: accepted
+  };
+  const std::vector<Case> cases = {
+      {{{"Host", "h"}, {"Transfer-Encoding", "chunked"}}, 0},
+      {{{"Host", "h"}, {"Transfer-Encoding", "Chunked"}}, 0},
+      {{{"Host", "h"}, {"Content-Length", "5"}}, 0},
+      {{{"Host", "h"}, {"Transfer-Encoding", "xchunked"}}, 400},
+      {{{"Host", "h"}, {"Transfer-Encoding", "chunked, identity"}}, 400},
+      {{{"Host", "h"}, {"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "identity"}}, 400},
+      {{{"Host", "h"}, {"Transfer-Encoding", "chunked, chunked"}}, 400},
+      {{{"Host", "h"}, {"Transfer-Encoding", "gzip, chunked"}}, 501},
+      {{{"Host", "h"}, {"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}, 400},
+      {{{"Host", "h"}, {"Transfer-Encoding", ""}}, 400},
+  };
+  for (const auto& c : cases) {
+    std::string desc;
+    for (const auto& [k, v] : c.fields) desc += k + ": " + v + "; ";
+    auto bad = check_request_head(head_with(c.fields), 16384);
+    if (c.want == 0) {
+      EXPECT_FALSE(bad) << desc << " -> " << (bad ? bad->body : "");
+    } else {
+      ASSERT_TRUE(bad) << desc;
+      EXPECT_EQ(bad->status, c.want) << desc;
+    }
+  }
+  // HTTP/1.0 has no transfer codings at all.
+  auto v10 = check_request_head(head_with({{"Transfer-Encoding", "chunked"}}, "POST", 10), 16384);
+  ASSERT_TRUE(v10);
+  EXPECT_EQ(v10->status, 400u);
+}
+
+TEST(HttpUtil, MethodsAreCaseSensitiveAndUnknownOnesAre501) {
+  for (const char* m : {"get", "Get", "FOO", "BREW"}) {
+    auto bad = check_request_head(head_with({{"Host", "h"}}, m), 16384);
+    ASSERT_TRUE(bad) << m;
+    EXPECT_EQ(bad->status, 501u) << m;
+  }
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+    EXPECT_FALSE(check_request_head(head_with({{"Host", "h"}}, m), 16384)) << m;
+}
+
+TEST(HttpUtil, Http11NeedsExactlyOneHost) {
+  auto none = check_request_head(head_with({}), 16384);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 400u);
+  auto two = check_request_head(head_with({{"Host", "a"}, {"Host", "b"}}), 16384);
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->status, 400u);
+  EXPECT_FALSE(check_request_head(head_with({}, "GET", 10), 16384));  // HTTP/1.0 may omit it
+}
+
+TEST(HttpUtil, ManySmallHeaderLinesCountAgainstTheHeaderLimit) {
+  std::vector<std::pair<std::string, std::string>> fields{{"Host", "h"}};
+  for (int i = 0; i < 2000; ++i) fields.emplace_back("X-" + std::to_string(i), "v");  // ~18 KB
+  auto bad = check_request_head(head_with(fields), 16384);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 431u);
+}
+
+TEST(HttpUtil, WebSocketHandshakeErrorsAreJson) {
+  BeastRequest ok{http::verb::get, "/api/v1/live", 11};
+  ok.set(http::field::sec_websocket_version, "13");
+  ok.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_FALSE(check_websocket_handshake(ok));
+  auto v8 = ok;
+  v8.set(http::field::sec_websocket_version, "8");
+  auto r = check_websocket_handshake(v8);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 426u);
+  EXPECT_EQ(boost::json::parse(r->body).at("error").at("code").as_string(), "upgrade_required");
+  auto nokey = ok;
+  nokey.erase(http::field::sec_websocket_key);
+  r = check_websocket_handshake(nokey);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400u);
+  EXPECT_EQ(boost::json::parse(r->body).at("error").at("field").as_string(), "sec-websocket-key");
+}
+
+TEST(HttpUtil, EveryResponseCarriesTheSecurityHeaders) {
+  api::Response r;
+  r.body = "{}";
+  auto out = to_beast_response(r, 11, true, "rid", false, content_security_policy(""));
+  EXPECT_EQ(out[http::field::cache_control], "no-store");
+  EXPECT_EQ(out["X-Frame-Options"], "DENY");
+  EXPECT_NE(out["Strict-Transport-Security"].find("max-age="), std::string::npos);
+  const std::string csp(out["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_NE(content_security_policy("https://t.example")
+                .find("img-src 'self' data: blob: "
+                      "https://t.example;"),
+            std::string::npos);
+  api::Response file;  // a static file chooses its own caching
+  file.headers.emplace_back("Cache-Control", "no-cache");
+  auto f = to_beast_response(file, 11, true, "rid", false);
+  EXPECT_EQ(f[http::field::cache_control], "no-cache");
+  EXPECT_EQ(std::distance(f.equal_range(http::field::cache_control).first,
+                          f.equal_range(http::field::cache_control).second),
+            1);
+}
+
+TEST(HttpUtil, AddressAllowList) {
+  auto l = AddressAllowList::parse("127.0.0.0/8, ::1, 10.1.0.0/16");
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_TRUE(l->allows("127.0.0.1"));
+  EXPECT_TRUE(l->allows("127.9.9.9"));
+  EXPECT_TRUE(l->allows("::1"));
+  EXPECT_TRUE(l->allows("::ffff:127.0.0.1"));  // v4-mapped
+  EXPECT_TRUE(l->allows("10.1.200.3"));
+  EXPECT_FALSE(l->allows("10.2.0.1"));
+  EXPECT_FALSE(l->allows("192.168.1.1"));
+  EXPECT_FALSE(l->allows("::2"));
+  EXPECT_FALSE(l->allows("-"));
+  auto none = AddressAllowList::parse("");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->allows("127.0.0.1"));
 }
