@@ -5,6 +5,7 @@
 #   scripts/dev.sh demo    build and start patrold with the seeded demo on https://localhost:8443
 #   scripts/dev.sh test    build (ASan/UBSan with g++, SDK with clang++) and run every test
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
+#   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +26,7 @@ apt_packages=(
   cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev
   curl ca-certificates
 )
-apt_norecommends=(chromium wrk)
+apt_norecommends=(chromium wrk testssl.sh)
 
 need_apt() {
   local missing=()
@@ -117,6 +118,8 @@ cmd_test() {
   build_preset asan
   echo "==> unit + integration tests (ASan/UBSan)"
   ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
+  echo "==> TLS scan (testssl.sh against patrold)"
+  tests/tls/run_testssl.sh build/asan
   echo "==> build (clang++, client SDK only)"
   build_preset clang-sdk
   echo "==> SDK tests (clang++)"
@@ -141,14 +144,31 @@ cmd_bench() {
   fi
 }
 
+cmd_fuzz() {
+  cmd_deps
+  build_preset clang-sdk
+  local secs="${PATROL_FUZZ_SECONDS:-600}"
+  local out="build/clang-sdk/tests/fuzz"
+  for target in wire_push_fuzz:push request_head_fuzz:request; do
+    local exe="${target%%:*}" corpus="${target##*:}"
+    local work="$out/long-$corpus"
+    mkdir -p "$work"
+    cp -rn "tests/fuzz/corpus/$corpus/." "$work/"
+    echo "==> $exe for ${secs}s (corpus $work)"
+    "$out/$exe" -max_total_time="$secs" -max_len=8192 -print_final_stats=1 "$work" 2>&1 |
+      grep -E "^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)|ERROR|SUMMARY" || true
+  done
+}
+
 case "${1:-}" in
   deps) cmd_deps ;;
   build) cmd_build ;;
   demo) cmd_demo ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
+  fuzz) cmd_fuzz ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -23,6 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)wire::decode_login_request(v);
   (void)wire::decode_push_response(v);
   (void)wire::decode_pull_response(v);
+  // Each op body decoder on its own, not only behind a valid envelope.
+  (void)wire::decode_inspection_create(v);
+  (void)wire::decode_position_append(v);
+  (void)wire::decode_sos_raise(v);
+  (void)wire::decode_op(v);
   auto req = wire::decode_push_request(v);
   if (!req) return 0;
   for (const auto& raw : req->ops) {

@@ -272,15 +272,20 @@ TEST_F(UploadLimitsTest, PartialUploadsHaveAQuotaAndExpire) {
   EXPECT_EQ(put(login(kLiuVolunteer2), sha256_hex(b), b.substr(0, 60), "bytes 0-59/200").status,
             202u);
   // Abandoned: removed by the sweep after the TTL (1 s here).
+  auto partial_files = [&] {
+    std::size_t n = 0;
+    std::error_code ec;  // the sweep may remove a directory while we walk it
+    for (std::filesystem::recursive_directory_iterator it(dir_ / "attachments" / "partial", ec),
+         end;
+         !ec && it != end; it.increment(ec))
+      n += it->is_regular_file(ec) ? 1 : 0;
+    return n;
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (head(vol, sha256_hex(a)).status != 404 && std::chrono::steady_clock::now() < deadline)
+  while (partial_files() != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(partial_files(), 0u);
   EXPECT_EQ(head(vol, sha256_hex(a)).status, 404u);
-  std::size_t partial_files = 0;
-  for (const auto& e :
-       std::filesystem::recursive_directory_iterator(dir_ / "attachments" / "partial"))
-    partial_files += e.is_regular_file() ? 1 : 0;
-  EXPECT_EQ(partial_files, 0u);
   // The quota is free again.
   EXPECT_EQ(put(vol, sha256_hex(b), b.substr(0, 60), "bytes 0-59/200").status, 202u);
 }
