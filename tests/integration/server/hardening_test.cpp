@@ -302,8 +302,9 @@ std::string integrity_check(const std::filesystem::path& db) {
 
 }  // namespace
 
-// Faults at every storage call of a push: the Nth write, sync or lock of the
-// database fails (SQLite VFS shim), for N swept over the calls a push makes.
+// Faults at every storage call of a push: the Nth write (I/O error or disk
+// full), sync, lock or read of the database fails (SQLite VFS shim), for N
+// swept over the calls a push makes.
 // While the fault lasts the push is answered 503 (or its ops applied, when
 // the fault hit after the commit); once it is gone the same push, re-sent as
 // the SDK does, is answered applied/duplicate: no op answered `applied` is
@@ -325,8 +326,14 @@ TEST(Hardening, StorageFaultsDuringPushesLoseNothingAndRecover) {
 
   std::set<std::string> applied;  // op ids ever answered applied
   std::size_t faults_seen = 0, unavailable = 0;
-  for (unsigned kinds :
-       {unsigned{FaultVfs::kWrite}, unsigned{FaultVfs::kSync}, unsigned{FaultVfs::kLock}}) {
+  struct Fault {
+    unsigned kinds;
+    bool disk_full;  // SQLITE_FULL instead of an I/O error
+  };
+  for (const auto [kinds, disk_full] :
+       {Fault{FaultVfs::kWrite, false}, Fault{FaultVfs::kWrite, true},
+        Fault{FaultVfs::kSync, false}, Fault{FaultVfs::kLock, false},
+        Fault{FaultVfs::kRead, false}}) {
     for (std::uint64_t n = 1; n <= 12; ++n) {
       std::vector<std::string> ids;
       std::string body = R"({"device_id":"fault","ops":[)";
@@ -335,7 +342,7 @@ TEST(Hardening, StorageFaultsDuringPushesLoseNothingAndRecover) {
         body += (i ? "," : "") + inspection_op_json(shop, ids.back());
       }
       body += "]}";
-      vfs.fail_nth(kinds, n, /*sticky=*/false);
+      vfs.fail_nth(kinds, n, /*sticky=*/false, disk_full);
       auto r = c.post_json("/api/v1/sync/push", body);
       vfs.disarm();
       faults_seen += vfs.failures();
