@@ -3,7 +3,7 @@
 #   scripts/dev.sh deps    install Debian packages (and npm packages for tests)
 #   scripts/dev.sh build   build the release preset (patrold, patrolctl)
 #   scripts/dev.sh demo    build and start patrold with the seeded demo on https://localhost:8443
-#   scripts/dev.sh test    build (ASan/UBSan with g++, SDK with clang++) and run every test
+#   scripts/dev.sh test    build (ASan/UBSan with g++, SDK with clang++, SDK for aarch64/armhf) and run every test
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
 set -euo pipefail
@@ -27,6 +27,19 @@ apt_packages=(
   curl ca-certificates
 )
 apt_norecommends=(chromium wrk testssl.sh)
+# Cross builds of the SDK (presets sdk-aarch64, sdk-armhf): Debian's cross g++ and
+# qemu-user on the host; the target's libraries come from cross_sysroots below.
+apt_cross=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
+# Debian multiarch packages the SDK and its tests link, per target architecture,
+# unpacked (dpkg -x, no apt install: see cmake/toolchains/cross-debian.cmake for why)
+# into $PATROL_SYSROOTS/<triplet>, the folder the toolchain files read.
+cross_packages=(
+  libssl-dev libssl3 libsqlite3-dev libsqlite3-0
+  libboost1.81-dev libboost-json1.81-dev libboost-json1.81.0 libboost-container1.81-dev
+  libboost-container1.81.0 libboost-system1.81-dev libboost-system1.81.0
+  libboost-url1.81-dev libboost-url1.81.0 libgtest-dev libgmock-dev
+)
+sysroots="${PATROL_SYSROOTS:-/opt/patrol/sysroots}"
 
 need_apt() {
   local missing=()
@@ -40,9 +53,35 @@ sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Unpacks cross_packages for one Debian architecture into $sysroots/TRIPLET, once
+# per package list (the stamp file holds the list).
+cross_sysroot() {
+  local debarch="$1" triplet="$2" dest="$sysroots/$2" stamp
+  stamp="$debarch ${cross_packages[*]}"
+  if [ -f "$dest/.patrol-stamp" ] && [ "$(cat "$dest/.patrol-stamp")" = "$stamp" ]; then
+    return
+  fi
+  echo "==> unpacking $debarch libraries into $dest"
+  if ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
+    sudo_if_needed dpkg --add-architecture "$debarch"
+    sudo_if_needed apt-get update -qq || true   # one lagging index must not stop the rest
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  chmod 0755 "$tmp"   # apt's _apt user downloads into it
+  (cd "$tmp" && apt-get download -qq "${cross_packages[@]/%/:$debarch}")
+  sudo_if_needed rm -rf "$dest.tmp"
+  sudo_if_needed mkdir -p "$dest.tmp"
+  for deb in "$tmp"/*.deb; do sudo_if_needed dpkg -x "$deb" "$dest.tmp"; done
+  echo "$stamp" | sudo_if_needed tee "$dest.tmp/.patrol-stamp" >/dev/null
+  sudo_if_needed rm -rf "$dest"
+  sudo_if_needed mv "$dest.tmp" "$dest"
+  rm -rf "$tmp"
+}
+
 cmd_deps() {
   local missing missing_nr
-  missing=$(need_apt "${apt_packages[@]}")
+  missing=$(need_apt "${apt_packages[@]}" "${apt_cross[@]}")
   missing_nr=$(need_apt "${apt_norecommends[@]}")
   # Node.js may come from elsewhere than Debian (its own npm then conflicts with
   # Debian's npm package): install Debian's only when there is none at all.
@@ -61,6 +100,8 @@ cmd_deps() {
       DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends $missing_nr
     fi
   fi
+  cross_sysroot arm64 aarch64-linux-gnu
+  cross_sysroot armhf arm-linux-gnueabihf
   if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
     echo "==> installing npm packages (tests/e2e, from package-lock.json)"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
@@ -124,6 +165,16 @@ cmd_test() {
   build_preset clang-sdk
   echo "==> SDK tests (clang++)"
   ctest --test-dir build/clang-sdk --output-on-failure -j "$jobs" --timeout 600
+  # The phones' architectures: only the SDK's test targets (and what they link)
+  # are built; their tests run under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
+  local cross
+  for cross in sdk-aarch64 sdk-armhf; do
+    echo "==> build ($cross, client SDK tests only)"
+    build_preset "$cross" --target patrol_sdk_tests patrol_sdk_c_api_test patrol_wire_tests \
+      patrol_sqlite_tests
+    echo "==> SDK tests ($cross, under qemu)"
+    ctest --test-dir "build/$cross" --output-on-failure -j "$jobs" --timeout 600
+  done
   if [ -x tests/e2e/run.sh ]; then
     echo "==> schema, browser and WebSocket tests (node)"
     tests/e2e/run.sh build/asan

@@ -351,14 +351,18 @@ TEST(Outbox, EnqueueSurvivesKillNineAtAnyInstant) {
       }
     }
     ::close(fds[1]);
+    // The clock starts at the child's first commit, not at fork: under qemu
+    // (the ARM presets) opening the database alone can take longer than the
+    // whole window.
+    std::string buf;
+    char chunk[4096];
+    ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n > 0) buf.append(chunk, static_cast<std::size_t>(n));
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 60));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with " << WEXITSTATUS(status);
-    std::string buf;
-    char chunk[4096];
-    ssize_t n;
     while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0)
       buf.append(chunk, static_cast<std::size_t>(n));
     ::close(fds[0]);
