@@ -1,6 +1,8 @@
 // patrolctl: a command-line volunteer on the client SDK. Each run is one
 // process on the device database in --data-dir, exactly like a phone app
 // that is started, used and killed again.
+#include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/json/array.hpp>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -44,7 +47,12 @@ constexpr const char* kHelp =
 usage: patrolctl --server URL --data-dir DIR [--insecure] [--pin SHA256] COMMAND [ARGS]
 
 commands:
-  login PHONE PASSWORD          log in and remember the session in the device database
+  login PHONE [--password-stdin | --password-arg PASSWORD]
+                                log in and remember the session in the device database;
+                                the password is read from the terminal without echo, or
+                                from the first line of standard input (--password-stdin);
+                                --password-arg puts it on the command line (visible to
+                                other users in ps and kept in shell history: tests only)
   logout                        forget the session (queued reports are kept)
   pull                          fetch reference data (sites, templates, rounds, hazards)
   sites [--json]                cached sites
@@ -115,7 +123,7 @@ int exit_for(const Error& e) {
 std::string hint(const Error& e) {
   switch (e.code) {
     case ErrorCode::not_logged_in:
-      return " (run: patrolctl ... login PHONE PASSWORD)";
+      return " (run: patrolctl ... login PHONE)";
     case ErrorCode::offline:
       return " (run: patrolctl ... online)";
     case ErrorCode::network:
@@ -128,6 +136,31 @@ std::string hint(const Error& e) {
 int report_error(const Error& e) {
   std::cerr << "patrolctl: " << e.message << hint(e) << "\n";
   return exit_for(e);
+}
+
+// Asks on the controlling terminal with echo off (restored however the read
+// ends). nullopt when there is no terminal (cron, a pipe, a test).
+std::optional<std::string> read_password_from_terminal() {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  termios old{};
+  if (::tcgetattr(fd, &old) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  quiet.c_lflag |= ECHONL;
+  static constexpr char kPrompt[] = "Password: ";
+  (void)!::write(fd, kPrompt, sizeof kPrompt - 1);
+  (void)::tcsetattr(fd, TCSAFLUSH, &quiet);
+  std::string line;
+  char ch = 0;
+  while (::read(fd, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  (void)::tcsetattr(fd, TCSAFLUSH, &old);
+  ::close(fd);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 int usage(const std::string& msg) {
@@ -546,8 +579,26 @@ int run(Args a) {
   if (needs_server && a.server.empty()) return usage(cmd + " needs --server URL");
 
   if (cmd == "login") {
-    if (rest.size() != 2) return usage("login needs PHONE PASSWORD");
-    auto st = c.login(rest[0], rest[1]);
+    if (rest.empty() || rest[0].rfind("--", 0) == 0) return usage("login needs PHONE");
+    std::string password;
+    if (rest.size() == 2 && rest[1] == "--password-stdin") {
+      if (!std::getline(std::cin, password)) return usage("--password-stdin: no line on stdin");
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+    } else if (rest.size() == 3 && rest[1] == "--password-arg") {
+      password = rest[2];
+    } else if (rest.size() == 1) {
+      auto p = read_password_from_terminal();
+      if (!p)
+        return usage(
+            "no terminal to ask for the password: use --password-stdin (or --password-arg)");
+      password = std::move(*p);
+    } else {
+      return usage(
+          "login PHONE [--password-stdin | --password-arg PASSWORD] (a bare password "
+          "argument is refused: it shows in ps and shell history)");
+    }
+    if (password.empty()) return usage("empty password");
+    auto st = c.login(rest[0], password);
     if (!st) return report_error(st.error());
     auto s = c.status();
     std::cout << "logged in as " << (s ? s->user_name : rest[0]) << "\n";

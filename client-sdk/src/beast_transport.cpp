@@ -6,7 +6,9 @@
 // Each exchange runs the private io_context in short slices so that cancel()
 // from another thread (SDK shutdown) takes effect within ~100 ms, and every
 // step gets the remaining time of the request's deadline.
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <atomic>
@@ -184,7 +186,12 @@ class BeastTransport final : public Transport {
     run_until([&] { return done; });
     if (ec) {
       auto e = net_error("TLS handshake", ec);
-      e.retryable = false;  // a certificate problem does not fix itself
+      // A certificate the server cannot prove does not fix itself: the app is
+      // told and nothing is retried until it acts. A handshake a flaky network
+      // cut short (reset, truncated stream) is an ordinary network failure.
+      if (ec.category() == boost::asio::error::get_ssl_category() &&
+          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED)
+        e.retryable = false;
       return e;
     }
     if (!opts_.spki_sha256_pins.empty()) {

@@ -247,7 +247,8 @@ struct Client::Impl {
       seq = r->front();
       auto rc = db->receipt(*op.report_id);
       if (rc && *rc) {
-        if (online()) engine->notify_work();
+        // A report (and an SOS above all) leaves at once, even during backoff.
+        if (online()) engine->notify_work(/*urgent=*/true);
         return to_receipt(**rc);
       }
     }
@@ -503,6 +504,11 @@ Result<std::string> Client::attach_photo(const std::string& path) {
   std::lock_guard lk(impl_->db_mu);
   auto st = impl_->db->add_photo({stored->sha256, stored->path.string(), stored->size, false});
   if (!st) return std::move(st).error();
+  // Attached again after the server got it: no upload, so no copy to keep.
+  if (auto up = impl_->db->photo_uploaded(stored->sha256); up && *up) {
+    std::error_code ec;
+    std::filesystem::remove(stored->path, ec);
+  }
   return stored->sha256;
 }
 
@@ -569,6 +575,25 @@ Result<std::vector<DeadLetter>> Client::dead_letters() {
   for (auto& r : *rows)
     out.push_back({r.seq, r.op_id, r.type, r.op_json, r.code, r.field, r.message, r.rejected_at});
   return out;
+}
+
+Status Client::retry_dead_letter(const std::string& op_id) {
+  {
+    std::lock_guard lk(impl_->db_mu);
+    auto r = impl_->db->retry_dead_letter(op_id);
+    if (!r) return std::move(r).error();
+    if (!*r) return make_error(ErrorCode::not_found, "no dead letter with op id " + op_id);
+  }
+  impl_->engine->notify_work(/*urgent=*/true);
+  return {};
+}
+
+Status Client::dismiss_dead_letter(const std::string& op_id) {
+  std::lock_guard lk(impl_->db_mu);
+  auto r = impl_->db->dismiss_dead_letter(op_id);
+  if (!r) return std::move(r).error();
+  if (!*r) return make_error(ErrorCode::not_found, "no dead letter with op id " + op_id);
+  return {};
 }
 
 Result<Receipt> Client::receipt(const std::string& report_id) {

@@ -19,7 +19,7 @@ using sqlite::Transaction;
 
 // Migrations, numbered from 1: entry i brings user_version from i to i+1.
 // Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
@@ -70,6 +70,11 @@ CREATE TABLE photos (
   uploaded INTEGER NOT NULL DEFAULT 0,
   added_at TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 2: how often the server failed a request made of this op alone (the
+    // engine isolates an op the server keeps failing on, see SyncEngine).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
@@ -254,6 +259,17 @@ Status DeviceDb::clear_in_flight(const std::vector<std::int64_t>& seqs) {
   return {};
 }
 
+Result<std::int64_t> DeviceDb::record_failure(std::int64_t seq) {
+  PATROL_TRY_STMT(st, db_, "UPDATE outbox SET failures=failures+1 WHERE seq=? RETURNING failures",
+                  "record failure");
+  st.bind(1, seq);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "record failure");
+  const std::int64_t n = *row ? st.column_int64(0) : 0;
+  st.reset();
+  return n;
+}
+
 Status DeviceDb::clear_all_in_flight() {
   PATROL_TRY_EC(db_.exec("UPDATE outbox SET in_flight=0 WHERE in_flight<>0"), "clear in flight");
   return {};
@@ -342,6 +358,16 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
   return out;
 }
 
+bool DeviceDb::has_pending(std::string_view type) {
+  auto st = db_.cached("SELECT 1 FROM outbox WHERE type=? LIMIT 1");
+  if (!st) return false;
+  (*st)->bind(1, type);
+  auto row = (*st)->step();
+  const bool found = row && *row;
+  (*st)->reset();
+  return found;
+}
+
 Result<Counts> DeviceDb::counts() {
   Counts c;
   Transaction tx(db_, Transaction::Mode::deferred);
@@ -379,6 +405,72 @@ Result<std::vector<DeadLetterRow>> DeviceDb::dead_letters() {
                    st.column_text(4), st.column_text(5), st.column_text(6), st.column_text(7)});
   }
   return out;
+}
+
+Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
+  Transaction tx(db_);
+  PATROL_TRY_EC(tx.begin_error(), "begin retry");
+  std::string type, op_json;
+  {
+    PATROL_TRY_STMT(st, db_, "SELECT type, op_json FROM dead_letters WHERE op_id=?", "dead letter");
+    st.bind(1, op_id);
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "dead letter");
+    if (!*row) return false;
+    type = st.column_text(0);
+    op_json = st.column_text(1);
+    st.reset();
+  }
+  std::optional<std::string> report_id;
+  {
+    PATROL_TRY_STMT(st, db_, "SELECT report_id FROM receipts WHERE op_id=?", "receipt");
+    st.bind(1, op_id);
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "receipt");
+    if (*row) report_id = st.column_text(0);
+    st.reset();
+  }
+  // Back at the end of its lane with a new local sequence (the old one was
+  // deleted; AUTOINCREMENT never reuses it), and the same op id.
+  const Lane lane = type == "sos.raise" ? Lane::urgent : Lane::backlog;
+  std::int64_t seq = 0;
+  {
+    PATROL_TRY_STMT(st, db_,
+                    "INSERT INTO outbox(op_id, lane, type, op_json, report_id, enqueued_at) "
+                    "VALUES(?,?,?,?,?,?) RETURNING seq",
+                    "requeue");
+    st.bind(1, op_id)
+        .bind(2, static_cast<std::int64_t>(lane))
+        .bind(3, type)
+        .bind(4, op_json)
+        .bind(5, report_id)
+        .bind(6, now_text());
+    auto row = st.step();
+    if (!row) return storage_error(row.error(), "requeue");
+    if (!*row) return make_error(ErrorCode::internal, "requeue returned no row");
+    seq = st.column_int64(0);
+    st.reset();
+  }
+  {
+    PATROL_TRY_STMT(st, db_, "DELETE FROM dead_letters WHERE op_id=?", "dead letter");
+    st.bind(1, op_id);
+    PATROL_TRY_EC(st.run(), "delete dead letter");
+  }
+  {
+    PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=0, reason='', seq=? WHERE op_id=?",
+                    "receipt");
+    st.bind(1, seq).bind(2, op_id);
+    PATROL_TRY_EC(st.run(), "receipt");
+  }
+  PATROL_TRY_EC(tx.commit(), "commit retry");
+  return true;
+}
+
+Result<bool> DeviceDb::dismiss_dead_letter(const std::string& op_id) {
+  PATROL_TRY_STMT(st, db_, "DELETE FROM dead_letters WHERE op_id=?", "dead letter");
+  st.bind(1, op_id);
+  PATROL_TRY_EC(st.run(), "dismiss dead letter");
+  return db_.changes() > 0;
 }
 
 namespace {
@@ -573,6 +665,16 @@ Result<std::vector<PhotoRow>> DeviceDb::pending_photos() {
     out.push_back({st.column_text(0), st.column_text(1), st.column_int64(2), false});
   }
   return out;
+}
+
+Result<bool> DeviceDb::photo_uploaded(const std::string& sha256) {
+  PATROL_TRY_STMT(st, db_, "SELECT uploaded FROM photos WHERE sha256=?", "photo");
+  st.bind(1, sha256);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "photo");
+  const bool up = *row && st.column_int64(0) != 0;
+  st.reset();
+  return up;
 }
 
 Status DeviceDb::mark_photo_uploaded(const std::string& sha256) {

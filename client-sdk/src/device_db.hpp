@@ -134,7 +134,7 @@ class DeviceDb {
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Moves committed WAL frames into the database file (best effort, never
   // blocks on other connections). The engine calls it after each sync so the
@@ -154,6 +154,8 @@ class DeviceDb {
   Status mark_in_flight(const std::vector<std::int64_t>& seqs);
   Status clear_in_flight(const std::vector<std::int64_t>& seqs);
   Status clear_all_in_flight();
+  // Counts one more failed request made of this op alone; returns the count.
+  Result<std::int64_t> record_failure(std::int64_t seq);
   // Applies a push response in one transaction: done ops leave the outbox and
   // their receipts become "received"; rejected ops move to the dead letters
   // with the server's reason. Ops without a verdict stay queued.
@@ -165,10 +167,18 @@ class DeviceDb {
       const std::vector<std::int64_t>& sent = {},
       const std::vector<std::pair<std::string, std::string>>& settings = {});
   Result<Counts> counts();
+  // Whether an op of this type waits in the outbox (false when unknown).
+  bool has_pending(std::string_view type);
   Result<std::vector<OutboxOp>> outbox(std::size_t limit);  // in send order
 
   // ---- dead letters, receipts ----
   Result<std::vector<DeadLetterRow>> dead_letters();
+  // Puts a dead letter back at the end of its lane (same op id, so the server
+  // still deduplicates it) and its receipt back to "saved", in one
+  // transaction. false when there is no dead letter with that op id.
+  Result<bool> retry_dead_letter(const std::string& op_id);
+  // Forgets a dead letter (its receipt keeps saying "rejected"). false when absent.
+  Result<bool> dismiss_dead_letter(const std::string& op_id);
   Result<std::optional<ReceiptRow>> receipt(const std::string& report_id);
   Result<std::vector<ReceiptRow>> receipts(std::size_t limit);  // newest first
 
@@ -195,6 +205,8 @@ class DeviceDb {
   Status add_photo(const PhotoRow& p);
   Result<std::vector<PhotoRow>> pending_photos();
   Status mark_photo_uploaded(const std::string& sha256);
+  // Whether the server already has this photo (false when unknown).
+  Result<bool> photo_uploaded(const std::string& sha256);
 
   sqlite::Database& raw() { return db_; }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string_view>
@@ -16,6 +17,9 @@ namespace patrol::sdk {
 namespace {
 
 using namespace std::chrono_literals;
+
+// While an SOS waits in the outbox, a failed sync is retried at least this often.
+constexpr std::chrono::milliseconds kSosRetry{250};
 
 std::uint64_t seed_or_random(std::uint64_t s) {
   if (s != 0) return s;
@@ -50,6 +54,44 @@ Result<boost::json::value> parse_json(const std::string& body, std::string_view 
                           std::to_string(body.size()) + " bytes)",
                       true);
   return v;
+}
+
+// A failed request made of one op alone, the server answering 500 each time:
+// after this many the op is set aside as a dead letter so the ops behind it go.
+constexpr std::int64_t kMaxOpFailures = 3;
+
+// Statuses a request's content can cause (as opposed to the server being down,
+// busy or behind a broken proxy: 502/503/504/408/429, which say nothing about
+// the ops and never set one aside).
+bool content_status(int s) {
+  return s == 400 || s == 413 || s == 422 || s == 500;
+}
+
+// The server's error field, if its body has one.
+std::string error_field(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* e = v.as_object().if_contains("error");
+  if (!e || !e->is_object()) return {};
+  return wire::field_error_from_json(*e).field;
+}
+
+// The server's error code, else "http_<status>".
+std::string error_code(const HttpResponse& r) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  if (!ec && v.is_object())
+    if (const auto* e = v.as_object().if_contains("error"); e && e->is_object())
+      if (auto fe = wire::field_error_from_json(*e); !fe.code.empty()) return fe.code;
+  return "http_" + std::to_string(r.status);
+}
+
+// The server refuses a push whose clock_offset_ms lies beyond ±10 years
+// (wire::kMaxClockOffsetMs); a device clock further off than that is still
+// corrected as far as the server allows, and never makes the push fail.
+std::int64_t bounded_offset(std::int64_t ms) {
+  return std::clamp(ms, -wire::kMaxClockOffsetMs, wire::kMaxClockOffsetMs);
 }
 
 std::int64_t to_ms(std::chrono::system_clock::time_point t) {
@@ -89,10 +131,13 @@ void SyncEngine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void SyncEngine::notify_work() {
+void SyncEngine::notify_work(bool urgent) {
   {
     std::lock_guard lk(state_mu_);
-    if (backoff_.failures() > 0) return;  // the scheduled retry will pick it up
+    if (urgent)
+      backoff_.reset();
+    else if (backoff_.failures() > 0)
+      return;  // the scheduled retry will pick it up
     wake_ = true;
   }
   cv_.notify_all();
@@ -136,13 +181,27 @@ void SyncEngine::run() {
       backoff_.reset();
       next = clock::now() + cfg_.refresh_interval;
       timed = true;
-    } else if (r.error().code == ErrorCode::offline || r.error().code == ErrorCode::not_logged_in) {
-      timed = false;  // wait for set_online(true) / login
-    } else {
-      next = clock::now() + backoff_.next();
+    } else if (auto wait = retry_after(r.error())) {
+      next = clock::now() + *wait;
       timed = true;
+    } else {
+      timed = false;
     }
   }
+}
+
+std::optional<std::chrono::milliseconds> SyncEngine::retry_after(const Error& e) {
+  // Waiting for set_online(true) / login: retrying cannot help.
+  if (e.code == ErrorCode::offline || e.code == ErrorCode::not_logged_in) return std::nullopt;
+  // Neither can it after a non-retryable failure (a certificate that does not
+  // match, the server refusing every push): the app is told (sync_failed with
+  // retryable=false) and its next sync_now/set_online/login/enqueue tries again.
+  if (!e.retryable) return std::nullopt;
+  auto wait = backoff_.next();
+  // An SOS waiting: try again within a quarter second however long the outage
+  // was, so it leaves as soon as the network is back.
+  if (sos_pending_.load()) wait = std::min<std::chrono::milliseconds>(wait, kSosRetry);
+  return wait;
 }
 
 bool SyncEngine::is_online() {
@@ -233,6 +292,7 @@ Result<SyncSummary> SyncEngine::run_sync(const std::function<void(const SyncProg
   emit_({EventType::sync_started, {}, {}, {}, 0, false});
   auto r = cycle(progress, with_pull);
   db_.checkpoint();
+  sos_pending_ = !r && db_.has_pending(wire::kOpSosRaise);
   if (r) {
     (void)db_.set_many({{std::string(keys::kLastSyncAt), wire::format_rfc3339(wire::now_millis())}},
                        {std::string(keys::kLastError)});
@@ -264,6 +324,17 @@ Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgres
   if (!relog) return std::move(relog).error();
   if (!*token || (*relog && **relog == "1"))
     return make_error(ErrorCode::not_logged_in, "not logged in: queued reports wait for a login");
+  // An expired token is known without asking the server: past its expiry by
+  // the device clock and by the server clock as estimated (both, so that
+  // neither a wrong device clock nor a wrong offset can expire a good token).
+  if (auto exp = db_.get(keys::kTokenExpiresAt); exp && *exp) {
+    if (auto t = wire::parse_rfc3339(**exp)) {
+      const std::int64_t expires = t->instant.time_since_epoch().count();
+      const std::int64_t device_now = wire::now_millis().time_since_epoch().count();
+      const std::int64_t server_now = device_now + stored_clock_offset().value_or(0);
+      if (expires <= device_now && expires <= server_now) return session_expired();
+    }
+  }
   if (!in_flight_reset_) {
     // Marks left by a process that died mid-exchange: those ops are simply
     // queued again (the server deduplicates by op id).
@@ -287,10 +358,12 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
   if (progress) progress(prog);
   std::size_t max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);
   std::size_t max_bytes = std::max<std::size_t>(1024, cfg_.batch_max_bytes);
-  auto offset = db_.get(keys::kClockOffsetMs);
-  if (!offset) return std::move(offset).error();
-  std::optional<std::int64_t> clock_offset;
-  if (*offset) clock_offset = std::strtoll((*offset)->c_str(), nullptr, 10);
+  std::optional<std::int64_t> clock_offset = stored_clock_offset();
+  // Reason of the last op set aside in this push that nothing went through
+  // after: the same whole-request failure twice in a row is the server
+  // refusing every push, not one bad op (then stop rather than dead-letter the
+  // whole outbox one op at a time).
+  std::string last_isolated_reason;
 
   for (;;) {
     {
@@ -329,13 +402,57 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
       return e;
     };
     if (!r) return fail(std::move(r).error());
-    if (r->status == 413 && max_ops > 1) {  // batch too big for this server: halve it
+    if (r->status == 413 && batch->size() > 1) {  // batch too big for this server: halve it
       (void)db_.clear_in_flight(seqs);
       max_ops = std::max<std::size_t>(1, batch->size() / 2);
       max_bytes = std::max<std::size_t>(1024, max_bytes / 2);
       continue;
     }
+    // A clock offset the server will not take (an older SDK stored it, or the
+    // server's bound is tighter): forget it and send again without one; the
+    // answer brings a fresh estimate.
+    if (r->status == 400 && clock_offset && error_field(r->body) == "clock_offset_ms") {
+      (void)db_.clear_in_flight(seqs);
+      (void)db_.erase(keys::kClockOffsetMs);
+      clock_offset.reset();
+      continue;
+    }
+    if (r->status != 200 && content_status(r->status)) {
+      // Something in this request makes the server fail it. Find the op by
+      // halving the batch (at once for a 4xx, which the same request always
+      // gets again; for a 500 from its second failure on), then set it aside.
+      (void)db_.clear_in_flight(seqs);
+      std::int64_t head_failures = 0;
+      for (auto sq : seqs) {
+        auto n = db_.record_failure(sq);
+        if (!n) return std::move(n).error();
+        if (sq == seqs.front()) head_failures = *n;
+      }
+      Error e = http_error(*r, "sync/push");
+      const bool deterministic = r->status != 500;
+      if (batch->size() > 1) {
+        if (!deterministic && head_failures < 2) return e;  // retried after the backoff
+        max_ops = std::max<std::size_t>(1, batch->size() / 2);
+        continue;
+      }
+      if (!deterministic && head_failures < kMaxOpFailures) return e;
+      const std::string reason = std::to_string(r->status) + " " + error_code(*r);
+      if (reason == last_isolated_reason) {
+        // The op set aside before this one failed the same way: the server
+        // refuses every push (not one op), so stop rather than empty the outbox.
+        e.message +=
+            "; the server refuses every push: not retried until the next sync_now, "
+            "set_online(true), login or report";
+        e.retryable = false;
+        return e;
+      }
+      if (auto st = isolate(batch->front(), e, error_code(*r), sum); !st) return st;
+      last_isolated_reason = reason;
+      max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);  // the ops behind it go as usual
+      continue;
+    }
     if (r->status != 200) return fail(http_error(*r, "sync/push"));
+    last_isolated_reason.clear();
     auto v = parse_json(r->body, "sync/push");
     if (!v) return fail(std::move(v).error());
     auto resp = wire::decode_push_response(*v);
@@ -349,7 +466,7 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
     std::vector<std::pair<std::string, std::string>> settings;
     if (auto ts = wire::parse_rfc3339(resp->server_time)) {
       const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
-      clock_offset = ts->instant.time_since_epoch().count() - mid;
+      clock_offset = bounded_offset(ts->instant.time_since_epoch().count() - mid);
       settings.emplace_back(keys::kClockOffsetMs, std::to_string(*clock_offset));
     }
     std::unordered_set<std::string_view> sent_ids;
@@ -390,6 +507,27 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
   }
 }
 
+Status SyncEngine::isolate(const OutboxOp& op, const Error& why, std::string code,
+                           SyncSummary& sum) {
+  OpVerdict v;
+  v.op_id = op.op_id;
+  v.kind = OpVerdict::Kind::rejected;
+  v.code = std::move(code);
+  v.message = why.message;
+  auto applied = db_.apply_verdicts({v}, {}, {op.seq});
+  if (!applied) return std::move(applied).error();
+  sum.rejected += applied->rejected;
+  for (const auto& dl : applied->new_dead_letters)
+    emit_({EventType::op_rejected, dl.op_id, dl.code, dl.message, 0, false});
+  return {};
+}
+
+std::optional<std::int64_t> SyncEngine::stored_clock_offset() {
+  auto v = db_.get(keys::kClockOffsetMs);
+  if (!v || !*v) return std::nullopt;
+  return bounded_offset(std::strtoll((*v)->c_str(), nullptr, 10));
+}
+
 namespace {
 // Parses "bytes 0-99/1000" or "bytes=0-99" style values: the end offset + 1.
 std::optional<std::int64_t> range_end_exclusive(std::string_view v) {
@@ -425,6 +563,11 @@ Status SyncEngine::upload_photos(const std::string& token, SyncSummary& sum) {
     if (!is_online()) return make_error(ErrorCode::offline, "device went offline");
     if (auto st = upload_photo(token, p); !st) return st;
     if (auto st = db_.mark_photo_uploaded(p.sha256); !st) return st;
+    // The server has it now: the device's copy only takes space. (Removed
+    // after the mark commits; a crash in between leaves a file that the next
+    // attach of the same photo replaces.)
+    std::error_code ec;
+    std::filesystem::remove(p.path, ec);
     ++sum.photos_uploaded;
     emit_({EventType::photo_uploaded, p.sha256, {}, {}, p.size, false});
   }

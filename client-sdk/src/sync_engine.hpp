@@ -80,8 +80,9 @@ class SyncEngine {
   // Cancels the exchange in progress and joins the thread. Idempotent.
   void stop();
   // New work: wakes the thread (to push; no pull) unless it is backing off
-  // after a failure.
-  void notify_work();
+  // after a failure. urgent (an SOS, a report while online): wakes it even
+  // during backoff, and resets the backoff.
+  void notify_work(bool urgent = false);
   // Sync now, whatever the backoff (sync_now, set_online(true), login).
   void wake_now();
 
@@ -93,6 +94,13 @@ class SyncEngine {
 
  private:
   void run();
+  // How long to wait before retrying after the failure `e` (the backoff, cut
+  // short while an SOS waits); nullopt = no automatic retry (offline, login
+  // needed, or a non-retryable failure: the app's next action retries).
+  std::optional<std::chrono::milliseconds> retry_after(const Error& e);
+  // Sets a push batch's op aside as a dead letter, with the failure as its reason.
+  Status isolate(const OutboxOp& op, const Error& why, std::string code, SyncSummary& sum);
+  std::optional<std::int64_t> stored_clock_offset();
   Result<SyncSummary> run_sync(const std::function<void(const SyncProgress&)>& progress,
                                bool with_pull);
   Result<SyncSummary> cycle(const std::function<void(const SyncProgress&)>& progress,
@@ -114,6 +122,7 @@ class SyncEngine {
   DeviceDb db_;
   std::unique_ptr<Transport> transport_;
   bool in_flight_reset_ = false;
+  std::atomic<bool> sos_pending_{false};  // an SOS waited in the outbox when the last cycle failed
 
   std::mutex state_mu_;
   std::condition_variable cv_;

@@ -237,7 +237,18 @@ class Client {
 
   // ---- queries (device database only, never the network) ----
   Result<QueueStatus> status();
+  // Ops the server rejected, or that the SDK set aside because the server
+  // kept failing requests containing them (code = the server's error code,
+  // e.g. "invalid_format", or "http_500"), oldest first.
   Result<std::vector<DeadLetter>> dead_letters();
+  // Puts a dead letter back in the outbox (same op id, end of its lane; its
+  // receipt is "saved" again) and wakes the engine. An op the server itself
+  // rejected gets the same answer again (the server records outcomes by op
+  // id); retry is for ops set aside after failures that have since been
+  // fixed. Fails with not_found when no dead letter has that op id.
+  Status retry_dead_letter(const std::string& op_id);
+  // Forgets a dead letter; its receipt stays "rejected". not_found when absent.
+  Status dismiss_dead_letter(const std::string& op_id);
   Result<Receipt> receipt(const std::string& report_id);
   Result<std::vector<Receipt>> receipts(std::size_t limit = 100);
   Result<std::vector<SiteInfo>> sites();

@@ -211,6 +211,10 @@ TEST(SdkEndToEnd, ReportWithPhotoPositionsAndSosReachTheServerOverTls) {
   EXPECT_EQ(r->pushed, 4);
   EXPECT_EQ(r->rejected, 0);
   EXPECT_EQ(r->photos_uploaded, 1);
+  // The server has the photo: the device's copy is gone.
+  EXPECT_FALSE(fs::exists(ddir.path() / "photos" / *sha)) << "copy kept after upload";
+  for (const auto& e : fs::recursive_directory_iterator(ddir.path() / "photos"))
+    EXPECT_FALSE(e.is_regular_file()) << e.path();
   ASSERT_FALSE(progress.empty());
   EXPECT_EQ(progress.back().pushed, 4);
 
@@ -547,11 +551,15 @@ TEST(SdkFaults, ServerDownThenUpBacklogSyncsAfterOnlySetOnline) {
 // Runs patrolctl with args; stdout captured. kill_after: SIGKILL after that
 // long (if still running). Returns {exit status or -signal, stdout}.
 std::pair<int, std::string> run_patrolctl(const std::vector<std::string>& args,
-                                          std::optional<std::chrono::milliseconds> kill_after) {
-  int out[2];
-  if (::pipe(out) != 0) return {-1000, ""};
+                                          std::optional<std::chrono::milliseconds> kill_after,
+                                          const std::string& input = {}) {
+  int out[2], in[2];
+  if (::pipe(out) != 0 || ::pipe(in) != 0) return {-1000, ""};
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::close(in[1]);
+    ::setsid();  // no controlling terminal: patrolctl cannot ask for a password
     ::dup2(out[1], 1);
     const int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 2);
@@ -566,6 +574,10 @@ std::pair<int, std::string> run_patrolctl(const std::vector<std::string>& args,
     ::_exit(127);
   }
   ::close(out[1]);
+  ::close(in[0]);
+  ::signal(SIGPIPE, SIG_IGN);  // the child may exit before reading its input
+  if (!input.empty()) (void)!::write(in[1], input.data(), input.size());
+  ::close(in[1]);
   std::atomic<bool> exited{false};
   std::thread killer;
   if (kill_after)
@@ -597,7 +609,17 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
     a.insert(a.end(), more.begin(), more.end());
     return a;
   };
-  ASSERT_EQ(run_patrolctl(with({"login", kVolunteer, kPassword}), std::nullopt).first, 0);
+  // A bare password argument is refused (ps, shell history), and without a
+  // terminal the password must come from --password-stdin (or --password-arg).
+  EXPECT_EQ(run_patrolctl(with({"login", kVolunteer, kPassword}), std::nullopt).first, 2);
+  EXPECT_EQ(run_patrolctl(with({"login", kVolunteer}), std::nullopt).first, 2);
+  ASSERT_EQ(
+      run_patrolctl(with({"login", kVolunteer, "--password-arg", kPassword}), std::nullopt).first,
+      0);
+  ASSERT_EQ(run_patrolctl(with({"login", kVolunteer, "--password-stdin"}), std::nullopt,
+                          std::string(kPassword) + "\n")
+                .first,
+            0);
   auto sites = run_patrolctl(with({"sites", "--json"}), std::nullopt);
   ASSERT_EQ(sites.first, 0);
   auto sites_json = boost::json::parse(sites.second);
@@ -721,6 +743,240 @@ TEST(SdkBadAnswers, GarbageWrongStatusOversizedAndWrongShapeLeaveTheOutboxIntact
     EXPECT_EQ(st->dead_letters, 0);
     EXPECT_EQ(st->last_error, r.error().message);
   }
+}
+
+// ------------------------------------------------------------------ wedges
+
+// Runs one SQL statement on the device database (the client closed or not:
+// WAL lets both write), e.g. to plant what an older SDK or a bit flip left.
+void device_sql(const fs::path& dir, const std::string& sql) {
+  auto db = sqlite::Database::open((dir / "device.db").string());
+  ASSERT_TRUE(db);
+  ASSERT_FALSE(db->exec(sql)) << sql;
+}
+
+// An op whose JSON got corrupted makes the server refuse the whole request
+// (400) every time. The SDK finds it by halving the batch, sets it aside as
+// a dead letter with the server's reason, and the ops around it go; the app
+// can list, retry and dismiss it.
+TEST(SdkWedges, AnOpTheServerAlwaysRefusesIsSetAsideAndTheOpsBehindItGo) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  auto c = open_client(ddir.path(), srv.port());
+  ASSERT_TRUE(c);
+  auto beat = login_and_pull(*c);
+  std::set<std::string> reports;
+  for (int i = 0; i < 2; ++i) reports.insert(c->enqueue_inspection(draft(beat))->report_id);
+  device_sql(ddir.path(),
+             "INSERT INTO outbox(op_id, lane, type, op_json, enqueued_at) VALUES("
+             "'0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d91', 1, 'inspection.create', "
+             "'{\"op_id\":\"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d91\",\"type\":', '')");
+  for (int i = 0; i < 3; ++i) reports.insert(c->enqueue_inspection(draft(beat))->report_id);
+  auto r = c->sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->pushed, 5);
+  EXPECT_EQ(r->rejected, 1);
+  ServerDb db(sdir.path());
+  EXPECT_EQ(db.strings("SELECT id FROM inspections WHERE device_id=?", device_id(*c)), reports);
+  auto dl = c->dead_letters();
+  ASSERT_TRUE(dl);
+  ASSERT_EQ(dl->size(), 1u);
+  EXPECT_EQ((*dl)[0].op_id, "0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d91");
+  EXPECT_FALSE((*dl)[0].code.empty());
+  EXPECT_NE((*dl)[0].message.find("400"), std::string::npos) << (*dl)[0].message;
+  EXPECT_EQ(c->status()->pending, 0);
+
+  // Retry: back in the outbox, refused again, set aside again.
+  ASSERT_TRUE(c->retry_dead_letter((*dl)[0].op_id));
+  EXPECT_EQ(c->status()->pending, 1);
+  EXPECT_EQ(c->status()->dead_letters, 0);
+  auto r2 = c->sync();
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ(r2->rejected, 1);
+  EXPECT_EQ(c->status()->dead_letters, 1);
+  // Dismiss: gone for good.
+  ASSERT_TRUE(c->dismiss_dead_letter((*dl)[0].op_id));
+  EXPECT_EQ(c->status()->dead_letters, 0);
+  EXPECT_EQ(c->dismiss_dead_letter((*dl)[0].op_id).error().code, ErrorCode::not_found);
+  EXPECT_EQ(c->retry_dead_letter("nope").error().code, ErrorCode::not_found);
+}
+
+// A server that answers 500 whenever one particular op is in the request: that
+// op is set aside after a bounded number of attempts (the others go), and a
+// server that refuses every push is reported as such instead of being retried
+// forever or emptying the outbox into dead letters.
+TEST(SdkWedges, ServerFailingOneOpIsolatesItAndRefusingAllIsNotRetriedForever) {
+  ::signal(SIGPIPE, SIG_IGN);
+  test::BadServer bad;
+  std::mutex mu;
+  std::string poison;  // op id the server chokes on
+  bool refuse_all = false;
+  std::set<std::string> applied;
+  bad.set_handler([&](const test::RawRequest& r) -> std::string {
+    std::lock_guard lk(mu);
+    if (r.target == "/api/v1/auth/login")
+      return test::BadServer::response(
+          200, R"({"token":"t0k","expires_at":"2099-01-01T00:00:00Z",)"
+               R"("user":{"id":"u1","name":"Vol","role":"volunteer","org_unit_id":"1"}})");
+    if (r.target.rfind("/api/v1/sync/pull", 0) == 0)
+      return test::BadServer::response(200, R"({"cursor":0,"has_more":false,"changes":[]})");
+    if (r.target != "/api/v1/sync/push") return test::BadServer::response(404, "{}");
+    if (refuse_all)
+      return test::BadServer::response(
+          400, R"({"error":{"code":"invalid_format","field":"device_id","message":"no"}})");
+    auto v = boost::json::parse(r.body);
+    std::string results;
+    for (const auto& op : v.at("ops").as_array()) {
+      const std::string id(op.at("op_id").as_string());
+      if (id == poison)
+        return test::BadServer::response(500, R"({"error":{"code":"internal","message":"x"}})");
+      applied.insert(id);
+      results += std::string(results.empty() ? "" : ",") + R"({"op_id":")" + id +
+                 R"(","status":"applied"})";
+    }
+    return test::BadServer::response(
+        200, R"({"results":[)" + results + R"(],"server_time":"2026-11-28T12:00:00Z"})");
+  });
+  TempDir ddir("patrol-dev");
+  auto c = open_client(ddir.path(), bad.port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->login(kVolunteer, kPassword));
+  auto sos = [&] { return c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, ""); };
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(sos());
+  {
+    auto out = c->receipts(10);
+    std::lock_guard lk(mu);
+    poison = (*out)[2].op_id;  // the second one queued
+  }
+  int attempts = 0;
+  Result<SyncSummary> r = make_error(ErrorCode::internal, "not tried");
+  while (!(r = c->sync()) && ++attempts < 10) {
+    EXPECT_TRUE(r.error().retryable) << r.error().message;
+    EXPECT_EQ(r.error().code, ErrorCode::server);
+  }
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_LE(attempts, 3);  // bounded: the third failure alone sets it aside
+  EXPECT_EQ(c->status()->pending, 0);
+  auto dl = c->dead_letters();
+  ASSERT_EQ(dl->size(), 1u);
+  EXPECT_EQ((*dl)[0].op_id, poison);
+  EXPECT_EQ((*dl)[0].code, "internal");
+  {
+    std::lock_guard lk(mu);
+    EXPECT_EQ(applied.size(), 3u);
+    refuse_all = true;
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sos());
+  auto refused = c->sync();
+  ASSERT_FALSE(refused);
+  EXPECT_FALSE(refused.error().retryable) << refused.error().message;
+  // At most one op was set aside before the pattern showed; the rest wait.
+  EXPECT_GE(c->status()->pending, 2);
+  EXPECT_LE(c->status()->dead_letters, 2);
+  bool told = false;
+  while (auto e = c->poll_event()) told |= e->type == EventType::sync_failed && !e->retryable;
+  EXPECT_TRUE(told);
+}
+
+// A device clock 20 years off gave an offset the server refuses (it takes
+// ±10 years). Whatever is stored, later pushes go, and each answer
+// re-estimates the offset.
+TEST(SdkWedges, ClockOffsetTwentyYearsOffNeverMakesPushesFail) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  {
+    auto c = open_client(ddir.path(), srv.port());
+    ASSERT_TRUE(c);
+    login_and_pull(*c);
+  }
+  const std::int64_t twenty_years_ms = 20LL * 365 * 24 * 3600 * 1000;
+  for (const std::int64_t off : {twenty_years_ms, -twenty_years_ms}) {
+    SCOPED_TRACE(off);
+    device_sql(ddir.path(),
+               "INSERT OR REPLACE INTO settings(key, value) VALUES("
+               "'clock_offset_ms', '" +
+                   std::to_string(off) + "')");
+    auto c = open_client(ddir.path(), srv.port());
+    ASSERT_TRUE(c);
+    auto rep = c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, "");
+    ASSERT_TRUE(rep);
+    auto r = c->sync();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->pushed, 1);
+    EXPECT_EQ(c->receipt(rep->report_id)->state, ReceiptState::received);
+    auto st = c->status();
+    ASSERT_TRUE(st->clock_offset_ms.has_value());
+    EXPECT_LT(std::abs(*st->clock_offset_ms), 60000);  // re-estimated from the answer
+  }
+}
+
+// The engine is backing off (30 s) from a network cut; an SOS raised in the
+// cut must reach the server within a second of the network coming back.
+// set_online(true) likewise starts a sync at once, backoff or not.
+TEST(SdkWedges, SosDuringBackoffReachesTheServerWithinASecondOfConnectivity) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  FaultProxy proxy(srv.port(), FaultPlan{}, 7);
+  auto c = open_client(ddir.path(), proxy.port(), [](ClientOptions& o) {
+    o.background_sync = true;
+    o.backoff_initial = 30s;
+    o.backoff_max = 60s;
+  });
+  ASSERT_TRUE(c);
+  auto beat = login_and_pull(*c);
+  ServerDb db(sdir.path());
+  auto on_server = [&](const std::string& id) {
+    return db.count("SELECT count(*) FROM sos_alerts WHERE id=?", id) == 1;
+  };
+  proxy.cut();
+  ASSERT_TRUE(c->enqueue_inspection(draft(beat)));
+  ASSERT_TRUE(wait_until([&] { return !c->status()->last_error.empty(); }, 10s));
+  auto sos = c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, "");
+  ASSERT_TRUE(sos);
+  std::this_thread::sleep_for(1500ms);  // a few failed tries in the cut
+  ASSERT_FALSE(on_server(sos->report_id));
+  proxy.restore();
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return on_server(sos->report_id); }, 10s));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
+
+  // Offline by the app's word, an SOS waits; set_online(true) sends it at once.
+  ASSERT_TRUE(c->set_online(false));
+  auto sos2 = c->raise_sos(std::nullopt, "second");
+  ASSERT_TRUE(sos2);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_FALSE(on_server(sos2->report_id));
+  const auto t1 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c->set_online(true));
+  ASSERT_TRUE(wait_until([&] { return on_server(sos2->report_id); }, 10s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, 1s);
+}
+
+// An expired token is known without asking the server; a new login keeps the outbox.
+TEST(SdkWedges, ExpiredTokenIsCheckedLocallyAndReloginKeepsTheOutbox) {
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  FaultProxy proxy(srv.port(), FaultPlan{}, 3);
+  auto c = open_client(ddir.path(), proxy.port());
+  ASSERT_TRUE(c);
+  auto beat = login_and_pull(*c);
+  auto rep = c->enqueue_inspection(draft(beat));
+  ASSERT_TRUE(rep);
+  device_sql(ddir.path(),
+             "UPDATE settings SET value='2020-01-01T00:00:00Z' WHERE key='token_expires_at'");
+  const auto before = proxy.stats().connections;
+  auto r = c->sync();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::not_logged_in);
+  EXPECT_EQ(proxy.stats().connections, before);  // no request was made
+  EXPECT_TRUE(c->status()->login_required);
+  EXPECT_EQ(c->status()->pending, 1);
+  ASSERT_TRUE(c->login(kVolunteer, kPassword));
+  auto r2 = c->sync();
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ(c->receipt(rep->report_id)->state, ReceiptState::received);
 }
 
 }  // namespace
