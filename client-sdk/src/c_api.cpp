@@ -24,11 +24,25 @@ namespace {
 using patrol::Error;
 using patrol::ErrorCode;
 
+// Copies s into a fixed buffer, NUL-terminated; when it must be cut, the cut
+// falls before a UTF-8 lead byte so that no character is left half written.
 void copy_str(char* dst, std::size_t cap, std::string_view s) {
   if (!dst || cap == 0) return;
-  const std::size_t n = std::min(cap - 1, s.size());
+  std::size_t n = std::min(cap - 1, s.size());
+  if (n < s.size())
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   std::memcpy(dst, s.data(), n);
   dst[n] = '\0';
+}
+
+// A struct the app filled, as this library sees it: the app's struct_size
+// bytes (an older app's struct is shorter), the rest zero = the defaults.
+template <class T>
+bool read_sized(const T* in, T& out) {
+  std::memset(&out, 0, sizeof out);
+  if (!in || in->struct_size < sizeof(std::uint32_t)) return false;
+  std::memcpy(&out, in, std::min<std::size_t>(in->struct_size, sizeof out));
+  return true;
 }
 
 bool fail(patrol_error* err, const Error& e) {
@@ -175,16 +189,26 @@ PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uin
   }
 }
 
-PATROL_API void patrol_options_init(patrol_options* o) noexcept {
-  if (!o) return;
-  std::memset(o, 0, sizeof *o);
-  o->background_sync = true;
+PATROL_API void patrol_options_init_sized(patrol_options* o, uint32_t struct_size) noexcept {
+  if (!o || struct_size < sizeof(std::uint32_t)) return;
+  patrol_options d;
+  std::memset(&d, 0, sizeof d);
+  d.struct_size = std::min<std::uint32_t>(struct_size, sizeof d);
+  d.background_sync = true;
+  std::memset(o, 0, struct_size);
+  std::memcpy(o, &d, d.struct_size);
 }
 
-PATROL_API patrol_client* patrol_client_open(const patrol_options* o, patrol_error* err) noexcept {
+PATROL_API patrol_client* patrol_client_open(const patrol_options* app_o,
+                                             patrol_error* err) noexcept {
   patrol_client* out = nullptr;
   guarded(err, [&] {
-    if (!o || !o->data_dir) return fail(err, ErrorCode::invalid_argument, "data_dir is required");
+    patrol_options opts;
+    if (!read_sized(app_o, opts))
+      return fail(err, ErrorCode::invalid_argument,
+                  "options: struct_size not set (use patrol_options_init)");
+    const patrol_options* o = &opts;
+    if (!o->data_dir) return fail(err, ErrorCode::invalid_argument, "data_dir is required");
     patrol::ClientOptions co;
     co.data_dir = o->data_dir;
     co.server_url = str(o->server_url);
@@ -235,11 +259,16 @@ PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) noexce
   });
 }
 
-PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
+PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* app_in,
                                                  patrol_receipt* out, patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
-    if (!in || !in->site_id) return fail(err, ErrorCode::invalid_argument, "site_id is required");
+    patrol_inspection copy;
+    if (!read_sized(app_in, copy))
+      return fail(err, ErrorCode::invalid_argument,
+                  "inspection: struct_size not set (sizeof(patrol_inspection))");
+    const patrol_inspection* in = &copy;
+    if (!in->site_id) return fail(err, ErrorCode::invalid_argument, "site_id is required");
     if (in->item_count > 0 && !in->items)
       return fail(err, ErrorCode::invalid_argument, "items is NULL");
     patrol::InspectionDraft d;
@@ -349,10 +378,18 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
                                      patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
-    if (!out) return fail(err, ErrorCode::invalid_argument, "out is NULL");
+    if (!out || out->struct_size < sizeof(std::uint32_t))
+      return fail(err, ErrorCode::invalid_argument,
+                  "status: out is NULL or its struct_size is not set");
     auto s = c->impl->status();
     if (!s) return fail(err, s.error());
-    std::memset(out, 0, sizeof *out);
+    // Filled in full here, then handed back only as far as the app's struct reaches.
+    const std::uint32_t app_size = out->struct_size;
+    patrol_status full;
+    std::memset(&full, 0, sizeof full);
+    patrol_status* app_out = out;
+    out = &full;
+    out->struct_size = std::min<std::uint32_t>(app_size, sizeof full);
     out->pending = s->pending;
     out->in_flight = s->in_flight;
     out->dead_letters = s->dead_letters;
@@ -363,6 +400,7 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
     out->has_clock_offset = s->clock_offset_ms.has_value();
     out->clock_offset_ms = s->clock_offset_ms.value_or(0);
     copy_str(out->last_sync_at, sizeof out->last_sync_at, s->last_sync_at.value_or(""));
+    std::memcpy(app_out, &full, full.struct_size);
     return true;
   });
 }
@@ -376,6 +414,26 @@ PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, p
     if (!r) return fail(err, r.error());
     fill_receipt(out, *r);
     return true;
+  });
+}
+
+PATROL_API bool patrol_client_retry_dead_letter(patrol_client* c, const char* op_id,
+                                                patrol_error* err) noexcept {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!op_id) return fail(err, ErrorCode::invalid_argument, "op_id is NULL");
+    auto r = c->impl->retry_dead_letter(op_id);
+    return r ? true : fail(err, r.error());
+  });
+}
+
+PATROL_API bool patrol_client_dismiss_dead_letter(patrol_client* c, const char* op_id,
+                                                  patrol_error* err) noexcept {
+  return guarded(err, [&] {
+    PATROL_NEED_CLIENT(c);
+    if (!op_id) return fail(err, ErrorCode::invalid_argument, "op_id is NULL");
+    auto r = c->impl->dismiss_dead_letter(op_id);
+    return r ? true : fail(err, r.error());
   });
 }
 

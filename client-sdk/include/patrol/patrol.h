@@ -108,7 +108,14 @@ typedef struct patrol_inspection_item {
   size_t photo_count;
 } patrol_inspection_item;
 
+/* Binary compatibility: every struct the app fills or passes in to be filled
+ * starts with `struct_size`, which the app sets to sizeof(the struct) as its
+ * header declares it (patrol_options_init does so for options). A newer
+ * library reads only that many bytes and takes the fields an older app does
+ * not know as zero (their documented defaults); an older library rejects
+ * nothing it understands. New fields are only ever appended. */
 typedef struct patrol_inspection {
+  uint32_t struct_size; /* sizeof(patrol_inspection) */
   const char* site_id;
   const char* template_id;         /* NULL: the site's cached template */
   int64_t template_version;        /* <= 0: the cached template's version */
@@ -131,6 +138,7 @@ typedef struct patrol_receipt {
 } patrol_receipt;
 
 typedef struct patrol_status {
+  uint32_t struct_size; /* set by the app to sizeof(patrol_status) before the call */
   int64_t pending;
   int64_t in_flight;
   int64_t dead_letters;
@@ -183,6 +191,7 @@ PATROL_API void patrol_http_response_set_body(patrol_http_response* r, const uin
                                               size_t len) PATROL_NOEXCEPT;
 
 typedef struct patrol_options {
+  uint32_t struct_size;              /* set by patrol_options_init */
   const char* data_dir;              /* required */
   const char* server_url;            /* "https://host:port" */
   bool insecure;                     /* accept a self-signed certificate (demo only) */
@@ -195,8 +204,12 @@ typedef struct patrol_options {
 
 typedef struct patrol_client patrol_client;
 
-/* Fills `o` with defaults (background_sync = true). */
-PATROL_API void patrol_options_init(patrol_options* o) PATROL_NOEXCEPT;
+/* Fills `o` with defaults (background_sync = true) and its struct_size, the
+ * size the app was compiled with: call patrol_options_init, which passes it. */
+PATROL_API void patrol_options_init_sized(patrol_options* o, uint32_t struct_size) PATROL_NOEXCEPT;
+static inline void patrol_options_init(patrol_options* o) {
+  patrol_options_init_sized(o, (uint32_t)sizeof *o);
+}
 
 /* Opens the device database in o->data_dir (created if needed). Free with
  * patrol_client_close. */
@@ -236,6 +249,18 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
                                      patrol_error* err) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
                                       patrol_error* err) PATROL_NOEXCEPT;
+
+/* Puts the dead letter with this op id back in the outbox (same op id, end
+ * of its lane; its receipt is "saved" again) and wakes the engine. An op the
+ * server itself rejected gets the same answer again (the server records
+ * outcomes by op id): retry is for ops set aside after repeated failures.
+ * Fails with PATROL_ERR_NOT_FOUND when there is none. Any thread. */
+PATROL_API bool patrol_client_retry_dead_letter(patrol_client* c, const char* op_id,
+                                                patrol_error* err) PATROL_NOEXCEPT;
+/* Forgets the dead letter with this op id (its receipt stays "rejected").
+ * PATROL_ERR_NOT_FOUND when there is none. Any thread. */
+PATROL_API bool patrol_client_dismiss_dead_letter(patrol_client* c, const char* op_id,
+                                                  patrol_error* err) PATROL_NOEXCEPT;
 
 /* JSON queries of the cached data. On success *out_json is a new string the
  * caller frees with patrol_string_free. */

@@ -1,6 +1,7 @@
 /* Drives the SDK through its C API alone, from C, against the shared library.
  * No server: it checks durability, errors and the transport callback. */
 #include <patrol/patrol.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   patrol_client_set_event_callback(c, on_event, &callback_events);
 
   patrol_status st;
+  memset(&st, 0, sizeof st);
+  CHECK(!patrol_client_status(c, &st, &err)); /* struct_size not set */
+  st.struct_size = sizeof st;
   CHECK(patrol_client_status(c, &st, &err));
   CHECK(st.pending == 0 && st.in_flight == 0 && st.dead_letters == 0);
   CHECK(st.online); /* a new device database starts online */
@@ -109,6 +113,9 @@ int main(int argc, char** argv) {
   patrol_position pos = {28.8571, 121.1432, 8.0, false};
   patrol_inspection in;
   memset(&in, 0, sizeof in);
+  CHECK(!patrol_client_enqueue_inspection(c, &in, NULL, &err)); /* struct_size not set */
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+  in.struct_size = sizeof in;
   in.site_id = "site-1";
   in.template_id = "tpl-1";
   in.template_version = 1;
@@ -168,6 +175,39 @@ int main(int argc, char** argv) {
   CHECK(rc.state == PATROL_RECEIPT_SAVED);
   CHECK(!patrol_client_receipt(c, "no-such-report", &rc, &err));
   CHECK(err.code == PATROL_ERR_NOT_FOUND);
+
+  /* An older app's shorter status struct: only its bytes are written. */
+  {
+    unsigned char buf[sizeof(patrol_status) + 16];
+    const uint32_t old_size = (uint32_t)offsetof(patrol_status, dead_letters);
+    memset(buf, 0xAB, sizeof buf);
+    memcpy(buf, &old_size, sizeof old_size);
+    CHECK(patrol_client_status(c, (patrol_status*)(void*)buf, &err));
+    for (size_t i = old_size; i < sizeof buf; ++i) CHECK(buf[i] == 0xAB);
+  }
+  /* Dead letters: retry and dismiss of an unknown op id say so. */
+  CHECK(!patrol_client_retry_dead_letter(c, "no-such-op", &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+  CHECK(!patrol_client_dismiss_dead_letter(c, "no-such-op", &err));
+  CHECK(err.code == PATROL_ERR_NOT_FOUND);
+  CHECK(strstr(err.message, "no-such-op") != NULL);
+  /* A message longer than the buffer is cut between characters, not inside one. */
+  {
+    char id[700];
+    size_t n = 0;
+    while (n + 3 < sizeof id) { /* U+5DE1 巡, 3 bytes each */
+      id[n++] = (char)0xE5;
+      id[n++] = (char)0xB7;
+      id[n++] = (char)0xA1;
+    }
+    id[n] = '\0';
+    CHECK(!patrol_client_dismiss_dead_letter(c, id, &err));
+    const size_t len = strlen(err.message);
+    CHECK(len > 400 && len < sizeof err.message);
+    const size_t tail = len - strlen("no dead letter with op id ");
+    CHECK(tail % 3 == 0); /* whole characters only */
+    CHECK((unsigned char)err.message[len - 1] == 0xA1);
+  }
 
   char* js = NULL;
   CHECK(patrol_client_dead_letters_json(c, &js, &err));
