@@ -3,7 +3,7 @@
 #   scripts/dev.sh deps    install Debian packages (and npm packages for tests)
 #   scripts/dev.sh build   build the release preset (patrold, patrolctl)
 #   scripts/dev.sh demo    build and start patrold with the seeded demo on https://localhost:8443
-#   scripts/dev.sh test    build (ASan/UBSan with g++, SDK with clang++, SDK for aarch64/armhf) and run every test
+#   scripts/dev.sh test    build (g++ ASan/UBSan; SDK: clang++, TSan, aarch64/armhf) and run every test
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
 set -euo pipefail
@@ -165,13 +165,18 @@ cmd_test() {
   build_preset clang-sdk
   echo "==> SDK tests (clang++)"
   ctest --test-dir build/clang-sdk --output-on-failure -j "$jobs" --timeout 600
+  # ThreadSanitizer over the sync engine's thread and the app threads around it.
+  echo "==> build (clang++ TSan, SDK engine tests only)"
+  build_preset sdk-tsan --target patrol_sdk_engine_tests
+  echo "==> SDK engine tests (TSan)"
+  ctest --test-dir build/sdk-tsan --output-on-failure -j "$jobs" --timeout 600 -R '^SyncEngine[.]'
   # The phones' architectures: only the SDK's test targets (and what they link)
   # are built; their tests run under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
   local cross
   for cross in sdk-aarch64 sdk-armhf; do
     echo "==> build ($cross, client SDK tests only)"
-    build_preset "$cross" --target patrol_sdk_tests patrol_sdk_c_api_test patrol_wire_tests \
-      patrol_sqlite_tests
+    build_preset "$cross" --target patrol_sdk_tests patrol_sdk_engine_tests \
+      patrol_sdk_c_api_test patrol_wire_tests patrol_sqlite_tests
     echo "==> SDK tests ($cross, under qemu)"
     ctest --test-dir "build/$cross" --output-on-failure -j "$jobs" --timeout 600
   done

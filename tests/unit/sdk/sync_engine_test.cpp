@@ -1,0 +1,194 @@
+// The sync engine's thread against app threads: enqueues, online/offline,
+// sync_now, status, events and close, all at once, through the real Beast/TLS
+// transport to a scripted HTTPS server on 127.0.0.1 (tests/integration/sdk/
+// bad_server: push answers "applied", pull answers an empty page). Built in
+// every SDK preset, and the reason the sdk-tsan preset exists: ThreadSanitizer
+// watches the engine, the client's locks and the callbacks here. The SDK
+// against the real patrold is tests/integration/sdk.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "bad_server.hpp"
+#include "patrol/client.hpp"
+#include "patrol/wire/uuid.hpp"
+
+namespace patrol {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Dir {
+  fs::path p = fs::temp_directory_path() / ("patrol-engine-" + wire::make_uuid_v7());
+  ~Dir() {
+    std::error_code ec;
+    fs::remove_all(p, ec);
+  }
+};
+
+// A push/pull server that remembers every op id it was sent.
+struct FakeServer {
+  test::BadServer tls;
+  std::mutex mu;
+  std::multiset<std::string> pushed;  // every op id in every push, repeats included
+  std::set<std::string> applied;
+
+  FakeServer() {
+    tls.set_handler([this](const test::RawRequest& r) -> std::string {
+      if (r.target == "/api/v1/auth/login")
+        return test::BadServer::response(
+            200, R"({"token":"t0k","expires_at":"2099-01-01T00:00:00Z",)"
+                 R"("user":{"id":"u1","name":"Vol","role":"volunteer","org_unit_id":"1"}})");
+      if (r.target.rfind("/api/v1/sync/pull", 0) == 0)
+        return test::BadServer::response(200, R"({"cursor":0,"has_more":false,"changes":[]})");
+      if (r.target != "/api/v1/sync/push") return test::BadServer::response(404, "{}");
+      boost::system::error_code ec;
+      auto v = boost::json::parse(r.body, ec);
+      if (ec) return test::BadServer::response(400, R"({"error":{"code":"bad_json"}})");
+      std::string results;
+      std::lock_guard lk(mu);
+      for (const auto& op : v.at("ops").as_array()) {
+        const std::string id(op.at("op_id").as_string());
+        pushed.insert(id);
+        const bool fresh = applied.insert(id).second;
+        results += std::string(results.empty() ? "" : ",") + R"({"op_id":")" + id +
+                   R"(","status":")" + (fresh ? "applied" : "duplicate") + R"("})";
+      }
+      return test::BadServer::response(
+          200, R"({"results":[)" + results + R"(],"server_time":"2026-11-28T12:00:00Z"})");
+    });
+  }
+  std::size_t applied_count() {
+    std::lock_guard lk(mu);
+    return applied.size();
+  }
+};
+
+std::unique_ptr<Client> open(const Dir& d, std::uint16_t port) {
+  ClientOptions o;
+  o.data_dir = d.p.string();
+  o.server_url = "https://127.0.0.1:" + std::to_string(port);
+  o.insecure = true;
+  o.background_sync = true;
+  o.backoff_initial = 20ms;
+  o.backoff_max = 200ms;
+  o.batch_max_ops = 16;  // many exchanges, so that app calls land in the middle of them
+  auto c = Client::open(std::move(o));
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return c ? std::move(*c) : nullptr;
+}
+
+InspectionDraft draft() {
+  InspectionDraft d;
+  d.site_id = "s1";
+  d.template_id = "tpl";
+  d.template_version = 1;
+  d.items.push_back({"corridor_clutter", ItemResult::ok, "", {}});
+  return d;
+}
+
+template <class Pred>
+bool wait_until(Pred p, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+
+// Four app threads enqueue reports, tracks and SOS alerts while a fifth
+// toggles online/offline and asks for syncs, a sixth reads status and events,
+// and the engine sends. Every op reaches the server; none is lost.
+TEST(SyncEngine, AppThreadsAndTheEngineShareTheClient) {
+  std::signal(SIGPIPE, SIG_IGN);
+  FakeServer srv;
+  Dir d;
+  auto c = open(d, srv.tls.port());
+  ASSERT_TRUE(c);
+  std::atomic<int> events{0};
+  c->set_event_callback([&](const Event&) { ++events; });
+  ASSERT_TRUE(c->login("13900000002", "pw"));
+
+  constexpr int kThreads = 4, kEach = 30;
+  std::atomic<std::int64_t> ops{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> app;
+  for (int t = 0; t < kThreads; ++t)
+    app.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (c->enqueue_inspection(draft())) ++ops;
+        const auto now = std::chrono::system_clock::now();
+        if (auto n =
+                c->enqueue_positions({{now - 1s, 28.85, 121.14, 5.0}, {now, 28.86, 121.15, {}}}))
+          ops += *n;
+        if (i % 10 == t) {
+          if (c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, "")) ++ops;
+        }
+      }
+    });
+  std::thread toggler([&] {
+    for (int i = 0; !done; ++i) {
+      (void)c->set_online(i % 3 != 0);
+      if (i % 2 == 0) c->sync_now();
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  std::thread reader([&] {
+    while (!done) {
+      auto s = c->status();
+      EXPECT_TRUE(s);
+      (void)c->receipts(5);
+      (void)c->dead_letters();
+      while (c->poll_event()) {
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  for (auto& t : app) t.join();
+  done = true;
+  toggler.join();
+  reader.join();
+  ASSERT_TRUE(c->set_online(true));
+  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
+      << c->status()->pending << " left: " << c->status()->last_error;
+  EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), ops.load());
+  EXPECT_EQ(c->status()->dead_letters, 0);
+  EXPECT_GT(events.load(), 0);
+}
+
+// Closing the client while the engine is in the middle of sending: the
+// exchange is cancelled, the thread joined, and what was not acknowledged is
+// still there for the next start.
+TEST(SyncEngine, CloseWhileSendingKeepsWhatWasNotAcknowledged) {
+  std::signal(SIGPIPE, SIG_IGN);
+  FakeServer srv;
+  Dir d;
+  std::int64_t total = 0;
+  {
+    auto c = open(d, srv.tls.port());
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->login("13900000002", "pw"));
+    ASSERT_TRUE(c->set_online(false));
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(c->enqueue_inspection(draft()));
+    total = 200;
+    ASSERT_TRUE(c->set_online(true));
+    ASSERT_TRUE(wait_until([&] { return srv.applied_count() > 0; }, 20s));
+  }  // closed mid-backlog (or just after)
+  auto c = open(d, srv.tls.port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
+      << c->status()->last_error;
+  EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), total);
+}
+
+}  // namespace
+}  // namespace patrol
