@@ -134,7 +134,7 @@ class DeviceDb {
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Moves committed WAL frames into the database file (best effort, never
   // blocks on other connections). The engine calls it after each sync so the
@@ -213,6 +213,9 @@ class DeviceDb {
  private:
   explicit DeviceDb(sqlite::Database db) : db_(std::move(db)) {}
   Status migrate();
+  // Calls take(OutboxOp&&) for up to `limit` ops in send order until it returns false.
+  template <class Take>
+  Status in_send_order(std::size_t limit, Take&& take);
   sqlite::Database db_;
 };
 
