@@ -183,6 +183,8 @@ typedef struct patrol_transport {
                patrol_error* err);
 } patrol_transport;
 
+/* For a custom transport's `send`, during that call only: the answer's status,
+ * headers (any number, copied) and body (copied). */
 PATROL_API void patrol_http_response_set_status(patrol_http_response* r,
                                                 uint32_t status) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
@@ -215,14 +217,29 @@ static inline void patrol_options_init(patrol_options* o) {
  * patrol_client_close. */
 PATROL_API patrol_client* patrol_client_open(const patrol_options* o,
                                              patrol_error* err) PATROL_NOEXCEPT;
-/* Stops the sync thread and closes the database. NULL is ignored. */
+/* Stops the sync thread (cancelling an exchange in progress, ~100 ms) and
+ * closes the database; `c` is invalid afterwards. NULL is ignored. Call it
+ * once, from any thread but the event callback, after every other call on `c`
+ * has returned. */
 PATROL_API void patrol_client_close(patrol_client* c) PATROL_NOEXCEPT;
 
+/* Logs in (a blocking network exchange: not on a UI thread) and stores the
+ * session; the outbox is kept and sent with it. Errors: AUTH_FAILED (wrong
+ * phone or password), NETWORK/SERVER/PROTOCOL (retryable as flagged),
+ * INVALID_ARGUMENT (empty phone or password). `password` is not kept. */
 PATROL_API bool patrol_client_login(patrol_client* c, const char* phone, const char* password,
                                     patrol_error* err) PATROL_NOEXCEPT;
+/* Forgets the session (and tells the server, best effort, when online);
+ * queued reports are kept for the next login. Errors: STORAGE. */
 PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
 
-/* Durable when it returns true; `out` (may be NULL) gets the receipt. */
+/* Writes (enqueue, SOS, positions, photos): local only, no network, a few
+ * milliseconds (one fsync); safe from any thread, but better off the UI
+ * thread. Errors: INVALID_ARGUMENT (the report could never be accepted: fix
+ * it), NOT_FOUND (site/template not cached: pull first), STORAGE. */
+
+/* Durable when it returns true; `out` (may be NULL) gets the receipt. A report
+ * saved while online wakes the sync thread at once, even during backoff. */
 PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
                                                  patrol_receipt* out,
                                                  patrol_error* err) PATROL_NOEXCEPT;
@@ -230,23 +247,40 @@ PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_
 PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
                                                 size_t count, bool gcj02, int64_t* out_ops,
                                                 patrol_error* err) PATROL_NOEXCEPT;
+/* Durable when it returns true; goes first (urgent lane) and is sent at once;
+ * while it waits, a failed sync is retried every 250 ms. `position` and `note`
+ * may be NULL. `out` (may be NULL) gets the receipt. */
 PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position* position,
                                         const char* note, patrol_receipt* out,
                                         patrol_error* err) PATROL_NOEXCEPT;
-/* Copies the file into the SDK store; `sha256_out` gets 64 hex chars + NUL. */
+/* Copies the file into the SDK store (the app may delete its own file then);
+ * `sha256_out` gets 64 hex chars + NUL. The copy is uploaded after the report
+ * naming it is sent, and removed from the device once the server has it.
+ * Errors: NOT_FOUND/STORAGE (unreadable file, full disk). */
 PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, char sha256_out[65],
                                            patrol_error* err) PATROL_NOEXCEPT;
 
+/* Remembered in the device database. true (the OS reports a network): the
+ * sync thread starts at once, whatever its backoff; false: nothing is sent
+ * until set_online(true) (reports still save). Non-blocking. Errors: STORAGE. */
 PATROL_API bool patrol_client_set_online(patrol_client* c, bool online,
                                          patrol_error* err) PATROL_NOEXCEPT;
 /* Non-blocking: asks the sync thread to sync now. */
 PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
-/* Blocking full sync in the calling thread. `pushed` (may be NULL) = ops acked. */
+/* Blocking full sync in the calling thread (push, photos, pull), serialised
+ * with the sync thread; not from the event callback. `pushed` (may be NULL) =
+ * ops acknowledged. Errors: OFFLINE, NOT_LOGGED_IN (log in again: nothing is
+ * lost), NETWORK/SERVER/PROTOCOL with `retryable` saying whether trying later
+ * may help (false: a certificate that does not verify, a server refusing
+ * every push — the sync thread then waits for the app's next action). */
 PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed,
                                    patrol_error* err) PATROL_NOEXCEPT;
 
+/* Queries read the device database only (never the network), any thread. */
+/* The queue, session and sync state; set out->struct_size first. */
 PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
                                      patrol_error* err) PATROL_NOEXCEPT;
+/* The receipt of one report (inspection or SOS id); NOT_FOUND if unknown. */
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
                                       patrol_error* err) PATROL_NOEXCEPT;
 
@@ -287,13 +321,18 @@ PATROL_API bool patrol_client_tonights_round_json(patrol_client* c, char** out_j
 /* the round's sites in route order */
 PATROL_API bool patrol_client_round_sites_json(patrol_client* c, const char* round_id,
                                                char** out_json, patrol_error* err) PATROL_NOEXCEPT;
+/* the site's checklist template (newest cached version); NOT_FOUND if not cached */
 PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const char* site_id,
                                                      char** out_json,
                                                      patrol_error* err) PATROL_NOEXCEPT;
+/* Frees a string the SDK returned (*out_json). NULL is ignored. */
 PATROL_API void patrol_string_free(char* s) PATROL_NOEXCEPT;
 
-/* Events: a callback (NULL to remove) and/or polling. poll returns false when
- * no event is waiting (not an error). */
+/* Events: a callback (NULL to remove) and/or polling. The callback runs on
+ * the sync thread (or the thread in patrol_client_sync), with `ev` valid only
+ * during the call; it may call queries and poll, not close or sync. The
+ * newest 1000 events are also queued: poll returns false when none is waiting
+ * (not an error). Both from any thread. */
 PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn,
                                                  void* user) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) PATROL_NOEXCEPT;
