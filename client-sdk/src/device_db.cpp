@@ -408,6 +408,17 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
     st.bind(1, seq);
     PATROL_TRY_EC(st.run(), "delete op");
   }
+  if (out.done + out.rejected > 0) {
+    // Receipts the server has answered are history: keep the newest
+    // kKeptReceipts so a phone's database stays bounded over months of rounds
+    // (a report still waiting keeps its receipt, however old).
+    PATROL_TRY_STMT(st, db_,
+                    "DELETE FROM receipts WHERE state<>0 AND seq < (SELECT seq FROM receipts "
+                    "WHERE state<>0 ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                    "prune receipts");
+    st.bind(1, kKeptReceipts - 1);
+    PATROL_TRY_EC(st.run(), "prune receipts");
+  }
   PATROL_TRY_EC(tx.commit(), "commit apply");
   return out;
 }

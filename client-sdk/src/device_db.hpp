@@ -135,6 +135,8 @@ class DeviceDb {
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
   static constexpr int kSchemaVersion = 3;
+  // Answered receipts kept (newest first); older ones are dropped as answers come in.
+  static constexpr std::int64_t kKeptReceipts = 1000;
 
   // Moves committed WAL frames into the database file (best effort, never
   // blocks on other connections). The engine calls it after each sync so the
@@ -160,8 +162,9 @@ class DeviceDb {
   // their receipts become "received"; rejected ops move to the dead letters
   // with the server's reason. Ops without a verdict stay queued.
   // In the same transaction (one fsync per answer): clears the in-flight mark
-  // of `sent` (ops of the batch left without a verdict stay queued) and writes
-  // `settings` (e.g. the new clock offset).
+  // of `sent` (ops of the batch left without a verdict stay queued), writes
+  // `settings` (e.g. the new clock offset) and drops answered receipts beyond
+  // the newest kKeptReceipts.
   Result<ApplyOutcome> apply_verdicts(
       const std::vector<OpVerdict>& verdicts, const std::string& server_time,
       const std::vector<std::int64_t>& sent = {},

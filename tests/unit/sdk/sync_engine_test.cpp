@@ -1,7 +1,7 @@
 // The sync engine's thread against app threads: enqueues, online/offline,
 // sync_now, status, events and close, all at once, through the real Beast/TLS
 // transport to a scripted HTTPS server on 127.0.0.1 (tests/integration/sdk/
-// bad_server: push answers "applied", pull answers an empty page). Built in
+// bad_server: push answers "applied", pull an empty page, a photo PUT 201). Built in
 // every SDK preset, and the reason the sdk-tsan preset exists: ThreadSanitizer
 // watches the engine, the client's locks and the callbacks here. The SDK
 // against the real patrold is tests/integration/sdk.
@@ -11,12 +11,15 @@
 #include <boost/json/parse.hpp>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "bad_server.hpp"
+#include "device_db.hpp"
 #include "patrol/client.hpp"
 #include "patrol/wire/uuid.hpp"
 
@@ -49,6 +52,9 @@ struct FakeServer {
                  R"("user":{"id":"u1","name":"Vol","role":"volunteer","org_unit_id":"1"}})");
       if (r.target.rfind("/api/v1/sync/pull", 0) == 0)
         return test::BadServer::response(200, R"({"cursor":0,"has_more":false,"changes":[]})");
+      if (r.target.rfind("/api/v1/attachments/", 0) == 0)  // nothing held; one PUT completes
+        return r.method == "HEAD" ? test::BadServer::response(404, "")
+                                  : test::BadServer::response(201, "{}");
       if (r.target != "/api/v1/sync/push") return test::BadServer::response(404, "{}");
       boost::system::error_code ec;
       auto v = boost::json::parse(r.body, ec);
@@ -188,6 +194,63 @@ TEST(SyncEngine, CloseWhileSendingKeepsWhatWasNotAcknowledged) {
   ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
       << c->status()->last_error;
   EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), total);
+}
+
+// A month of daily rounds (40 reports, an evening's track, a photo), synced
+// each evening: the device database does not keep growing with history.
+TEST(SyncEngine, DeviceDatabaseStaysBoundedOverAMonthOfRounds) {
+  std::signal(SIGPIPE, SIG_IGN);
+  FakeServer srv;
+  Dir d;
+  ClientOptions o;
+  o.data_dir = d.p.string();
+  o.server_url = "https://127.0.0.1:" + std::to_string(srv.tls.port());
+  o.insecure = true;
+  o.background_sync = false;
+  auto opened = Client::open(std::move(o));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& c = *opened;
+  ASSERT_TRUE(c->login("13900000002", "pw"));
+  auto disk = [&] {
+    std::uintmax_t total = 0;
+    for (const auto& e : fs::recursive_directory_iterator(d.p))
+      if (e.is_regular_file()) total += e.file_size();
+    return total;
+  };
+  std::uintmax_t after_week = 0;
+  for (int day = 0; day < 30; ++day) {
+    ASSERT_TRUE(c->set_online(false));  // walking the round
+    const fs::path photo = d.p / "camera.jpg";
+    {
+      std::ofstream f(photo, std::ios::binary);
+      f << std::string(64 * 1024, static_cast<char>('a' + day % 26)) << day;
+    }
+    auto sha = c->attach_photo(photo.string());
+    ASSERT_TRUE(sha) << sha.error().message;
+    fs::remove(photo);
+    for (int i = 0; i < 40; ++i) {
+      auto dr = draft();
+      if (i == 0) dr.items[0].photos.push_back(*sha);
+      ASSERT_TRUE(c->enqueue_inspection(dr));
+    }
+    std::vector<TrackPoint> track;
+    const auto t0 = std::chrono::system_clock::now() - 2h;
+    for (int i = 0; i < 600; ++i) track.push_back({t0 + i * 10s, 28.85 + i * 1e-5, 121.14, 5.0});
+    ASSERT_TRUE(c->enqueue_positions(track));
+    ASSERT_TRUE(c->set_online(true));  // home, on wifi
+    auto r = c->sync();
+    ASSERT_TRUE(r) << "day " << day << ": " << r.error().message;
+    EXPECT_EQ(c->status()->pending, 0);
+    if (day == 6) after_week = disk();
+  }
+  const auto after_month = disk();
+  std::cout << "[ size ] device data dir: " << after_week << " bytes after a week, " << after_month
+            << " after a month\n";
+  // 1,200 reports: receipts are capped at 1,000, photos leave the device once
+  // uploaded, and the WAL is reused; what remains is the bounded history.
+  EXPECT_EQ(c->receipts(5000)->size(), static_cast<std::size_t>(sdk::DeviceDb::kKeptReceipts));
+  EXPECT_LT(after_month, after_week * 2) << after_week << " after a week, " << after_month;
+  EXPECT_LT(after_month, 8u << 20) << after_month;
 }
 
 }  // namespace
