@@ -62,14 +62,15 @@ cross_sysroot() {
     return
   fi
   echo "==> unpacking $debarch libraries into $dest"
-  if ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
-    sudo_if_needed dpkg --add-architecture "$debarch"
-    sudo_if_needed apt-get update -qq || true   # one lagging index must not stop the rest
-  fi
+  # The architecture is named to apt for this download only, never added to
+  # dpkg: a foreign index the mirror serves badly would otherwise make every
+  # later plain `apt-get update` on the machine fail.
+  local archopt=(-o "APT::Architectures::=$debarch")
+  sudo_if_needed apt-get "${archopt[@]}" update -qq >/dev/null 2>&1 || true  # a lagging index: fine
   local tmp
   tmp=$(mktemp -d)
   chmod 0755 "$tmp"   # apt's _apt user downloads into it
-  (cd "$tmp" && apt-get download -qq "${cross_packages[@]/%/:$debarch}")
+  (cd "$tmp" && apt-get "${archopt[@]}" download -qq "${cross_packages[@]/%/:$debarch}")
   sudo_if_needed rm -rf "$dest.tmp"
   sudo_if_needed mkdir -p "$dest.tmp"
   for deb in "$tmp"/*.deb; do sudo_if_needed dpkg -x "$deb" "$dest.tmp"; done
