@@ -252,7 +252,18 @@ CREATE TABLE change_log (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// 2: tracker identifiers of tracking apps (Traccar Client / OsmAnd), each
+// registered to one user (store/tracker_store.hpp).
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE trackers (
+  identifier TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX trackers_by_user ON trackers(user_id);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

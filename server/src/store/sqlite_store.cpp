@@ -96,7 +96,10 @@ result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   detail::SqliteCheckpointer* ckpt = impl->checkpointer.get();
   impl->writer = std::make_unique<detail::SqliteWriter>(
       std::move(writer_db), opts.max_jobs_per_commit, opts.metrics,
-      [ckpt](int pages) { ckpt->on_wal_commit(pages); });
+      [ckpt, notify = opts.on_commit](int pages) {
+        ckpt->on_wal_commit(pages);
+        if (notify) notify();  // after the COMMIT: readers see it (the live feed tails it)
+      });
   impl->writer->start();
   impl->checkpointer->start();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));

@@ -42,6 +42,10 @@ struct SqliteStoreOptions {
   std::int64_t journal_size_limit = 16 << 20;           // WAL size kept after a reset
   std::int64_t wal_truncate_threshold = 32 << 20;       // try TRUNCATE above this WAL size
   metrics::Metrics* metrics = nullptr;                  // optional; not owned
+  // Called on the writer thread after every COMMIT (from the WAL hook, when
+  // readers can see it): the live publisher tails what was committed. Must
+  // not block; optional.
+  std::function<void()> on_commit;
 };
 
 class SqliteStore final : public Store {

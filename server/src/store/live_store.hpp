@@ -1,0 +1,78 @@
+// patrol::store::LiveStore — what the live feed reads: the committed changes
+// after a cursor (change log, inspections, positions), tailed by sequence
+// number, and the rounds a snapshot shows. The live publisher (server/src/live)
+// turns these rows into events; it never sees a request.
+//
+// Tailing is safe because every tail is an INTEGER PRIMARY KEY assigned by the
+// single writer in commit order and never deleted: a row committed later
+// always has a larger seq than every row a reader has already seen.
+//
+// Errors: result<T> as every store interface (unavailable, shutting_down).
+// Thread safety: every function may be called from any thread; calls block on
+// a read-only connection of the implementation's own small pool.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/entities.hpp"
+#include "store/errors.hpp"
+
+namespace patrol::store {
+
+// Where a reader of the three tails stands (the last seq of each it has seen).
+struct LiveCursors {
+  std::int64_t changes = 0;      // change_log.seq
+  std::int64_t inspections = 0;  // inspections.seq
+  std::int64_t positions = 0;    // positions.seq
+  friend bool operator==(const LiveCursors&, const LiveCursors&) = default;
+};
+
+// A change-log entry with the org path it is scoped by.
+struct LiveChange {
+  std::int64_t seq = 0;
+  std::string entity;  // hazard | round | sos | site | ...
+  std::string op;      // upsert | delete
+  std::string id;
+  std::string org_path;
+  std::string data;  // JSON text, the REST shape of the entity
+};
+
+// One user's positions that arrived in the tailed range, reduced to their
+// latest marker (latest_positions: never moved back by a late point).
+struct LivePosition {
+  std::int64_t seq = 0;   // the last positions.seq of this user in the range
+  Ms received_ms = 0;     // when the newest of those points arrived
+  std::string org_path;   // the user's org path (scope)
+  LatestPosition latest;  // the marker after this range
+};
+
+struct LiveBatch {
+  LiveCursors upto;  // pass back as `from` for the next batch
+  std::vector<Inspection> inspections;
+  std::vector<LiveChange> changes;
+  std::vector<LivePosition> positions;  // ordered by seq
+  bool more = false;                    // a tail hit the limit: read again at once
+};
+
+class LiveStore {
+ public:
+  virtual ~LiveStore() = default;
+
+  // The current ends of the three tails (where a new publisher starts).
+  [[nodiscard]] virtual result<LiveCursors> live_head() = 0;
+  // Rows committed after `from`, at most `limit` per tail, read in one
+  // read transaction (a consistent view).
+  [[nodiscard]] virtual result<LiveBatch> live_tail(const LiveCursors& from, int limit) = 0;
+  // Rounds at or below `scope_path` that are in progress, or start in [from, to).
+  [[nodiscard]] virtual result<std::vector<Round>> live_rounds(std::string_view scope_path, Ms from,
+                                                               Ms to) = 0;
+  // True when an inspection at or below `scope_path` names the photo `sha256`
+  // (who may see the inspection may see its photos).
+  [[nodiscard]] virtual result<bool> photo_visible(std::string_view sha256,
+                                                   std::string_view scope_path) = 0;
+};
+
+}  // namespace patrol::store

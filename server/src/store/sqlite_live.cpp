@@ -1,0 +1,259 @@
+#include "store/sqlite_live_store.hpp"
+
+#include <sqlite3.h>
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <exception>
+
+#include "store/sqlite_live_util.hpp"
+
+namespace patrol::store {
+namespace json = boost::json;
+using namespace live_sql;
+using sqlite::Database;
+using sqlite::Statement;
+
+namespace {
+
+constexpr std::string_view kHead =
+    "SELECT (SELECT coalesce(max(seq), 0) FROM change_log), "
+    "(SELECT coalesce(max(seq), 0) FROM inspections), "
+    "(SELECT coalesce(max(seq), 0) FROM positions)";
+constexpr std::string_view kChangesAfter =
+    "SELECT seq, entity, op, id, org_path, data FROM change_log WHERE seq > ?1 ORDER BY seq "
+    "LIMIT ?2";
+constexpr std::string_view kInspectionsAfter =
+    "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
+    "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, "
+    "note, items FROM inspections WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+// The end of the next position range: at most ?2 rows after ?1.
+constexpr std::string_view kPositionsEnd =
+    "SELECT coalesce(max(seq), ?1) FROM (SELECT seq FROM positions WHERE seq > ?1 ORDER BY seq "
+    "LIMIT ?2)";
+// One row per user with points in (?1, ?2]: the newest arrival and the marker.
+constexpr std::string_view kPositionsIn =
+    "WITH t AS (SELECT user_id, max(seq) AS seq, max(received_ms) AS rcv FROM positions "
+    "WHERE seq > ?1 AND seq <= ?2 GROUP BY user_id) "
+    "SELECT t.seq, t.rcv, l.org_path, l.user_id, u.name, l.org_unit_id, l.t, l.lat, l.lon, "
+    "l.accuracy_m FROM t JOIN latest_positions l ON l.user_id = t.user_id "
+    "JOIN users u ON u.id = t.user_id ORDER BY t.seq";
+constexpr std::string_view kRounds =
+    "SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state "
+    "FROM rounds WHERE org_path >= ?1 AND org_path < ?2 AND "
+    "(state = 'in_progress' OR (starts_at >= ?3 AND starts_at < ?4)) ORDER BY starts_at, id";
+constexpr std::string_view kPhotoVisible =
+    "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
+    "WHERE p.sha256 = ?1 AND i.org_path >= ?2 AND i.org_path < ?3 LIMIT 1";
+
+std::vector<InspectionItem> parse_items(std::string_view text) {
+  std::vector<InspectionItem> out;
+  auto v = json::parse(text);
+  for (const auto& e : v.as_array()) {
+    const auto& o = e.as_object();
+    InspectionItem it;
+    it.code = o.at("code").as_string();
+    it.result = o.at("result").as_string();
+    if (const auto* n = o.if_contains("note")) it.note = n->as_string();
+    if (const auto* ph = o.if_contains("photos"))
+      for (const auto& p : ph->as_array()) it.photos.emplace_back(p.as_string());
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
+Inspection read_inspection(Statement& s) {
+  Inspection i;
+  i.seq = s.column_int64(0);
+  i.id = s.column_text(1);
+  i.op_id = s.column_text(2);
+  i.site_id = s.column_text(3);
+  i.org_unit_id = s.column_int64(4);
+  i.org_path = s.column_text(5);
+  i.user_id = s.column_text(6);
+  i.device_id = s.column_text(7);
+  i.template_id = s.column_text(8);
+  i.template_version = s.column_int64(9);
+  i.round_id = s.column_opt_text(10);
+  i.observed_at = s.column_text(11);
+  i.observed_ms = s.column_int64(12);
+  i.received_ms = s.column_int64(13);
+  if (!s.column_is_null(14))
+    i.position = GeoPoint{s.column_double(14), s.column_double(15), s.column_opt_double(16)};
+  i.note = s.column_text(17);
+  i.items = parse_items(s.column_text_view(18));
+  return i;
+}
+
+}  // namespace
+
+result<std::unique_ptr<SqliteLiveStore>> SqliteLiveStore::open(const std::filesystem::path& db_path,
+                                                               SqliteStore& writer,
+                                                               std::size_t connections) {
+  std::unique_ptr<SqliteLiveStore> s(new SqliteLiveStore(writer));
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, connections); ++i) {
+    sqlite::OpenOptions ro;
+    ro.read_only = true;
+    auto db = Database::open(db_path.string(), ro);
+    if (!db) return {boost::system::in_place_error, errc::unavailable};
+    s->free_.push_back(std::make_unique<Database>(std::move(*db)));
+  }
+  return s;
+}
+
+std::unique_ptr<Database> SqliteLiveStore::acquire() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return !free_.empty(); });
+  auto db = std::move(free_.back());
+  free_.pop_back();
+  return db;
+}
+
+void SqliteLiveStore::release(std::unique_ptr<Database> db) {
+  {
+    std::lock_guard lk(mu_);
+    free_.push_back(std::move(db));
+  }
+  cv_.notify_one();
+}
+
+boost::system::error_code SqliteLiveStore::read(const std::function<void(Database&)>& fn) {
+  auto db = acquire();
+  boost::system::error_code ec;
+  try {
+    fn(*db);
+  } catch (const LiveSqlError& e) {
+    ec = from_sqlite(e.ec);
+  } catch (const std::exception&) {
+    ec = errc::internal;
+  }
+  // Leave no statement mid-step (it would pin an old WAL snapshot).
+  for (auto* s = sqlite3_next_stmt(db->native(), nullptr); s;
+       s = sqlite3_next_stmt(db->native(), s))
+    sqlite3_reset(s);
+  if (!sqlite3_get_autocommit(db->native())) (void)db->exec("ROLLBACK");
+  release(std::move(db));
+  return ec;
+}
+
+result<LiveCursors> SqliteLiveStore::live_head() {
+  LiveCursors c;
+  auto ec = read([&](Database& db) {
+    auto& s = q(db, kHead);
+    if (!step(s)) fail(errc::internal);
+    c.changes = s.column_int64(0);
+    c.inspections = s.column_int64(1);
+    c.positions = s.column_int64(2);
+    s.reset();
+  });
+  if (ec) return {boost::system::in_place_error, ec};
+  return c;
+}
+
+result<LiveBatch> SqliteLiveStore::live_tail(const LiveCursors& from, int limit) {
+  LiveBatch b;
+  b.upto = from;
+  auto ec = read([&](Database& db) {
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::deferred);
+    if (tx.begin_error()) fail(tx.begin_error());
+    {
+      auto& s = q(db, kInspectionsAfter);
+      s.bind(1, from.inspections).bind(2, limit);
+      while (step(s)) {
+        b.inspections.push_back(read_inspection(s));
+        b.upto.inspections = b.inspections.back().seq;
+      }
+      s.reset();
+      if (static_cast<int>(b.inspections.size()) == limit) b.more = true;
+    }
+    {
+      auto& s = q(db, kChangesAfter);
+      s.bind(1, from.changes).bind(2, limit);
+      int n = 0;
+      while (step(s)) {
+        ++n;
+        LiveChange c;
+        c.seq = s.column_int64(0);
+        c.entity = s.column_text(1);
+        c.op = s.column_text(2);
+        c.id = s.column_text(3);
+        c.org_path = s.column_text(4);
+        c.data = s.column_text(5);
+        b.upto.changes = c.seq;
+        b.changes.push_back(std::move(c));
+      }
+      s.reset();
+      if (n == limit) b.more = true;
+    }
+    {
+      auto& e = q(db, kPositionsEnd);
+      e.bind(1, from.positions).bind(2, limit);
+      if (!step(e)) fail(errc::internal);
+      std::int64_t end = e.column_int64(0);
+      e.reset();
+      if (end > from.positions) {
+        auto& s = q(db, kPositionsIn);
+        s.bind(1, from.positions).bind(2, end);
+        while (step(s)) {
+          LivePosition p;
+          p.seq = s.column_int64(0);
+          p.received_ms = s.column_int64(1);
+          p.org_path = s.column_text(2);
+          p.latest.user_id = s.column_text(3);
+          p.latest.user_name = s.column_text(4);
+          p.latest.org_unit_id = s.column_int64(5);
+          p.latest.t = s.column_int64(6);
+          p.latest.lat = s.column_double(7);
+          p.latest.lon = s.column_double(8);
+          p.latest.accuracy_m = s.column_opt_double(9);
+          b.positions.push_back(std::move(p));
+        }
+        s.reset();
+        if (end - from.positions >= limit) b.more = true;
+        b.upto.positions = end;
+      }
+    }
+    (void)tx.commit();
+  });
+  if (ec) return {boost::system::in_place_error, ec};
+  return b;
+}
+
+result<std::vector<Round>> SqliteLiveStore::live_rounds(std::string_view scope_path, Ms from,
+                                                        Ms to) {
+  std::vector<Round> out;
+  auto ec = read([&](Database& db) {
+    auto& s = q(db, kRounds);
+    s.bind(1, scope_path).bind(2, path_upper(scope_path)).bind(3, from).bind(4, to);
+    while (step(s)) {
+      Round r;
+      r.id = s.column_text(0);
+      r.schedule_id = s.column_text(1);
+      r.team_id = s.column_text(2);
+      r.org_unit_id = s.column_int64(3);
+      r.org_path = s.column_text(4);
+      r.date = s.column_text(5);
+      r.starts_at = s.column_int64(6);
+      r.ends_at = s.column_int64(7);
+      r.state = s.column_text(8);
+      out.push_back(std::move(r));
+    }
+    s.reset();
+  });
+  if (ec) return {boost::system::in_place_error, ec};
+  return out;
+}
+
+result<bool> SqliteLiveStore::photo_visible(std::string_view sha256, std::string_view scope_path) {
+  bool found = false;
+  auto ec = read([&](Database& db) {
+    auto& s = q(db, kPhotoVisible);
+    s.bind(1, sha256).bind(2, scope_path).bind(3, path_upper(scope_path));
+    found = step(s);
+    s.reset();
+  });
+  if (ec) return {boost::system::in_place_error, ec};
+  return found;
+}
+
+}  // namespace patrol::store
