@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <system_error>
 
+#include <sys/resource.h>
+
 #include "api/api.hpp"
+#include "live/publisher.hpp"
 #include "metrics/metrics.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
@@ -30,6 +33,11 @@ int main(int argc, char** argv) {
   const net::ServerConfig& cfg = cl->config;
   // A closed stdout/stderr pipe must not kill the server (sockets use MSG_NOSIGNAL already).
   std::signal(SIGPIPE, SIG_IGN);
+  // Every live viewer holds a socket: take the hard limit on open files.
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(cfg.api.data_dir, ec);
@@ -46,7 +54,17 @@ int main(int argc, char** argv) {
                  api.error().message().c_str());
     return 1;
   }
-  auto server = net::Server::create(cfg, **api, metrics);
+  // The live feed: events from what each group commit wrote.
+  live::PublisherOptions lo;
+  lo.presence_window = cfg.live.presence_window;
+  lo.ring_events = cfg.live.ring_events;
+  live::Publisher publisher((*api)->store(), (*api)->live_store(), lo);
+  if (auto r = publisher.start(); !r) {
+    std::fprintf(stderr, "patrold: cannot start the live feed: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  (*api)->set_observer(&publisher);
+  auto server = net::Server::create(cfg, **api, metrics, publisher.hooks());
   if (!server) {
     std::fprintf(stderr, "patrold: %s\n", server.error().message.c_str());
     (*api)->shutdown();
@@ -67,7 +85,9 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   (*server)->wait();
+  publisher.stop();
   (*api)->shutdown();  // commits what is queued, checkpoints, closes the database
+  (*api)->set_observer(nullptr);
   std::fprintf(stderr, "patrold: stopped\n");
   return 0;
 }

@@ -44,6 +44,11 @@ Router make_router() {
   r.add({"GET", "/api/v1/attachments/{sha256}", h::get_attachment});
   r.add({"PUT", "/api/v1/attachments/{sha256}", h::put_attachment});
   r.add({"GET", "/api/v1/live", h::live});
+  r.add({"POST", "/api/v1/trackers", h::register_tracker});
+  // Tracking apps (Traccar Client / OsmAnd protocol): identified by their
+  // registered tracker id, not a bearer token.
+  r.add({"GET", "/osmand", h::osmand, false});
+  r.add({"POST", "/osmand", h::osmand, false});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
   return r;
@@ -102,6 +107,7 @@ class ApiImpl final : public Api {
     p.org_path = s->user.org_path;
     p.device_id = s->device_id;
     p.token_hash = hash;
+    p.expires_at_ms = s->expires_at;
     out.status =
         domain::is_known_role(p.role) ? AuthResult::Status::ok : AuthResult::Status::forbidden;
     return out;
@@ -116,6 +122,10 @@ class ApiImpl final : public Api {
     if (sweeper_.joinable() && sweeper_.get_id() != std::this_thread::get_id()) sweeper_.join();
     if (s_ && s_->sqlite) s_->sqlite->shutdown();
   }
+
+  store::Store& store() override { return s_->store(); }
+  store::LiveStore& live_store() override { return *s_->live; }
+  void set_observer(ApiObserver* o) override { s_->observer.store(o); }
 
  private:
   Response dispatch(const Request& req, std::string& route, std::string& user) {
@@ -164,7 +174,16 @@ class ApiImpl final : public Api {
             {{"Retry-After", std::to_string(retry.count())}});
       }
     }
-    return m.route->handler(c);
+    Response res = m.route->handler(c);
+    if (auto* obs = s_->observer.load(); obs && c.who && res.status < 300) {
+      // What the live feed needs to know of requests (never their data: its
+      // events come from the committed rows).
+      if (route == "/api/v1/sync/push" || route == "/api/v1/sync/pull")
+        obs->device_active(*c.who, now_ms());
+      else if (route == "/api/v1/auth/logout")
+        obs->session_ended(c.who->token_hash);
+    }
+    return res;
   }
 
   // Background: removes partial uploads (and upload markers) nobody touched
@@ -217,12 +236,20 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   so.db_path = cfg.data_dir / "patrol.db";
   so.read_connections = cfg.read_connections;
   so.metrics = &metrics;
+  // The live feed tails what each group commit wrote (the observer is
+  // installed later by whoever runs the feed).
+  so.on_commit = [svc = s.get()] {
+    if (auto* o = svc->observer.load()) o->committed();
+  };
   auto st = store::SqliteStore::open(so);
   if (!st) return st.error();
   s->sqlite = std::move(*st);
   auto scope = store::PhotoScope::open(so.db_path);
   if (!scope) return scope.error();
   s->photo_scope = std::move(*scope);
+  auto live = store::SqliteLiveStore::open(so.db_path, *s->sqlite);
+  if (!live) return live.error();
+  s->live = std::move(*live);
   if (cfg.demo) {
     auto empty = s->sqlite->is_empty();
     if (!empty) return empty.error();

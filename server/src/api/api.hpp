@@ -16,12 +16,17 @@
 #include <string_view>
 
 #include "api/http_types.hpp"
+#include "api/observer.hpp"
 #include "domain/principal.hpp"
 #include "patrol/wire/messages.hpp"
 
 namespace patrol::metrics {
 class Metrics;
 }
+namespace patrol::store {
+class Store;
+class LiveStore;
+}  // namespace patrol::store
 
 namespace patrol::api {
 
@@ -101,6 +106,15 @@ class Api {
   // Stops accepting writes, drains the writer queue (committing what is
   // queued), checkpoints the WAL and closes the database. Idempotent.
   virtual void shutdown() = 0;
+
+  // The storage, for components beside the API that read it (the live feed).
+  // Valid until the Api is destroyed.
+  virtual store::Store& store() = 0;
+  virtual store::LiveStore& live_store() = 0;
+  // Installs (or, with nullptr, removes) the observer told about commits,
+  // logouts and device activity. The observer must outlive the Api's
+  // shutdown() or be removed before it is destroyed.
+  virtual void set_observer(ApiObserver* observer) = 0;
 };
 
 }  // namespace patrol::api

@@ -4,6 +4,7 @@
 // functions `Response f(Ctx&)` that may throw ApiError.
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -24,6 +25,7 @@
 #include "domain/ops.hpp"
 #include "domain/principal.hpp"
 #include "store/photo_scope.hpp"
+#include "store/sqlite_live_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace patrol::api {
@@ -45,6 +47,8 @@ struct Services {
   auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
   std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
+  std::unique_ptr<store::SqliteLiveStore> live;  // live feed tails, trackers, photo scope
+  std::atomic<ApiObserver*> observer{nullptr};   // the live feed, when installed
   store::Store& store() { return *sqlite; }
 };
 

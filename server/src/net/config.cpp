@@ -47,6 +47,27 @@ Result<bool> parse_bool(std::string_view name, std::string_view v) {
   return Error{"--" + std::string(name) + ": expected true or false, got '" + std::string(v) + "'"};
 }
 
+// "250ms", "90s", "5m", "1h" (a bare number is seconds).
+Result<std::chrono::milliseconds> parse_duration(std::string_view name, std::string_view v) {
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  std::string_view unit(p, static_cast<std::size_t>(v.data() + v.size() - p));
+  std::uint64_t mult = 0;
+  if (unit == "ms")
+    mult = 1;
+  else if (unit == "s" || unit.empty())
+    mult = 1000;
+  else if (unit == "m")
+    mult = 60'000;
+  else if (unit == "h")
+    mult = 3'600'000;
+  if (ec != std::errc() || p == v.data() || mult == 0 || n == 0 ||
+      n > 7ull * 24 * 3600 * 1000 / mult)
+    return Error{"--" + std::string(name) + ": expected a duration such as 90s or 5m, got '" +
+                 std::string(v) + "'"};
+  return std::chrono::milliseconds(n * mult);
+}
+
 struct Option {
   std::string_view name;
   std::string_view arg;  // empty for boolean flags
@@ -241,8 +262,35 @@ const std::vector<Option>& options() {
          c.limits.ws_max_message_bytes = static_cast<std::size_t>(*r);
          return {};
        }},
+      {"presence-window", "DURATION",
+       "a user is online while a device synced or sent a position this recently "
+       "(e.g. 90s, 5m) [5m]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_duration(n, v);
+         if (!r) return r.error();
+         c.live.presence_window = *r;
+         return {};
+       }},
+      {"live-ring-events", "N", "recent live events kept for reconnects with `since` [16384]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 16, 1u << 24);
+         if (!r) return r.error();
+         c.live.ring_events = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"ws-socket-buffer", "BYTES",
+       "kernel send buffer of each live WebSocket (0: autotuned) [262144]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto r = parse_uint(n, v, 0, 64u << 20);
+         if (!r) return r.error();
+         c.limits.ws_socket_buffer = static_cast<std::size_t>(*r);
+         return {};
+       }},
+      {"ws-slow-after-ms", "MS",
+       "a WebSocket consumer whose oldest queued message waited this long is closed [10000]",
+       ms_setter([](ServerConfig & c) -> auto& { return c.limits.ws_slow_after; })},
       {"ws-send-queue", "N",
-       "outgoing WebSocket messages queued before a consumer is too slow [256]",
+       "outgoing WebSocket messages queued before a consumer is too slow [4096]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_uint(n, v, 1, 1u << 20);
          if (!r) return r.error();

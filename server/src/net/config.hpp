@@ -56,10 +56,25 @@ struct NetLimits {
   double login_rate_per_ip = 10;   // logins/s
   double login_burst_per_ip = 60;  // bucket size; 0 = max(1, rate)
   std::size_t ws_max_message_bytes =
-      std::size_t{64} * 1024;                         // bigger client message closes the socket
-  std::size_t ws_send_queue = 256;                    // queued outgoing messages before "too slow"
+      std::size_t{64} * 1024;  // bigger client message closes the socket
+  // Outgoing WebSocket messages queued per connection before it is "too slow"
+  // (shared texts: an entry costs ~48 bytes). One push of 500 inspections
+  // makes ~1000 events in one burst, so a fast viewer must be able to queue them.
+  std::size_t ws_send_queue = 4096;
+  // SO_SNDBUF of live sockets (0: the kernel's autotuning, up to tcp_wmem's
+  // max, often 4 MiB per socket). Bounds kernel memory per viewer and makes a
+  // stalled viewer show up in its queue, where "too slow" is decided.
+  std::size_t ws_socket_buffer = 256 * 1024;
+  // A consumer whose oldest queued message has waited this long is too slow.
+  std::chrono::milliseconds ws_slow_after{10000};
   std::chrono::milliseconds ws_idle_timeout{30000};   // pings every half of it; closed if silent
   std::chrono::milliseconds shutdown_timeout{10000};  // bounded wait for in-flight requests
+};
+
+// The live feed's settings (installed by main.cpp, run by live::Publisher).
+struct LiveConfig {
+  std::chrono::milliseconds presence_window{std::chrono::minutes(5)};
+  std::size_t ring_events = 16384;
 };
 
 struct ServerConfig {
@@ -80,6 +95,7 @@ struct ServerConfig {
   // Content-Security-Policy's img-src), e.g. "https://tiles.example.cn".
   std::string tile_origin;
   NetLimits limits;
+  LiveConfig live;
   api::ApiConfig api;  // data_dir, web_root, demo, ...
 };
 

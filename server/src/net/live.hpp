@@ -20,9 +20,13 @@ class LiveConnection {
   // Queues one text message (share one serialisation among all receivers).
   // Exactly one write is outstanding per connection; when the bounded queue
   // (--ws-send-queue) is full the consumer is too slow and is closed with
-  // close code 1008 "send queue overflow". Returns false once the connection is
-  // closing or closed (the message is dropped).
-  virtual bool send(std::shared_ptr<const std::string> message) = 0;
+  // close code 1008 "send queue overflow". A non-empty `coalesce_key` replaces
+  // a message with the same key still waiting in the queue (e.g. one
+  // volunteer's positions: only the latest matters); the new one goes to the
+  // back, so the order of what is sent is kept. Returns false once the
+  // connection is closing or closed (the message is dropped).
+  virtual bool send(std::shared_ptr<const std::string> message, std::string_view coalesce_key) = 0;
+  bool send(std::shared_ptr<const std::string> message) { return send(std::move(message), {}); }
   // Starts a clean close (close frame with `code`, 1000 normal by default).
   virtual void close(unsigned short code = 1000, std::string_view reason = {}) = 0;
 };

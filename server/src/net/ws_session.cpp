@@ -52,6 +52,11 @@ class WsSession final : public Stoppable,
     const auto& limits = ctx_->cfg.limits;
     // The websocket stream has its own timeouts; the TCP one must not fire.
     beast::get_lowest_layer(ws_).expires_never();
+    if (limits.ws_socket_buffer > 0) {
+      beast::error_code bec;
+      beast::get_lowest_layer(ws_).socket().set_option(
+          asio::socket_base::send_buffer_size(static_cast<int>(limits.ws_socket_buffer)), bec);
+    }
     websocket::stream_base::timeout t{};
     t.handshake_timeout = limits.request_timeout;
     t.idle_timeout = limits.ws_idle_timeout;
@@ -112,10 +117,11 @@ class WsSession final : public Stoppable,
 
   // LiveConnection
   const domain::Principal& principal() const override { return who_; }
-  bool send(std::shared_ptr<const std::string> message) override {
+  bool send(std::shared_ptr<const std::string> message, std::string_view coalesce_key) override {
     if (closed_.load() || closing_.load()) return false;
-    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message)]() mutable {
-      self->enqueue(std::move(m));
+    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message),
+                         k = std::string(coalesce_key)]() mutable {
+      self->enqueue(std::move(m), std::move(k));
     });
     return true;
   }
@@ -159,13 +165,27 @@ class WsSession final : public Stoppable,
   }
 
   // On the strand. Exactly one write in flight: the writer coroutine drains the queue.
-  void enqueue(std::shared_ptr<const std::string> m) {
+  void enqueue(std::shared_ptr<const std::string> m, std::string key = {}) {
     if (closed_.load() || closing_.load()) return;
-    if (queue_.size() >= ctx_->cfg.limits.ws_send_queue) {
+    if (!key.empty()) {
+      // The front is being written while writing_: never touch it.
+      for (auto it = queue_.begin() + (writing_ ? 1 : 0); it != queue_.end(); ++it) {
+        if (it->key == key) {
+          queue_.erase(it);
+          break;
+        }
+      }
+    }
+    // Too slow: the queue is full, or its oldest message (the one being
+    // written, when a write is stuck) has waited too long. A burst (one big
+    // commit) is fine; a consumer that stays behind is not.
+    const auto now = std::chrono::steady_clock::now();
+    if (queue_.size() >= ctx_->cfg.limits.ws_send_queue ||
+        (!queue_.empty() && now - queue_.front().at > ctx_->cfg.limits.ws_slow_after)) {
       begin_close(websocket::close_code::policy_error, "send queue overflow");
       return;
     }
-    queue_.push_back(std::move(m));
+    queue_.push_back(Queued{std::move(m), std::move(key), now});
     if (!writing_) {
       writing_ = true;
       asio::co_spawn(ex_, write_loop(shared_from_this()), [](const std::exception_ptr& e) {
@@ -176,7 +196,7 @@ class WsSession final : public Stoppable,
 
   static awaitable<void> write_loop(std::shared_ptr<WsSession> self) {
     while (!self->queue_.empty() && !self->closed_.load()) {
-      auto msg = self->queue_.front();
+      auto msg = self->queue_.front().text;
       self->ws_.text(true);
       auto [ec, n] = co_await self->ws_.async_write(asio::buffer(*msg), as_tuple_awaitable);
       if (ec) {
@@ -220,7 +240,12 @@ class WsSession final : public Stoppable,
   std::uint64_t registry_id_ = 0;
   std::string remote_;
   // Strand-only state.
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  struct Queued {
+    std::shared_ptr<const std::string> text;
+    std::string key;                           // coalescing key, empty for none
+    std::chrono::steady_clock::time_point at;  // when queued
+  };
+  std::deque<Queued> queue_;
   bool writing_ = false;
   bool close_pending_ = false;
   bool open_ = false;

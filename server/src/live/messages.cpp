@@ -1,0 +1,66 @@
+#include "live/messages.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace patrol::live {
+namespace json = boost::json;
+
+Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json) {
+  std::string s;
+  s.reserve(48 + kind.size() + data_json.size());
+  s += R"({"type":"event","seq":)";
+  s += std::to_string(seq);
+  s += R"(,"kind":)";
+  s += json::serialize(json::string_view(kind));
+  s += R"(,"data":)";
+  s += data_json;
+  s += '}';
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+Text error_text(std::string_view code, std::string_view field, std::string_view message) {
+  json::object o{{"type", "error"},
+                 {"error", json::object{{"code", code}, {"field", field}, {"message", message}}}};
+  return std::make_shared<const std::string>(json::serialize(o));
+}
+
+Text subscribed_text(std::string_view org_unit_id, std::int64_t seq) {
+  json::object o{{"type", "subscribed"}, {"org_unit_id", org_unit_id}, {"seq", seq}};
+  return std::make_shared<const std::string>(json::serialize(o));
+}
+
+std::string snapshot_members(const SnapshotBody& b) {
+  std::string s;
+  auto add = [&](std::string_view name, const json::array& a) {
+    if (!s.empty()) s += ',';
+    s += '"';
+    s += name;
+    s += "\":";
+    s += json::serialize(a);
+  };
+  add("sites", b.sites);
+  add("positions", b.positions);
+  add("hazards", b.hazards);
+  add("rounds", b.rounds);
+  add("alerts", b.alerts);
+  add("presence", b.presence);
+  return s;
+}
+
+Text snapshot_text(std::string_view org_unit_id, std::int64_t seq, bool reset,
+                   const std::string& body_members) {
+  std::string s;
+  s.reserve(96 + body_members.size());
+  s += R"({"type":"snapshot","org_unit_id":)";
+  s += json::serialize(json::string_view(org_unit_id));
+  s += R"(,"seq":)";
+  s += std::to_string(seq);
+  if (reset) s += R"(,"reset":true)";
+  s += ',';
+  s += body_members;
+  s += '}';
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+}  // namespace patrol::live
