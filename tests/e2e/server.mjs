@@ -57,12 +57,13 @@ export function request(port, method, path, { token, body, headers = {}, timeout
 }
 
 // Starts patrold; resolves once /healthz answers 200. Returns {port, dir, stop(), log()}.
-export async function startServer(exe, { demo = true, readyTimeoutMs = 60000 } = {}) {
+export async function startServer(exe, { demo = true, readyTimeoutMs = 60000, args: extraArgs = [] } = {}) {
   if (!existsSync(exe)) throw new Error(`${exe} is missing`);
   const dir = mkdtempSync(join(tmpdir(), 'patrol-e2e-'));
   const port = await freePort();
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dir];
   if (demo) args.push('--demo');
+  args.push(...extraArgs);
   const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d) => { output = (output + d.toString()).slice(-20000); };

@@ -45,6 +45,7 @@ struct TestServer::Impl {
   net::ServerConfig cfg;
   metrics::Metrics metrics;
   std::unique_ptr<api::Api> api;
+  std::unique_ptr<live::Publisher> publisher;
   std::unique_ptr<net::Server> server;
   std::thread stopper;
   bool stopped = false;
@@ -57,7 +58,11 @@ struct TestServer::Impl {
       server->request_stop();
       server->wait();
     }
+    if (publisher) publisher->stop();
     if (api) api->shutdown();
+  }
+  ~Impl() {
+    if (api) api->set_observer(nullptr);
   }
 };
 
@@ -85,7 +90,18 @@ TestServer::TestServer(TestServerOptions o) : impl_(std::make_unique<Impl>()) {
                            : api::Api::open(cfg.api, impl_->metrics);
   if (!api) throw std::runtime_error("Api::open: " + api.error().message());
   impl_->api = std::move(*api);
-  auto server = net::Server::create(cfg, *impl_->api, impl_->metrics, std::move(o.live));
+  net::LiveHooks hooks = std::move(o.live);
+  if (!hooks.opened && !hooks.message && !hooks.closed) {
+    impl_->publisher = std::make_unique<live::Publisher>(impl_->api->store(),
+                                                         impl_->api->live_store(), o.live_options);
+    if (auto r = impl_->publisher->start(); !r) {
+      impl_->api->shutdown();
+      throw std::runtime_error("Publisher::start: " + r.error().message());
+    }
+    impl_->api->set_observer(impl_->publisher.get());
+    hooks = impl_->publisher->hooks();
+  }
+  auto server = net::Server::create(cfg, *impl_->api, impl_->metrics, std::move(hooks));
   if (!server) {
     impl_->api->shutdown();
     throw std::runtime_error("Server::create: " + server.error().message);
@@ -113,6 +129,9 @@ metrics::Metrics& TestServer::metrics() {
 api::Api& TestServer::api() {
   return *impl_->api;
 }
+live::Publisher* TestServer::publisher() {
+  return impl_->publisher.get();
+}
 void TestServer::stop() {
   impl_->stop();
 }
@@ -122,6 +141,7 @@ void TestServer::stop_async() {
     impl->stopped = true;
     impl->server->request_stop();
     impl->server->wait();
+    if (impl->publisher) impl->publisher->stop();
     impl->api->shutdown();
   });
 }

@@ -102,10 +102,14 @@ unsigned WssClient::close_code() const {
 std::optional<std::string> WssClient::read(unsigned timeout_ms) {
   auto& i = *impl_;
   if (!i.accepted) return std::nullopt;
+  // Blocking reads ignore the stream's timer: run an async read for at most
+  // timeout_ms (a timed-out read leaves the connection unusable: closed).
   beast::get_lowest_layer(*i.ws).expires_after(std::chrono::milliseconds(timeout_ms));
-  beast::error_code ec;
+  beast::error_code ec = asio::error::would_block;
   i.buffer.consume(i.buffer.size());
-  i.ws->read(i.buffer, ec);
+  i.ws->async_read(i.buffer, [&ec](beast::error_code e, std::size_t) { ec = e; });
+  i.io.restart();
+  i.io.run();
   beast::get_lowest_layer(*i.ws).expires_never();
   if (ec) {
     i.close_code = i.ws->reason().code;

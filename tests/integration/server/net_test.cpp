@@ -64,6 +64,9 @@ class SlowApi final : public api::Api {
     return real_->authenticate(token);
   }
   void shutdown() override { real_->shutdown(); }
+  store::Store& store() override { return real_->store(); }
+  store::LiveStore& live_store() override { return real_->live_store(); }
+  void set_observer(api::ApiObserver* o) override { real_->set_observer(o); }
   std::atomic<bool> started{false};
 
  private:

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/api.hpp"
+#include "live/publisher.hpp"
 #include "metrics/metrics.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
@@ -46,7 +47,10 @@ struct TestServerOptions {
   std::function<void(net::ServerConfig&)> configure;
   // Default: the real api::Api::open. Tests of the transport alone may pass another.
   ApiFactory api_factory;
+  // Transport hooks for tests of the transport alone. When none is set, the
+  // real live feed (live::Publisher with `live_options`) is installed, as in patrold.
   net::LiveHooks live;
+  live::PublisherOptions live_options;
 };
 
 // patrold in this process: Api::open on the data dir, then net::Server on
@@ -65,6 +69,8 @@ class TestServer {
   const net::ServerConfig& config() const;
   metrics::Metrics& metrics();
   api::Api& api();
+  // The live feed, or nullptr when the test installed its own hooks.
+  live::Publisher* publisher();
   // Graceful stop (as on SIGTERM), blocking until done; Api::shutdown() after.
   // Idempotent; the destructor calls it.
   void stop();

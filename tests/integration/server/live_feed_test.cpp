@@ -1,0 +1,229 @@
+// The live feed (server/src/live) on a real patrold over TLS: snapshot then
+// events, events made from committed rows (also rows no request made), scope
+// refusal, `since` from the ring and its reset, logout and expiry close.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "live/publisher.hpp"
+#include "patrol/wire/time.hpp"
+#include "patrol/wire/uuid.hpp"
+#include "store/store.hpp"
+#include "test_support/https_client.hpp"
+#include "test_support/test_server.hpp"
+#include "test_support/wss_client.hpp"
+
+using namespace patrol;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+using test::HttpsClient;
+using test::TestServer;
+using test::WssClient;
+
+namespace {
+
+struct Login {
+  std::string token, user_id, org_unit_id, org_path;
+};
+
+Login login(std::uint16_t port, const std::string& phone) {
+  HttpsClient c(port);
+  auto r = c.post_json("/api/v1/auth/login",
+                       R"({"phone":")" + phone + R"(","password":"patrol-demo","device_id":"t"})");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  auto v = json::parse(r.body);
+  Login l;
+  l.token = std::string(v.at("token").as_string());
+  l.user_id = std::string(v.at("user").at("id").as_string());
+  l.org_unit_id = std::string(v.at("user").at("org_unit_id").as_string());
+  return l;
+}
+
+json::object position_op(double lat, double lon, std::string t = "") {
+  if (t.empty()) t = wire::format_rfc3339(wire::now_millis());
+  return {
+      {"op_id", wire::make_uuid_v7()},
+      {"type", "position.append"},
+      {"body",
+       json::object{{"points", json::array{json::object{{"t", t}, {"lat", lat}, {"lon", lon}}}}}}};
+}
+
+void push(std::uint16_t port, const std::string& token, json::array ops) {
+  HttpsClient c(port);
+  c.set_bearer(token);
+  auto r = c.post_json("/api/v1/sync/push",
+                       json::serialize(json::object{{"device_id", "t"}, {"ops", std::move(ops)}}));
+  ASSERT_EQ(r.status, 200u) << r.body;
+}
+
+// Reads until a message satisfying `pred` (or nullopt on close/timeout).
+std::optional<json::object> read_until(WssClient& ws, auto pred, unsigned timeout_ms = 10000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = ws.read(timeout_ms);
+    if (!m) return std::nullopt;
+    auto v = json::parse(*m).as_object();
+    if (pred(v)) return v;
+  }
+  return std::nullopt;
+}
+
+bool is(const json::object& m, std::string_view type, std::string_view kind = {}) {
+  if (m.at("type").as_string() != type) return false;
+  return kind.empty() || m.at("kind").as_string() == kind;
+}
+
+std::unique_ptr<WssClient> open_live(std::uint16_t port, const Login& l) {
+  auto ws = std::make_unique<WssClient>(
+      port, "/api/v1/live",
+      std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + l.token}});
+  EXPECT_TRUE(ws->accepted());
+  auto hello = read_until(*ws, [](auto& m) { return is(m, "hello"); });
+  EXPECT_TRUE(hello);
+  return ws;
+}
+
+void subscribe(WssClient& ws, const std::string& org, std::optional<std::int64_t> since = {}) {
+  json::object o{{"type", "subscribe"}, {"org_unit_id", org}};
+  if (since) o["since"] = *since;
+  ws.write(json::serialize(o));
+}
+
+}  // namespace
+
+TEST(LiveFeed, SnapshotThenEventsOfCommittedRows) {
+  TestServer s;
+  auto leader = login(s.port(), "13900000001");
+  auto volunteer = login(s.port(), "13900000002");
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id);
+  auto snap = read_until(*ws, [](auto& m) { return is(m, "snapshot"); });
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->at("org_unit_id").as_string(), leader.org_unit_id);
+  EXPECT_FALSE(snap->at("sites").as_array().empty());
+  for (const auto& site : snap->at("sites").as_array())
+    EXPECT_TRUE(site.as_object().contains("open_hazards"));
+
+  push(s.port(), volunteer.token, json::array{position_op(28.8571, 121.1432)});
+  auto ev = read_until(*ws, [](auto& m) { return is(m, "event", "position"); });
+  ASSERT_TRUE(ev);
+  EXPECT_GT(ev->at("seq").as_int64(), snap->at("seq").as_int64());
+  EXPECT_EQ(ev->at("data").at("user_id").as_string(), volunteer.user_id);
+
+  // A row committed without any request (straight through the store) is an
+  // event too: the feed is made from what was committed.
+  store::PositionsWrite w;
+  auto who = s.api().authenticate("Bearer " + volunteer.token);
+  ASSERT_TRUE(who);
+  w.user_id = who->user_id;
+  w.device_id = "direct";
+  w.org_unit_id = std::stoll(who->org_unit_id);
+  w.org_path = who->org_path;
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  w.points.push_back(store::TrackPoint{0, w.user_id, now_ms + 5, 28.8599, 121.1499, 3.0});
+  std::vector<store::PreparedOp> ops;
+  ops.push_back(store::PreparedOp{wire::make_uuid_v7(), w.user_id, "direct", "position.append", w});
+  ASSERT_TRUE(s.api().store().apply_ops(std::move(ops)));
+  auto direct = read_until(*ws, [](auto& m) {
+    return is(m, "event", "position") && m.at("data").at("lat").as_double() == 28.8599;
+  });
+  ASSERT_TRUE(direct);
+  EXPECT_GT(direct->at("seq").as_int64(), ev->at("seq").as_int64());
+}
+
+TEST(LiveFeed, OutsideTheSubtreeIsForbidden) {
+  TestServer s;
+  auto other = login(s.port(), "13900000003");   // 东溪单村
+  auto leader = login(s.port(), "13900000001");  // 大田刘村
+  auto ws = open_live(s.port(), other);
+  for (std::string org : {leader.org_unit_id, std::string("1"), std::string("999999")}) {
+    subscribe(*ws, org);
+    auto err = read_until(*ws, [](auto& m) { return is(m, "error"); });
+    ASSERT_TRUE(err) << org;
+    EXPECT_EQ(err->at("error").at("code").as_string(), "forbidden") << org;
+    EXPECT_EQ(err->at("error").at("field").as_string(), "org_unit_id");
+  }
+  ws->write(R"({"type":"subscribe","org_unit_id":"x1"})");
+  auto bad = read_until(*ws, [](auto& m) { return is(m, "error"); });
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->at("error").at("code").as_string(), "invalid_format");
+  // Nothing of 大田刘村 arrives afterwards.
+  push(s.port(), leader.token, json::array{position_op(28.85, 121.14)});
+  EXPECT_FALSE(read_until(
+      *ws, [](auto&) { return true; }, 700));
+}
+
+TEST(LiveFeed, SinceReplaysTheRingOrResetsWhenTooOld) {
+  test::TestServerOptions o;
+  o.live_options.ring_events = 16;
+  TestServer s(o);
+  auto leader = login(s.port(), "13900000001");
+  auto volunteer = login(s.port(), "13900000002");
+  std::int64_t last = 0;
+  {
+    auto ws = open_live(s.port(), leader);
+    subscribe(*ws, leader.org_unit_id);
+    ASSERT_TRUE(read_until(*ws, [](auto& m) { return is(m, "snapshot"); }));
+    push(s.port(), volunteer.token, json::array{position_op(28.80, 121.10)});
+    auto ev = read_until(*ws, [](auto& m) { return is(m, "event", "position"); });
+    ASSERT_TRUE(ev);
+    last = ev->at("seq").as_int64();
+  }
+  // Three positions missed, one commit each (each is its own event).
+  for (int i = 1; i <= 3; ++i)
+    push(s.port(), volunteer.token, json::array{position_op(28.80 + i * 0.001, 121.10)});
+  std::this_thread::sleep_for(300ms);
+  {
+    auto ws = open_live(s.port(), leader);
+    subscribe(*ws, leader.org_unit_id, last);
+    auto ack = read_until(*ws, [](auto& m) { return is(m, "subscribed") || is(m, "snapshot"); });
+    ASSERT_TRUE(ack);
+    ASSERT_TRUE(is(*ack, "subscribed"));
+    // The missed events follow in order; one volunteer's positions are
+    // coalesced to the latest marker (as in any queue of this feed).
+    std::int64_t prev = last;
+    for (;;) {
+      auto ev = read_until(
+          *ws, [](auto& m) { return is(m, "event"); }, 3000);
+      ASSERT_TRUE(ev) << "missed events replayed";
+      EXPECT_GT(ev->at("seq").as_int64(), prev);
+      prev = ev->at("seq").as_int64();
+      if (is(*ev, "event", "position")) {
+        EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.803);
+        break;
+      }
+    }
+    last = prev;
+  }
+  // More than the ring holds (16) happen while away: a snapshot with reset.
+  for (int i = 0; i < 20; ++i)
+    push(s.port(), volunteer.token, json::array{position_op(28.9, 121.1 + i * 0.001)});
+  std::this_thread::sleep_for(300ms);
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id, last);
+  auto snap = read_until(*ws, [](auto& m) { return is(m, "snapshot") || is(m, "subscribed"); });
+  ASSERT_TRUE(snap);
+  ASSERT_TRUE(is(*snap, "snapshot"));
+  EXPECT_TRUE(snap->at("reset").as_bool());
+}
+
+TEST(LiveFeed, LogoutClosesTheSocket) {
+  TestServer s;
+  auto leader = login(s.port(), "13900000001");
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id);
+  ASSERT_TRUE(read_until(*ws, [](auto& m) { return is(m, "snapshot"); }));
+  HttpsClient c(s.port());
+  c.set_bearer(leader.token);
+  EXPECT_EQ(c.request("POST", "/api/v1/auth/logout").status, 204u);
+  EXPECT_FALSE(read_until(
+      *ws, [](auto&) { return false; }, 5000));
+  EXPECT_EQ(ws->close_code(), 4001u);
+}
