@@ -129,7 +129,7 @@ cmd_build() {
 
 cmd_demo() {
   cmd_deps
-  build_preset release --target patrold patrolctl
+  build_preset release --target patrold patrolctl patrol_sim
   local data="${PATROL_DATA_DIR:-$root/patrol-data}"
   local listen="${PATROL_LISTEN:-127.0.0.1:8443}"
   mkdir -p "$data"
@@ -150,8 +150,25 @@ cmd_demo() {
       -d '{"phone":"13900000002","password":"patrol-demo","device_id":"curl"}'
 
 MSG
-  exec "build/release/server/patrold" --listen "$listen" --data-dir "$data" --demo \
-    --web-root "$root/server/web"
+  if [ "${PATROL_SIM:-1}" = "0" ]; then
+    exec "build/release/server/patrold" --listen "$listen" --data-dir "$data" --demo \
+      --web-root "$root/server/web"
+  fi
+  # A simulated patrol (the demo volunteers, through the client SDK) so the
+  # live map moves; PATROL_SIM=0 turns it off.
+  "build/release/server/patrold" --listen "$listen" --data-dir "$data" --demo \
+    --web-root "$root/server/web" &
+  local server_pid=$! sim_pid=""
+  trap 'kill ${sim_pid:+$sim_pid} $server_pid 2>/dev/null; wait' INT TERM EXIT
+  for _ in $(seq 1 100); do
+    curl -ksf "https://127.0.0.1:${listen##*:}/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  echo "==> simulated patrol: 13900000002 and 13900000003 walk their sites (PATROL_SIM=0: off)"
+  "build/release/client-sdk/patrol_sim" --server "https://127.0.0.1:${listen##*:}" --insecure \
+    --data-dir "${PATROL_SIM_DIR:-$root/patrol-sim}" &
+  sim_pid=$!
+  wait "$server_pid"
 }
 
 cmd_test() {
