@@ -46,4 +46,23 @@ if [ -x "$here/sdk_bench.sh" ]; then
   "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
 fi
 
+echo "==> live feed: ${PATROL_BENCH_VIEWERS:-10000} TLS viewers on patrold, 5000 on a Node ws broadcast server"
+# A fresh patrold, so the memory per connection is not mixed with the push runs' caches.
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
+rm -rf "$work/server"; mkdir -p "$work/server"
+"$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
+  --max-connections 30000 --workers 16 >"$work/patrold.out" 2>"$work/patrold.log" &
+server_pid=$!
+port=""
+for _ in $(seq 1 200); do
+  port=$(sed -n 's/.*listening on https:\/\/[^:]*:\([0-9]*\).*/\1/p' "$work/patrold.out" 2>/dev/null | head -1)
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+(cd "$here" && node live_fanout.mjs patrold --port "$port" --pid "$server_pid" \
+  --viewers "${PATROL_BENCH_VIEWERS:-10000}" --seconds "$secs") | tee -a "$results"
+(cd "$here" && node live_fanout.mjs anchor --viewers "${PATROL_BENCH_ANCHOR_VIEWERS:-5000}") | tee -a "$results"
+(cd "$here" && node live_fanout.mjs patrold --port "$port" --pid "$server_pid" \
+  --viewers "${PATROL_BENCH_ANCHOR_VIEWERS:-5000}" --seconds 2 --probes 20) | grep '"live_fanout"' | tee -a "$results"
+
 node "$here/table.js" "$results"

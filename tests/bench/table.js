@@ -14,7 +14,20 @@ if (push.length) {
     console.log(`| ${r.batch}-op batches | ${f(r.ops_per_s)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${r.errors} | ${s ? f(s.rows_per_s) : '-'} | ${s ? f(r.ops_per_s / s.rows_per_s, 2) + '×' : '-'} |`);
   }
 }
-const other = rows.filter((r) => r.bench !== 'sync_push' && r.bench !== 'sqlite_insert');
+const liveKinds = ['live_idle_memory', 'live_fanout', 'live_ingest'];
+const mem = rows.find((r) => r.bench === 'live_idle_memory');
+const fan = rows.filter((r) => r.bench === 'live_fanout');
+const ing = rows.find((r) => r.bench === 'live_ingest');
+if (mem || fan.length) {
+  console.log('\n| live feed | viewers | p50 ms | p99 ms | max ms | events delivered / expected | memory per idle connection |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of fan) {
+    const kib = r.kib_per_conn ?? (mem && mem.viewers === r.viewers ? mem.kib_per_conn : undefined);
+    console.log(`| ${r.server} | ${f(r.viewers)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${f(r.max_ms, 1)} | ${f(r.samples)} / ${f(r.expected)} | ${kib !== undefined ? f(kib, 1) + ' KiB' : '-'} |`);
+  }
+  if (ing) console.log(`| patrold while ingesting ${f(ing.positions_per_s)} positions/s (other village) | ${f(ing.viewers)} | ${f(ing.p50_ms, 1)} | ${f(ing.p99_ms, 1)} | - | ${f(ing.samples)} probes seen | - |`);
+}
+const other = rows.filter((r) => r.bench !== 'sync_push' && r.bench !== 'sqlite_insert' && !liveKinds.includes(r.bench));
 if (other.length) {
   console.log('\n| benchmark | value | unit | compared with | ratio |');
   console.log('|---|---|---|---|---|');
