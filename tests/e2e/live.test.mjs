@@ -12,6 +12,10 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { request, startServer } from './server.mjs';
+import { check, loadAjv } from './schemas.mjs';
+
+const ajv = loadAjv();
+const schemaErrors = [];  // every server message is checked against live_message.schema.json
 
 const build = resolve(process.env.PATROL_BUILD_DIR ?? join(import.meta.dirname ?? '.', '..', '..', 'build', 'asan'));
 const patrold = join(build, 'server', 'patrold');
@@ -62,6 +66,8 @@ class Live {
       c.ws.on('unexpected-response', (_q, r) => rej(new Error(`upgrade refused: ${r.statusCode}`)));
       c.ws.on('message', (data) => {
       const m = JSON.parse(data.toString());
+      const bad = check(ajv, 'live_message', m);
+      if (bad && schemaErrors.length < 5) schemaErrors.push(`${bad}\n  in ${JSON.stringify(m).slice(0, 500)}`);
       c.messages.push(m);
       for (const w of [...c.waiters]) if (w.pred(m)) { c.waiters.splice(c.waiters.indexOf(w), 1); w.res(m); }
       });
@@ -255,6 +261,10 @@ describe('live feed and trackers on a real patrold', { skip }, () => {
       ids.push(...ops.map((o) => o.body.id));
       await push(tok.volunteer, ops);
     }
+    // Still behind 3.5 s later (--ws-slow-after-ms 3000): the next event finds
+    // its oldest queued message too old and closes it.
+    await sleep(3500);
+    await push(tok.volunteer, [positionOp(site.lat, site.lon + 0.003)]);
     await fast.next((m) => m.type === 'event' && m.kind === 'inspection' && m.data.id === ids.at(-1), 30000, 'last inspection');
     const got = fast.events().filter((e) => e.kind === 'inspection').map((e) => e.data.id);
     assert.deepEqual(got.slice(-ids.length), ids, 'every inspection, in commit order');
@@ -278,7 +288,8 @@ describe('live feed and trackers on a real patrold', { skip }, () => {
 
     const watch = await subscribed('leader');
     await watch.next((m) => m.type === 'snapshot');
-    const ts = Math.floor(Date.now() / 1000);
+    await sleep(5);
+    const ts = Math.floor(Date.now() / 1000) + 2;  // a little ahead: stored as "now", newer than any marker
     const q = await call('GET', `/osmand?id=${ident}&lat=28.8601&lon=121.1401&timestamp=${ts}&speed=1.2&bearing=90&altitude=12&accuracy=7&batt=80`);
     assert.equal(q.status, 200, q.text);
     const e1 = await watch.next((m) => m.type === 'event' && m.kind === 'position' && m.data.user_id === me.volunteer.id && Math.abs(m.data.lat - 28.8601) < 1e-9, 10000, 'osmand query position');
@@ -313,6 +324,11 @@ describe('live feed and trackers on a real patrold', { skip }, () => {
       assert.equal(r.json.error.field, field, qs);
     }
     watch.close();
+  });
+
+  test('every message the server sent matches live_message.schema.json', () => {
+    assert.deepEqual(schemaErrors, []);
+    assert.equal(check(ajv, 'live_subscribe', { type: 'subscribe', org_unit_id: '21', since: 5 }), null);
   });
 
   test('photos: GET an attachment only within the scope of an inspection naming it', async () => {
