@@ -71,8 +71,6 @@ if (mode === 'viewers') {
     }
   });
   process.send({ cmd: 'ready' });
-} else {
-  await main();
 }
 
 function percentile(sorted, p) {
@@ -249,3 +247,5 @@ async function main() {
   }
   process.exit(0);
 }
+
+if (mode !== 'viewers') await main();

@@ -47,6 +47,7 @@ if [ -x "$here/sdk_bench.sh" ]; then
 fi
 
 echo "==> live feed: ${PATROL_BENCH_VIEWERS:-10000} TLS viewers on patrold, 5000 on a Node ws broadcast server"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the viewers' processes hold thousands of sockets each
 # A fresh patrold, so the memory per connection is not mixed with the push runs' caches.
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
 rm -rf "$work/server"; mkdir -p "$work/server"
