@@ -52,7 +52,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the viewers' processes hold tho
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
 rm -rf "$work/server"; mkdir -p "$work/server"
 "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
-  --max-connections 30000 --workers 16 >"$work/patrold.out" 2>"$work/patrold.log" &
+  --max-connections 30000 --max-connections-per-ip 0 --max-websockets-per-user 0 \
+  --rate-limit 0 --user-rate-limit 0 --workers 16 >"$work/patrold.out" 2>"$work/patrold.log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 200); do

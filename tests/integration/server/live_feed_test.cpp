@@ -118,8 +118,9 @@ TEST(LiveFeed, SnapshotThenEventsOfCommittedRows) {
   // A row committed without any request (straight through the store) is an
   // event too: the feed is made from what was committed.
   store::PositionsWrite w;
-  auto who = s.api().authenticate("Bearer " + volunteer.token);
-  ASSERT_TRUE(who);
+  auto auth = s.api().authenticate("Bearer " + volunteer.token);
+  ASSERT_TRUE(auth.ok());
+  const auto* who = &auth.who;
   w.user_id = who->user_id;
   w.device_id = "direct";
   w.org_unit_id = std::stoll(who->org_unit_id);
