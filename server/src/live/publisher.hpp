@@ -33,9 +33,9 @@
 // by the transport with 1008 "send queue overflow"; positions of one user
 // coalesce to the latest in a connection's queue).
 //
-// Thread safety: all public members are thread-safe. Lifecycle: start() once,
-// stop() before the Store is shut down... no: stop() after the Server stopped
-// and may be before or after Store shutdown (it only joins its own threads).
+// Thread safety: all public members are thread-safe. Lifecycle: start() once;
+// stop() after the Server has stopped (it joins only the publisher's own
+// threads); the Store and the Api outlive the Publisher (main.cpp's order).
 #pragma once
 
 #include <chrono>
