@@ -103,10 +103,38 @@ cmd_deps() {
   fi
   cross_sysroot arm64 aarch64-linux-gnu
   cross_sysroot armhf arm-linux-gnueabihf
-  if [ -f tests/e2e/package-lock.json ] && [ ! -d tests/e2e/node_modules ]; then
-    echo "==> installing npm packages (tests/e2e, from package-lock.json)"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  if ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed"; then
+    # CJK glyphs for the dashboard's browser-test screenshots (Chinese by default)
+    echo "==> installing Debian packages: fonts-noto-cjk"
+    # a mirror mid-sync fails some index (often another architecture's): use what came
+    sudo_if_needed apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends fonts-noto-cjk
   fi
+  local d
+  for d in tests/e2e tests/e2e/browser server/web; do
+    npm_ci_if_stale "$d"
+  done
+  web_vendor
+}
+
+# npm ci in $1 when it has a lock file and node_modules is missing or older than it.
+npm_ci_if_stale() {
+  local d="$1"
+  [ -f "$d/package-lock.json" ] || return 0
+  if [ ! -f "$d/node_modules/.package-lock.json" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    echo "==> installing npm packages ($d, from package-lock.json)"
+    (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The dashboard's third-party files, copied from the locked npm package into
+# what patrold serves (server/web/vendor, not committed): the page loads
+# nothing from the internet.
+web_vendor() {
+  local src=server/web/node_modules/leaflet/dist dst=server/web/vendor/leaflet
+  [ -d "$src" ] || return 0
+  mkdir -p "$dst"
+  cp -R "$src/leaflet-src.esm.js" "$src/leaflet-src.esm.js.map" "$src/leaflet.css" "$src/images" "$dst/"
 }
 
 configure() {

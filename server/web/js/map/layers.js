@@ -1,0 +1,258 @@
+// The Leaflet layers of the live map: village outlines, sites, hazards,
+// volunteers and their trails. Markers are kept by id and updated in place,
+// so a stream of positions moves markers instead of redrawing the map.
+// Every coordinate goes through proj() (WGS84 -> the base map's datum).
+
+import { h } from '../dom.js';
+import { convexHull, padPolygon } from '../geo.js';
+import { age, currentLang, t } from '../i18n.js';
+
+export const CATEGORY_COLORS = {
+  shop: '#1e88e5', eatery: '#fb8c00', inn: '#8e24aa', karaoke: '#d81b60', internet_cafe: '#3949ab',
+  beauty_bath: '#ec407a', workshop: '#6d4c41', school: '#43a047', clinic: '#00897b',
+  rental_housing: '#5e35b1', road_junction: '#546e7a', stairwell: '#78909c', square: '#7cb342',
+};
+
+export class MapLayers {
+  // opts: {L, map, state, proj, staleMs, onSelect({type, id}), outlines: bool}
+  constructor(opts) {
+    Object.assign(this, opts);
+    const { L, map } = opts;
+    this.outlineLayer = L.layerGroup().addTo(map);
+    this.trailLayer = L.layerGroup().addTo(map);
+    this.siteLayer = L.layerGroup().addTo(map);
+    this.hazardLayer = L.layerGroup().addTo(map);
+    this.volunteerLayer = L.layerGroup().addTo(map);
+    this.sites = new Map();       // site id -> {marker, el}
+    this.hazards = new Map();     // site id -> {marker, el, ids}
+    this.volunteers = new Map();  // user id -> {marker, el}
+    this.trails = new Map();      // user id -> polyline
+    this.filter = () => true;
+    this.selected = null;
+  }
+
+  ll(lat, lon) { return this.proj(lat, lon); }
+
+  setFilter(f) {
+    this.filter = f;
+    this.renderAll();
+  }
+
+  renderAll() {
+    this.renderOutlines();
+    for (const id of [...this.sites.keys()]) if (!this.state.sites.has(id)) this.dropSite(id);
+    for (const s of this.state.sites.values()) this.renderSite(s);
+    this.renderHazards();
+    for (const p of this.state.positions.values()) this.renderVolunteer(p.user_id);
+  }
+
+  // Without a base map: each village drawn as the hull of its sites, labelled.
+  renderOutlines() {
+    this.outlineLayer.clearLayers();
+    if (!this.outlines) return;
+    const byVillage = new Map();
+    for (const s of this.state.sites.values()) {
+      const v = this.state.ancestorOfKind(s.org_unit_id, 'village');
+      if (!v || !this.filter({ org_unit_id: s.org_unit_id, kind: 'site' })) continue;
+      if (!byVillage.has(v.id)) byVillage.set(v.id, { v, pts: [] });
+      byVillage.get(v.id).pts.push([s.lat, s.lon]);
+    }
+    for (const { v, pts } of byVillage.values()) {
+      const poly = padPolygon(convexHull(pts), 60).map(([la, lo]) => this.ll(la, lo));
+      const shape = this.L.polygon(poly, {
+        className: 'village-outline', color: '#5c6b7a', weight: 1.5, dashArray: '6 4',
+        fillColor: '#ffffff', fillOpacity: 0.55, interactive: false,
+      });
+      shape.addTo(this.outlineLayer);
+      this.L.tooltip({ permanent: true, direction: 'center', className: 'village-label', interactive: false })
+        .setLatLng(poly.reduce((a, p) => [a[0] + p[0] / poly.length, a[1] + p[1] / poly.length], [0, 0]))
+        .setContent(v.name)
+        .addTo(this.outlineLayer);
+    }
+  }
+
+  renderSite(s) {
+    let m = this.sites.get(s.id);
+    const visible = this.filter({ org_unit_id: s.org_unit_id, kind: 'site', site: s });
+    if (!visible) {
+      if (m) this.dropSite(s.id);
+      return;
+    }
+    if (!m) {
+      const el = h('div', { class: 'site-pin', dataset: { siteId: s.id } }, h('span', { class: 'badge' }));
+      const marker = this.L.marker(this.ll(s.lat, s.lon), {
+        icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [22, 22], iconAnchor: [11, 11] }),
+        keyboard: true, riseOnHover: true,
+      });
+      marker.on('click', () => this.onSelect({ type: 'site', id: s.id }));
+      marker.bindTooltip('', { direction: 'top', offset: [0, -10] });
+      marker.addTo(this.siteLayer);
+      m = { marker, el };
+      this.sites.set(s.id, m);
+    } else {
+      m.marker.setLatLng(this.ll(s.lat, s.lon));
+    }
+    const n = s.open_hazards ?? 0;
+    m.el.style.setProperty('--cat', CATEGORY_COLORS[s.category] ?? '#607d8b');
+    m.el.classList.toggle('has-hazards', n > 0);
+    m.el.classList.toggle('selected', this.selected?.type === 'site' && this.selected.id === s.id);
+    m.el.querySelector('.badge').textContent = n > 0 ? String(n) : '';
+    const checked = s.last_inspected_at ? ` · ${age(s.last_inspected_at)}` : '';
+    m.marker.setTooltipContent(`${s.name} · ${t(`cat.${s.category}`)}${checked}`);
+  }
+
+  dropSite(id) {
+    const m = this.sites.get(id);
+    if (m) this.siteLayer.removeLayer(m.marker);
+    this.sites.delete(id);
+  }
+
+  // One hazard marker per site with open hazards; a new hazard makes it pop.
+  renderHazards(newHazardId) {
+    const bySite = new Map();
+    for (const hz of this.state.openHazards()) {
+      const s = this.state.sites.get(hz.site_id);
+      if (!s || !this.filter({ org_unit_id: s.org_unit_id, kind: 'site', site: s })) continue;
+      if (!bySite.has(s.id)) bySite.set(s.id, []);
+      bySite.get(s.id).push(hz);
+    }
+    for (const [siteId, m] of this.hazards) {
+      if (!bySite.has(siteId)) {
+        this.hazardLayer.removeLayer(m.marker);
+        this.hazards.delete(siteId);
+      }
+    }
+    for (const [siteId, list] of bySite) {
+      const s = this.state.sites.get(siteId);
+      let m = this.hazards.get(siteId);
+      if (!m) {
+        const el = h('div', { class: 'hazard-pin', dataset: { siteId } }, h('span', { class: 'hz-icon' }, '!'),
+          h('span', { class: 'hz-age' }));
+        const marker = this.L.marker(this.ll(s.lat, s.lon), {
+          icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [26, 26], iconAnchor: [-2, 30] }),
+          zIndexOffset: 500,
+        });
+        marker.on('click', () => {
+          const newest = this.newestOf(this.hazards.get(siteId)?.list ?? []);
+          this.onSelect(newest ? { type: 'hazard', id: newest.id } : { type: 'site', id: siteId });
+        });
+        marker.bindTooltip('', { direction: 'top', offset: [14, -30] });
+        marker.addTo(this.hazardLayer);
+        m = { marker, el };
+        this.hazards.set(siteId, m);
+        if (newHazardId) this.pop(el);
+      } else if (newHazardId && list.some((x) => x.id === newHazardId)) {
+        this.pop(m.el);
+      }
+      m.list = list;
+      m.el.dataset.hazardIds = list.map((x) => x.id).join(' ');
+      const newest = this.newestOf(list);
+      m.el.classList.toggle('overdue', list.some((x) => x.overdue));
+      m.el.querySelector('.hz-icon').textContent = list.length > 1 ? String(list.length) : '!';
+      m.el.querySelector('.hz-age').textContent = age(newest.last_found_at);
+      const lang = currentLang();
+      const names = list.map((x) => this.state.itemLabel(x.item_code, lang)).join('、');
+      m.marker.setTooltipContent(`${s.name}: ${names} · ${age(newest.last_found_at)}`);
+    }
+  }
+
+  newestOf(list) {
+    return list.reduce((a, b) => (!a || Date.parse(b.last_found_at) > Date.parse(a.last_found_at) ? b : a), null);
+  }
+
+  pop(el) {
+    el.classList.remove('pop');
+    void el.offsetWidth;  // restart the animation
+    el.classList.add('pop');
+  }
+
+  renderVolunteer(userId) {
+    const p = this.state.positions.get(userId);
+    let m = this.volunteers.get(userId);
+    if (!p || !this.filter({ org_unit_id: p.org_unit_id, kind: 'volunteer', user_id: userId })) {
+      if (m) this.volunteerLayer.removeLayer(m.marker);
+      this.volunteers.delete(userId);
+      this.renderTrail(userId, false);
+      return;
+    }
+    const name = p.name || this.state.userName(userId) || '?';
+    if (!m) {
+      const el = h('div', { class: 'vol-pin', dataset: { userId } },
+        h('span', { class: 'vol-dot' }), h('span', { class: 'vol-label' }));
+      const marker = this.L.marker(this.ll(p.lat, p.lon), {
+        icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [30, 30], iconAnchor: [15, 15] }),
+        zIndexOffset: 1000,
+      });
+      marker.on('click', () => this.onSelect({ type: 'volunteer', id: userId }));
+      marker.addTo(this.volunteerLayer);
+      m = { marker, el };
+      this.volunteers.set(userId, m);
+    } else {
+      m.marker.setLatLng(this.ll(p.lat, p.lon));
+    }
+    m.el.dataset.lat = String(p.lat);
+    m.el.dataset.lon = String(p.lon);
+    m.el.dataset.t = p.t;
+    m.el.querySelector('.vol-dot').textContent = [...name][0] ?? '?';
+    this.refreshVolunteerAge(userId);
+    this.renderTrail(userId, true);
+  }
+
+  refreshVolunteerAge(userId) {
+    const m = this.volunteers.get(userId);
+    const p = this.state.positions.get(userId);
+    if (!m || !p) return;
+    const name = p.name || this.state.userName(userId) || '?';
+    const stale = Date.now() - Date.parse(p.t) > this.staleMs;
+    const pres = this.state.presence.get(userId);
+    m.el.classList.toggle('stale', stale);
+    m.el.classList.toggle('offline', pres ? !pres.online : false);
+    m.el.classList.toggle('selected', this.selected?.type === 'volunteer' && this.selected.id === userId);
+    m.el.querySelector('.vol-label').textContent = `${name} · ${age(p.t)}`;
+    m.el.title = stale ? t('map.stale', { n: Math.round(this.staleMs / 60000) }) : '';
+    const tr = this.trails.get(userId);
+    if (tr) tr.setStyle({ color: stale ? '#9aa4ae' : '#d32f2f', opacity: stale ? 0.5 : 0.8 });
+  }
+
+  renderTrail(userId, visible) {
+    const pts = this.state.trails.get(userId);
+    let line = this.trails.get(userId);
+    if (!visible || !pts || pts.length < 2) {
+      if (line) this.trailLayer.removeLayer(line);
+      this.trails.delete(userId);
+      return;
+    }
+    const lls = pts.map(([, la, lo]) => this.ll(la, lo));
+    if (!line) {
+      line = this.L.polyline(lls, { color: '#d32f2f', weight: 3, opacity: 0.8, className: 'trail', interactive: false });
+      line.addTo(this.trailLayer);
+      this.trails.set(userId, line);
+    } else {
+      line.setLatLngs(lls);
+    }
+  }
+
+  // Ages on every marker move with the clock.
+  tick() {
+    for (const id of this.volunteers.keys()) this.refreshVolunteerAge(id);
+    this.renderHazards();
+  }
+
+  select(sel) {
+    const prev = this.selected;
+    this.selected = sel;
+    for (const s of [prev, sel]) {
+      if (!s) continue;
+      if (s.type === 'site') { const x = this.state.sites.get(s.id); if (x) this.renderSite(x); }
+      if (s.type === 'volunteer') this.refreshVolunteerAge(s.id);
+    }
+  }
+
+  // Bounds of what is shown ([[s, w], [n, e]] in map coordinates), or null.
+  bounds() {
+    const pts = [];
+    for (const m of this.sites.values()) pts.push(m.marker.getLatLng());
+    for (const m of this.volunteers.values()) pts.push(m.marker.getLatLng());
+    return pts.length ? this.L.latLngBounds(pts) : null;
+  }
+}
