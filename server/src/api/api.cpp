@@ -49,6 +49,7 @@ Router make_router() {
   // registered tracker id, not a bearer token.
   r.add({"GET", "/osmand", h::osmand, false});
   r.add({"POST", "/osmand", h::osmand, false});
+  r.add({"GET", "/config.json", h::dashboard_config, false});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
   return r;

@@ -71,6 +71,11 @@ struct ApiConfig {
   // night resumes the next evening; one gone longer starts the photo again).
   std::int64_t upload_quota_bytes = std::int64_t{128} << 20;
   std::chrono::seconds partial_upload_ttl{std::chrono::hours(48)};
+  // The dashboard's base map (GET /config.json): an XYZ tile URL template and
+  // the datum its tiles are drawn in ("wgs84" or "gcj02"). Empty URL: no base map.
+  std::string tile_url;
+  std::string tile_crs = "wgs84";
+  std::string tile_attribution;
 };
 
 // The outcome of checking a bearer token.

@@ -24,6 +24,7 @@ Response get_attachment(Ctx& c);    // GET  /api/v1/attachments/{sha256}
 Response live(Ctx& c);              // GET  /api/v1/live without an upgrade
 Response register_tracker(Ctx& c);  // POST /api/v1/trackers
 Response osmand(Ctx& c);            // GET|POST /osmand (Traccar Client / OsmAnd protocol)
+Response dashboard_config(Ctx& c);  // GET  /config.json (the dashboard's base map)
 Response healthz(Ctx& c);           // GET  /healthz
 Response metrics(Ctx& c);           // GET  /metrics
 Response static_file(Ctx& c);       // GET/HEAD everything outside /api/

@@ -1,5 +1,6 @@
 // Attachments, the dashboard's static files, health and metrics.
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -229,6 +230,20 @@ Response live(Ctx& c) {
   c.me();
   throw ApiError(426, "upgrade_required", "", "the live feed is a WebSocket: send Upgrade",
                  {{"Upgrade", "websocket"}});
+}
+
+// Public (the login page may draw the map behind it): nothing here is secret,
+// a tile service's browser key is visible in every tile request anyway.
+Response dashboard_config(Ctx& c) {
+  const auto& cfg = c.svc.cfg;
+  json::value tiles = nullptr;
+  if (!cfg.tile_url.empty()) {
+    tiles = json::object{
+        {"url", cfg.tile_url}, {"crs", cfg.tile_crs}, {"attribution", cfg.tile_attribution}};
+  }
+  auto r = json_response(200, json::object{{"tiles", tiles}});
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
 }
 
 Response healthz(Ctx& c) {

@@ -140,6 +140,27 @@ const std::vector<Option>& options() {
          c.api.web_root = std::string(v);
          return {};
        }},
+      {"tile-url", "URL",
+       "dashboard base map: XYZ tile URL template ({z}/{x}/{y}, {s}); none = village outlines "
+       "on a plain background []",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.api.tile_url = std::string(v);
+         return {};
+       }},
+      {"tile-crs", "wgs84|gcj02",
+       "datum the --tile-url tiles are drawn in (gcj02: most Chinese tile services) [wgs84]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         if (v != "wgs84" && v != "gcj02")
+           return Error("--" + std::string(n) + ": expected wgs84 or gcj02, got '" +
+                        std::string(v) + "'");
+         c.api.tile_crs = std::string(v);
+         return {};
+       }},
+      {"tile-attribution", "TEXT", "attribution the dashboard shows under --tile-url tiles []",
+       [](std::string_view, std::string_view v, ServerConfig& c) -> Result<void> {
+         c.api.tile_attribution = std::string(v);
+         return {};
+       }},
       {"threads", "N", "I/O threads running the event loop (0: one per core) [0]",
        size_setter(&ServerConfig::io_threads, 0, 1024)},
       {"workers", "N", "blocking worker threads running API handlers [64]",

@@ -123,8 +123,9 @@ export class LiveClient {
       if (this.ws !== ws || this.stopped) return;
       this.ws = null;
       if (this.state === 'forbidden') return;
-      // 1008 policy / 4401: the token is no longer good; let the REST layer decide (a 401 signs out).
-      if (ev.code === 1008 || ev.code === 4401 || ev.code === 4001) this.o.onAuthClose?.(ev);
+      // A revoked or expired token closes the socket (or refuses the upgrade,
+      // seen here as 1006): ask the REST layer, whose 401 signs out.
+      this.o.onAuthClose?.(ev);
       if (this.state !== 'polling') this.setState('offline', { code: ev.code, reason: ev.reason });
       this.reconnectSoon();
     };

@@ -248,3 +248,19 @@ TEST(Config, MetricsAllowAndTileOriginAreValidated) {
   EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--tile-origin", "https://x; script-src *"}));
   EXPECT_FALSE(parse({"--data-dir", "/tmp/x", "--tile-origin", "http://tiles.example.cn"}));
 }
+
+TEST(Config, DashboardBaseMapFlags) {
+  auto none = parse({"--data-dir", "d"});
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->config.api.tile_url.empty());
+  EXPECT_EQ(none->config.api.tile_crs, "wgs84");
+  auto r = parse({"--data-dir", "d", "--tile-url", "https://t{s}.example/{z}/{x}/{y}.png",
+                  "--tile-crs=gcj02", "--tile-attribution", "© example"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.api.tile_url, "https://t{s}.example/{z}/{x}/{y}.png");
+  EXPECT_EQ(r->config.api.tile_crs, "gcj02");
+  EXPECT_EQ(r->config.api.tile_attribution, "© example");
+  auto bad = parse({"--data-dir", "d", "--tile-crs", "bd09"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("tile-crs"), std::string::npos) << bad.error().message;
+}

@@ -17,8 +17,9 @@ function photos(list) {
     photoUrl(sha).then((url) => {
       img.src = url;
       link.href = url;
-    }).catch(() => {
-      link.replaceWith(h('span', { class: 'photo-missing', dataset: { sha256: sha } }, t('detail.photo_missing')));
+    }).catch((e) => {
+      const key = e.status === 404 ? 'detail.photo_missing' : 'detail.photo_failed';
+      link.replaceWith(h('span', { class: 'photo-missing', dataset: { sha256: sha } }, t(key)));
     });
     return link;
   }));

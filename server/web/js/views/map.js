@@ -56,7 +56,7 @@ export async function mount(container, ctx, params) {
     onclick: () => { legend.hidden = !legend.hidden; if (!legend.hidden) renderLegend(); },
   }, 'i');
   const root = h('div', { class: 'mapview' },
-    h('div', { class: 'map-wrap' }, mapEl, filters, note, fitBtn, legendBtn, legend), sheet);
+    h('div', { class: 'map-wrap' }, mapEl, filters, fitBtn, legendBtn, legend), sheet);
   container.replaceChildren(root);
 
   // --- map ---
@@ -73,6 +73,10 @@ export async function mount(container, ctx, params) {
     mapEl.classList.add('no-tiles');
   }
   L.control.scale({ imperial: false, position: 'topleft' }).addTo(map);
+  if (note) {
+    const NoteControl = L.Control.extend({ onAdd: () => note });
+    new NoteControl({ position: 'topleft' }).addTo(map);
+  }
   map.setView(proj(28.85, 121.14), 13);
 
   // --- filter ---
@@ -143,7 +147,6 @@ export async function mount(container, ctx, params) {
   function cycleSheet() {
     const next = { peek: 'half', half: 'full', full: 'peek' };
     sheet.dataset.size = next[sheet.dataset.size] ?? 'half';
-    setTimeout(() => map.invalidateSize(), 250);
   }
 
   function renderPanels() {
@@ -275,11 +278,15 @@ export async function mount(container, ctx, params) {
   };
   document.addEventListener('patrol:locate', onLocate);
   const ticker = setInterval(() => { layers.tick(); queuePanels(); }, 15000);
-  const onResize = () => map.invalidateSize();
-  window.addEventListener('resize', onResize);
+  // The container gets its final size after this module mounted it (and
+  // again when the sheet or window changes): Leaflet must re-measure, or it
+  // clips its vector layers to the size it first saw.
+  const resizer = new ResizeObserver(() => map.invalidateSize({ pan: false }));
+  resizer.observe(mapEl);
 
   words();
   showTab('rounds', false);
+  map.invalidateSize({ pan: false });
   fit();
   const fromParams = (p) => (p.length >= 2 ? { type: p[0], id: p[1] } : null);
   select(fromParams(params), { fromUrl: true });
@@ -290,7 +297,7 @@ export async function mount(container, ctx, params) {
     unmount() {
       state.removeEventListener('change', onChange);
       document.removeEventListener('patrol:locate', onLocate);
-      window.removeEventListener('resize', onResize);
+      resizer.disconnect();
       clearInterval(ticker);
       offLang();
       map.remove();

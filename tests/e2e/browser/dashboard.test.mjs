@@ -1,0 +1,350 @@
+// The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core) against a real patrold started here with the demo seed:
+// log in, the demo sites, a pushed position moving its marker, an inspection
+// with a hazard popping in and its detail with the photo, SOS banner, a phone
+// viewport, and no request leaving the origin. Screenshots (1280x800 desktop,
+// 390x844 phone) go to build/e2e-screenshots/ (artifacts, not committed).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { request, startServer } from '../server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..', '..');
+const build = resolve(process.env.PATROL_BUILD_DIR ?? join(repo, 'build', 'asan'));
+const patrold = join(build, 'server', 'patrold');
+const webRoot = join(repo, 'server', 'web');
+const shots = join(repo, 'build', 'e2e-screenshots');
+const chromiumPath = process.env.PATROL_CHROMIUM ?? '/usr/bin/chromium';
+
+const skip = !existsSync(patrold) ? `patrold not built: ${patrold} is missing`
+  : !existsSync(chromiumPath) ? `${chromiumPath} missing (scripts/dev.sh deps installs Debian's chromium)`
+    : !existsSync(join(webRoot, 'vendor', 'leaflet', 'leaflet-src.esm.js'))
+      ? 'server/web/vendor/leaflet missing: run scripts/dev.sh deps' : false;
+
+const PASSWORD = 'patrol-demo';
+const LEADER = '13900000001';
+const VOLUNTEER = '13900000002';
+const LIVE_NOT_MERGED = 'live feed not there: patrold answered no subscribe (the dashboard fell back to polling); '
+  + 'this part runs once the live publisher (branch live) is merged';
+
+function uuidv7() {
+  const hex = Date.now().toString(16).padStart(12, '0');
+  const r = randomUUID().replace(/-/g, '');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${r.slice(13, 16)}-${((parseInt(r[16], 16) & 3) | 8).toString(16)}${r.slice(17, 20)}-${r.slice(20, 32)}`;
+}
+
+// RFC 3339 in +08:00, deltaMs from now.
+function localTime(deltaMs = 0) {
+  const d = new Date(Date.now() + deltaMs + 480 * 60000);
+  return `${d.toISOString().slice(0, 23)}+08:00`;
+}
+
+// A real PNG (solid colour) so the browser can decode and show it.
+function png(width, height, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const x of buf) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);  // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('dashboard in headless Chromium', { skip }, () => {
+  let srv;
+  let browser;
+  let origin;
+  const requests = [];  // every URL any page asked for
+  const pageErrors = [];
+  const tokens = {};
+  const ids = {};
+  let liveMode = null;
+  let desktop;  // {context, page}
+  let site;
+  let template;
+
+  const call = (method, path, opts) => request(srv.port, method, path, opts);
+  async function login(phone) {
+    const r = await call('POST', '/api/v1/auth/login', { body: { phone, password: PASSWORD, device_id: `e2e-browser-${phone}` } });
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  }
+  async function push(ops) {
+    const r = await call('POST', '/api/v1/sync/push', { token: tokens.volunteer, body: { device_id: 'e2e-browser-phone', ops } });
+    assert.equal(r.status, 200, r.text);
+    for (const x of r.json.results) assert.ok(x.status === 'applied' || x.status === 'duplicate', JSON.stringify(x));
+    return r.json;
+  }
+  const pushPosition = (lat, lon, deltaMs = 0) => push([{
+    op_id: uuidv7(), type: 'position.append', device_time: localTime(),
+    body: { points: [{ t: localTime(deltaMs), lat, lon, accuracy_m: 5 }] },
+  }]);
+
+  async function newPage(viewport, mobile) {
+    const context = await browser.newContext({
+      viewport, ignoreHTTPSErrors: true, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1,
+      locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    });
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('websocket', (ws) => requests.push(ws.url()));
+    return { context, page };
+  }
+
+  async function logInPage(page, phone) {
+    await page.goto(`${origin}/`);
+    await page.fill('#phone', phone);
+    await page.fill('#password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
+  }
+
+  // 'live' once the feed answered the subscribe, 'polling' if it never did.
+  async function connectionMode(page) {
+    await page.waitForFunction(() => ['live', 'polling'].includes(document.body.dataset.live), null, { timeout: 30000 });
+    return page.evaluate(() => document.body.dataset.live);
+  }
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    srv = await startServer(patrold, { args: ['--web-root', webRoot, '--access-log=false'] });
+    origin = `https://127.0.0.1:${srv.port}`;
+    const leader = await login(LEADER);
+    const volunteer = await login(VOLUNTEER);
+    tokens.leader = leader.token;
+    tokens.volunteer = volunteer.token;
+    ids.volunteer = volunteer.user.id;
+    const pulled = await call('GET', '/api/v1/sync/pull?cursor=0&limit=1000', { token: tokens.volunteer });
+    const changes = pulled.json.changes;
+    const templates = changes.filter((c) => c.entity === 'checklist_template').map((c) => c.data);
+    const sites = changes.filter((c) => c.entity === 'site').map((c) => c.data);
+    site = sites.find((s) => templates.some((x) => x.id === s.template_id));
+    template = templates.find((x) => x.id === site.template_id);
+    // a position from before the page opened: it must be on the map from the REST load
+    await pushPosition(site.lat - 0.001, site.lon - 0.001, -60000);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (srv) await srv.stop();
+  });
+
+  test('log in (Chinese by default) and see the demo sites, outlines, scale and the volunteer', async (t) => {
+    desktop = await newPage({ width: 1280, height: 800 }, false);
+    const { page } = desktop;
+    await page.goto(`${origin}/`);
+    assert.equal(await page.textContent('#login-submit'), '登录');
+    await page.fill('#phone', LEADER);
+    await page.fill('#password', 'wrong-password');
+    await page.click('#login-submit');
+    await page.waitForFunction(() => document.querySelector('#login-error')?.textContent.length > 0);
+    await page.fill('#password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
+    const r = await call('GET', '/api/v1/sites?limit=1000', { token: tokens.leader });
+    const expected = r.json.items.length;
+    assert.ok(expected > 5, 'the demo seeds sites');
+    await page.waitForFunction((n) => document.querySelectorAll('.site-pin').length === n, expected, { timeout: 10000 });
+    for (const s of r.json.items.slice(0, 3)) {
+      assert.equal(await page.locator(`.site-pin[data-site-id="${s.id}"]`).count(), 1, `site ${s.name} on the map`);
+    }
+    assert.ok(await page.locator('path.village-outline').count() >= 1, 'village outline without a base map');
+    assert.equal(await page.locator('.leaflet-control-scale').count(), 1, 'scale bar');
+    assert.equal(await page.locator('.leaflet-tile').count(), 0, 'no tiles configured: none requested');
+    assert.equal(await page.textContent('#tab-rounds'), '今晚巡防');
+    await page.waitForSelector(`.vol-pin[data-user-id="${ids.volunteer}"]`, { timeout: 10000 });
+    liveMode = await connectionMode(page);
+    t.diagnostic(`live feed mode: ${liveMode}`);
+  });
+
+  test('a pushed position moves the volunteer marker, with its trail (live feed)', async (t) => {
+    if (liveMode !== 'live') return t.skip(LIVE_NOT_MERGED);
+    const { page } = desktop;
+    const sel = `.vol-pin[data-user-id="${ids.volunteer}"]`;
+    const a = [site.lat + 0.0005, site.lon + 0.0004];
+    const b = [site.lat + 0.0011, site.lon + 0.0009];
+    await pushPosition(...a);
+    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, a[0]], { timeout: 10000 });
+    const before = await page.locator(sel).boundingBox();
+    await pushPosition(...b, 1000);
+    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, b[0]], { timeout: 10000 });
+    const moved = await page.locator(sel).boundingBox();
+    assert.ok(Math.hypot(moved.x - before.x, moved.y - before.y) > 3, `marker moved on screen: ${JSON.stringify([before, moved])}`);
+    assert.ok(await page.locator('path.trail').count() >= 1, 'trail drawn');
+    // a late point from a backlog never moves the marker back in time
+    await pushPosition(site.lat - 0.002, site.lon - 0.002, -30 * 60000);
+    await page.waitForTimeout(1500);
+    assert.equal(await page.$eval(sel, (el) => el.dataset.lat), String(b[0]), 'latest marker kept');
+    const label = await page.textContent(`${sel} .vol-label`);
+    assert.match(label, /刚刚|秒前/, `marker shows its age: ${label}`);
+  });
+
+  test('an inspection with a hazard pops in; its detail shows each item and the photo', async (t) => {
+    const { page } = desktop;
+    const photo = png(48, 32, [200, 40, 40]);
+    ids.photo = createHash('sha256').update(photo).digest('hex');
+    const put = await call('PUT', `/api/v1/attachments/${ids.photo}`, {
+      token: tokens.volunteer, body: photo, headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(put.status, 200, put.text);
+    const failing = template.items.find((i) => i.photo_required) ?? template.items[0];
+    ids.item = failing.code;
+    ids.inspection = uuidv7();
+    await push([{
+      op_id: uuidv7(), type: 'inspection.create', device_time: localTime(),
+      body: {
+        id: ids.inspection, site_id: site.id, template_id: template.id, template_version: template.version,
+        round_id: null, observed_at: localTime(-2000),
+        position: { lat: site.lat, lon: site.lon, accuracy_m: 6, crs: 'wgs84' },
+        items: template.items.map((i) => (i.code === failing.code
+          ? { code: i.code, result: 'hazard', note: '三楼窗口飞线', photos: [ids.photo] }
+          : { code: i.code, result: 'ok' })),
+        note: 'e2e 浏览器测试',
+      },
+    }]);
+    if (liveMode === 'live') {
+      await page.waitForSelector(`.hazard-pin[data-site-id="${site.id}"]`, { timeout: 10000 });
+      await page.click('#tab-feed');
+      await page.waitForSelector(`.feed-item[data-inspection-id="${ids.inspection}"]`, { timeout: 10000 });
+    } else {
+      t.diagnostic(`${LIVE_NOT_MERGED}: checked after a reload instead`);
+      await page.reload();
+      await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
+      await page.waitForSelector(`.hazard-pin[data-site-id="${site.id}"]`, { timeout: 10000 });
+      await page.click('#tab-feed');
+    }
+    const entry = page.locator(`.feed-item[data-inspection-id="${ids.inspection}"]`);
+    assert.match(await entry.textContent(), new RegExp(site.name));
+    assert.match(await entry.textContent(), /三楼窗口飞线/);
+    assert.equal(await page.locator(`.site-pin[data-site-id="${site.id}"] .badge`).textContent(), '1', 'open-hazard count on the site');
+
+    // the hazard marker opens the hazard; its inspection shows items and photo
+    await page.click(`.hazard-pin[data-site-id="${site.id}"]`);
+    await page.waitForSelector('.detail-hazard', { timeout: 10000 });
+    assert.match(await page.textContent('.detail-hazard'), /待处理/);
+    await page.click('#tab-feed');
+    await page.click(`.feed-item[data-inspection-id="${ids.inspection}"]`);
+    await page.waitForSelector(`.detail-inspection[data-id="${ids.inspection}"]`, { timeout: 10000 });
+    const items = await page.locator('.detail-inspection .item').count();
+    assert.equal(items, template.items.length, 'every item with its result');
+    assert.match(await page.textContent(`.item[data-code="${ids.item}"]`), /隐患/);
+    const get = await call('GET', `/api/v1/attachments/${ids.photo}`, { token: tokens.leader });
+    if (get.status !== 200) {
+      return t.skip(`GET /api/v1/attachments/{sha256} answers ${get.status}: photo display runs once the live branch (attachments GET) is merged`);
+    }
+    const img = page.locator(`img.photo[data-sha256="${ids.photo}"]`);
+    await img.waitFor({ timeout: 10000 });
+    await page.waitForFunction((sha) => {
+      const el = document.querySelector(`img.photo[data-sha256="${sha}"]`);
+      return el && el.complete && el.naturalWidth === 48;
+    }, ids.photo, { timeout: 10000 });
+    await page.screenshot({ path: join(shots, 'desktop-inspection.png') });
+  });
+
+  test('SOS: a banner that stays until acknowledged (live feed)', async (t) => {
+    if (liveMode !== 'live') return t.skip(LIVE_NOT_MERGED);
+    const { page } = desktop;
+    await push([{
+      op_id: uuidv7(), type: 'sos.raise', device_time: localTime(),
+      body: { id: uuidv7(), raised_at: localTime(), position: { lat: site.lat, lon: site.lon }, note: '需要支援' },
+    }]);
+    await page.waitForSelector('#sos-banner:not([hidden])', { timeout: 10000 });
+    assert.match(await page.textContent('#sos-banner'), /需要支援/);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, 'desktop-sos.png') });
+    await page.click('#sos-banner .sos-ack');
+    await page.waitForSelector('#sos-banner', { state: 'hidden', timeout: 5000 });
+  });
+
+  test('reconnects after a drop and gets what it missed (live feed)', async (t) => {
+    if (liveMode !== 'live') return t.skip(LIVE_NOT_MERGED);
+    const { page, context } = desktop;
+    await context.setOffline(true);
+    const dropped = await page.waitForFunction(() => document.body.dataset.live === 'offline', null, { timeout: 15000 })
+      .then(() => true, () => false);
+    const c = [site.lat + 0.0021, site.lon - 0.0013];
+    await pushPosition(...c, 5000);
+    await context.setOffline(false);
+    await page.waitForFunction(() => document.body.dataset.live === 'live', null, { timeout: 40000 });
+    const sel = `.vol-pin[data-user-id="${ids.volunteer}"]`;
+    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, c[0]], { timeout: 10000 });
+    if (!dropped) t.diagnostic('offline emulation did not close the socket: the event came live');
+  });
+
+  test('desktop screenshot 1280x800', async () => {
+    const { page } = desktop;
+    await page.evaluate(() => { location.hash = '#/map'; });
+    await page.click('#tab-rounds');
+    await page.click('.map-btn.fit');
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: join(shots, 'desktop.png') });
+  });
+
+  test('phone-sized viewport (390x844): bottom sheet, big targets, no sideways scroll, English switch', async () => {
+    const { page, context } = await newPage({ width: 390, height: 844 }, true);
+    await logInPage(page, LEADER);
+    await page.waitForTimeout(800);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal overflow (${width}px)`);
+    const sheet = await page.locator('.sheet').boundingBox();
+    assert.ok(sheet && sheet.y > 400 && sheet.y + sheet.height <= 845, `sheet at the bottom: ${JSON.stringify(sheet)}`);
+    for (const sel of ['#tab-rounds', '#tab-feed', '#tab-detail', '#lang', '#logout', '.map-btn.fit']) {
+      const b = await page.locator(sel).boundingBox();
+      assert.ok(b && b.height >= 40 && b.width >= 40, `${sel} is a big enough touch target: ${JSON.stringify(b)}`);
+    }
+    await page.screenshot({ path: join(shots, 'phone.png') });
+    await page.tap('#tab-feed');
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(shots, 'phone-feed.png') });
+    if (ids.inspection) {
+      await page.tap(`.feed-item[data-inspection-id="${ids.inspection}"]`);
+      await page.waitForSelector('.detail-inspection', { timeout: 10000 });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: join(shots, 'phone-detail.png') });
+    }
+    await page.tap('#lang');
+    assert.equal(await page.textContent('#tab-feed'), 'Latest reports');
+    assert.equal(await page.textContent('#logout'), 'Log out');
+    await page.screenshot({ path: join(shots, 'phone-en.png') });
+    await context.close();
+  });
+
+  test('no request leaves the origin', () => {
+    assert.ok(requests.length > 10, `requests were seen (${requests.length})`);
+    const wsOrigin = origin.replace(/^https:/, 'wss:');
+    const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith(`${wsOrigin}/`)
+      && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.deepEqual(outside, [], 'every request goes to patrold itself');
+    assert.deepEqual(pageErrors, [], 'no uncaught page errors');
+  });
+});
