@@ -1,7 +1,8 @@
 // The live feed client (DESIGN.md "Wire contract v1, part 2"):
 //   server: {"type":"hello",…}
 //   client: {"type":"subscribe","org_unit_id":"21","since":SEQ?}
-//   server: {"type":"snapshot","org_unit_id","seq","sites","positions","hazards","rounds","reset"?}
+//   server: {"type":"snapshot","org_unit_id","seq","sites","positions","hazards","rounds","reset"?,
+//            "alerts"?,"presence"?}  or, for a `since` the server still has, {"type":"subscribed",…}
 //           {"type":"event","seq","kind":"position|inspection|hazard|round|presence|sos","data"}
 //           {"type":"error","error":{"code","field","message"}}
 // After a drop it reconnects (backoff with jitter) and subscribes with the last
@@ -99,6 +100,7 @@ export class LiveClient {
           this.o.onSnapshot(msg);
           this.setState('live');
           break;
+        case 'subscribed':  // a `since` subscription accepted: the missed events follow
         case 'event':
           if (!gotSnapshot) {
             // events after `since` come first on a resumed subscription
@@ -108,7 +110,7 @@ export class LiveClient {
             this.stopPolling();
             this.setState('live');
           }
-          this.o.onEvent(msg);
+          if (msg.type === 'event') this.o.onEvent(msg);
           break;
         case 'error':
           if (msg.error?.code === 'forbidden') this.setState('forbidden', msg.error);

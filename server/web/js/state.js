@@ -56,6 +56,8 @@ export class State extends EventTarget {
     for (const p of msg.positions ?? []) this.setPosition(p, { trail: false });
     for (const h of msg.hazards ?? []) this.hazards.set(h.id, h);
     for (const r of msg.rounds ?? []) this.rounds.set(r.id, { ...this.rounds.get(r.id), ...r });
+    for (const a of msg.alerts ?? []) this.alerts.set(a.id, { ...this.alerts.get(a.id), ...a });
+    for (const p of msg.presence ?? []) this.presence.set(p.user_id, { online: !!p.online, t: p.t });
     if (typeof msg.seq === 'number') this.seq = msg.seq;
     this.recountHazards();
     this.emit('reset');
