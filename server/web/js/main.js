@@ -23,6 +23,7 @@ function renderHeader() {
   nav.replaceChildren(...routeNames().filter((n) => routeDef(n).nav).map((n) =>
     h('a', { href: `#/${n}`, dataset: { route: n } }, t(routeDef(n).title))));
   nav.hidden = !ctx || nav.children.length < 2;
+  document.body.classList.toggle('signed-in', !!ctx);
   if (ctx) setConn(ctx.connState ?? 'connecting');
   document.title = t('app.title') + (currentLang() === 'en' ? '' : ' Patrol');
 }

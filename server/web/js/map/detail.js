@@ -142,7 +142,7 @@ function volunteerDetail(state, id) {
     p ? row(t('detail.at'), clock(p.t), ` (${age(p.t)})`) : null,
     pres ? row(t('detail.state'), pres.online ? t('detail.online') : t('detail.offline')) : null,
     row(t('tab.feed'), String([...state.inspections.values()].filter((i) => i.user_id === id).length)),
-    trail.length ? row('GPS', String(trail.length)) : null,
+    trail.length ? row(t('detail.track_points'), String(trail.length)) : null,
   ];
 }
 

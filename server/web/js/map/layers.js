@@ -48,7 +48,6 @@ export class MapLayers {
 
   // Without a base map: each village drawn as the hull of its sites, labelled.
   renderOutlines() {
-    this.outlineLayer.clearLayers();
     if (!this.outlines) return;
     const byVillage = new Map();
     for (const s of this.state.sites.values()) {
@@ -57,15 +56,24 @@ export class MapLayers {
       if (!byVillage.has(v.id)) byVillage.set(v.id, { v, pts: [] });
       byVillage.get(v.id).pts.push([s.lat, s.lon]);
     }
+    // redraw only when the outlines changed (not on every refresh: a path
+    // re-added in the middle of a pan is clipped to the old view)
+    const key = JSON.stringify([...byVillage.values()].map(({ v, pts }) => [v.id, v.name, pts]));
+    if (key === this.outlineKey) return;
+    this.outlineKey = key;
+    this.outlineLayer.clearLayers();
+    this.outlineRenderer ??= this.L.svg({ padding: 1 });
     for (const { v, pts } of byVillage.values()) {
       const poly = padPolygon(convexHull(pts), 60).map(([la, lo]) => this.ll(la, lo));
       const shape = this.L.polygon(poly, {
         className: 'village-outline', color: '#5c6b7a', weight: 1.5, dashArray: '6 4',
-        fillColor: '#ffffff', fillOpacity: 0.55, interactive: false,
+        fillColor: '#ffffff', fillOpacity: 0.55, interactive: false, renderer: this.outlineRenderer,
       });
       shape.addTo(this.outlineLayer);
-      this.L.tooltip({ permanent: true, direction: 'center', className: 'village-label', interactive: false })
-        .setLatLng(poly.reduce((a, p) => [a[0] + p[0] / poly.length, a[1] + p[1] / poly.length], [0, 0]))
+      // the name above the outline's northmost corner, clear of the site pins
+      const north = poly.reduce((a, p) => (p[0] > a[0] ? p : a), poly[0]);
+      this.L.tooltip({ permanent: true, direction: 'top', className: 'village-label', interactive: false, offset: [0, -2] })
+        .setLatLng(north)
         .setContent(v.name)
         .addTo(this.outlineLayer);
     }
