@@ -105,12 +105,25 @@ describe('dashboard in headless Chromium', { skip }, () => {
     body: { points: [{ t: localTime(deltaMs), lat, lon, accuracy_m: 5 }] },
   }]);
 
+  // The policy patrold is about to send: the page must work under it (no
+  // inline script, nothing from elsewhere). Added to the page's response here.
+  const CSP = "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
+    + "style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
   async function newPage(viewport, mobile) {
     const context = await browser.newContext({
       viewport, ignoreHTTPSErrors: true, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1,
       locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
     });
     context.on('request', (r) => requests.push(r.url()));
+    await context.route((url) => url.pathname === '/' || url.pathname === '/index.html', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
+    });
+    await context.addInitScript(() => {
+      window.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('websocket', (ws) => requests.push(ws.url()));
@@ -127,7 +140,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   // 'live' once the feed answered the subscribe, 'polling' if it never did.
   async function connectionMode(page) {
-    await page.waitForFunction(() => ['live', 'polling'].includes(document.body.dataset.live), null, { timeout: 30000 });
+    try {
+      await page.waitForFunction(() => ['live', 'polling'].includes(document.body.dataset.live), null, { timeout: 30000 });
+    } catch (e) {
+      const why = await page.evaluate(() => ({ state: document.body.dataset.live, csp: window.__csp }));
+      throw new Error(`live feed never connected: ${JSON.stringify(why)}\n${srv.log().slice(-2000)}`);
+    }
     return page.evaluate(() => document.body.dataset.live);
   }
 
@@ -150,7 +168,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await pushPosition(site.lat - 0.001, site.lon - 0.001, -60000);
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+      // A page fulfilled by the test (to add the CSP header) counts as coming from
+      // no network address, and Chromium's Local Network Access checks would then
+      // refuse its WebSocket to 127.0.0.1: off, the real page comes from there anyway.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
+        '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets'],
     });
   });
 
@@ -308,6 +330,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.click('.map-btn.fit');
     await page.waitForTimeout(600);
     await page.screenshot({ path: join(shots, 'desktop.png') });
+    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
   });
 
   test('phone-sized viewport (390x844): bottom sheet, big targets, no sideways scroll, English switch', async () => {
@@ -336,6 +359,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(await page.textContent('#tab-feed'), 'Latest reports');
     assert.equal(await page.textContent('#logout'), 'Log out');
     await page.screenshot({ path: join(shots, 'phone-en.png') });
+    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
     await context.close();
   });
 
