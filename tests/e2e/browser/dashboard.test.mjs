@@ -222,7 +222,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, b[0]], { timeout: 10000 });
     const moved = await page.locator(sel).boundingBox();
     assert.ok(Math.hypot(moved.x - before.x, moved.y - before.y) > 3, `marker moved on screen: ${JSON.stringify([before, moved])}`);
-    assert.ok(await page.locator('path.trail').count() >= 1, 'trail drawn');
+    const trail = Number(await page.$eval(sel, (el) => el.dataset.trail));
+    assert.ok(trail >= 2, `trail drawn through the pushed points (${trail})`);
     // a late point from a backlog never moves the marker back in time
     await pushPosition(site.lat - 0.002, site.lon - 0.002, -30 * 60000);
     await page.waitForTimeout(1500);

@@ -18,6 +18,11 @@ export class MapLayers {
   constructor(opts) {
     Object.assign(this, opts);
     const { L, map } = opts;
+    // Canvas for the outlines and trails: headless Chromium (and some phones)
+    // left big translated SVG layers half-painted after a pan. Outlines first,
+    // so trails draw above them.
+    this.outlineRenderer = L.canvas({ padding: 0.5 }).addTo(map);
+    this.trailRenderer = L.canvas({ padding: 0.5 }).addTo(map);
     this.outlineLayer = L.layerGroup().addTo(map);
     this.trailLayer = L.layerGroup().addTo(map);
     this.siteLayer = L.layerGroup().addTo(map);
@@ -62,7 +67,6 @@ export class MapLayers {
     if (key === this.outlineKey) return;
     this.outlineKey = key;
     this.outlineLayer.clearLayers();
-    this.outlineRenderer ??= this.L.svg({ padding: 1 });
     for (const { v, pts } of byVillage.values()) {
       const poly = padPolygon(convexHull(pts), 60).map(([la, lo]) => this.ll(la, lo));
       const shape = this.L.polygon(poly, {
@@ -225,6 +229,8 @@ export class MapLayers {
   renderTrail(userId, visible) {
     const pts = this.state.trails.get(userId);
     let line = this.trails.get(userId);
+    const pin = this.volunteers.get(userId)?.el;
+    if (pin) pin.dataset.trail = String(visible && pts ? pts.length : 0);  // read by the browser tests
     if (!visible || !pts || pts.length < 2) {
       if (line) this.trailLayer.removeLayer(line);
       this.trails.delete(userId);
@@ -232,7 +238,7 @@ export class MapLayers {
     }
     const lls = pts.map(([, la, lo]) => this.ll(la, lo));
     if (!line) {
-      line = this.L.polyline(lls, { color: '#d32f2f', weight: 3, opacity: 0.8, className: 'trail', interactive: false });
+      line = this.L.polyline(lls, { color: '#d32f2f', weight: 3, opacity: 0.8, interactive: false, renderer: this.trailRenderer });
       line.addTo(this.trailLayer);
       this.trails.set(userId, line);
     } else {
