@@ -200,7 +200,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
     for (const s of r.json.items.slice(0, 3)) {
       assert.equal(await page.locator(`.site-pin[data-site-id="${s.id}"]`).count(), 1, `site ${s.name} on the map`);
     }
-    assert.ok(await page.locator('path.village-outline').count() >= 1, 'village outline without a base map');
+    assert.match(await page.locator('.village-label').first().textContent(), /大田刘村/, 'village outline (named) without a base map');
+    assert.ok(await page.locator('.leaflet-overlay-pane canvas').count() >= 1, 'outline drawn');
     assert.equal(await page.locator('.leaflet-control-scale').count(), 1, 'scale bar');
     assert.equal(await page.locator('.leaflet-tile').count(), 0, 'no tiles configured: none requested');
     assert.equal(await page.textContent('#tab-rounds'), '今晚巡防');

@@ -231,11 +231,13 @@ export async function mount(container, ctx, params) {
   }
 
   // --- live updates ---
+  // Panels redraw at most twice a second: a town's evening brings many
+  // positions a second, and the lists only need to keep up with a reader.
   let panelsQueued = false;
   const queuePanels = () => {
     if (panelsQueued) return;
     panelsQueued = true;
-    requestAnimationFrame(() => { panelsQueued = false; renderPanels(); });
+    setTimeout(() => { panelsQueued = false; renderPanels(); }, 500);
   };
   const onChange = (e) => {
     const { kind, data } = e.detail;
