@@ -212,7 +212,8 @@ export async function mount(container, ctx, params) {
     const b = layers.bounds();
     if (!b) return;
     const covered = getComputedStyle(sheet).position === 'absolute' ? sheet.offsetHeight : 0;
-    map.fitBounds(b, { paddingTopLeft: [24, 56], paddingBottomRight: [24, covered + 16], maxZoom: 17 });
+    // clear of the filters (top), the map buttons (right) and the sheet (bottom)
+    map.fitBounds(b, { paddingTopLeft: [30, 70], paddingBottomRight: [64, covered + 20], maxZoom: 17 });
   }
 
   function renderLegend() {
