@@ -204,6 +204,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.ok(await page.locator('.leaflet-overlay-pane canvas').count() >= 1, 'outline drawn');
     assert.equal(await page.locator('.leaflet-control-scale').count(), 1, 'scale bar');
     assert.equal(await page.locator('.leaflet-tile').count(), 0, 'no tiles configured: none requested');
+    const cfg = await call('GET', '/config.json');
+    assert.equal(cfg.status, 200, cfg.text);
+    assert.deepEqual(cfg.json, { tiles: null }, 'no --tile-url: no base map');
     assert.equal(await page.textContent('#tab-rounds'), '今晚巡防');
     await page.waitForSelector(`.vol-pin[data-user-id="${ids.volunteer}"]`, { timeout: 10000 });
     liveMode = await connectionMode(page);
