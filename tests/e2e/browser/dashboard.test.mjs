@@ -377,3 +377,68 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(pageErrors, [], 'no uncaught page errors');
   });
 });
+
+// A base map drawn in GCJ-02 (as most Chinese tile services): patrold's
+// --tile-url/--tile-crs reach the page, tiles come from that URL, and every
+// marker is shifted from WGS84 to GCJ-02 so it sits on the right spot of the
+// tiles. The tile URL is on patrold itself (404s: the test reads where Leaflet
+// places the tiles, not their pictures), so nothing leaves the machine.
+describe('dashboard with a GCJ-02 base map', { skip }, () => {
+  let srv;
+  let browser;
+  before(async () => {
+    srv = await startServer(patrold, {
+      args: ['--web-root', webRoot, '--access-log=false', '--tile-url', '/tiles/{z}/{x}/{y}.png', '--tile-crs', 'gcj02',
+        '--tile-attribution', 'e2e tiles'],
+    });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    if (srv) await srv.stop();
+  });
+
+  test('tiles from --tile-url; markers shifted to GCJ-02 on them', async () => {
+    const origin = `https://127.0.0.1:${srv.port}`;
+    const cfg = await request(srv.port, 'GET', '/config.json');
+    assert.deepEqual(cfg.json, { tiles: { url: '/tiles/{z}/{x}/{y}.png', crs: 'gcj02', attribution: 'e2e tiles' } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${origin}/`);
+    await page.fill('#phone', LEADER);
+    await page.fill('#password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
+    await page.waitForSelector('.leaflet-tile', { state: 'attached', timeout: 10000 });
+    await page.waitForTimeout(800);  // zoom/pan animations of the first fit
+    assert.match(await page.textContent('.leaflet-control-attribution'), /e2e tiles/);
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('patrol.session')).token);
+    const sites = (await request(srv.port, 'GET', '/api/v1/sites?limit=1000', { token })).json.items;
+    const { wgs84ToGcj02 } = await import('../../../server/web/js/geo.js');
+    const tile = await page.evaluate(() => {
+      const img = [...document.querySelectorAll('.leaflet-tile')].find((t) => t.getBoundingClientRect().width > 0);
+      const [, z, x, y] = img.getAttribute('src').match(/\/tiles\/(\d+)\/(\d+)\/(\d+)\.png/).map(Number);
+      const r = img.getBoundingClientRect();
+      return { z, x, y, left: r.left, top: r.top, width: r.width };
+    });
+    const scale = tile.width / 256;
+    const world = 256 * 2 ** tile.z;
+    const screen = ([lat, lon]) => {
+      const gx = ((lon + 180) / 360) * world;
+      const s = Math.sin((lat * Math.PI) / 180);
+      const gy = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * world;
+      return [tile.left + (gx - tile.x * 256) * scale, tile.top + (gy - tile.y * 256) * scale];
+    };
+    for (const s of sites.slice(0, 4)) {
+      const box = await page.locator(`.site-pin[data-site-id="${s.id}"]`).boundingBox();
+      const at = [box.x + box.width / 2, box.y + box.height / 2];
+      const gcj = screen(wgs84ToGcj02(s.lat, s.lon));
+      const wgs = screen([s.lat, s.lon]);
+      assert.ok(Math.hypot(wgs[0] - gcj[0], wgs[1] - gcj[1]) > 20, 'the datum shift is visible at this zoom');
+      assert.ok(Math.hypot(at[0] - gcj[0], at[1] - gcj[1]) < 3,
+        `${s.name} drawn at its GCJ-02 place on the tiles: ${at} vs ${gcj} (WGS84 would be ${wgs})`);
+    }
+    await page.screenshot({ path: join(shots, 'desktop-gcj02-tiles.png') });
+    await context.close();
+  });
+});
