@@ -267,6 +267,7 @@ export class MapLayers {
     const pts = [];
     for (const m of this.sites.values()) pts.push(m.marker.getLatLng());
     for (const m of this.volunteers.values()) pts.push(m.marker.getLatLng());
+    this.outlineLayer.eachLayer((l) => { if (l.getLatLngs) pts.push(...l.getLatLngs().flat()); });
     return pts.length ? this.L.latLngBounds(pts) : null;
   }
 }
