@@ -190,6 +190,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.fill('#password', 'wrong-password');
     await page.click('#login-submit');
     await page.waitForFunction(() => document.querySelector('#login-error')?.textContent.length > 0);
+    assert.equal(await page.textContent('#login-error'), '手机号或密码错误');
     await page.fill('#password', PASSWORD);
     await page.click('#login-submit');
     await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });

@@ -46,7 +46,8 @@ export function mount(container, { onLoggedIn }) {
       off();
       onLoggedIn();
     } catch (e) {
-      error.textContent = e instanceof ApiError && e.status === 0 ? t('error.network') : e.message;
+      const known = { 0: 'error.network', 401: 'login.invalid', 429: 'login.throttled' };
+      error.textContent = e instanceof ApiError && known[e.status] ? t(known[e.status]) : e.message;
       submit.disabled = false;
       words();
     }
