@@ -221,10 +221,16 @@ describe('dashboard in headless Chromium', { skip }, () => {
     const a = [site.lat + 0.0005, site.lon + 0.0004];
     const b = [site.lat + 0.0011, site.lon + 0.0009];
     await pushPosition(...a);
-    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, a[0]], { timeout: 10000 });
+    try {
+      await page.waitForFunction(([s, lat]) => Math.abs(Number(document.querySelector(s)?.dataset.lat) - lat) < 1e-7, [sel, a[0]], { timeout: 10000 });
+    } catch (e) {
+      const latest = await call('GET', '/api/v1/positions/latest', { token: tokens.leader });
+      const shown = await page.$eval(sel, (el) => ({ ...el.dataset }));
+      throw new Error(`marker not moved to ${a}: shown ${JSON.stringify(shown)}; server latest ${latest.text}; live ${await page.evaluate(() => document.body.dataset.live)}`);
+    }
     const before = await page.locator(sel).boundingBox();
     await pushPosition(...b, 1000);
-    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, b[0]], { timeout: 10000 });
+    await page.waitForFunction(([s, lat]) => Math.abs(Number(document.querySelector(s)?.dataset.lat) - lat) < 1e-7, [sel, b[0]], { timeout: 10000 });
     const moved = await page.locator(sel).boundingBox();
     assert.ok(Math.hypot(moved.x - before.x, moved.y - before.y) > 3, `marker moved on screen: ${JSON.stringify([before, moved])}`);
     const trail = Number(await page.$eval(sel, (el) => el.dataset.trail));
@@ -232,7 +238,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     // a late point from a backlog never moves the marker back in time
     await pushPosition(site.lat - 0.002, site.lon - 0.002, -30 * 60000);
     await page.waitForTimeout(1500);
-    assert.equal(await page.$eval(sel, (el) => el.dataset.lat), String(b[0]), 'latest marker kept');
+    assert.ok(Math.abs(Number(await page.$eval(sel, (el) => el.dataset.lat)) - b[0]) < 1e-7, 'latest marker kept');
     const label = await page.textContent(`${sel} .vol-label`);
     assert.match(label, /刚刚|秒前/, `marker shows its age: ${label}`);
   });
@@ -325,7 +331,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await context.setOffline(false);
     await page.waitForFunction(() => document.body.dataset.live === 'live', null, { timeout: 40000 });
     const sel = `.vol-pin[data-user-id="${ids.volunteer}"]`;
-    await page.waitForFunction(([s, lat]) => document.querySelector(s)?.dataset.lat === String(lat), [sel, c[0]], { timeout: 10000 });
+    await page.waitForFunction(([s, lat]) => Math.abs(Number(document.querySelector(s)?.dataset.lat) - lat) < 1e-7, [sel, c[0]], { timeout: 10000 });
     if (!dropped) t.diagnostic('offline emulation did not close the socket: the event came live');
   });
 
