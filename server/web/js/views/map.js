@@ -186,10 +186,21 @@ export async function mount(container, ctx, params) {
       if (sheet.dataset.size === 'peek') sheet.dataset.size = 'half';
       renderDetail(bodies.detail, state, sel, select);
       const ll = locationOf(sel);
-      if (ll) map.panTo(ll, { animate: true });
+      if (ll) {
+        // centre it in the part of the map the bottom sheet leaves visible
+        const covered = getComputedStyle(sheet).position === 'absolute' ? sheetHeight() : 0;
+        const pt = map.project(ll, map.getZoom()).add([0, covered / 2]);
+        map.panTo(map.unproject(pt, map.getZoom()), { animate: true });
+      }
     } else if (tab === 'detail') {
       renderDetail(bodies.detail, state, null, select);
     }
+  }
+
+  // the sheet's height once its size transition ends (app.css: peek/half/full)
+  function sheetHeight() {
+    const h = mapEl.clientHeight;
+    return { peek: Math.max(150, 0.3 * window.innerHeight), half: 0.55 * window.innerHeight, full: h }[sheet.dataset.size] ?? 0;
   }
 
   function locationOf(sel) {
