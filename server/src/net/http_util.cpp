@@ -72,6 +72,26 @@ std::string content_security_policy(std::string_view tile_origin) {
          "frame-ancestors 'none'";
 }
 
+std::string tile_origin_of(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.substr(0, kScheme.size()) != kScheme) return {};
+  std::string_view authority = url.substr(kScheme.size());
+  authority = authority.substr(0, authority.find('/'));
+  if (authority.empty() || authority.find_first_of(" ;,'\"\r\n@*") != std::string_view::npos)
+    return {};
+  // A templated subdomain ({s} for load balancing) becomes a wildcard label.
+  if (authority.find('{') != std::string_view::npos) {
+    const auto dot = authority.find('.');
+    const std::string_view label = authority.substr(0, dot);
+    std::string_view rest = dot == std::string_view::npos ? "" : authority.substr(dot);
+    if (label.find('{') == std::string_view::npos || rest.find_first_of("{}") != rest.npos ||
+        rest.size() < 2)
+      return {};
+    return std::string(kScheme) + "*" + std::string(rest);
+  }
+  return std::string(kScheme) + std::string(authority);
+}
+
 BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
                                 std::string_view request_id, bool head, std::string_view csp) {
   BeastResponse out{static_cast<http::status>(res.status), http_version};

@@ -36,6 +36,13 @@ api::Response json_error(unsigned status, std::string_view code, std::string_vie
 // over same-origin wss:, never framed.
 std::string content_security_policy(std::string_view tile_origin);
 
+// The origin a --tile-url template loads from, as a CSP source:
+// "https://t{s}.example.cn/{z}/{x}/{y}.png" -> "https://*.example.cn",
+// "https://tiles.example.cn:8443/x/{z}" -> "https://tiles.example.cn:8443".
+// Empty when the URL is not https or holds characters that could end the
+// directive, so a bad --tile-url never widens the policy.
+std::string tile_origin_of(std::string_view tile_url);
+
 // Converts a parsed request. Fails (with a 400 JSON response to send back)
 // when the target is not an origin-form URL (e.g. bad percent-encoding).
 // Header names are lower-cased; path and query are percent-decoded.

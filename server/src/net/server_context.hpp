@@ -104,7 +104,10 @@ struct ServerContext {
         login_limiter(c.limits.login_rate_per_ip, c.limits.login_burst_per_ip),
         live(std::move(h)),
         metrics_allow(AddressAllowList::parse(c.metrics_allow).value()),
-        csp(content_security_policy(c.tile_origin)) {}
+        // --tile-origin wins; otherwise the --tile-url's own origin, so a
+        // configured base map is never blocked by the page's policy.
+        csp(content_security_policy(c.tile_origin.empty() ? tile_origin_of(c.api.tile_url)
+                                                          : c.tile_origin)) {}
 
   const ServerConfig cfg;
   api::Api& api;

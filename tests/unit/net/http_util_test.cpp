@@ -307,3 +307,14 @@ TEST(HttpUtil, AddressAllowList) {
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->allows("127.0.0.1"));
 }
+
+TEST(HttpUtil, TileOriginOfATileUrlTemplate) {
+  EXPECT_EQ(tile_origin_of("https://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}&y={y}&z={z}"),
+            "https://*.tianditu.gov.cn");
+  EXPECT_EQ(tile_origin_of("https://tiles.example.cn:8443/osm/{z}/{x}/{y}.png"),
+            "https://tiles.example.cn:8443");
+  EXPECT_EQ(tile_origin_of("http://tiles.example.cn/{z}/{x}/{y}.png"), "");
+  EXPECT_EQ(tile_origin_of("https://a;script-src */{z}"), "");
+  EXPECT_EQ(tile_origin_of("https://{s}/{z}"), "");
+  EXPECT_EQ(tile_origin_of(""), "");
+}
