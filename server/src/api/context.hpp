@@ -18,6 +18,7 @@
 #include "api/api_error.hpp"
 #include "api/attachments.hpp"
 #include "api/http_types.hpp"
+#include "api/timers.hpp"
 #include "auth/kdf_admission.hpp"
 #include "auth/login_throttle.hpp"
 #include "auth/rate_limiter.hpp"
@@ -35,7 +36,9 @@ struct Services {
         metrics(m),
         throttle(cfg.max_failed_logins_per_minute),
         kdf(cfg.max_pending_logins),
-        user_limiter(cfg.user_rate_per_s, cfg.user_burst) {}
+        user_limiter(cfg.user_rate_per_s, cfg.user_burst) {
+    round_policy.grace_ms = cfg.round_grace.count();
+  }
   ApiConfig cfg;
   metrics::Metrics& metrics;
   std::unique_ptr<store::SqliteStore> sqlite;
@@ -45,6 +48,9 @@ struct Services {
   auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
   std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
+  domain::RoundPolicy round_policy;
+  domain::HazardPolicy hazard_policy;
+  std::unique_ptr<Timers> timers;  // after sqlite: destroyed (stopped) first
   store::Store& store() { return *sqlite; }
 };
 

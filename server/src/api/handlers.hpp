@@ -22,6 +22,21 @@ Response head_attachment(Ctx& c);   // HEAD /api/v1/attachments/{sha256}
 Response put_attachment(Ctx& c);    // PUT  /api/v1/attachments/{sha256}
 Response get_attachment(Ctx& c);    // GET  /api/v1/attachments/{sha256}
 Response live(Ctx& c);              // GET  /api/v1/live without an upgrade
+Response list_schedules(Ctx& c);     // GET    /api/v1/schedules
+Response create_schedule(Ctx& c);    // POST   /api/v1/schedules
+Response get_schedule(Ctx& c);       // GET    /api/v1/schedules/{id}
+Response put_schedule(Ctx& c);       // PUT    /api/v1/schedules/{id}
+Response delete_schedule(Ctx& c);    // DELETE /api/v1/schedules/{id}
+Response list_rounds(Ctx& c);        // GET    /api/v1/rounds
+Response get_round(Ctx& c);          // GET    /api/v1/rounds/{id}
+Response get_hazard(Ctx& c);         // GET    /api/v1/hazards/{id}
+Response transition_hazard(Ctx& c);  // POST   /api/v1/hazards/{id}/transitions
+Response list_users(Ctx& c);         // GET    /api/v1/users
+Response create_user(Ctx& c);        // POST   /api/v1/users
+Response get_user(Ctx& c);           // GET    /api/v1/users/{id}
+Response put_user(Ctx& c);           // PUT    /api/v1/users/{id}
+Response delete_user(Ctx& c);        // DELETE /api/v1/users/{id}
+Response overview(Ctx& c);           // GET    /api/v1/overview
 Response healthz(Ctx& c);           // GET  /healthz
 Response metrics(Ctx& c);           // GET  /metrics
 Response static_file(Ctx& c);       // GET/HEAD everything outside /api/

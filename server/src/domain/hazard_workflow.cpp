@@ -61,6 +61,12 @@ std::optional<HazardState> parse_hazard_state(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::optional<Escalation> parse_escalation(std::string_view s) noexcept {
+  for (auto e : {Escalation::village, Escalation::town, Escalation::city})
+    if (to_string(e) == s) return e;
+  return std::nullopt;
+}
+
 int role_rank(std::string_view role) noexcept {
   for (std::size_t i = 0; i < kRoles.size(); ++i)
     if (kRoles[i] == role) return static_cast<int>(i);

@@ -36,6 +36,7 @@ enum class Escalation { village, town, city };
 std::string_view to_string(HazardState s) noexcept;
 std::string_view to_string(Escalation e) noexcept;
 std::optional<HazardState> parse_hazard_state(std::string_view s) noexcept;
+std::optional<Escalation> parse_escalation(std::string_view s) noexcept;
 
 inline constexpr std::array<std::string_view, 5> kRoles = {
     "volunteer", "team_leader", "village_admin", "town_staff", "city_admin"};

@@ -115,6 +115,37 @@ Decision apply(const RoundTimes& r, RoundAction a, Ms t, const RoundPolicy& p) {
   return invalid(r.state, "change");
 }
 
+std::optional<Ms> parse_duration(std::string_view s) noexcept {
+  if (s.empty()) return std::nullopt;
+  Ms unit = 1000;
+  switch (s.back()) {
+    case 's':
+      s.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60'000;
+      s.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3'600'000;
+      s.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86'400'000;
+      s.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  Ms v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v * unit;
+}
+
 double haversine_m(double lat1, double lon1, double lat2, double lon2) noexcept {
   constexpr double kR = 6371008.8;
   constexpr double kRad = 3.14159265358979323846 / 180.0;

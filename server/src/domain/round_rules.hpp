@@ -68,6 +68,10 @@ inline bool is_missed(const RoundTimes& r, Ms now, const RoundPolicy& p) noexcep
   return r.state == RoundState::planned && now >= missed_due(r, p);
 }
 
+// "90s", "30m", "2h", "1d" or bare seconds "45" → milliseconds; nullopt for
+// anything else (empty, negative, unknown unit, overflow). For --round-grace.
+std::optional<Ms> parse_duration(std::string_view s) noexcept;
+
 // ---- progress ----
 
 struct SitePoint {

@@ -100,6 +100,16 @@ TEST(RoundRules, MissedOnlyAfterTheGrace) {
   EXPECT_FALSE(parse_round_state("done"));
 }
 
+TEST(RoundRules, DurationsForTheGraceOption) {
+  struct Case {
+    const char* in;
+    std::optional<Ms> ms;
+  } cases[] = {{"90s", 90'000},  {"30m", 1'800'000}, {"2h", 7'200'000}, {"1d", 86'400'000},
+               {"45", 45'000},   {"0s", 0},          {"", {}},          {"m", {}},
+               {"-5s", {}},      {"5x", {}},         {"1.5h", {}},      {"9999999999s", {}}};
+  for (const auto& c : cases) EXPECT_EQ(parse_duration(c.in), c.ms) << "'" << c.in << "'";
+}
+
 TEST(RoundRules, HaversineAgreesWithKnownDistances) {
   struct Case {
     double lat1, lon1, lat2, lon2, metres, tolerance;
