@@ -59,6 +59,11 @@ Router make_router() {
   r.add({"PUT", "/api/v1/users/{id}", h::put_user});
   r.add({"DELETE", "/api/v1/users/{id}", h::delete_user});
   r.add({"GET", "/api/v1/overview", h::overview});
+  r.add({"GET", "/api/v1/exports/inspections.csv", h::export_inspections_csv});
+  r.add({"GET", "/api/v1/exports/hazards.csv", h::export_hazards_csv});
+  r.add({"GET", "/api/v1/exports/sites.geojson", h::export_sites_geojson});
+  r.add({"GET", "/api/v1/exports/hazards.geojson", h::export_hazards_geojson});
+  r.add({"GET", "/api/v1/rounds/{id}/track.gpx", h::export_round_gpx});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
   return r;

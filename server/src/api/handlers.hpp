@@ -37,6 +37,11 @@ Response get_user(Ctx& c);           // GET    /api/v1/users/{id}
 Response put_user(Ctx& c);           // PUT    /api/v1/users/{id}
 Response delete_user(Ctx& c);        // DELETE /api/v1/users/{id}
 Response overview(Ctx& c);           // GET    /api/v1/overview
+Response export_inspections_csv(Ctx& c);  // GET /api/v1/exports/inspections.csv
+Response export_hazards_csv(Ctx& c);      // GET /api/v1/exports/hazards.csv
+Response export_sites_geojson(Ctx& c);    // GET /api/v1/exports/sites.geojson
+Response export_hazards_geojson(Ctx& c);  // GET /api/v1/exports/hazards.geojson
+Response export_round_gpx(Ctx& c);        // GET /api/v1/rounds/{id}/track.gpx
 Response healthz(Ctx& c);           // GET  /healthz
 Response metrics(Ctx& c);           // GET  /metrics
 Response static_file(Ctx& c);       // GET/HEAD everything outside /api/

@@ -39,8 +39,8 @@ Response transition_hazard(Ctx& c) {
   auto body = parse_json_body(c.req);
   auto req = decode_transition(body, "");
   if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
-  if (req->assignee_id) {
-    auto u = c.svc.store().user(*req->assignee_id);
+  if (req->req.assignee_id) {
+    auto u = c.svc.store().user(*req->req.assignee_id);
     if (!u && u.error() != store::errc::not_found) throw_store(u.error());
     if (!u || !c.me().can_see(u->org_path))
       throw ApiError(422, "not_found", "assignee_id", "no such user in your area");

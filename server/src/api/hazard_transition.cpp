@@ -2,20 +2,12 @@
 
 #include <algorithm>
 
+#include "api/attachments.hpp"
 #include "patrol/wire/time.hpp"
 
 namespace patrol::api {
 namespace json = boost::json;
 
-namespace {
-
-bool is_sha256_hex(std::string_view s) {
-  if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
-}
-
-}  // namespace
 
 boost::system::result<TransitionBody, wire::FieldError> decode_transition(const json::value& v,
                                                                           std::string_view prefix) {
@@ -48,8 +40,7 @@ boost::system::result<TransitionBody, wire::FieldError> decode_transition(const 
   if (auto* a = o.if_contains("assignee_id"); a && !a->is_null()) {
     if (!a->is_string() || a->get_string().empty() || a->get_string().size() > 64)
       return wire::FieldError{"invalid_type", p + "assignee_id", "a user id"};
-    b.assignee_id = std::string(a->get_string());
-    b.req.assignee_id = b.assignee_id;
+    b.req.assignee_id = std::string(a->get_string());
   }
   if (auto* d = o.if_contains("deadline"); d && !d->is_null()) {
     auto t = d->is_string() ? wire::parse_rfc3339(d->get_string()) : std::nullopt;
@@ -59,38 +50,17 @@ boost::system::result<TransitionBody, wire::FieldError> decode_transition(const 
   return b;
 }
 
-store::Hazard refresh_deadline(store::Hazard h, store::Ms now, const domain::HazardPolicy& p) {
-  auto state = domain::parse_hazard_state(h.state).value_or(domain::HazardState::open);
-  if (!h.deadline) h.deadline = domain::default_deadline(h.severity, h.first_found_at, p);
-  h.overdue = domain::is_overdue(state, h.deadline, now);
-  auto prev = domain::parse_escalation(h.escalation).value_or(domain::Escalation::village);
-  auto next = std::max(prev, domain::escalation(state, h.deadline, now, p));
-  h.escalation = std::string(domain::to_string(next));
-  return h;
-}
-
 boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition(
     Services& svc, const domain::Principal& who, const std::string& hazard_id,
     const TransitionBody& body, store::Ms at) {
   std::optional<domain::TransitionRefusal> refusal;
   auto decide = [&](const store::Hazard& cur) -> std::optional<store::HazardChange> {
-    auto from = domain::parse_hazard_state(cur.state).value_or(domain::HazardState::open);
-    auto to = domain::check_transition(who.role, from, body.req);
-    if (!to) {
-      refusal = to.error();
+    auto c = domain::decide_transition(cur, who, body, at, svc.hazard_policy);
+    if (!c) {
+      refusal = c.error();
       return std::nullopt;
     }
-    store::Hazard next = cur;
-    next.state = std::string(domain::to_string(*to));
-    if (*to == domain::HazardState::assigned) {
-      if (body.assignee_id) next.assignee_id = body.assignee_id;
-      if (body.req.deadline) next.deadline = body.req.deadline;
-    }
-    if (*to == domain::HazardState::closed) next.closed_at = at;
-    next.updated_at = at;
-    next = refresh_deadline(std::move(next), at, svc.hazard_policy);
-    store::HazardHistoryEntry e{at, who.user_id, cur.state, next.state, body.note, body.photos};
-    return store::HazardChange{std::move(next), std::move(e)};
+    return std::move(*c);
   };
   auto r = svc.store().change_hazard(hazard_id, decide);
   if (!r) {

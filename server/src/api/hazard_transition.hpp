@@ -11,16 +11,11 @@
 #include <vector>
 
 #include "api/context.hpp"
-#include "domain/hazard_workflow.hpp"
+#include "domain/hazard_decisions.hpp"
 
 namespace patrol::api {
 
-struct TransitionBody {
-  domain::TransitionRequest req;
-  std::string note;
-  std::vector<std::string> photos;
-  std::optional<std::string> assignee_id;  // == req.assignee_id
-};
+using TransitionBody = domain::TransitionInput;
 
 // {"to","note"?,"photos"?,"assignee_id"?,"deadline"?}; field names are
 // prefixed with `prefix` ("body." for an op).
@@ -31,10 +26,5 @@ boost::system::result<TransitionBody, wire::FieldError> decode_transition(
 boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition(
     Services& svc, const domain::Principal& who, const std::string& hazard_id,
     const TransitionBody& body, store::Ms at);
-
-// What a hazard looks like after `now` under the policy: deadline filled in
-// from the severity when missing, overdue and escalation recomputed
-// (escalation never decreases). Used by transitions and the timer.
-store::Hazard refresh_deadline(store::Hazard h, store::Ms now, const domain::HazardPolicy& p);
 
 }  // namespace patrol::api

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "api/hazard_transition.hpp"
+#include "domain/hazard_decisions.hpp"
 #include "domain/round_planner.hpp"
 
 namespace patrol::api {
@@ -48,17 +48,8 @@ TimerCounts Timers::run_once(std::int64_t now, bool replan) {
     std::vector<std::string> ids;
     for (const auto& h : *due) ids.push_back(h.id);
     if (!ids.empty()) {
-      auto changed = store_.change_hazards(ids, [&](const store::Hazard& cur) -> std::optional<store::HazardChange> {
-        store::Hazard next = refresh_deadline(cur, now, cfg_.hazards);
-        if (next.deadline == cur.deadline && next.overdue == cur.overdue &&
-            next.escalation == cur.escalation)
-          return std::nullopt;
-        next.updated_at = now;
-        store::HazardChange c{next, std::nullopt};
-        if (next.escalation != cur.escalation)
-          c.history = store::HazardHistoryEntry{now, "system", cur.state, next.state,
-                                                "escalated to " + next.escalation, {}};
-        return c;
+      auto changed = store_.change_hazards(ids, [&](const store::Hazard& cur) {
+        return domain::decide_timer(cur, now, cfg_.hazards);
       });
       if (changed) n.hazards_changed = static_cast<int>(changed->size());
     }

@@ -7,12 +7,14 @@
 // Errors, durability and thread safety: as stated in store.hpp.
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "patrol/wire/field_error.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 
@@ -25,6 +27,13 @@ struct HazardChange {
 
 // nullopt: refuse (nothing written; the caller remembers why) or no change.
 using HazardDecider = std::function<std::optional<HazardChange>(const Hazard& current)>;
+
+// The `hazard.transition` op of sync/push after domain validation, decided in
+// the push's write transaction on the hazard's current row.
+struct HazardOpWrite {
+  std::string hazard_id;
+  std::function<boost::system::result<HazardChange, wire::FieldError>(const Hazard&)> decide;
+};
 
 class HazardWorkflowStore {
  public:

@@ -7,12 +7,14 @@
 // Errors, durability and thread safety: as stated in store.hpp.
 #pragma once
 
+#include <boost/system/result.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "patrol/wire/field_error.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 #include "store/page.hpp"
@@ -48,6 +50,19 @@ struct RoundActivity {
 // A decision about a round taken inside the write transaction: the round as
 // it will be stored, or nullopt for "leave it as it is".
 using RoundDecider = std::function<std::optional<Round>(const Round& current)>;
+
+// A round op of sync/push (round.start, round.finish, round.checkin) after
+// domain validation, applied in the push's write transaction on the round's
+// current row: `decide` answers the round as it will be stored (nullopt:
+// unchanged, still applied) or the rejection recorded for the op.
+struct RoundOpWrite {
+  std::string round_id;
+  std::string user_id;
+  Ms at = 0;                                   // corrected device time
+  std::optional<std::string> checkin_site_id;  // round.checkin: recorded with user_id and at
+  std::function<boost::system::result<std::optional<Round>, wire::FieldError>(const Round&)>
+      decide;
+};
 
 class RoundStore {
  public:

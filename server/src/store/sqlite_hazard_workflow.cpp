@@ -4,6 +4,7 @@
 
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
+#include "store/sqlite_workflow.hpp"
 
 namespace patrol::store {
 using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
@@ -53,6 +54,15 @@ void persist(Database& db, const Hazard& before, const HazardChange& c) {
 }
 
 }  // namespace
+
+std::optional<wire::FieldError> detail::apply_hazard_op(Database& db, const HazardOpWrite& w) {
+  auto cur = hazard_by_id(db, w.hazard_id);
+  if (!cur) return wire::FieldError{"not_found", "body.hazard_id", "no such hazard"};
+  auto c = w.decide(*cur);
+  if (!c) return c.error();
+  persist(db, *cur, *c);
+  return std::nullopt;
+}
 
 result<Hazard> SqliteStore::hazard(std::string_view id) {
   return impl_->readers.read([&](Database& db) {

@@ -4,15 +4,12 @@
 
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
+#include "store/sqlite_workflow.hpp"
 
 namespace patrol::store {
 using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
 using sqlite::Database;
 namespace json = boost::json;
-
-namespace detail {
-Round read_round(sqlite::Statement& s);
-}
 
 namespace {
 
@@ -199,6 +196,23 @@ Round read_round(sqlite::Statement& s) {
   r.open_hazard_ids = string_array(s.column_text_view(14));
   r.updated_at = s.column_int64(15);
   return r;
+}
+
+std::optional<wire::FieldError> apply_round_op(Database& db, const RoundOpWrite& w) {
+  auto cur = round_by_id(db, w.round_id);
+  if (!cur) return wire::FieldError{"not_found", "body.round_id", "no such round"};
+  auto d = w.decide(*cur);
+  if (!d) return d.error();
+  if (*d) {
+    write_round(db, **d);
+    append_change(db, "round", "upsert", (*d)->id, (*d)->org_path, to_json(**d));
+  }
+  if (w.checkin_site_id) {
+    auto& s = q(db, kCheckin);
+    s.bind(1, w.round_id).bind(2, *w.checkin_site_id).bind(3, w.user_id).bind(4, w.at);
+    run(s);
+  }
+  return std::nullopt;
 }
 }  // namespace detail
 
