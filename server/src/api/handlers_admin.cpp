@@ -82,7 +82,8 @@ std::pair<std::string, std::string> one_time_password(Ctx& c) {
   if (!token) throw ApiError(500, "internal", "", "no randomness");
   std::string otp = token->substr(0, 12);
   auto ticket = c.svc.kdf.try_enter();
-  if (!ticket) throw ApiError(429, "login_busy", "", "password hashing busy", {{"Retry-After", "1"}});
+  if (!ticket)
+    throw ApiError(429, "login_busy", "", "password hashing busy", {{"Retry-After", "1"}});
   auth::ScryptParams p;
   p.n = std::uint64_t{1} << c.svc.cfg.scrypt_log2_n;
   auto hash = auth::hash_password(otp, p);

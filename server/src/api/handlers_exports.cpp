@@ -80,9 +80,8 @@ std::vector<store::Hazard> scoped_hazards(Ctx& c) {
   store::HazardFilter f;
   f.scope_path = scope_path(c);
   f.state = str_param(c.req, "state");
-  return all_pages<store::Hazard>(f, [&](const store::HazardFilter& x) {
-    return c.svc.store().hazards(x);
-  });
+  return all_pages<store::Hazard>(
+      f, [&](const store::HazardFilter& x) { return c.svc.store().hazards(x); });
 }
 
 json::object point(double lon, double lat) {
@@ -119,9 +118,8 @@ Response export_inspections_csv(Ctx& c) {
   f.scope_path = scope_path(c);
   f.since = time_param(c.req, "since");
   f.until = time_param(c.req, "until");
-  auto rows = all_pages<store::Inspection>(f, [&](const store::InspectionFilter& x) {
-    return c.svc.store().inspections(x);
-  });
+  auto rows = all_pages<store::Inspection>(
+      f, [&](const store::InspectionFilter& x) { return c.svc.store().inspections(x); });
   std::string out = "\xEF\xBB\xBF";
   csv_row(out, {"id", "observed_at", "site_id", "org_unit_id", "user_id", "round_id", "item_code",
                 "result", "item_note", "photos", "lat", "lon", "note"});
@@ -156,17 +154,16 @@ Response export_hazards_csv(Ctx& c) {
 Response export_sites_geojson(Ctx& c) {
   store::SiteFilter f;
   f.scope_path = scope_path(c);
-  auto sites = all_pages<store::Site>(f, [&](const store::SiteFilter& x) {
-    return c.svc.store().sites(x);
-  });
+  auto sites =
+      all_pages<store::Site>(f, [&](const store::SiteFilter& x) { return c.svc.store().sites(x); });
   json::array features;
   for (const auto& s : sites)
     features.push_back(json::object{{"type", "Feature"},
                                     {"id", s.id},
                                     {"geometry", point(s.lon, s.lat)},
                                     {"properties", store::to_json(s)}});
-  return file(json::serialize(json::object{{"type", "FeatureCollection"},
-                                           {"features", std::move(features)}}),
+  return file(json::serialize(
+                  json::object{{"type", "FeatureCollection"}, {"features", std::move(features)}}),
               "application/geo+json", "sites.geojson");
 }
 
@@ -187,8 +184,8 @@ Response export_hazards_geojson(Ctx& c) {
                                     {"geometry", point(it->second->lon, it->second->lat)},
                                     {"properties", store::to_json(h)}});
   }
-  return file(json::serialize(json::object{{"type", "FeatureCollection"},
-                                           {"features", std::move(features)}}),
+  return file(json::serialize(
+                  json::object{{"type", "FeatureCollection"}, {"features", std::move(features)}}),
               "application/geo+json", "hazards.geojson");
 }
 

@@ -46,8 +46,9 @@ Response transition_hazard(Ctx& c) {
       throw ApiError(422, "not_found", "assignee_id", "no such user in your area");
   }
   auto out = apply_transition(c.svc, c.me(), h.id, *req, now_ms());
-  if (!out) throw ApiError(out.error().status, out.error().error.code, out.error().error.field,
-                           out.error().error.message);
+  if (!out)
+    throw ApiError(out.error().status, out.error().error.code, out.error().error.field,
+                   out.error().error.message);
   return json_response(200, with_history(c, *out));
 }
 

@@ -30,12 +30,11 @@ json::object counts_json(const store::OverviewCounts& k) {
           {"sites", k.sites},
           {"sites_covered", k.sites_covered},
           {"inspections", k.inspections},
-          {"hazards",
-           json::object{{"found", k.hazards_found},
-                        {"open", k.hazards_open},
-                        {"overdue", k.hazards_overdue},
-                        {"closed", k.hazards_closed},
-                        {"by_item", std::move(by_item)}}},
+          {"hazards", json::object{{"found", k.hazards_found},
+                                   {"open", k.hazards_open},
+                                   {"overdue", k.hazards_overdue},
+                                   {"closed", k.hazards_closed},
+                                   {"by_item", std::move(by_item)}}},
           {"rectification_rate", rate ? json::value(*rate) : json::value(nullptr)},
           {"median_close_hours", med ? json::value(*med) : json::value(nullptr)}};
 }
@@ -54,7 +53,8 @@ Response overview(Ctx& c) {
   auto path = scope_path(c);
   auto id_text = str_param(c.req, "org_unit_id").value_or(c.me().org_unit_id);
   std::int64_t id = std::stoll(id_text);  // checked by scope_path
-  auto today = domain::utc_to_local_date(now_ms(), domain::kDefaultTz).value_or(domain::CivilDate{});
+  auto today =
+      domain::utc_to_local_date(now_ms(), domain::kDefaultTz).value_or(domain::CivilDate{});
   auto to = date_param(c, "to", today);
   auto from = date_param(c, "from", domain::add_days(to, -29));
   if (to < from) throw ApiError(400, "out_of_range", "to", "to is before from");

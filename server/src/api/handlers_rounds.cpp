@@ -16,7 +16,8 @@ namespace json = boost::json;
 
 namespace {
 
-[[noreturn]] void invalid(std::string field, std::string message, std::string code = "invalid_value") {
+[[noreturn]] void invalid(std::string field, std::string message,
+                          std::string code = "invalid_value") {
   throw ApiError(422, std::move(code), std::move(field), std::move(message));
 }
 
@@ -122,7 +123,8 @@ void decode_schedule(Ctx& c, const json::object& o, store::Schedule& s) {
 store::Schedule visible_schedule(Ctx& c) {
   auto s = c.svc.store().schedule(c.param("id"));
   if (!s && s.error() != store::errc::not_found) throw_store(s.error());
-  if (!s || !c.me().can_see(s->org_path)) throw ApiError(404, "not_found", "id", "no such schedule");
+  if (!s || !c.me().can_see(s->org_path))
+    throw ApiError(404, "not_found", "id", "no such schedule");
   return std::move(*s);
 }
 
@@ -209,7 +211,8 @@ Response list_rounds(Ctx& c) {
   if (f.after) {
     auto dot = f.after->find('.');
     bool ok = dot != std::string::npos && dot > 0 && dot < 20;
-    for (std::size_t i = 0; ok && i < dot; ++i) ok = std::isdigit(static_cast<unsigned char>((*f.after)[i]));
+    for (std::size_t i = 0; ok && i < dot; ++i)
+      ok = std::isdigit(static_cast<unsigned char>((*f.after)[i]));
     if (!ok) throw ApiError(400, "invalid_format", "after", "use the previous page's next");
   }
   f.limit = limit_param(c.req);
@@ -233,8 +236,9 @@ Response get_round(Ctx& c) {
   for (const auto& s : act.route_sites) route.push_back({s.id, s.lat, s.lon});
   std::vector<domain::TrackSample> track;
   for (const auto& [u, p] : act.track) track.push_back({u, p.t, p.lat, p.lon});
-  domain::RoundTimes times{domain::parse_round_state(r->state).value_or(domain::RoundState::planned),
-                           r->starts_at, r->ends_at, r->started_at, r->finished_at};
+  domain::RoundTimes times{
+      domain::parse_round_state(r->state).value_or(domain::RoundState::planned), r->starts_at,
+      r->ends_at, r->started_at, r->finished_at};
   double geofence = 50;
   if (auto s = c.svc.store().schedule(r->schedule_id)) geofence = s->geofence_m;
   auto p = domain::progress(times, route, geofence, act.visited_site_ids, std::move(track),

@@ -8,7 +8,6 @@
 namespace patrol::api {
 namespace json = boost::json;
 
-
 boost::system::result<TransitionBody, wire::FieldError> decode_transition(const json::value& v,
                                                                           std::string_view prefix) {
   std::string p(prefix);

@@ -31,15 +31,17 @@ TimerCounts Timers::run_once(std::int64_t now, bool replan) {
     std::vector<std::string> ids;
     for (const auto& r : *due) ids.push_back(r.id);
     if (!ids.empty()) {
-      auto changed = store_.update_rounds(ids, [&](const store::Round& cur) -> std::optional<store::Round> {
-        domain::RoundTimes t{domain::parse_round_state(cur.state).value_or(domain::RoundState::planned),
-                             cur.starts_at, cur.ends_at, cur.started_at, cur.finished_at};
-        if (!domain::is_missed(t, now, cfg_.rounds)) return std::nullopt;
-        store::Round next = cur;
-        next.state = std::string(domain::to_string(domain::RoundState::missed));
-        next.updated_at = now;
-        return next;
-      });
+      auto changed =
+          store_.update_rounds(ids, [&](const store::Round& cur) -> std::optional<store::Round> {
+            domain::RoundTimes t{
+                domain::parse_round_state(cur.state).value_or(domain::RoundState::planned),
+                cur.starts_at, cur.ends_at, cur.started_at, cur.finished_at};
+            if (!domain::is_missed(t, now, cfg_.rounds)) return std::nullopt;
+            store::Round next = cur;
+            next.state = std::string(domain::to_string(domain::RoundState::missed));
+            next.updated_at = now;
+            return next;
+          });
       if (changed) n.rounds_missed = static_cast<int>(changed->size());
     }
   }
@@ -61,7 +63,8 @@ TimerCounts Timers::run_once(std::int64_t now, bool replan) {
         if (auto r = domain::plan_rounds(s, now, now + cfg_.horizon_ms, now))
           plan.insert(plan.end(), r->begin(), r->end());
       if (!plan.empty())
-        if (auto added = store_.add_rounds(plan)) n.rounds_planned = static_cast<int>(added->size());
+        if (auto added = store_.add_rounds(plan))
+          n.rounds_planned = static_cast<int>(added->size());
     }
   }
   return n;

@@ -41,8 +41,8 @@ std::optional<store::HazardChange> decide_timer(const store::Hazard& current, Ms
   next.updated_at = now;
   store::HazardChange c{next, std::nullopt};
   if (next.escalation != current.escalation)
-    c.history = store::HazardHistoryEntry{now, "system", current.state, next.state,
-                                          "escalated to " + next.escalation, {}};
+    c.history = store::HazardHistoryEntry{
+        now, "system", current.state, next.state, "escalated to " + next.escalation, {}};
   return c;
 }
 

@@ -36,7 +36,7 @@ boost::system::result<std::optional<store::Round>, wire::FieldError> decide_roun
 }
 
 store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round_op(
-    store::Store& s, const Principal& who, std::string_view type, const json::value& body,
+    store::ReferenceStore& s, const Principal& who, std::string_view type, const json::value& body,
     Ms device_t, Ms now, const RoundPolicy& p) {
   using Out = std::variant<wire::FieldError, store::RoundOpWrite>;
   if (!body.is_object()) return Out(err("invalid_type", "body", "an object"));
@@ -45,7 +45,8 @@ store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round
   if (!round_id) return Out(err("required", "body.round_id", "the round's id"));
   auto r = s.round(*round_id);
   if (!r && r.error() != store::errc::not_found) return r.error();
-  if (!r || !who.can_see(r->org_path)) return Out(err("not_found", "body.round_id", "no such round"));
+  if (!r || !who.can_see(r->org_path))
+    return Out(err("not_found", "body.round_id", "no such round"));
   RoundAction action = type == "round.start"    ? RoundAction::start
                        : type == "round.finish" ? RoundAction::finish
                                                 : RoundAction::checkin;
@@ -69,7 +70,7 @@ store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round
 }
 
 store::result<std::variant<wire::FieldError, store::HazardOpWrite>> prepare_hazard_op(
-    store::Store& s, const Principal& who, const json::value& body, Ms device_t,
+    store::HazardWorkflowStore& s, const Principal& who, const json::value& body, Ms device_t,
     const HazardPolicy& p) {
   using Out = std::variant<wire::FieldError, store::HazardOpWrite>;
   if (!body.is_object()) return Out(err("invalid_type", "body", "an object"));

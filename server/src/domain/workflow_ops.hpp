@@ -31,11 +31,11 @@ boost::system::result<std::optional<store::Round>, wire::FieldError> decide_roun
 
 // Fails only when the store cannot be read (the push answers 503).
 store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round_op(
-    store::Store& s, const Principal& who, std::string_view type, const boost::json::value& body,
-    Ms device_t, Ms now, const RoundPolicy& p);
+    store::ReferenceStore& s, const Principal& who, std::string_view type,
+    const boost::json::value& body, Ms device_t, Ms now, const RoundPolicy& p);
 
 store::result<std::variant<wire::FieldError, store::HazardOpWrite>> prepare_hazard_op(
-    store::Store& s, const Principal& who, const boost::json::value& body, Ms device_t,
-    const HazardPolicy& p);
+    store::HazardWorkflowStore& s, const Principal& who, const boost::json::value& body,
+    Ms device_t, const HazardPolicy& p);
 
 }  // namespace patrol::domain

@@ -34,6 +34,7 @@ struct User {
   std::string role;
   std::int64_t org_unit_id = 0;
   std::string org_path;
+  bool disabled = false;  // may not log in (admin DELETE); kept for what it reported
 };
 
 struct TeamMember {

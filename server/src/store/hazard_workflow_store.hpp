@@ -21,7 +21,7 @@
 namespace patrol::store {
 
 struct HazardChange {
-  Hazard next;                               // the hazard as it will be stored
+  Hazard next;                                // the hazard as it will be stored
   std::optional<HazardHistoryEntry> history;  // appended when set
 };
 

@@ -19,13 +19,13 @@ namespace patrol::store {
 struct OverviewCounts {
   std::map<std::string, std::int64_t> rounds_by_state;  // rounds starting in [from, to)
   std::int64_t sites = 0;                               // sites of the node now
-  std::int64_t sites_covered = 0;     // distinct sites inspected in [from, to)
-  std::int64_t inspections = 0;       // observed in [from, to)
-  std::int64_t hazards_found = 0;     // first found in [from, to)
-  std::int64_t hazards_open = 0;      // of those, not closed
-  std::int64_t hazards_overdue = 0;   // of those, overdue
-  std::int64_t hazards_closed = 0;    // of those, closed
-  std::int64_t hazards_rectified = 0; // of those, verified or closed
+  std::int64_t sites_covered = 0;                       // distinct sites inspected in [from, to)
+  std::int64_t inspections = 0;                         // observed in [from, to)
+  std::int64_t hazards_found = 0;                       // first found in [from, to)
+  std::int64_t hazards_open = 0;                        // of those, not closed
+  std::int64_t hazards_overdue = 0;                     // of those, overdue
+  std::int64_t hazards_closed = 0;                      // of those, closed
+  std::int64_t hazards_rectified = 0;                   // of those, verified or closed
   std::map<std::string, std::int64_t> hazards_by_item;
   std::vector<double> close_hours;  // first_found_at → closed_at of the closed ones
 };

@@ -60,8 +60,7 @@ struct RoundOpWrite {
   std::string user_id;
   Ms at = 0;                                   // corrected device time
   std::optional<std::string> checkin_site_id;  // round.checkin: recorded with user_id and at
-  std::function<boost::system::result<std::optional<Round>, wire::FieldError>(const Round&)>
-      decide;
+  std::function<boost::system::result<std::optional<Round>, wire::FieldError>(const Round&)> decide;
 };
 
 class RoundStore {
@@ -112,8 +111,8 @@ class RoundStore {
                                                              Ms to) = 0;
   // Records a check-in (idempotent per round, site and user).
   [[nodiscard]] virtual result<void> add_checkin(std::string_view round_id,
-                                                 std::string_view site_id,
-                                                 std::string_view user_id, Ms at) = 0;
+                                                 std::string_view site_id, std::string_view user_id,
+                                                 Ms at) = 0;
 };
 
 }  // namespace patrol::store

@@ -12,7 +12,8 @@ using sqlite::Database;
 
 namespace {
 
-constexpr std::string_view kHazard = "SELECT " PATROL_HAZARD_COLS " FROM hazards WHERE id = ?1";
+constexpr std::string_view kHazard =
+    "SELECT " PATROL_HAZARD_READ_COLS " FROM hazards WHERE id = ?1";
 constexpr std::string_view kHistory =
     "SELECT at, by, from_state, to_state, note, photos FROM hazard_history WHERE hazard_id = ?1 "
     "ORDER BY seq";
@@ -23,7 +24,7 @@ constexpr std::string_view kAddHistory =
     "INSERT INTO hazard_history(hazard_id, at, by, from_state, to_state, note, photos) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr std::string_view kDue =
-    "SELECT " PATROL_HAZARD_COLS
+    "SELECT " PATROL_HAZARD_READ_COLS
     " FROM hazards WHERE state IN ('open','assigned') AND escalation <> 'city' "
     "AND (deadline IS NULL OR deadline <= ?1) ORDER BY deadline LIMIT ?2";
 constexpr std::string_view kEarliestDeadline =

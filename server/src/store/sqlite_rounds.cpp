@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-#define PATROL_SCHEDULE_COLS                                                              \
+#define PATROL_SCHEDULE_COLS                                                           \
   "id, team_id, org_unit_id, org_path, name, weekdays, start_time, duration_min, tz, " \
   "route, geofence_m, starts_on, ends_on, exceptions, updated_at"
 
@@ -43,8 +43,8 @@ constexpr std::string_view kDeleteSchedule =
 
 }  // namespace
 
-#define PATROL_ROUND_COLS                                                                    \
-  "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, "      \
+#define PATROL_ROUND_COLS                                                              \
+  "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, " \
   "started_at, finished_at, route, sites_visited, distance_m, open_hazard_ids, updated_at"
 
 namespace {
@@ -102,7 +102,8 @@ Schedule read_schedule(sqlite::Statement& s) {
   x.org_unit_id = s.column_int64(2);
   x.org_path = s.column_text(3);
   x.name = s.column_text(4);
-  for (const auto& v : json::parse(s.column_text_view(5)).as_array())
+  json::value weekdays = json::parse(s.column_text_view(5));
+  for (const auto& v : weekdays.as_array())
     x.weekdays.push_back(static_cast<int>(v.to_number<std::int64_t>()));
   x.start_time = s.column_text(6);
   x.duration_min = static_cast<int>(s.column_int64(7));
@@ -111,11 +112,12 @@ Schedule read_schedule(sqlite::Statement& s) {
   x.geofence_m = s.column_double(10);
   x.starts_on = s.column_text(11);
   x.ends_on = s.column_opt_text(12);
-  for (const auto& v : json::parse(s.column_text_view(13)).as_array()) {
+  json::value exceptions = json::parse(s.column_text_view(13));
+  for (const auto& v : exceptions.as_array()) {
     const auto& o = v.as_object();
     ScheduleExceptionEntry e;
-    e.date = json::value_to<std::string>(o.at("date"));
-    e.action = json::value_to<std::string>(o.at("action"));
+    e.date = std::string(o.at("date").as_string());
+    e.action = std::string(o.at("action").as_string());
     if (auto* t = o.if_contains("start_time"); t && t->is_string())
       e.start_time = std::string(t->get_string());
     x.exceptions.push_back(std::move(e));

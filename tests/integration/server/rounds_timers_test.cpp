@@ -77,10 +77,11 @@ TEST(RoundTimers, UnstartedRoundTurnsMissedWithinFifteenSecondsOfItsGrace) {
   ASSERT_EQ(created.status, 201u) << created.body;
   std::string sid = str(json::parse(created.body).at("id"));
 
-  auto rounds = json::parse(admin.get("/api/v1/rounds?limit=1000&from=" +
-                                      domain::format_date(today) + "&to=" +
-                                      domain::format_date(today))
-                                .body);
+  auto rounds =
+      json::parse(admin
+                      .get("/api/v1/rounds?limit=1000&from=" + domain::format_date(today) +
+                           "&to=" + domain::format_date(today))
+                      .body);
   std::string rid;
   std::int64_t starts_at = 0;
   for (const auto& r : rounds.at("items").as_array())
@@ -115,9 +116,10 @@ TEST(RoundTimers, UnstartedRoundTurnsMissedWithinFifteenSecondsOfItsGrace) {
       if (str(c.at("entity")) == "round" && str(c.at("id")) == rid)
         last = str(c.at("data").at("state"));
     if (!pull.at("has_more").as_bool()) break;
-    pull = json::parse(
-        phone.get("/api/v1/sync/pull?limit=1000&cursor=" + std::to_string(pull.at("cursor").as_int64()))
-            .body);
+    pull = json::parse(phone
+                           .get("/api/v1/sync/pull?limit=1000&cursor=" +
+                                std::to_string(pull.at("cursor").as_int64()))
+                           .body);
   }
   EXPECT_EQ(last, "missed");
 }
@@ -125,13 +127,14 @@ TEST(RoundTimers, UnstartedRoundTurnsMissedWithinFifteenSecondsOfItsGrace) {
 TEST(HazardTimers, OverdueHazardEscalatesToTheTownWithinFifteenSeconds) {
   auto phone = client_for("13900000002");
   auto site = json::parse(phone.get("/api/v1/sites?category=shop&limit=1").body).at("items").at(0);
-  json::object body{{"id", wire::make_uuid_v7()},
-                    {"site_id", site.at("id")},
-                    {"template_id", site.at("template_id")},
-                    {"template_version", 1},
-                    {"observed_at", wire::format_rfc3339(wire::now_millis())},
-                    {"items", json::array{json::object{{"code", "gas_misuse"}, {"result", "hazard"}}}},
-                    {"note", ""}};
+  json::object body{
+      {"id", wire::make_uuid_v7()},
+      {"site_id", site.at("id")},
+      {"template_id", site.at("template_id")},
+      {"template_version", 1},
+      {"observed_at", wire::format_rfc3339(wire::now_millis())},
+      {"items", json::array{json::object{{"code", "gas_misuse"}, {"result", "hazard"}}}},
+      {"note", ""}};
   json::object push{{"device_id", "timer-test"},
                     {"ops", json::array{json::object{{"op_id", wire::make_uuid_v7()},
                                                      {"type", "inspection.create"},
@@ -147,9 +150,10 @@ TEST(HazardTimers, OverdueHazardEscalatesToTheTownWithinFifteenSeconds) {
   auto leader = client_for("13900000001");
   auto me = json::parse(phone.get("/api/v1/me").body);
   std::int64_t deadline = now_ms() + 2000;
-  json::object t{{"to", "assigned"},
-                 {"assignee_id", me.at("id")},
-                 {"deadline", wire::format_rfc3339(wire::Millis(std::chrono::milliseconds(deadline)))}};
+  json::object t{
+      {"to", "assigned"},
+      {"assignee_id", me.at("id")},
+      {"deadline", wire::format_rfc3339(wire::Millis(std::chrono::milliseconds(deadline)))}};
   auto assigned = leader.post_json("/api/v1/hazards/" + hid + "/transitions", json::serialize(t));
   ASSERT_EQ(assigned.status, 200u) << assigned.body;
   EXPECT_EQ(str(json::parse(assigned.body).at("escalation")), "village");

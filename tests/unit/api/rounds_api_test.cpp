@@ -49,8 +49,8 @@ class RoundsApiTest : public ApiFixture {
 
   unsigned transition(const std::string& id, const std::string& phone, json::object body,
                       json::value* out = nullptr) {
-    auto r = call("POST", "/api/v1/hazards/" + id + "/transitions", json::serialize(body),
-                  login(phone));
+    auto r =
+        call("POST", "/api/v1/hazards/" + id + "/transitions", json::serialize(body), login(phone));
     if (out) *out = json::parse(r.body);
     return r.status;
   }
@@ -59,23 +59,24 @@ class RoundsApiTest : public ApiFixture {
 TEST_F(RoundsApiTest, ScheduleCrudReplansRoundsWithinScope) {
   auto admin = login(kAdmin);
   auto seeded = seeded_schedule(admin);
-  json::object s{{"team_id", seeded.at("team_id")},
-                 {"name", "周二四"},
-                 {"weekdays", json::array{2, 4}},
-                 {"start_time", "20:00"},
-                 {"duration_min", 90},
-                 {"route", seeded.at("route")},
-                 {"geofence_m", 40},
-                 {"exceptions", json::array{json::object{{"date", "2030-01-01"}, {"action", "cancel"}}}}};
+  json::object s{
+      {"team_id", seeded.at("team_id")},
+      {"name", "周二四"},
+      {"weekdays", json::array{2, 4}},
+      {"start_time", "20:00"},
+      {"duration_min", 90},
+      {"route", seeded.at("route")},
+      {"geofence_m", 40},
+      {"exceptions", json::array{json::object{{"date", "2030-01-01"}, {"action", "cancel"}}}}};
   auto created = call_json("POST", "/api/v1/schedules", json::serialize(s), admin, 201);
   std::string id(created.at("id").as_string());
   EXPECT_EQ(created.at("tz"), "Asia/Shanghai");
   EXPECT_EQ(created.at("geofence_m").to_number<double>(), 40);
   EXPECT_EQ(created.at("org_unit_id"), "21");
 
-  auto rounds = get("/api/v1/rounds?team_id=" + std::string(seeded.at("team_id").as_string()) +
-                        "&limit=1000",
-                    admin);
+  auto rounds =
+      get("/api/v1/rounds?team_id=" + std::string(seeded.at("team_id").as_string()) + "&limit=1000",
+          admin);
   int mine = 0;
   for (const auto& r : rounds.at("items").as_array()) {
     if (r.at("schedule_id") != id) continue;
@@ -144,7 +145,8 @@ TEST_F(RoundsApiTest, ScheduleInputAndScopeErrors) {
         << c.key << ": " << r.body;
   }
   // A volunteer may not plan; another village cannot see this team.
-  EXPECT_EQ(call("POST", "/api/v1/schedules", json::serialize(good), login(kVolunteer)).status, 403u);
+  EXPECT_EQ(call("POST", "/api/v1/schedules", json::serialize(good), login(kVolunteer)).status,
+            403u);
   auto other = call("POST", "/api/v1/schedules", json::serialize(good), login(kOther));
   EXPECT_EQ(other.status, 403u) << other.body;
   std::string sid(seeded.at("id").as_string());
@@ -192,7 +194,9 @@ TEST_F(RoundsApiTest, HazardLifecycleByRoleWithHistory) {
   EXPECT_EQ(out.at("assignee_id"), volunteer_id);
   EXPECT_EQ(out.at("deadline"), "2030-01-01T00:00:00.000Z");
   EXPECT_EQ(out.at("escalation"), "village");
-  EXPECT_EQ(transition(id, kVolunteer, {{"to", "rectified"}, {"photos", json::array{std::string(64, 'a')}}}), 200u);
+  EXPECT_EQ(transition(id, kVolunteer,
+                       {{"to", "rectified"}, {"photos", json::array{std::string(64, 'a')}}}),
+            200u);
   EXPECT_EQ(transition(id, kVolunteer, {{"to", "assigned"}, {"note", "复查未通过"}}), 200u);
   EXPECT_EQ(transition(id, kVolunteer, {{"to", "rectified"}}), 200u);
   EXPECT_EQ(transition(id, kVolunteer, {{"to", "verified"}}), 200u);
@@ -205,7 +209,7 @@ TEST_F(RoundsApiTest, HazardLifecycleByRoleWithHistory) {
   auto h = get("/api/v1/hazards/" + id, login(kTown));
   const auto& hist = h.at("history").as_array();
   ASSERT_EQ(hist.size(), 6u) << h;
-  const char* path[][2] = {{"open", "assigned"},     {"assigned", "rectified"},
+  const char* path[][2] = {{"open", "assigned"},      {"assigned", "rectified"},
                            {"rectified", "assigned"}, {"assigned", "rectified"},
                            {"rectified", "verified"}, {"verified", "closed"}};
   for (std::size_t i = 0; i < hist.size(); ++i) {
@@ -220,8 +224,8 @@ TEST_F(RoundsApiTest, HazardLifecycleByRoleWithHistory) {
 
 TEST_F(RoundsApiTest, UsersAdminNeverAboveOwnRole) {
   auto admin = login(kAdmin);
-  json::object u{{"phone", "13912345678"}, {"name", "新队员"}, {"role", "volunteer"},
-                 {"org_unit_id", "21"}};
+  json::object u{
+      {"phone", "13912345678"}, {"name", "新队员"}, {"role", "volunteer"}, {"org_unit_id", "21"}};
   auto created = call_json("POST", "/api/v1/users", json::serialize(u), admin, 201);
   std::string otp(created.at("one_time_password").as_string());
   EXPECT_GE(otp.size(), 10u);
@@ -237,11 +241,11 @@ TEST_F(RoundsApiTest, UsersAdminNeverAboveOwnRole) {
     const char* org;
     unsigned status;
   } cases[] = {
-      {kAdmin, "town_staff", "21", 403},    // above own role
-      {kAdmin, "village_admin", "21", 201}, // own role is fine
-      {kAdmin, "volunteer", "22", 403},     // another village
-      {kAdmin, "volunteer", "2", 403},      // above own node
-      {kLeader, "volunteer", "21", 403},    // leaders do not administer users
+      {kAdmin, "town_staff", "21", 403},     // above own role
+      {kAdmin, "village_admin", "21", 201},  // own role is fine
+      {kAdmin, "volunteer", "22", 403},      // another village
+      {kAdmin, "volunteer", "2", 403},       // above own node
+      {kLeader, "volunteer", "21", 403},     // leaders do not administer users
       {kVolunteer, "volunteer", "21", 403},
       {kTown, "village_admin", "22", 403},  // 东溪单村 is not in 大田街道
       {kTown, "town_staff", "2", 201},
@@ -296,9 +300,11 @@ TEST_F(RoundsApiTest, OverviewCountsAndDrillsDown) {
   EXPECT_TRUE(city.at("rectification_rate").is_number());
   EXPECT_TRUE(city.at("median_close_hours").is_null());
   std::int64_t child_found = 0;
-  for (const auto& c : city.at("children").as_array()) child_found += c.at("hazards").at("found").as_int64();
+  for (const auto& c : city.at("children").as_array())
+    child_found += c.at("hazards").at("found").as_int64();
   EXPECT_EQ(child_found, 1);
-  auto village = get("/api/v1/overview?org_unit_id=21&from=2026-01-01&to=2030-12-31", login(kAdmin));
+  auto village =
+      get("/api/v1/overview?org_unit_id=21&from=2026-01-01&to=2030-12-31", login(kAdmin));
   EXPECT_EQ(village.at("from"), "2026-01-01");
   EXPECT_GT(village.at("sites").as_int64(), 0);
   EXPECT_GT(village.at("rounds").at("planned").as_int64(), 0);

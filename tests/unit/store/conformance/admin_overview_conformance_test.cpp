@@ -12,7 +12,7 @@ TYPED_TEST_SUITE(AdminConformance, Implementations, ImplementationName);
 
 TYPED_TEST(AdminConformance, CreateListUpdateDisable) {
   UserWrite w;
-  w.user = {wire::make_uuid_v7(), "13911112222", "新队员", "volunteer",
+  w.user = {wire::make_uuid_v7(),        "13911112222", "新队员", "volunteer",
             domain::kDatianLiuVillageId, "/1/2/21/"};
   w.password_hash = "scrypt$new";
   ASSERT_TRUE(this->store_->create_user(w, now_ms()));
@@ -49,7 +49,9 @@ TYPED_TEST(AdminConformance, CreateListUpdateDisable) {
   all.scope_path = "/1/2/21/";
   all.limit = 100;
   bool flagged = false;
-  for (const auto& u : this->store_->users(all)->items)
+  auto listed = this->store_->users(all);
+  ASSERT_TRUE(listed);
+  for (const auto& u : listed->items)
     if (u.id == w.user.id) flagged = u.disabled;
   EXPECT_TRUE(flagged);
   UserWrite ghost = w;

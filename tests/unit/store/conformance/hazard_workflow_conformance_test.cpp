@@ -49,15 +49,14 @@ TYPED_TEST(HazardWorkflowConformance, ChangeWritesStateHistoryAndChangeLog) {
   EXPECT_EQ(after->changes.back().entity, "hazard");
 
   // A refusal writes nothing.
-  auto refused = this->store_->change_hazard(h->id, [](const Hazard&) {
-    return std::optional<HazardChange>();
-  });
+  auto refused = this->store_->change_hazard(
+      h->id, [](const Hazard&) { return std::optional<HazardChange>(); });
   ASSERT_TRUE(refused);
   EXPECT_FALSE(*refused);
   EXPECT_EQ(this->store_->hazard_history(h->id)->size(), 1u);
-  EXPECT_EQ(this->store_->change_hazard("nope", [](const Hazard&) {
-              return std::optional<HazardChange>();
-            }).error(),
+  EXPECT_EQ(this->store_
+                ->change_hazard("nope", [](const Hazard&) { return std::optional<HazardChange>(); })
+                .error(),
             errc::not_found);
 }
 
