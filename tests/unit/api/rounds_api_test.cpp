@@ -79,7 +79,7 @@ TEST_F(RoundsApiTest, ScheduleCrudReplansRoundsWithinScope) {
           admin);
   int mine = 0;
   for (const auto& r : rounds.at("items").as_array()) {
-    if (r.at("schedule_id") != id) continue;
+    if (r.at("schedule_id") != json::value(id)) continue;
     ++mine;
     auto d = domain::parse_date(r.at("date").as_string());
     ASSERT_TRUE(d);
@@ -98,19 +98,21 @@ TEST_F(RoundsApiTest, ScheduleCrudReplansRoundsWithinScope) {
   EXPECT_EQ(put.at("weekdays"), (json::array{6}));
   rounds = get("/api/v1/rounds?limit=1000", admin);
   for (const auto& r : rounds.at("items").as_array())
-    if (r.at("schedule_id") == id)
+    if (r.at("schedule_id") == json::value(id)) {
       EXPECT_EQ(domain::iso_weekday(*domain::parse_date(r.at("date").as_string())), 6) << r;
+    }
   // The phone sees it through sync/pull.
   auto pull = get("/api/v1/sync/pull?cursor=0&limit=1000", login(kVolunteer));
   bool schedule_seen = false;
   for (const auto& c : pull.at("changes").as_array())
-    schedule_seen |= c.at("entity") == "schedule" && c.at("id") == id;
+    schedule_seen |= c.at("entity") == "schedule" && c.at("id") == json::value(id);
   EXPECT_TRUE(schedule_seen);
 
   EXPECT_EQ(call("DELETE", "/api/v1/schedules/" + id, "", admin).status, 204u);
   EXPECT_EQ(call("GET", "/api/v1/schedules/" + id, "", admin).status, 404u);
   rounds = get("/api/v1/rounds?limit=1000", admin);
-  for (const auto& r : rounds.at("items").as_array()) EXPECT_NE(r.at("schedule_id"), id);
+  for (const auto& r : rounds.at("items").as_array())
+    EXPECT_NE(r.at("schedule_id"), json::value(id));
 }
 
 TEST_F(RoundsApiTest, ScheduleInputAndScopeErrors) {
@@ -191,7 +193,7 @@ TEST_F(RoundsApiTest, HazardLifecycleByRoleWithHistory) {
             200u)
       << out;
   EXPECT_EQ(out.at("state"), "assigned");
-  EXPECT_EQ(out.at("assignee_id"), volunteer_id);
+  EXPECT_EQ(out.at("assignee_id"), json::value(volunteer_id));
   EXPECT_EQ(out.at("deadline"), "2030-01-01T00:00:00.000Z");
   EXPECT_EQ(out.at("escalation"), "village");
   EXPECT_EQ(transition(id, kVolunteer,
@@ -217,8 +219,8 @@ TEST_F(RoundsApiTest, HazardLifecycleByRoleWithHistory) {
     EXPECT_EQ(hist[i].at("to"), path[i][1]) << i;
   }
   EXPECT_EQ(hist[0].at("note"), "限期整改");
-  EXPECT_EQ(hist[1].at("photos").at(0), std::string(64, 'a'));
-  EXPECT_EQ(hist[2].at("by"), volunteer_id);
+  EXPECT_EQ(hist[1].at("photos").at(0), json::value(std::string(64, 'a')));
+  EXPECT_EQ(hist[2].at("by"), json::value(volunteer_id));
   EXPECT_EQ(call("GET", "/api/v1/hazards/" + id, "", login(kOther)).status, 404u);
 }
 
@@ -285,7 +287,7 @@ TEST_F(RoundsApiTest, UsersAdminNeverAboveOwnRole) {
 
   auto list = get("/api/v1/users?limit=1000", admin);
   for (const auto& x : list.at("items").as_array())
-    EXPECT_EQ(x.at("org_unit_id").as_string().substr(0, 2), "2") << x;
+    EXPECT_EQ(std::string(x.at("org_unit_id").as_string()).substr(0, 1), "2") << x;
   EXPECT_EQ(call("GET", "/api/v1/users", "", login(kVolunteer)).status, 403u);
 }
 
