@@ -10,6 +10,7 @@ store::Hazard refresh_deadline(store::Hazard h, Ms now, const HazardPolicy& p) {
   h.overdue = is_overdue(state, h.deadline, now);
   auto prev = parse_escalation(h.escalation).value_or(Escalation::village);
   h.escalation = std::string(to_string(std::max(prev, escalation(state, h.deadline, now, p))));
+  h.next_check_at = next_escalation_at(state, h.deadline, now, p);
   return h;
 }
 
@@ -36,7 +37,7 @@ std::optional<store::HazardChange> decide_timer(const store::Hazard& current, Ms
                                                 const HazardPolicy& p) {
   store::Hazard next = refresh_deadline(current, now, p);
   if (next.deadline == current.deadline && next.overdue == current.overdue &&
-      next.escalation == current.escalation)
+      next.escalation == current.escalation && next.next_check_at == current.next_check_at)
     return std::nullopt;
   next.updated_at = now;
   store::HazardChange c{next, std::nullopt};

@@ -24,7 +24,8 @@ struct TransitionInput {
 };
 
 // Deadline filled in from the severity when missing, overdue and escalation
-// recomputed at `now` (escalation never decreases).
+// recomputed at `now` (escalation never decreases), next_check_at set to the
+// next instant escalation can change (unset when it cannot).
 store::Hazard refresh_deadline(store::Hazard h, Ms now, const HazardPolicy& p);
 
 // The hazard after `who` moves it as asked at `at`, with its history entry;

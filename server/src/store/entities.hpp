@@ -171,6 +171,9 @@ struct Hazard {
   bool overdue = false;                // as the timer last decided (domain::is_overdue)
   std::string escalation = "village";  // village | town | city, never decreases
   std::optional<Ms> closed_at;
+  // When the timer must look at it again (domain::next_escalation_at); not on
+  // the wire. Unset with no deadline yet: the timer gives it one.
+  std::optional<Ms> next_check_at;
 };
 
 // One step of a hazard's history (a transition, by whom, with what evidence).

@@ -48,10 +48,10 @@ class HazardWorkflowStore {
   // the hazard does not exist.
   [[nodiscard]] virtual result<std::optional<Hazard>> change_hazard(std::string_view id,
                                                                     HazardDecider decide) = 0;
-  // Hazards open or assigned that have no deadline yet, or whose deadline is
-  // at or before `due` and are not yet escalated to city (the timer's input).
+  // Hazards open or assigned that have no deadline yet, and hazards whose
+  // next_check_at is at or before `due` (the timer's input), at most `limit`.
   [[nodiscard]] virtual result<std::vector<Hazard>> hazards_due(Ms due, int limit) = 0;
-  // The earliest deadline of an open or assigned hazard not yet at city.
+  // The earliest next_check_at (when the timer next has work).
   [[nodiscard]] virtual result<std::optional<Ms>> earliest_hazard_deadline() = 0;
   // change_hazard for many ids in one transaction; returns the hazards changed.
   [[nodiscard]] virtual result<std::vector<Hazard>> change_hazards(

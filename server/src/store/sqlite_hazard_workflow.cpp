@@ -19,16 +19,18 @@ constexpr std::string_view kHistory =
     "ORDER BY seq";
 constexpr std::string_view kWriteHazard =
     "UPDATE hazards SET state = ?2, note = ?3, updated_at = ?4, assignee_id = ?5, deadline = ?6, "
-    "overdue = ?7, escalation = ?8, closed_at = ?9 WHERE id = ?1";
+    "overdue = ?7, escalation = ?8, closed_at = ?9, next_check_at = ?10 WHERE id = ?1";
 constexpr std::string_view kAddHistory =
     "INSERT INTO hazard_history(hazard_id, at, by, from_state, to_state, note, photos) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+// Two index ranges: hazards without a deadline yet, and those due a check.
 constexpr std::string_view kDue =
     "SELECT " PATROL_HAZARD_READ_COLS
-    " FROM hazards WHERE state IN ('open','assigned') AND escalation <> 'city' "
-    "AND (deadline IS NULL OR deadline <= ?1) ORDER BY deadline LIMIT ?2";
+    " FROM hazards WHERE deadline IS NULL AND state IN ('open','assigned') "
+    "UNION ALL SELECT " PATROL_HAZARD_READ_COLS
+    " FROM hazards WHERE next_check_at <= ?1 AND deadline IS NOT NULL LIMIT ?2";
 constexpr std::string_view kEarliestDeadline =
-    "SELECT min(deadline) FROM hazards WHERE state IN ('open','assigned') AND escalation <> 'city'";
+    "SELECT min(next_check_at) FROM hazards WHERE next_check_at IS NOT NULL";
 
 std::optional<Hazard> hazard_by_id(Database& db, std::string_view id) {
   auto& s = q(db, kHazard);
@@ -42,7 +44,7 @@ void persist(Database& db, const Hazard& before, const HazardChange& c) {
   auto& s = q(db, kWriteHazard);
   s.bind(1, before.id).bind(2, h.state).bind(3, h.note).bind(4, h.updated_at);
   s.bind(5, h.assignee_id).bind(6, h.deadline).bind(7, h.overdue ? 1 : 0);
-  s.bind(8, h.escalation).bind(9, h.closed_at);
+  s.bind(8, h.escalation).bind(9, h.closed_at).bind(10, h.next_check_at);
   run(s);
   if (c.history) {
     auto& x = q(db, kAddHistory);

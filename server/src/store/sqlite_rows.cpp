@@ -55,6 +55,7 @@ Hazard read_hazard(sqlite::Statement& s) {
   h.overdue = s.column_int64(17) != 0;
   h.escalation = s.column_text(18);
   h.closed_at = s.column_opt_int64(19);
+  h.next_check_at = s.column_opt_int64(20);
   return h;
 }
 

@@ -21,7 +21,7 @@
 // What read_hazard() expects: PATROL_HAZARD_COLS, then the workflow's columns
 // (migration 2), which the push's insert and found-again update leave alone.
 #define PATROL_HAZARD_READ_COLS \
-  PATROL_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at"
+  PATROL_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at, next_check_at"
 
 namespace patrol::store::detail {
 

@@ -308,9 +308,12 @@ ALTER TABLE hazards ADD COLUMN deadline INTEGER;
 ALTER TABLE hazards ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE hazards ADD COLUMN escalation TEXT NOT NULL DEFAULT 'village';
 ALTER TABLE hazards ADD COLUMN closed_at INTEGER;
--- The timer's work list: live hazards by deadline (NULL first: not yet set).
-CREATE INDEX hazards_live_by_deadline ON hazards(deadline)
-  WHERE state IN ('open','assigned') AND escalation <> 'city';
+ALTER TABLE hazards ADD COLUMN next_check_at INTEGER;
+-- The timer's work list: hazards not given a deadline yet, and those whose
+-- next escalation is due (next_check_at, set from the domain's rule).
+CREATE INDEX hazards_undated ON hazards(first_found_at)
+  WHERE deadline IS NULL AND state IN ('open','assigned');
+CREATE INDEX hazards_by_next_check ON hazards(next_check_at) WHERE next_check_at IS NOT NULL;
 CREATE INDEX hazards_by_path_found ON hazards(org_path, first_found_at);
 
 CREATE TABLE hazard_history (
