@@ -46,4 +46,9 @@ if [ -x "$here/sdk_bench.sh" ]; then
   "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
 fi
 
+if [ -x "$build/tests/bench/patrol_bench_city" ]; then
+  echo "==> generated city: round generation, overview, pull (store level)"
+  "$build/tests/bench/patrol_bench_city" "$work" | tee -a "$results"
+fi
+
 node "$here/table.js" "$results"
