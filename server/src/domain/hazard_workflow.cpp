@@ -1,5 +1,7 @@
 #include "domain/hazard_workflow.hpp"
 
+#include "domain/roles.hpp"
+
 namespace patrol::domain {
 namespace {
 
@@ -68,9 +70,10 @@ std::optional<Escalation> parse_escalation(std::string_view s) noexcept {
 }
 
 int role_rank(std::string_view role) noexcept {
-  for (std::size_t i = 0; i < kRoles.size(); ++i)
-    if (kRoles[i] == role) return static_cast<int>(i);
-  return -1;
+  // The role table of domain/roles.hpp (lowest to highest): an unknown role
+  // has no rank and so no right.
+  auto r = parse_role(role);
+  return r ? static_cast<int>(*r) : -1;
 }
 
 bool transition_exists(HazardState from, HazardState to) noexcept {

@@ -40,7 +40,8 @@ std::optional<Escalation> parse_escalation(std::string_view s) noexcept;
 
 inline constexpr std::array<std::string_view, 5> kRoles = {
     "volunteer", "team_leader", "village_admin", "town_staff", "city_admin"};
-// Rank of a role (volunteer 0 … city_admin 4); -1 for an unknown role.
+// Rank of a role in domain/roles.hpp's table (volunteer 0 … city_admin 4);
+// -1 for an unknown role.
 int role_rank(std::string_view role) noexcept;
 
 // True when `from → to` is an edge of the lifecycle graph.
