@@ -65,14 +65,14 @@ struct ApiConfig {
   // is kept before the background sweep removes it (a phone offline for a
   // night resumes the next evening; one gone longer starts the photo again).
   std::int64_t upload_quota_bytes = std::int64_t{128} << 20;
-  std::chrono::seconds partial_upload_ttl{std::chrono::hours(48)  // A round not started this long after its planned start turns missed
+  std::chrono::seconds partial_upload_ttl{std::chrono::hours(48)};
+  // A round not started this long after its planned start turns missed
   // (--round-grace); rounds are planned this far ahead (--round-horizon).
   std::chrono::milliseconds round_grace{std::chrono::minutes(30)};
   std::chrono::milliseconds round_horizon{std::chrono::hours(24 * 14)};
   // Run the timers' thread (missed rounds, hazard deadlines, planning); unit
   // tests drive Timers::run_once themselves instead.
   bool timers = true;
-};
 };
 
 // The outcome of checking a bearer token.
