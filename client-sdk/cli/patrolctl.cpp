@@ -65,6 +65,12 @@ commands:
                                 queue positions (the newest one goes first)
   sos [--note TEXT] [--point LAT,LON[,ACCURACY]]
                                 raise an SOS (urgent lane)
+  round start|finish ROUND_ID   start / finish a round (judged by when it was done)
+  round checkin ROUND_ID SITE_ID [--point LAT,LON[,ACCURACY]]
+                                check in at a site of the round
+  hazard rectify|verify|reject HAZARD_ID [--note TEXT] [--photo FILE]
+                                the owner fixed it / the fix holds / it does not
+                                (reject sends the hazard back to assigned)
   offline | online              stop / resume sending (remembered)
   sync                          push everything, upload photos, then pull
   status [--json]               pending, in_flight, dead_letters, online, last_sync_at, ...
@@ -560,6 +566,62 @@ int cmd_sos(Client& c, std::vector<std::string> rest) {
   return kOk;
 }
 
+int cmd_round(Client& c, std::vector<std::string> rest) {
+  if (rest.size() < 2) return usage("round needs start|finish|checkin ROUND_ID [SITE_ID]");
+  const std::string action = rest[0];
+  std::string site;
+  std::optional<GeoPoint> pos;
+  std::size_t i = 2;
+  if (action == "checkin") {
+    if (rest.size() < 3) return usage("round checkin needs ROUND_ID SITE_ID");
+    site = rest[2];
+    i = 3;
+  }
+  for (; i < rest.size(); ++i) {
+    if (rest[i] == "--point" && i + 1 < rest.size()) {
+      pos = parse_point(rest[++i]);
+      if (!pos) return usage("--point needs LAT,LON[,ACCURACY]");
+    } else {
+      return usage("round: unknown argument '" + rest[i] + "'");
+    }
+  }
+  auto r = c.enqueue_round_op(action, rest[1], site, pos);
+  if (!r) return report_error(r.error());
+  std::cout << "round " << action << " saved on phone" << std::endl;
+  send_if_online(c);
+  if (auto now = c.receipt(r->report_id)) std::cout << "receipt: " << receipt_line(*now) << "\n";
+  return kOk;
+}
+
+int cmd_hazard(Client& c, std::vector<std::string> rest) {
+  if (rest.size() < 2) return usage("hazard needs rectify|verify|reject HAZARD_ID");
+  const std::string& verb = rest[0];
+  std::string to = verb == "rectify"  ? "rectified"
+                   : verb == "verify" ? "verified"
+                   : verb == "reject" ? "assigned"
+                                      : "";
+  if (to.empty()) return usage("hazard: rectify, verify or reject");
+  std::string note;
+  std::vector<std::string> photos;
+  for (std::size_t i = 2; i < rest.size(); ++i) {
+    if (rest[i] == "--note" && i + 1 < rest.size()) {
+      note = rest[++i];
+    } else if (rest[i] == "--photo" && i + 1 < rest.size()) {
+      auto sha = c.attach_photo(rest[++i]);
+      if (!sha) return report_error(sha.error());
+      photos.push_back(*sha);
+    } else {
+      return usage("hazard: unknown argument '" + rest[i] + "'");
+    }
+  }
+  auto r = c.enqueue_hazard_transition(rest[1], to, note, photos);
+  if (!r) return report_error(r.error());
+  std::cout << "hazard " << rest[1] << " -> " << to << " saved on phone" << std::endl;
+  send_if_online(c);
+  if (auto now = c.receipt(r->report_id)) std::cout << "receipt: " << receipt_line(*now) << "\n";
+  return kOk;
+}
+
 int run(Args a) {
   if (a.data_dir.empty()) return usage("--data-dir DIR is required");
   ClientOptions o;
@@ -614,7 +676,8 @@ int run(Args a) {
     std::cout << "logged out; queued reports are kept\n";
     return kOk;
   }
-  if (!rest.empty() && cmd != "report" && cmd != "track" && cmd != "sos")
+  if (!rest.empty() && cmd != "report" && cmd != "track" && cmd != "sos" && cmd != "round" &&
+      cmd != "hazard")
     return usage(cmd + ": unexpected argument '" + rest[0] + "'");
   if (cmd == "pull") {
     auto p = c.pull();
@@ -627,6 +690,8 @@ int run(Args a) {
   if (cmd == "report") return cmd_report(c, rest);
   if (cmd == "track") return cmd_track(c, rest);
   if (cmd == "sos") return cmd_sos(c, rest);
+  if (cmd == "round") return cmd_round(c, rest);
+  if (cmd == "hazard") return cmd_hazard(c, rest);
   if (cmd == "offline" || cmd == "online") {
     auto st = c.set_online(cmd == "online");
     if (!st) return report_error(st.error());

@@ -498,6 +498,50 @@ Result<Receipt> Client::raise_sos(const std::optional<GeoPoint>& position,
   return impl_->enqueue_report(std::move(op));
 }
 
+Result<Receipt> Client::enqueue_round_op(const std::string& action, const std::string& round_id,
+                                         const std::string& site_id,
+                                         const std::optional<GeoPoint>& position) {
+  std::string_view type = action == "start"     ? wire::kOpRoundStart
+                          : action == "finish"  ? wire::kOpRoundFinish
+                          : action == "checkin" ? wire::kOpRoundCheckin
+                                                : std::string_view();
+  if (type.empty()) return invalid("round action must be start, finish or checkin");
+  if (round_id.empty()) return invalid("round_id is required");
+  if (type == wire::kOpRoundCheckin && site_id.empty()) return invalid("checkin needs a site_id");
+  json::object body{{"round_id", round_id}};
+  if (!site_id.empty()) body["site_id"] = site_id;
+  if (auto p = to_wire(position)) body["position"] = wire::to_json(*p);
+  sdk::NewOp op;
+  op.op_id = wire::make_uuid_v7();
+  op.type = std::string(type);
+  op.lane = sdk::Lane::backlog;
+  op.op_json = op_json(op.op_id, type, std::move(body));
+  op.report_id = op.op_id;
+  op.receipt_kind = "round";
+  if (!site_id.empty()) op.site_id = site_id;
+  return impl_->enqueue_report(std::move(op));
+}
+
+Result<Receipt> Client::enqueue_hazard_transition(const std::string& hazard_id,
+                                                  const std::string& to, const std::string& note,
+                                                  const std::vector<std::string>& photos) {
+  if (hazard_id.empty()) return invalid("hazard_id is required");
+  if (to != "assigned" && to != "rectified" && to != "verified" && to != "closed")
+    return invalid("to must be assigned, rectified, verified or closed");
+  json::array ph;
+  for (const auto& p : photos) ph.emplace_back(p);
+  json::object body{
+      {"hazard_id", hazard_id}, {"to", to}, {"note", note}, {"photos", std::move(ph)}};
+  sdk::NewOp op;
+  op.op_id = wire::make_uuid_v7();
+  op.type = std::string(wire::kOpHazardTransition);
+  op.lane = sdk::Lane::backlog;
+  op.op_json = op_json(op.op_id, wire::kOpHazardTransition, std::move(body));
+  op.report_id = op.op_id;
+  op.receipt_kind = "hazard";
+  return impl_->enqueue_report(std::move(op));
+}
+
 Result<std::string> Client::attach_photo(const std::string& path) {
   auto stored = sdk::store_photo(path, impl_->photo_dir);
   if (!stored) return std::move(stored).error();

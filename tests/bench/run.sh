@@ -46,6 +46,10 @@ if [ -x "$here/sdk_bench.sh" ]; then
   "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
 fi
 
+if [ -x "$build/tests/bench/patrol_bench_city" ]; then
+  echo "==> generated city: round generation, overview, pull (store level)"
+  "$build/tests/bench/patrol_bench_city" "$work" | tee -a "$results"
+fi
 echo "==> live feed: ${PATROL_BENCH_VIEWERS:-10000} TLS viewers on patrold, 5000 on a Node ws broadcast server"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the viewers' processes hold thousands of sockets each
 # A fresh patrold, so the memory per connection is not mixed with the push runs' caches.

@@ -21,7 +21,11 @@ test('openapi.yaml names every route of the v1 API', () => {
   for (const route of ['/api/v1/auth/login:', '/api/v1/auth/logout:', '/api/v1/me:', '/api/v1/sync/push:',
     '/api/v1/sync/pull:', '/api/v1/sites:', '/api/v1/sites/{id}:', '/api/v1/inspections:', '/api/v1/hazards:',
     '/api/v1/positions/latest:', '/api/v1/users/{id}/track:', '/api/v1/alerts:', '/api/v1/attachments/{sha256}:',
-    '/api/v1/live:', '/healthz:', '/metrics:']) {
+    '/api/v1/live:', '/healthz:', '/metrics:', '/api/v1/schedules:', '/api/v1/schedules/{id}:',
+    '/api/v1/rounds:', '/api/v1/rounds/{id}:', '/api/v1/rounds/{id}/track.gpx:', '/api/v1/hazards/{id}:',
+    '/api/v1/hazards/{id}/transitions:', '/api/v1/users:', '/api/v1/users/{id}:', '/api/v1/overview:',
+    '/api/v1/exports/inspections.csv:', '/api/v1/exports/hazards.csv:', '/api/v1/exports/sites.geojson:',
+    '/api/v1/exports/hazards.geojson:']) {
     assert.ok(doc.includes(`\n  ${route}\n`), `openapi.yaml lacks ${route}`);
   }
   // Every body schema is reachable from the API description (directly or via another schema).

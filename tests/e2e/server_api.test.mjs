@@ -20,6 +20,7 @@ const DEMO = {
   volunteer: { phone: '13900000002', role: 'volunteer' },
   other_volunteer: { phone: '13900000003', role: 'volunteer' },
   town_staff: { phone: '13900000004', role: 'town_staff' },
+  village_admin: { phone: '13900000007', role: 'village_admin' },
 };
 
 // UUIDv7-shaped id (the server only needs a UUID; v7 keeps ops time-ordered).
@@ -344,6 +345,65 @@ describe('patrold API against the schemas', { skip }, () => {
     }
     expectError(r, 429, 'login after many failures');
     assert.match(r.headers['retry-after'] ?? '', /^[0-9]+$/, 'Retry-After seconds');
+  });
+
+  test('schedules, rounds, hazard transitions, users, overview and exports', async () => {
+    const schedules = await allPages('/api/v1/schedules', tokens.village_admin, 'schedule', 1);
+    assert.ok(schedules.length >= 1, 'the seeded schedule');
+    const seeded = schedules[0];
+    expectOk(await call('GET', `/api/v1/schedules/${seeded.id}`, { token: tokens.volunteer }), 200, 'schedule', 'GET schedule');
+    const body = {
+      team_id: seeded.team_id, name: 'e2e', weekdays: [2, 4], start_time: '20:30', duration_min: 60,
+      route: seeded.route.slice(0, 2), exceptions: [{ date: '2030-01-01', action: 'move', start_time: '21:00' }],
+    };
+    const created = expectOk(await call('POST', '/api/v1/schedules', { token: tokens.village_admin, body }), 201, 'schedule', 'POST schedule');
+    expectError(await call('POST', '/api/v1/schedules', { token: tokens.volunteer, body }), 403, 'a volunteer plans');
+    expectError(await call('POST', '/api/v1/schedules', { token: tokens.village_admin, body: { ...body, weekdays: [9] } }), 422, 'weekday 9');
+    expectOk(await call('PUT', `/api/v1/schedules/${created.id}`, { token: tokens.village_admin, body: { ...body, weekdays: [6] } }), 200, 'schedule', 'PUT schedule');
+    const rounds = await allPages('/api/v1/rounds', tokens.volunteer, 'round', 3);
+    assert.ok(rounds.some((r) => r.schedule_id === created.id), 'rounds planned for the new schedule');
+    expectOk(await call('GET', `/api/v1/rounds/${rounds[0].id}`, { token: tokens.leader }), 200, 'round', 'GET round');
+    const gpx = await call('GET', `/api/v1/rounds/${rounds[0].id}/track.gpx`, { token: tokens.leader });
+    assert.equal(gpx.status, 200);
+    assert.match(gpx.text, /<gpx version="1.1"/);
+    assert.equal((await call('DELETE', `/api/v1/schedules/${created.id}`, { token: tokens.village_admin })).status, 204);
+
+    const hazards = await allPages('/api/v1/hazards?state=open', tokens.leader, 'hazard', 100);
+    assert.ok(hazards.length > 0, 'an open hazard from the push test');
+    const h = hazards[0];
+    const assigned = expectOk(await call('POST', `/api/v1/hazards/${h.id}/transitions`, {
+      token: tokens.leader, body: { to: 'assigned', assignee_id: users.volunteer.id, note: 'e2e' },
+    }), 200, 'hazard', 'assign');
+    assert.equal(assigned.history.at(-1).to, 'assigned');
+    const bad = expectError(await call('POST', `/api/v1/hazards/${h.id}/transitions`, { token: tokens.village_admin, body: { to: 'closed' } }), 409, 'assigned → closed');
+    assert.equal(bad.code, 'invalid_transition');
+    expectError(await call('POST', `/api/v1/hazards/${h.id}/transitions`, { token: tokens.other_volunteer, body: { to: 'rectified' } }), 404, 'another village');
+    expectOk(await call('GET', `/api/v1/hazards/${h.id}`, { token: tokens.city_admin }), 200, 'hazard', 'GET hazard');
+
+    const users_ = await allPages('/api/v1/users', tokens.village_admin, 'user', 3);
+    assert.ok(users_.every((u) => u.org_unit_id !== users.other_volunteer.org_unit_id), 'only the own subtree');
+    const newUser = expectOk(await call('POST', '/api/v1/users', {
+      token: tokens.village_admin, body: { phone: '13955550000', name: 'e2e', role: 'volunteer', org_unit_id: users.volunteer.org_unit_id },
+    }), 201, 'user_created', 'POST user');
+    expectError(await call('POST', '/api/v1/users', {
+      token: tokens.village_admin, body: { phone: '13955550001', name: 'e2e', role: 'city_admin', org_unit_id: users.volunteer.org_unit_id },
+    }), 403, 'a role above one\'s own');
+    expectOk(await call('PUT', `/api/v1/users/${newUser.user.id}`, { token: tokens.village_admin, body: { name: 'e2e2' } }), 200, 'user_created', 'PUT user');
+    expectOk(await call('GET', `/api/v1/users/${newUser.user.id}`, { token: tokens.village_admin }), 200, 'user', 'GET user');
+    assert.equal((await call('DELETE', `/api/v1/users/${newUser.user.id}`, { token: tokens.village_admin })).status, 204);
+
+    const ov = expectOk(await call('GET', '/api/v1/overview', { token: tokens.city_admin }), 200, 'overview', 'overview');
+    assert.equal(ov.children.length, 19);
+    expectError(await call('GET', '/api/v1/overview?org_unit_id=1', { token: tokens.village_admin }), 403, 'overview above');
+
+    for (const [path, type] of [['inspections.csv', 'text/csv'], ['hazards.csv', 'text/csv'],
+      ['sites.geojson', 'application/geo+json'], ['hazards.geojson', 'application/geo+json']]) {
+      const r = await call('GET', `/api/v1/exports/${path}`, { token: tokens.leader });
+      assert.equal(r.status, 200, path);
+      assert.ok((r.headers['content-type'] ?? '').startsWith(type), `${path}: ${r.headers['content-type']}`);
+      if (type === 'text/csv') assert.equal(r.text.charCodeAt(0), 0xfeff, `${path} starts with a BOM`);
+      else assert.equal(JSON.parse(r.text).type, 'FeatureCollection');
+    }
   });
 
   test('unknown routes and POST /api/v1/auth/logout', async () => {

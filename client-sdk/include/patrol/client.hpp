@@ -75,7 +75,7 @@ enum class ReceiptState : std::int32_t {
 struct Receipt {
   std::string report_id;  // the inspection/SOS id
   std::string op_id;
-  std::string kind;  // "inspection" | "sos"
+  std::string kind;  // "inspection" | "sos" | "round" | "hazard"
   std::string site_id;
   std::int64_t local_seq = 0;
   ReceiptState state = ReceiptState::saved;
@@ -219,6 +219,20 @@ class Client {
   Result<std::int64_t> enqueue_positions(const std::vector<TrackPoint>& points,
                                          const std::string& crs = "wgs84");
   Result<Receipt> raise_sos(const std::optional<GeoPoint>& position, const std::string& note);
+  // A round op, queued like a report: `action` is "start", "finish" or
+  // "checkin" (checkin names the site, optionally where the phone was). The
+  // server judges it by when it was made (the op's device_time), so a round
+  // walked offline is recorded as walked. Receipt kind "round", report_id the
+  // op id. Fails with invalid_argument for another action or an empty id.
+  Result<Receipt> enqueue_round_op(const std::string& action, const std::string& round_id,
+                                   const std::string& site_id = {},
+                                   const std::optional<GeoPoint>& position = std::nullopt);
+  // A hazard transition, queued like a report (e.g. "rectified" when the owner
+  // fixed it, "verified" or back to "assigned" when checking it on the next
+  // round). Photos are SHA-256s from attach_photo(). Receipt kind "hazard".
+  Result<Receipt> enqueue_hazard_transition(const std::string& hazard_id, const std::string& to,
+                                            const std::string& note = {},
+                                            const std::vector<std::string>& photos = {});
   // Copies the file into the SDK's store and returns its SHA-256 (hex), to be
   // named in an InspectionItem's photos. Uploaded after the inspection is sent.
   Result<std::string> attach_photo(const std::string& path);

@@ -374,7 +374,9 @@ constexpr std::string_view kRoles[] = {"volunteer", "team_leader", "village_admi
                                        "city_admin"};
 constexpr std::string_view kCrs[] = {"wgs84", "gcj02"};
 constexpr std::string_view kItemResults[] = {"ok", "hazard", "not_applicable"};
-constexpr std::string_view kOpTypes[] = {kOpInspectionCreate, kOpPositionAppend, kOpSosRaise};
+constexpr std::string_view kOpTypes[] = {kOpInspectionCreate, kOpPositionAppend, kOpSosRaise,
+                                         kOpRoundStart,       kOpRoundFinish,    kOpRoundCheckin,
+                                         kOpHazardTransition};
 constexpr std::string_view kOpStatuses[] = {"applied", "duplicate", "rejected"};
 constexpr std::string_view kChangeOps[] = {"upsert", "delete"};
 constexpr std::string_view kSeverities[] = {"low", "medium", "high", "critical"};

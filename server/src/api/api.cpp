@@ -50,6 +50,26 @@ Router make_router() {
   r.add({"GET", "/osmand", h::osmand, false});
   r.add({"POST", "/osmand", h::osmand, false});
   r.add({"GET", "/config.json", h::dashboard_config, false});
+  r.add({"GET", "/api/v1/schedules", h::list_schedules});
+  r.add({"POST", "/api/v1/schedules", h::create_schedule});
+  r.add({"GET", "/api/v1/schedules/{id}", h::get_schedule});
+  r.add({"PUT", "/api/v1/schedules/{id}", h::put_schedule});
+  r.add({"DELETE", "/api/v1/schedules/{id}", h::delete_schedule});
+  r.add({"GET", "/api/v1/rounds", h::list_rounds});
+  r.add({"GET", "/api/v1/rounds/{id}", h::get_round});
+  r.add({"GET", "/api/v1/hazards/{id}", h::get_hazard});
+  r.add({"POST", "/api/v1/hazards/{id}/transitions", h::transition_hazard});
+  r.add({"GET", "/api/v1/users", h::list_users});
+  r.add({"POST", "/api/v1/users", h::create_user});
+  r.add({"GET", "/api/v1/users/{id}", h::get_user});
+  r.add({"PUT", "/api/v1/users/{id}", h::put_user});
+  r.add({"DELETE", "/api/v1/users/{id}", h::delete_user});
+  r.add({"GET", "/api/v1/overview", h::overview});
+  r.add({"GET", "/api/v1/exports/inspections.csv", h::export_inspections_csv});
+  r.add({"GET", "/api/v1/exports/hazards.csv", h::export_hazards_csv});
+  r.add({"GET", "/api/v1/exports/sites.geojson", h::export_sites_geojson});
+  r.add({"GET", "/api/v1/exports/hazards.geojson", h::export_hazards_geojson});
+  r.add({"GET", "/api/v1/rounds/{id}/track.gpx", h::export_round_gpx});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
   return r;
@@ -121,6 +141,7 @@ class ApiImpl final : public Api {
     }
     sweep_cv_.notify_all();
     if (sweeper_.joinable() && sweeper_.get_id() != std::this_thread::get_id()) sweeper_.join();
+    if (s_ && s_->timers) s_->timers->stop();  // before the store it writes to
     if (s_ && s_->sqlite) s_->sqlite->shutdown();
   }
 
@@ -263,6 +284,14 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
       if (auto r = s->sqlite->seed(seed); !r) return r.error();
     }
   }
+  TimerConfig tc;
+  tc.rounds = s->round_policy;
+  tc.hazards = s->hazard_policy;
+  tc.horizon_ms = cfg.round_horizon.count();
+  s->timers = std::make_unique<Timers>(*s->sqlite, tc);
+  // Plan the horizon before serving, so a fresh demo already has its rounds.
+  s->timers->run_once(now_ms(), true);
+  if (cfg.timers) s->timers->start();
   return std::unique_ptr<Api>(new ApiImpl(std::move(s)));
 }
 

@@ -76,6 +76,13 @@ struct ApiConfig {
   std::string tile_url;
   std::string tile_crs = "wgs84";
   std::string tile_attribution;
+  // A round not started this long after its planned start turns missed
+  // (--round-grace); rounds are planned this far ahead (--round-horizon).
+  std::chrono::milliseconds round_grace{std::chrono::minutes(30)};
+  std::chrono::milliseconds round_horizon{std::chrono::hours(24 * 14)};
+  // Run the timers' thread (missed rounds, hazard deadlines, planning); unit
+  // tests drive Timers::run_once themselves instead.
+  bool timers = true;
 };
 
 // The outcome of checking a bearer token.

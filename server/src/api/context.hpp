@@ -19,6 +19,7 @@
 #include "api/api_error.hpp"
 #include "api/attachments.hpp"
 #include "api/http_types.hpp"
+#include "api/timers.hpp"
 #include "auth/kdf_admission.hpp"
 #include "auth/login_throttle.hpp"
 #include "auth/rate_limiter.hpp"
@@ -37,7 +38,9 @@ struct Services {
         metrics(m),
         throttle(cfg.max_failed_logins_per_minute),
         kdf(cfg.max_pending_logins),
-        user_limiter(cfg.user_rate_per_s, cfg.user_burst) {}
+        user_limiter(cfg.user_rate_per_s, cfg.user_burst) {
+    round_policy.grace_ms = cfg.round_grace.count();
+  }
   ApiConfig cfg;
   metrics::Metrics& metrics;
   std::unique_ptr<store::SqliteStore> sqlite;
@@ -49,6 +52,9 @@ struct Services {
   std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
   std::unique_ptr<store::SqliteLiveStore> live;  // live feed tails, trackers, photo scope
   std::atomic<ApiObserver*> observer{nullptr};   // the live feed, when installed
+  domain::RoundPolicy round_policy;
+  domain::HazardPolicy hazard_policy;
+  std::unique_ptr<Timers> timers;  // after sqlite: destroyed (stopped) first
   store::Store& store() { return *sqlite; }
 };
 

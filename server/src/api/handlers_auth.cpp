@@ -36,7 +36,8 @@ Response login(Ctx& c) {
   auto creds = c.svc.store().credentials_by_phone(req->phone);
   bool ok = false;
   if (creds) {
-    ok = auth::verify_password(req->password, creds->password_hash);
+    // A disabled user pays the KDF too (no telling disabled from wrong password).
+    ok = auth::verify_password(req->password, creds->password_hash) && !creds->user.disabled;
   } else if (creds.error() == store::errc::not_found) {
     auth::burn_password_time(req->password);  // same cost as a known phone
   } else {

@@ -40,7 +40,8 @@ Response push(Ctx& c) {
 
   store::Ms received = now_ms();
   domain::OpValidator validator(c.svc.store(), c.svc.templates,
-                                {who, req->device_id, req->clock_offset_ms, received});
+                                {who, req->device_id, req->clock_offset_ms, received,
+                                 c.svc.round_policy, c.svc.hazard_policy, &c.svc.store()});
 
   // Each op stands alone: a bad one is answered rejected, the others go on.
   std::vector<wire::OpResult> results(req->ops.size());

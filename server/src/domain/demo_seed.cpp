@@ -1,5 +1,7 @@
 #include "domain/demo_seed.hpp"
 
+#include "domain/round_planner.hpp"
+
 #include <chrono>
 #include <cstdio>
 
@@ -73,14 +75,6 @@ const char* template_for(std::string_view category) {
   return "tpl-small-premises";
 }
 
-std::string local_date(std::chrono::sys_days d) {
-  std::chrono::year_month_day ymd(d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 }  // namespace
 
 std::vector<ChecklistTemplate> builtin_templates() {
@@ -136,7 +130,8 @@ store::SeedData demo_seed(store::Ms now, const std::function<std::string(std::st
     const char* role;
     std::int64_t org;
   };
-  // The demo logins of DESIGN.md, plus two more volunteers for the team.
+  // The demo logins of DESIGN.md, plus two more volunteers for the team and
+  // the village admin of 大田刘村 (DESIGN part 2).
   const UserDef users[] = {
       {"13900000000", "王志明", "city_admin", kLinhaiId},
       {"13900000001", "刘海峰", "team_leader", kDatianLiuVillageId},
@@ -145,6 +140,7 @@ store::SeedData demo_seed(store::Ms now, const std::function<std::string(std::st
       {"13900000004", "陈伟", "town_staff", kDatianStreetId},
       {"13900000005", "刘德明", "volunteer", kDatianLiuVillageId},
       {"13900000006", "周丽娟", "volunteer", kDatianLiuVillageId},
+      {"13900000007", "刘建国", "village_admin", kDatianLiuVillageId},
   };
   for (const auto& u : users) {
     store::SeedUser su;
@@ -211,7 +207,7 @@ store::SeedData demo_seed(store::Ms now, const std::function<std::string(std::st
   team.org_path = path_of(kDatianLiuVillageId);
   team.name = "奋进平安巡防队";
   for (const auto& u : d.users) {
-    if (u.user.org_unit_id != kDatianLiuVillageId) continue;
+    if (u.user.org_unit_id != kDatianLiuVillageId || u.user.role == "village_admin") continue;
     bool leader = u.user.role == "team_leader";
     if (leader) team.leader_id = u.user.id;
     team.members.push_back({u.user.id, u.user.name, leader ? "leader" : "member"});
@@ -230,33 +226,13 @@ store::SeedData demo_seed(store::Ms now, const std::function<std::string(std::st
   sch.tz = "Asia/Shanghai";
   // The evening walk: a dozen of the village's sites in walking order.
   for (std::size_t k = 0; k < liu_sites.size() && k < 12; ++k) sch.route.push_back(liu_sites[k]);
-  d.schedules.push_back(sch);
 
-  // Plan the next six rounds (China has no DST: 19:00 +08:00 is 11:00 UTC).
-  using namespace std::chrono;
-  constexpr std::int64_t kOffsetMs = 8 * 3600 * 1000;
-  auto local_days = floor<days>(sys_time<milliseconds>(milliseconds(now + kOffsetMs)));
-  for (int k = 0, planned = 0; planned < 6 && k < 21; ++k) {
-    sys_days day = local_days + days(k);
-    unsigned iso = weekday(day).iso_encoding();
-    if (iso != 1 && iso != 3 && iso != 5) continue;
-    std::int64_t start =
-        duration_cast<milliseconds>(day.time_since_epoch()).count() + 19 * 3600 * 1000 - kOffsetMs;
-    std::int64_t end = start + sch.duration_min * 60 * 1000;
-    if (end <= now) continue;
-    store::Round r;
-    r.id = wire::make_uuid_v7();
-    r.schedule_id = sch.id;
-    r.team_id = team.id;
-    r.org_unit_id = sch.org_unit_id;
-    r.org_path = sch.org_path;
-    r.date = local_date(day);
-    r.starts_at = start;
-    r.ends_at = end;
-    r.state = "planned";
-    d.rounds.push_back(r);
-    ++planned;
-  }
+  // Rounds planned three weeks ahead (the server's horizon extends them).
+  auto today = utc_to_local_date(now, kDefaultTz);
+  sch.starts_on = format_date(add_days(today.value_or(CivilDate{}), -7));
+  sch.updated_at = now;
+  d.schedules.push_back(sch);
+  if (auto rounds = plan_rounds(sch, now, now + 21LL * 24 * 3600 * 1000, now)) d.rounds = *rounds;
   return d;
 }
 

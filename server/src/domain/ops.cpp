@@ -5,6 +5,7 @@
 
 #include "domain/clock.hpp"
 #include "domain/geo.hpp"
+#include "domain/workflow_ops.hpp"
 #include "patrol/wire/messages.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -87,6 +88,9 @@ store::result<Prepared> OpValidator::prepare(const json::value& raw) {
     action = positions(op->body);
   } else if (op->type == wire::kOpSosRaise) {
     action = sos(op->body);
+  } else if (op->type == wire::kOpRoundStart || op->type == wire::kOpRoundFinish ||
+             op->type == wire::kOpRoundCheckin || op->type == wire::kOpHazardTransition) {
+    action = workflow(*op);
   } else {
     action = Action(reject("unknown_type", "type", "unknown op type"));
   }
@@ -200,6 +204,28 @@ store::result<OpValidator::Action> OpValidator::sos(const json::value& body) {
   if (d->position) a.position = to_wgs84(*d->position);
   a.note = d->note;
   return Action(std::move(w));
+}
+
+// Round and hazard ops, judged by the op's corrected device time (the time it
+// was pushed when it names none).
+store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
+  store::Ms t = ctx_.received_ms;
+  if (op.device_time)
+    if (auto d = wire::parse_rfc3339(*op.device_time))
+      t = correct_device_time(d->instant.time_since_epoch().count(), ctx_.clock_offset_ms,
+                              ctx_.received_ms);
+  if (op.type == wire::kOpHazardTransition) {
+    if (!ctx_.hazards) return Action(reject("unknown_type", "type", "unknown op type"));
+    auto w = prepare_hazard_op(*ctx_.hazards, ctx_.who, op.body, t, ctx_.hazard_policy);
+    if (!w) return w.error();
+    if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
+    return Action(std::move(std::get<store::HazardOpWrite>(*w)));
+  }
+  auto w =
+      prepare_round_op(store_, ctx_.who, op.type, op.body, t, ctx_.received_ms, ctx_.round_policy);
+  if (!w) return w.error();
+  if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
+  return Action(std::move(std::get<store::RoundOpWrite>(*w)));
 }
 
 }  // namespace patrol::domain

@@ -16,7 +16,9 @@
 #include <utility>
 #include <variant>
 
+#include "domain/hazard_workflow.hpp"
 #include "domain/principal.hpp"
+#include "domain/round_rules.hpp"
 #include "patrol/wire/field_error.hpp"
 #include "store/reference_store.hpp"
 #include "store/sync_store.hpp"
@@ -42,6 +44,11 @@ struct PushContext {
   std::string device_id;
   std::optional<std::int64_t> clock_offset_ms;  // server − device
   store::Ms received_ms = 0;
+  // Round and hazard ops (workflow_ops.hpp): their rules and the store the
+  // hazard lookup reads; without a hazard store, hazard.transition is unknown.
+  RoundPolicy round_policy{};
+  HazardPolicy hazard_policy{};
+  store::HazardWorkflowStore* hazards = nullptr;
 };
 
 // An op that cannot even be recorded (no usable op_id): answered rejected,
@@ -69,6 +76,7 @@ class OpValidator {
   store::result<Action> inspection(const boost::json::value& body);
   store::result<Action> positions(const boost::json::value& body);
   store::result<Action> sos(const boost::json::value& body);
+  store::result<Action> workflow(const wire::Op& op);
   store::result<std::optional<store::Site>> visible_site(const std::string& id);
 
   store::ReferenceStore& store_;

@@ -8,6 +8,8 @@
 #include <functional>
 #include <sstream>
 
+#include "domain/round_rules.hpp"
+
 namespace patrol::net {
 namespace {
 
@@ -385,6 +387,23 @@ const std::vector<Option>& options() {
          auto r = parse_uint(n, v, 1, 1000000);
          if (!r) return r.error();
          c.api.max_failed_logins_per_minute = static_cast<int>(*r);
+         return {};
+       }},
+      {"round-grace", "DURATION",
+       "a round not started this long after its planned start is missed (90s, 30m, 2h) [30m]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto ms = domain::parse_duration(v);
+         if (!ms || *ms > 7LL * 24 * 3600 * 1000)
+           return Error{"--" + std::string(n) + ": a duration such as 90s, 30m or 2h (at most 7d)"};
+         c.api.round_grace = std::chrono::milliseconds(*ms);
+         return {};
+       }},
+      {"round-horizon", "DURATION", "plan every schedule's rounds this far ahead [14d]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto ms = domain::parse_duration(v);
+         if (!ms || *ms < 3600 * 1000LL || *ms > 366LL * 24 * 3600 * 1000)
+           return Error{"--" + std::string(n) + ": a duration from 1h to 366d, e.g. 14d"};
+         c.api.round_horizon = std::chrono::milliseconds(*ms);
          return {};
        }},
       {"max-pending-logins", "N",

@@ -92,6 +92,12 @@ json::object to_json(const Site& s) {
 json::object to_json(const Schedule& s) {
   json::array days;
   for (int d : s.weekdays) days.emplace_back(d);
+  json::array ex;
+  for (const auto& e : s.exceptions) {
+    json::object o{{"date", e.date}, {"action", e.action}};
+    if (e.start_time) o["start_time"] = *e.start_time;
+    ex.push_back(std::move(o));
+  }
   return {{"id", s.id},
           {"team_id", s.team_id},
           {"org_unit_id", id_string(s.org_unit_id)},
@@ -100,7 +106,12 @@ json::object to_json(const Schedule& s) {
           {"start_time", s.start_time},
           {"duration_min", s.duration_min},
           {"tz", s.tz},
-          {"route", str_array(s.route)}};
+          {"route", str_array(s.route)},
+          {"geofence_m", s.geofence_m},
+          {"starts_on", s.starts_on},
+          {"ends_on", opt_str(s.ends_on)},
+          {"exceptions", std::move(ex)},
+          {"updated_at", format_ms(s.updated_at)}};
 }
 
 json::object to_json(const Round& r) {
@@ -111,7 +122,15 @@ json::object to_json(const Round& r) {
           {"date", r.date},
           {"starts_at", format_ms(r.starts_at)},
           {"ends_at", format_ms(r.ends_at)},
-          {"state", r.state}};
+          {"state", r.state},
+          {"started_at", r.started_at ? json::value(format_ms(*r.started_at)) : nullptr},
+          {"finished_at", r.finished_at ? json::value(format_ms(*r.finished_at)) : nullptr},
+          {"route", str_array(r.route)},
+          {"progress", json::object{{"sites_planned", static_cast<std::int64_t>(r.route.size())},
+                                    {"sites_visited", r.sites_visited},
+                                    {"distance_m", r.distance_m}}},
+          {"open_hazard_ids", str_array(r.open_hazard_ids)},
+          {"updated_at", format_ms(r.updated_at)}};
 }
 
 json::object to_json(const Inspection& i) {
@@ -153,7 +172,18 @@ json::object to_json(const Hazard& h) {
           {"first_inspection_id", h.first_inspection_id},
           {"last_inspection_id", h.last_inspection_id},
           {"note", h.note},
-          {"updated_at", format_ms(h.updated_at)}};
+          {"updated_at", format_ms(h.updated_at)},
+          {"assignee_id", opt_str(h.assignee_id)},
+          {"deadline", h.deadline ? json::value(format_ms(*h.deadline)) : nullptr},
+          {"overdue", h.overdue},
+          {"escalation", h.escalation},
+          {"closed_at", h.closed_at ? json::value(format_ms(*h.closed_at)) : nullptr}};
+}
+
+json::object to_json(const HazardHistoryEntry& e) {
+  return {{"at", format_ms(e.at)}, {"by", e.by},
+          {"from", e.from},        {"to", e.to},
+          {"note", e.note},        {"photos", str_array(e.photos)}};
 }
 
 json::object to_json(const TrackPoint& p) {

@@ -34,6 +34,7 @@ struct User {
   std::string role;
   std::int64_t org_unit_id = 0;
   std::string org_path;
+  bool disabled = false;  // may not log in (admin DELETE); kept for what it reported
 };
 
 struct TeamMember {
@@ -67,6 +68,14 @@ struct Site {
 using ChecklistTemplate = wire::ChecklistTemplate;
 using TemplateItem = wire::TemplateItem;
 
+// A dated exception of a schedule: the round of `date` is cancelled, or
+// moved to `start_time` (local "HH:MM") that day.
+struct ScheduleExceptionEntry {
+  std::string date;    // "2026-10-01"
+  std::string action;  // cancel | move
+  std::optional<std::string> start_time;
+};
+
 struct Schedule {
   std::string id;
   std::string team_id;
@@ -76,8 +85,13 @@ struct Schedule {
   std::vector<int> weekdays;  // ISO: 1 = Monday … 7 = Sunday
   std::string start_time;     // "19:00", local time in tz
   int duration_min = 0;
-  std::string tz;                  // "Asia/Shanghai"
-  std::vector<std::string> route;  // site ids in walking order
+  std::string tz;                      // "Asia/Shanghai"
+  std::vector<std::string> route;      // site ids in walking order
+  double geofence_m = 50;              // a track point this close to a route site visits it
+  std::string starts_on;               // local date "2026-11-02" (first possible round)
+  std::optional<std::string> ends_on;  // local date, inclusive; none = open-ended
+  std::vector<ScheduleExceptionEntry> exceptions;
+  Ms updated_at = 0;
 };
 
 struct Round {
@@ -89,7 +103,18 @@ struct Round {
   std::string date;  // local date "2026-11-30"
   Ms starts_at = 0;
   Ms ends_at = 0;
-  std::string state;  // planned | in_progress | completed | missed
+  std::string state;  // planned | in_progress | completed | missed | cancelled
+  std::optional<Ms> started_at;
+  std::optional<Ms> finished_at;
+  std::vector<std::string> route;  // the schedule's route when the round was planned
+  // Progress as last computed (domain::progress); all zero until started.
+  int sites_visited = 0;
+  double distance_m = 0;
+  // Hazards at the route's sites that are not closed when the round was last
+  // written: the phone verifies them on the walk (their data comes as `hazard`
+  // changes of the same pull).
+  std::vector<std::string> open_hazard_ids;
+  Ms updated_at = 0;
 };
 
 struct GeoPoint {
@@ -132,7 +157,7 @@ struct Hazard {
   std::string org_path;
   std::string item_code;
   std::string severity;
-  std::string state;  // open (the full workflow comes later)
+  std::string state;  // open | assigned | rectified | verified | closed
   bool photo_missing = false;
   std::int64_t occurrences = 0;
   Ms first_found_at = 0;
@@ -141,6 +166,24 @@ struct Hazard {
   std::string last_inspection_id;
   std::string note;
   Ms updated_at = 0;
+  std::optional<std::string> assignee_id;
+  std::optional<Ms> deadline;          // set by the timer from the severity when none was given
+  bool overdue = false;                // as the timer last decided (domain::is_overdue)
+  std::string escalation = "village";  // village | town | city, never decreases
+  std::optional<Ms> closed_at;
+  // When the timer must look at it again (domain::next_escalation_at); not on
+  // the wire. Unset with no deadline yet: the timer gives it one.
+  std::optional<Ms> next_check_at;
+};
+
+// One step of a hazard's history (a transition, by whom, with what evidence).
+struct HazardHistoryEntry {
+  Ms at = 0;
+  std::string by;  // user id ("system" for the timer)
+  std::string from;
+  std::string to;
+  std::string note;
+  std::vector<std::string> photos;
 };
 
 struct TrackPoint {
@@ -187,6 +230,7 @@ boost::json::object to_json(const Schedule& s);
 boost::json::object to_json(const Round& r);
 boost::json::object to_json(const Inspection& i);
 boost::json::object to_json(const Hazard& h);
+boost::json::object to_json(const HazardHistoryEntry& e);
 boost::json::object to_json(const TrackPoint& p);
 boost::json::object to_json(const LatestPosition& p);
 boost::json::object to_json(const SosAlert& a);

@@ -11,10 +11,10 @@ using sqlite::Database;
 namespace {
 
 constexpr std::string_view kCredentialsByPhone =
-    "SELECT u.id, u.phone, u.name, u.role, u.org_unit_id, o.path, u.password_hash "
+    "SELECT u.id, u.phone, u.name, u.role, u.org_unit_id, o.path, u.password_hash, u.disabled "
     "FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.phone = ?1";
 constexpr std::string_view kUserById =
-    "SELECT u.id, u.phone, u.name, u.role, u.org_unit_id, o.path "
+    "SELECT u.id, u.phone, u.name, u.role, u.org_unit_id, o.path, u.disabled "
     "FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = ?1";
 constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(token_hash, user_id, device_id, created_at, expires_at) "
@@ -37,6 +37,7 @@ result<Credentials> SqliteStore::credentials_by_phone(std::string_view phone) {
     Credentials c;
     c.user = read_user(s);
     c.password_hash = s.column_text(6);
+    c.user.disabled = s.column_int64(7) != 0;
     return c;
   });
 }
@@ -46,7 +47,9 @@ result<User> SqliteStore::user(std::string_view id) {
     auto& s = q(db, kUserById);
     s.bind(1, id);
     if (!step(s)) throw NotFound{};
-    return read_user(s);
+    User u = read_user(s);
+    u.disabled = s.column_int64(6) != 0;
+    return u;
   });
 }
 

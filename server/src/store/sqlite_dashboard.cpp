@@ -20,7 +20,7 @@ constexpr std::string_view kInspections =
     "AND (?5 IS NULL OR observed_ms < ?5) AND (?6 IS NULL OR seq < ?6) "
     "AND (?8 IS NULL OR user_id = ?8) ORDER BY seq DESC LIMIT ?7";
 constexpr std::string_view kHazards =
-    "SELECT " PATROL_HAZARD_COLS
+    "SELECT " PATROL_HAZARD_READ_COLS
     " FROM hazards WHERE org_path >= ?1 AND org_path < ?2 AND (?3 IS NULL OR state = ?3) "
     "AND id > ?4 AND (?6 IS NULL OR site_id = ?6) ORDER BY id LIMIT ?5";
 constexpr std::string_view kLatestPositions =

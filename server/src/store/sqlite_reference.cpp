@@ -1,4 +1,4 @@
-// SqliteStore's ReferenceStore: org units, sites, checklist templates, rounds.
+// SqliteStore's ReferenceStore: org units, sites, checklist templates (round(): sqlite_rounds.cpp).
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
 
@@ -20,9 +20,6 @@ constexpr std::string_view kSites =
 constexpr std::string_view kTemplate =
     "SELECT id, version, name, categories, items FROM checklist_templates "
     "WHERE id = ?1 AND version = ?2";
-constexpr std::string_view kRound =
-    "SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state "
-    "FROM rounds WHERE id = ?1";
 
 }  // namespace
 
@@ -78,25 +75,6 @@ result<ChecklistTemplate> SqliteStore::checklist_template(std::string_view id,
     t.categories = string_array(s.column_text_view(3));
     t.items = read_template_items(s.column_text_view(4));
     return t;
-  });
-}
-
-result<Round> SqliteStore::round(std::string_view id) {
-  return impl_->readers.read([&](Database& db) {
-    auto& s = q(db, kRound);
-    s.bind(1, id);
-    if (!step(s)) throw NotFound{};
-    Round r;
-    r.id = s.column_text(0);
-    r.schedule_id = s.column_text(1);
-    r.team_id = s.column_text(2);
-    r.org_unit_id = s.column_int64(3);
-    r.org_path = s.column_text(4);
-    r.date = s.column_text(5);
-    r.starts_at = s.column_int64(6);
-    r.ends_at = s.column_int64(7);
-    r.state = s.column_text(8);
-    return r;
   });
 }
 

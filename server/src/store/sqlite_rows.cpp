@@ -50,6 +50,12 @@ Hazard read_hazard(sqlite::Statement& s) {
   h.last_inspection_id = s.column_text(12);
   h.note = s.column_text(13);
   h.updated_at = s.column_int64(14);
+  h.assignee_id = s.column_opt_text(15);
+  h.deadline = s.column_opt_int64(16);
+  h.overdue = s.column_int64(17) != 0;
+  h.escalation = s.column_text(18);
+  h.closed_at = s.column_opt_int64(19);
+  h.next_check_at = s.column_opt_int64(20);
   return h;
 }
 

@@ -18,13 +18,18 @@
   "id, site_id, org_unit_id, org_path, item_code, severity, state, photo_missing, occurrences, " \
   "first_found_at, last_found_at, first_inspection_id, last_inspection_id, note, updated_at"
 
+// What read_hazard() expects: PATROL_HAZARD_COLS, then the workflow's columns
+// (migration 2), which the push's insert and found-again update leave alone.
+#define PATROL_HAZARD_READ_COLS \
+  PATROL_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at, next_check_at"
+
 namespace patrol::store::detail {
 
 // id, phone, name, role, org_unit_id, org path (columns 0–5).
 User read_user(sqlite::Statement& s);
 // id, org_unit_id, org_path, name, category, address, lat, lon, template_id, updated_at.
 Site read_site(sqlite::Statement& s);
-// PATROL_HAZARD_COLS.
+// PATROL_HAZARD_READ_COLS.
 Hazard read_hazard(sqlite::Statement& s);
 // lat, lon, accuracy_m from `lat_col`; nullopt when lat is NULL.
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col);

@@ -252,9 +252,90 @@ CREATE TABLE change_log (
 );
 )sql";
 
-// 2: tracker identifiers of tracking apps (Traccar Client / OsmAnd), each
-// registered to one user (store/tracker_store.hpp).
 constexpr std::string_view kV2 = R"sql(
+-- v2: schedules with dates, exceptions and a geofence; rounds that can be
+-- cancelled, with their start/finish, route and progress; check-ins; the
+-- hazard workflow (assignee, deadline, escalation, history); disabled users.
+ALTER TABLE schedules ADD COLUMN geofence_m REAL NOT NULL DEFAULT 50;
+ALTER TABLE schedules ADD COLUMN starts_on TEXT NOT NULL DEFAULT '1970-01-01';
+ALTER TABLE schedules ADD COLUMN ends_on TEXT;
+ALTER TABLE schedules ADD COLUMN exceptions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(exceptions));
+ALTER TABLE schedules ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE schedules ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+
+-- rounds.state gains 'cancelled': SQLite cannot alter a CHECK, so the table
+-- is rebuilt (migrations run with foreign_keys off, checked before commit).
+CREATE TABLE rounds_v2 (
+  id              TEXT PRIMARY KEY,
+  schedule_id     TEXT NOT NULL REFERENCES schedules(id),
+  team_id         TEXT NOT NULL REFERENCES teams(id),
+  org_unit_id     INTEGER NOT NULL REFERENCES org_units(id),
+  org_path        TEXT NOT NULL,
+  date            TEXT NOT NULL,
+  starts_at       INTEGER NOT NULL,
+  ends_at         INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN
+                    ('planned','in_progress','completed','missed','cancelled')),
+  started_at      INTEGER,
+  finished_at     INTEGER,
+  route           TEXT NOT NULL DEFAULT '[]',
+  sites_visited   INTEGER NOT NULL DEFAULT 0,
+  distance_m      REAL NOT NULL DEFAULT 0,
+  open_hazard_ids TEXT NOT NULL DEFAULT '[]',
+  updated_at      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (schedule_id, date)
+);
+INSERT INTO rounds_v2(id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at,
+                      state)
+  SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state
+  FROM rounds;
+DROP TABLE rounds;
+ALTER TABLE rounds_v2 RENAME TO rounds;
+CREATE INDEX rounds_by_path_start ON rounds(org_path, starts_at, id);
+CREATE INDEX rounds_planned_by_start ON rounds(starts_at) WHERE state = 'planned';
+CREATE INDEX inspections_by_round ON inspections(round_id) WHERE round_id IS NOT NULL;
+
+CREATE TABLE round_checkins (
+  round_id TEXT NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+  site_id  TEXT NOT NULL REFERENCES sites(id),
+  user_id  TEXT NOT NULL REFERENCES users(id),
+  at       INTEGER NOT NULL,
+  PRIMARY KEY (round_id, site_id, user_id)
+) WITHOUT ROWID;
+
+ALTER TABLE hazards ADD COLUMN assignee_id TEXT;
+ALTER TABLE hazards ADD COLUMN deadline INTEGER;
+ALTER TABLE hazards ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hazards ADD COLUMN escalation TEXT NOT NULL DEFAULT 'village';
+ALTER TABLE hazards ADD COLUMN closed_at INTEGER;
+ALTER TABLE hazards ADD COLUMN next_check_at INTEGER;
+-- The timer's work list: hazards not given a deadline yet, and those whose
+-- next escalation is due (next_check_at, set from the domain's rule).
+CREATE INDEX hazards_undated ON hazards(first_found_at)
+  WHERE deadline IS NULL AND state IN ('open','assigned');
+CREATE INDEX hazards_by_next_check ON hazards(next_check_at) WHERE next_check_at IS NOT NULL;
+CREATE INDEX hazards_by_path_found ON hazards(org_path, first_found_at);
+
+CREATE TABLE hazard_history (
+  seq       INTEGER PRIMARY KEY,
+  hazard_id TEXT NOT NULL REFERENCES hazards(id),
+  at        INTEGER NOT NULL,
+  by        TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state  TEXT NOT NULL,
+  note      TEXT NOT NULL DEFAULT '',
+  photos    TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX hazard_history_by_hazard ON hazard_history(hazard_id, seq);
+
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX users_by_org ON users(org_unit_id);
+CREATE INDEX inspections_by_path_observed ON inspections(org_path, observed_ms);
+)sql";
+
+// 3: tracker identifiers of tracking apps (Traccar Client / OsmAnd), each
+// registered to one user (store/tracker_store.hpp).
+constexpr std::string_view kV3 = R"sql(
 CREATE TABLE trackers (
   identifier TEXT PRIMARY KEY,
   user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -263,7 +344,7 @@ CREATE TABLE trackers (
 CREATE INDEX trackers_by_user ON trackers(user_id);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

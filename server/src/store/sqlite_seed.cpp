@@ -31,10 +31,11 @@ constexpr std::string_view kInsertTeamMember =
     "INSERT INTO team_members(team_id, user_id, role) VALUES (?1, ?2, ?3)";
 constexpr std::string_view kInsertSchedule =
     "INSERT INTO schedules(id, team_id, org_unit_id, org_path, name, weekdays, start_time, "
-    "duration_min, tz, route) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "duration_min, tz, route, geofence_m, starts_on, ends_on, exceptions, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 constexpr std::string_view kInsertRound =
     "INSERT INTO rounds(id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, "
-    "ends_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "ends_at, state, route, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 }  // namespace
 
@@ -91,7 +92,9 @@ result<void> SqliteStore::seed(const SeedData& d) {
       auto& s = q(db, kInsertSchedule);
       s.bind(1, x.id).bind(2, x.team_id).bind(3, x.org_unit_id).bind(4, x.org_path);
       s.bind(5, x.name).bind(6, to_text(days)).bind(7, x.start_time).bind(8, x.duration_min);
-      s.bind(9, x.tz).bind(10, json_strings(x.route));
+      s.bind(9, x.tz).bind(10, json_strings(x.route)).bind(11, x.geofence_m);
+      s.bind(12, x.starts_on.empty() ? std::string("1970-01-01") : x.starts_on).bind(13, x.ends_on);
+      s.bind(14, "[]").bind(15, x.updated_at);
       run(s);
       append_change(db, "schedule", "upsert", x.id, x.org_path, to_json(x));
     }
@@ -99,7 +102,7 @@ result<void> SqliteStore::seed(const SeedData& d) {
       auto& s = q(db, kInsertRound);
       s.bind(1, r.id).bind(2, r.schedule_id).bind(3, r.team_id).bind(4, r.org_unit_id);
       s.bind(5, r.org_path).bind(6, r.date).bind(7, r.starts_at).bind(8, r.ends_at);
-      s.bind(9, r.state);
+      s.bind(9, r.state).bind(10, json_strings(r.route)).bind(11, r.updated_at);
       run(s);
       append_change(db, "round", "upsert", r.id, r.org_path, to_json(r));
     }

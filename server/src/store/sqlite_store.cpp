@@ -39,14 +39,22 @@ error_code migrate(Database& db) {
   if (!v) return v.error();
   auto all = schema::migrations();
   if (*v > static_cast<std::int64_t>(all.size())) return errc::internal;  // newer schema
+  if (static_cast<std::size_t>(*v) == all.size()) return {};
+  // A migration may rebuild a table (SQLite cannot alter a CHECK): foreign
+  // keys are off while migrations run (the pragma is a no-op inside a
+  // transaction) and checked before each commit instead.
+  if (auto ec = db.exec("PRAGMA foreign_keys=OFF")) return ec;
   for (std::size_t i = static_cast<std::size_t>(*v); i < all.size(); ++i) {
     sqlite::Transaction tx(db);
     if (auto ec = tx.begin_error()) return ec;
     if (auto ec = db.exec(all[i])) return ec;
+    auto violations = db.scalar_int64("SELECT count(*) FROM pragma_foreign_key_check");
+    if (!violations) return violations.error();
+    if (*violations != 0) return errc::internal;
     if (auto ec = db.exec("PRAGMA user_version=" + std::to_string(i + 1))) return ec;
     if (auto ec = tx.commit()) return ec;
   }
-  return {};
+  return db.exec("PRAGMA foreign_keys=ON");
 }
 
 }  // namespace

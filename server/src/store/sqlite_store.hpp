@@ -77,7 +77,7 @@ class SqliteStore final : public Store {
   result<SessionInfo> session(std::string_view token_hash, Ms now) override;
   result<void> delete_session(std::string_view token_hash) override;
 
-  // ---- ReferenceStore (sqlite_reference.cpp) ----
+  // ---- ReferenceStore (sqlite_reference.cpp; round() in sqlite_rounds.cpp) ----
   result<OrgUnit> org_unit(std::int64_t id) override;
   result<Site> site(std::string_view id) override;
   result<Page<Site>> sites(const SiteFilter& f) override;
@@ -99,6 +99,42 @@ class SqliteStore final : public Store {
 
   // ---- AttachmentStore (sqlite_attachments.cpp) ----
   result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
+
+  // ---- RoundStore (sqlite_rounds.cpp) ----
+  result<Team> team(std::string_view id) override;
+  result<Schedule> schedule(std::string_view id) override;
+  result<Page<Schedule>> schedules(const ScheduleFilter& f) override;
+  result<std::vector<Schedule>> all_schedules() override;
+  result<void> put_schedule(const Schedule& s, const std::vector<Round>& plan, Ms plan_from,
+                            Ms plan_to) override;
+  result<void> delete_schedule(std::string_view id, Ms now) override;
+  result<std::vector<Round>> add_rounds(const std::vector<Round>& plan) override;
+  result<Page<Round>> rounds(const RoundFilter& f) override;
+  result<std::vector<Round>> planned_rounds_starting_before(Ms starts_before, int limit) override;
+  result<std::optional<Ms>> earliest_planned_start() override;
+  result<std::vector<Round>> update_rounds(const std::vector<std::string>& ids,
+                                           RoundDecider decide) override;
+  result<RoundActivity> round_activity(const Round& round, Ms from, Ms to) override;
+  result<void> add_checkin(std::string_view round_id, std::string_view site_id,
+                           std::string_view user_id, Ms at) override;
+
+  // ---- HazardWorkflowStore (sqlite_hazard_workflow.cpp) ----
+  result<Hazard> hazard(std::string_view id) override;
+  result<std::vector<HazardHistoryEntry>> hazard_history(std::string_view id) override;
+  result<std::optional<Hazard>> change_hazard(std::string_view id, HazardDecider decide) override;
+  result<std::vector<Hazard>> hazards_due(Ms due, int limit) override;
+  result<std::optional<Ms>> earliest_hazard_deadline() override;
+  result<std::vector<Hazard>> change_hazards(const std::vector<std::string>& ids,
+                                             HazardDecider decide) override;
+
+  // ---- AdminStore (sqlite_admin.cpp) ----
+  result<Page<User>> users(const UserFilter& f) override;
+  result<void> create_user(const UserWrite& u, Ms now) override;
+  result<void> update_user(const UserWrite& u) override;
+  result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
+
+  // ---- OverviewStore (sqlite_overview.cpp) ----
+  result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
 
   struct Impl;  // sqlite_store_impl.hpp
 

@@ -14,6 +14,7 @@
 #include "patrol/wire/uuid.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
+#include "store/sqlite_workflow.hpp"
 
 namespace patrol::store {
 using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
@@ -46,7 +47,7 @@ constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE 
 // The site's hazard for an item that is not closed (at most one: the partial
 // unique index hazards_one_open, which also serves this lookup).
 constexpr std::string_view kOpenHazard =
-    "SELECT " PATROL_HAZARD_COLS
+    "SELECT " PATROL_HAZARD_READ_COLS
     " FROM hazards WHERE site_id = ?1 AND item_code = ?2 AND state <> 'closed'";
 constexpr std::string_view kInsertHazard =
     "INSERT INTO hazards(" PATROL_HAZARD_COLS
@@ -260,9 +261,15 @@ void previous_outcome(Database& db, const PreparedOp& op, OpOutcome& out) {
   }
 }
 
-// False when the op's entity id is already stored (nothing written).
-bool write_action(Database& db, PreparedOp& op, Ms now) {
-  if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
+// False when the op's entity id is already stored (nothing written). A round
+// or hazard op the domain's decider refuses on the current row sets `refused`
+// (nothing written).
+bool write_action(Database& db, PreparedOp& op, Ms now, std::optional<wire::FieldError>& refused) {
+  if (auto* r = std::get_if<RoundOpWrite>(&op.action)) {
+    refused = apply_round_op(db, *r);
+  } else if (auto* h = std::get_if<HazardOpWrite>(&op.action)) {
+    refused = apply_hazard_op(db, *h);
+  } else if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
     return write_inspection(db, *w, op.op_id, now);
   } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
     write_positions(db, *p, now);
@@ -299,9 +306,12 @@ OpOutcome apply_one(Database& db, PreparedOp& op, bool careful) {
   // was claimed before the savepoint).
   if (careful) run(q(db, "SAVEPOINT op"));
   try {
-    bool written = write_action(db, op, out.received_at);
+    std::optional<wire::FieldError> refused;
+    bool written = write_action(db, op, out.received_at, refused);
     if (careful) run(q(db, "RELEASE op"));
-    if (!written)
+    if (refused)
+      reject_op(db, op, out, std::move(*refused));
+    else if (!written)
       reject_op(db, op, out,
                 wire::FieldError{"conflict", "body.id", "id already used by another report"});
   } catch (const Failure& f) {

@@ -11,6 +11,10 @@
 //   sync_store.hpp        SyncStore        apply_ops (push), changes (pull)
 //   dashboard_store.hpp   DashboardStore   inspections, hazards, positions, tracks, alerts
 //   attachment_store.hpp  AttachmentStore  a photo arrived
+//   round_store.hpp       RoundStore       schedules, planned rounds, round state, check-ins
+//   hazard_workflow_store.hpp HazardWorkflowStore  one hazard, history, transitions, timer list
+//   admin_store.hpp       AdminStore       users within a subtree, org children
+//   overview_store.hpp    OverviewStore    the overview's counts per node and period
 // `Store` aggregates them; code that needs one use case takes that interface
 // (domain::OpValidator takes a ReferenceStore&), so it stays small to read and
 // to fake.
@@ -46,14 +50,18 @@
 // Calls block (reads on a pooled connection, writes until their group commit).
 #pragma once
 
+#include "store/admin_store.hpp"
 #include "store/attachment_store.hpp"
 #include "store/auth_store.hpp"
 #include "store/dashboard_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
+#include "store/hazard_workflow_store.hpp"
 #include "store/lifecycle_store.hpp"
+#include "store/overview_store.hpp"
 #include "store/page.hpp"
 #include "store/reference_store.hpp"
+#include "store/round_store.hpp"
 #include "store/sync_store.hpp"
 
 namespace patrol::store {
@@ -64,7 +72,11 @@ class Store : public LifecycleStore,
               public ReferenceStore,
               public SyncStore,
               public DashboardStore,
-              public AttachmentStore {
+              public AttachmentStore,
+              public RoundStore,
+              public HazardWorkflowStore,
+              public AdminStore,
+              public OverviewStore {
  public:
   ~Store() override = default;
 };

@@ -20,6 +20,8 @@
 #include "patrol/wire/messages.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
+#include "store/hazard_workflow_store.hpp"
+#include "store/round_store.hpp"
 
 namespace patrol::store {
 
@@ -62,7 +64,9 @@ struct PreparedOp {
   std::string user_id;
   std::string device_id;
   std::string type;
-  std::variant<wire::FieldError, InspectionWrite, PositionsWrite, SosWrite> action;
+  std::variant<wire::FieldError, InspectionWrite, PositionsWrite, SosWrite, RoundOpWrite,
+               HazardOpWrite>
+      action;
 };
 
 struct OpOutcome {

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "domain/recurrence.hpp"
 #include "patrol/wire/messages.hpp"
 
 namespace patrol::domain {
@@ -69,14 +70,31 @@ TEST(DemoSeed, PlansMonWedFriRoundsAt1900Shanghai) {
   auto d = demo_seed(now, [](std::string_view) { return std::string("h"); });
   ASSERT_EQ(d.schedules.size(), 1u);
   EXPECT_EQ(d.schedules[0].weekdays, (std::vector<int>{1, 3, 5}));
-  ASSERT_EQ(d.rounds.size(), 6u);
+  ASSERT_EQ(d.rounds.size(), 9u);             // three weeks ahead
   EXPECT_EQ(d.rounds[0].date, "2026-11-30");  // the next Monday
   EXPECT_EQ(d.rounds[1].date, "2026-12-02");
   EXPECT_EQ(d.rounds[2].date, "2026-12-04");
   // 19:00 +08:00 = 11:00 UTC.
   EXPECT_EQ(d.rounds[0].starts_at % 86'400'000, 11 * 3'600'000);
   EXPECT_EQ(d.rounds[0].ends_at - d.rounds[0].starts_at, 2 * 3'600'000);
-  for (const auto& r : d.rounds) EXPECT_GT(r.starts_at, now);
+  for (const auto& r : d.rounds) {
+    EXPECT_GT(r.starts_at, now);
+    EXPECT_EQ(r.state, "planned");
+    EXPECT_EQ(r.route, d.schedules[0].route);
+    // Deterministic: planning again yields the same ids.
+    EXPECT_EQ(r.id, round_id(d.schedules[0].id, *parse_date(r.date))) << r.date;
+  }
+}
+
+TEST(DemoSeed, HasTheVillageAdminOfDatianLiu) {
+  auto d = demo_seed(1795867200000, [](std::string_view) { return std::string("h"); });
+  const store::User* admin = nullptr;
+  for (const auto& u : d.users)
+    if (u.user.phone == "13900000007") admin = &u.user;
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(admin->role, "village_admin");
+  EXPECT_EQ(admin->org_unit_id, kDatianLiuVillageId);
+  for (const auto& m : d.teams[0].members) EXPECT_NE(m.user_id, admin->id);
 }
 
 }  // namespace

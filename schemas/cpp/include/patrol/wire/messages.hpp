@@ -97,6 +97,13 @@ Decoded<TrackPoint> decode_track_point(const boost::json::value& v, std::string_
 inline constexpr std::string_view kOpInspectionCreate = "inspection.create";
 inline constexpr std::string_view kOpPositionAppend = "position.append";
 inline constexpr std::string_view kOpSosRaise = "sos.raise";
+// Rounds and hazards (DESIGN part 2). Their bodies are checked by the server's
+// domain (domain/workflow_ops.hpp), not decoded here: decode_op_body answers
+// unknown_value for them.
+inline constexpr std::string_view kOpRoundStart = "round.start";
+inline constexpr std::string_view kOpRoundFinish = "round.finish";
+inline constexpr std::string_view kOpRoundCheckin = "round.checkin";
+inline constexpr std::string_view kOpHazardTransition = "hazard.transition";
 
 enum class ItemResult { ok, hazard, not_applicable };
 std::string_view to_string(ItemResult r) noexcept;
