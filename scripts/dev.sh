@@ -173,6 +173,7 @@ cmd_demo() {
     13900000002  volunteer    大田街道 › 大田刘村
     13900000003  volunteer    东塍镇 › 东溪单村
     13900000004  town_staff   大田街道
+    13900000007  village_admin 大田街道 › 大田刘村
   Try:
     curl -k -s https://localhost:${listen##*:}/api/v1/auth/login -H 'Content-Type: application/json' \\
       -d '{"phone":"13900000002","password":"patrol-demo","device_id":"curl"}'
