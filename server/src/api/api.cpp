@@ -14,6 +14,7 @@
 #include "api/context.hpp"
 #include "api/handlers.hpp"
 #include "api/router.hpp"
+#include "api/store_factory.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"
 #include "domain/demo_seed.hpp"
@@ -114,7 +115,7 @@ class ApiImpl final : public Api {
     }
     sweep_cv_.notify_all();
     if (sweeper_.joinable() && sweeper_.get_id() != std::this_thread::get_id()) sweeper_.join();
-    if (s_ && s_->sqlite) s_->sqlite->shutdown();
+    if (s_ && s_->db) s_->db->shutdown();
   }
 
  private:
@@ -203,28 +204,24 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   if (fec) return boost::system::error_code(fec);
   // A new database file is created 0600 before SQLite opens it (SQLite gives
   // its -wal and -shm files the database file's mode).
-  if (int fd = ::open((cfg.data_dir / "patrol.db").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                      0600);
-      fd >= 0)
-    ::close(fd);
+  if (cfg.database.empty()) {
+    if (int fd = ::open((cfg.data_dir / "patrol.db").c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd >= 0)
+      ::close(fd);
+  }
   auto s = std::make_unique<Services>(cfg, metrics);
   try {
     s->files = std::make_unique<AttachmentFiles>(cfg.data_dir / "attachments");
   } catch (const std::filesystem::filesystem_error& e) {
     return boost::system::error_code(e.code());
   }
-  store::SqliteStoreOptions so;
-  so.db_path = cfg.data_dir / "patrol.db";
-  so.read_connections = cfg.read_connections;
-  so.metrics = &metrics;
-  auto st = store::SqliteStore::open(so);
+  auto st = open_store(cfg, metrics);
   if (!st) return st.error();
-  s->sqlite = std::move(*st);
-  auto scope = store::PhotoScope::open(so.db_path);
-  if (!scope) return scope.error();
-  s->photo_scope = std::move(*scope);
+  s->db = std::move(st->store);
+  s->photo_named_in_scope = std::move(st->photo_named_in_scope);
   if (cfg.demo) {
-    auto empty = s->sqlite->is_empty();
+    auto empty = s->db->is_empty();
     if (!empty) return empty.error();
     if (*empty) {
       auth::ScryptParams params;
@@ -232,7 +229,7 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
       auto seed = domain::demo_seed(now_ms(), [&](std::string_view pw) {
         return auth::hash_password(pw, params).value_or("");
       });
-      if (auto r = s->sqlite->seed(seed); !r) return r.error();
+      if (auto r = s->db->seed(seed); !r) return r.error();
     }
   }
   return std::unique_ptr<Api>(new ApiImpl(std::move(s)));

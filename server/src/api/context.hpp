@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,8 +24,7 @@
 #include "auth/rate_limiter.hpp"
 #include "domain/ops.hpp"
 #include "domain/principal.hpp"
-#include "store/photo_scope.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace patrol::api {
 
@@ -38,14 +38,18 @@ struct Services {
         user_limiter(cfg.user_rate_per_s, cfg.user_burst) {}
   ApiConfig cfg;
   metrics::Metrics& metrics;
-  std::unique_ptr<store::SqliteStore> sqlite;
+  std::unique_ptr<store::Store> db;  // api/store_factory.hpp chose it
   domain::TemplateCache templates;
   auth::LoginThrottle throttle;
   auth::KdfAdmission kdf;
   auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
-  std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
-  store::Store& store() { return *sqlite; }
+  // Does an inspection at or below scope_path name this photo? (the
+  // attachment routes' scope check; api/store_factory.hpp provides it for the
+  // chosen store)
+  std::function<store::result<bool>(std::string_view sha256, std::string_view scope_path)>
+      photo_named_in_scope;
+  store::Store& store() { return *db; }
 };
 
 struct Ctx {
