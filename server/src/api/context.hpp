@@ -50,8 +50,8 @@ struct Services {
   auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
   std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
-  std::unique_ptr<store::SqliteLiveStore> live;  // live feed tails, trackers, photo scope
-  std::atomic<ApiObserver*> observer{nullptr};   // the live feed, when installed
+  std::unique_ptr<store::SqliteLiveStore> live;    // live feed tails, trackers, photo scope
+  std::atomic<ApiObserver*> observer{nullptr};     // the live feed, when installed
   domain::RoundPolicy round_policy;
   domain::HazardPolicy hazard_policy;
   std::unique_ptr<Timers> timers;  // after sqlite: destroyed (stopped) first
