@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <exception>
 
-#include "store/sqlite_live_util.hpp"
+#include "store/sqlite_support.hpp"
 
 namespace patrol::store {
 namespace json = boost::json;
-using namespace live_sql;
+using namespace detail;
 using sqlite::Database;
 using sqlite::Statement;
 
@@ -122,7 +122,7 @@ boost::system::error_code SqliteLiveStore::read(const std::function<void(Databas
   boost::system::error_code ec;
   try {
     fn(*db);
-  } catch (const LiveSqlError& e) {
+  } catch (const Failure& e) {
     ec = from_sqlite(e.ec);
   } catch (const std::exception&) {
     ec = errc::internal;

@@ -41,7 +41,7 @@ class SqliteLiveStore final : public LiveStore, public TrackerStore {
                                 Ms now) override;
   result<User> tracker_owner(std::string_view identifier) override;
 
-  // Runs fn on a pooled read-only connection; a LiveSqlError it throws
+  // Runs fn on a pooled read-only connection; a detail::Failure it throws
   // becomes that store error (internal to the implementation files).
   [[nodiscard]] boost::system::error_code read(const std::function<void(sqlite::Database&)>& fn);
   SqliteStore& writer() { return writer_; }

@@ -1,9 +1,9 @@
 // TrackerStore on SQLite: the trackers table (migration 2).
 #include "store/sqlite_live_store.hpp"
-#include "store/sqlite_live_util.hpp"
+#include "store/sqlite_support.hpp"
 
 namespace patrol::store {
-using namespace live_sql;
+using namespace detail;
 using sqlite::Database;
 
 namespace {
@@ -62,7 +62,7 @@ result<bool> SqliteLiveStore::register_tracker(std::string_view identifier,
         o.reset();
       }
       return tx.commit();
-    } catch (const LiveSqlError& e) {
+    } catch (const Failure& e) {
       return e.ec;
     }
   });
