@@ -16,6 +16,8 @@
 #include <string>
 #include <system_error>
 
+#include "pg_test_db.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace patrol::store::conformance {
@@ -52,7 +54,30 @@ class SqliteFactory {
   std::filesystem::path dir_;
 };
 
-using Implementations = ::testing::Types<SqliteFactory>;
+// PgStore on a fresh database of the throwaway PostgreSQL cluster that ctest
+// starts (fixture `pg`, scripts/pg-throwaway.sh); see pg_test_db.hpp.
+class PgFactory {
+ public:
+  static constexpr const char* kName = "postgresql";
+  static bool available() { return PgTestDb::configured(); }
+
+  std::unique_ptr<Store> open() {
+    if (!db_) db_ = std::make_unique<PgTestDb>();
+    PgStoreOptions o;
+    o.conninfo = db_->conninfo();
+    o.read_connections = 2;
+    std::string why;
+    auto s = PgStore::open(o, &why);
+    EXPECT_TRUE(s) << s.error().message() << ": " << why;
+    if (!s) return nullptr;
+    return std::move(*s);
+  }
+
+ private:
+  std::unique_ptr<PgTestDb> db_;
+};
+
+using Implementations = ::testing::Types<SqliteFactory, PgFactory>;
 
 // Test names end in the implementation's name ("…/sqlite").
 struct ImplementationName {

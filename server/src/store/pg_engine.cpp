@@ -1,0 +1,187 @@
+#include "store/pg_engine.hpp"
+
+#include <pthread.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace patrol::store::pg {
+using boost::system::error_code;
+namespace json = boost::json;
+
+namespace {
+
+// Numbers the transaction's change entries after the log's end, in order.
+// Runs after pg_advisory_xact_lock(kChangeLogLock) in its own statement, so
+// its snapshot sees every change committed by the previous lock holder.
+constexpr std::string_view kInsertChanges =
+    "WITH ins AS (INSERT INTO change_log(seq, entity, op, id, org_path, data) "
+    "SELECT (SELECT coalesce(max(seq), 0) FROM change_log) + t.ord, e->>0, e->>1, e->>2, "
+    "e->>3, e->>4 FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, ord) "
+    "RETURNING seq) SELECT pg_notify('patrol_changes', max(seq)::text) FROM ins";
+constexpr std::string_view kLockChangeLog = "SELECT pg_advisory_xact_lock($1)";
+
+std::string changes_json(const std::vector<ChangeRow>& rows) {
+  json::array a;
+  a.reserve(rows.size());
+  for (const auto& r : rows) a.push_back(json::array{r.entity, r.op, r.id, r.org_path, r.data});
+  return json::serialize(a);
+}
+
+bool transient(std::string_view sqlstate) {
+  return from_sqlstate(sqlstate) == errc::unavailable;
+}
+
+}  // namespace
+
+PgWriter::PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit)
+    : conn_(std::move(conn)), max_jobs_per_commit_(max_jobs_per_commit) {}
+
+PgWriter::~PgWriter() {
+  stop();
+}
+
+void PgWriter::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "patrol-pgwriter");
+    loop();
+  });
+}
+
+error_code PgWriter::submit(std::unique_ptr<PgJob> job) {
+  auto fut = job->done.get_future();
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) return errc::shutting_down;
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return fut.get();
+}
+
+bool PgWriter::stopping() {
+  std::lock_guard lk(mu_);
+  return stopping_;
+}
+
+bool PgWriter::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopped_) return false;
+    stopping_ = true;
+    stopped_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  return true;
+}
+
+void PgWriter::loop() {
+  for (;;) {
+    std::vector<std::unique_ptr<PgJob>> batch;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) break;
+      while (!queue_.empty() && batch.size() < max_jobs_per_commit_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_group(batch);
+  }
+}
+
+void PgWriter::commit_group(std::vector<std::unique_ptr<PgJob>>& batch) {
+  std::vector<error_code> res(batch.size());
+  Pass p = Pass::broken;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    p = run_pass(batch, res, false);
+    if (p == Pass::job_failed) p = run_pass(batch, res, true);
+    if (p != Pass::retry) break;
+  }
+  if (p != Pass::ok)
+    for (auto& r : res) r = errc::unavailable;
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(res[i]);
+}
+
+PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
+                                  std::vector<error_code>& res, bool careful) {
+  if (!conn_->healthy()) return Pass::broken;
+  PgTx tx{*conn_, {}, {}};
+  auto abort = [&](std::string_view sqlstate) {
+    try {
+      conn_->exec("ROLLBACK");
+    } catch (const Failure&) {
+    }
+    return is_retryable(sqlstate) ? Pass::retry : Pass::broken;
+  };
+  try {
+    conn_->exec("BEGIN");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::size_t mark = tx.changes.size();
+      if (careful) conn_->exec("SAVEPOINT job");
+      tx.failed_sqlstate.clear();
+      error_code ec = batch[i]->apply(tx, careful);
+      if (ec && transient(tx.failed_sqlstate) && !tx.failed_sqlstate.empty())
+        return abort(tx.failed_sqlstate);
+      if (ec && !careful) {
+        abort("");
+        return Pass::job_failed;
+      }
+      if (ec) {
+        conn_->exec("ROLLBACK TO SAVEPOINT job");
+        tx.changes.resize(mark);
+      } else if (careful) {
+        conn_->exec("RELEASE SAVEPOINT job");
+      }
+      res[i] = ec;
+    }
+    if (!tx.changes.empty()) {
+      conn_->exec(kLockChangeLog, Params().add(kChangeLogLock));
+      conn_->exec(kInsertChanges, Params().add(changes_json(tx.changes)));
+    }
+    conn_->exec("COMMIT");
+    return Pass::ok;
+  } catch (const Failure& f) {
+    return abort(f.sqlstate);
+  }
+}
+
+void PgReaders::add(std::unique_ptr<Conn> c) {
+  std::lock_guard lk(mu_);
+  free_.push_back(std::move(c));
+  ++total_;
+}
+
+std::unique_ptr<Conn> PgReaders::acquire() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return closed_ || !free_.empty(); });
+  if (closed_) return nullptr;
+  auto c = std::move(free_.back());
+  free_.pop_back();
+  return c;
+}
+
+void PgReaders::release(std::unique_ptr<Conn> c) {
+  if (!c) return;
+  // A failed read may leave a transaction open or the connection broken.
+  (void)c->healthy();
+  {
+    std::lock_guard lk(mu_);
+    free_.push_back(std::move(c));
+  }
+  cv_.notify_all();
+}
+
+void PgReaders::close() {
+  std::unique_lock lk(mu_);
+  closed_ = true;
+  cv_.notify_all();
+  cv_.wait(lk, [&] { return free_.size() == total_; });
+  free_.clear();
+  total_ = 0;
+}
+
+}  // namespace patrol::store::pg

@@ -1,0 +1,174 @@
+// Internal to the PostgreSQL store: the writer thread (group commit) and the
+// reader pool, the PostgreSQL counterparts of sqlite_writer.hpp and
+// sqlite_readers.hpp.
+//
+// Writer: ONE connection per node drains a queue of write jobs, many callers'
+// jobs per transaction (one fsync per batch at synchronous_commit=on). Jobs
+// run back to back without savepoints; if one fails on its own (constraint,
+// bug) the transaction is rolled back and the group redone with one SAVEPOINT
+// ("job") per job so only that job fails. A serialization failure or deadlock
+// (another node holds the same hazard) redoes the whole group, up to 3 times.
+// A lost connection or a server error answers every job of the group
+// `unavailable`, and the writer reconnects for the next group. (A COMMIT
+// whose answer was lost may still have committed: every write is idempotent
+// by op id / entity id, so the client's retry is answered `duplicate`.)
+//
+// Change log in commit order: jobs append change entries to PgTx::changes; at
+// the end of the transaction the writer takes the transaction-level advisory
+// lock kChangeLogLock, numbers the entries max(seq)+1… and COMMITs while
+// still holding it (PostgreSQL releases it only after the commit is visible).
+// So seqs become visible in seq order across every node, and a pull that
+// reads `seq > cursor` can never step over a smaller seq that commits later.
+// The same statement NOTIFYs channel `patrol_changes` with the last seq.
+//
+// Thread safety: PgWriter::submit/write/stopping from any thread; stop once
+// (later calls return false). PgReaders: any thread.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "store/errors.hpp"
+#include "store/pg_support.hpp"
+
+namespace patrol::store::pg {
+
+// Advisory lock keys (pg_advisory_xact_lock(bigint)).
+inline constexpr std::int64_t kChangeLogLock = 0x70617472'6f6c0001;  // "patrol" 1
+inline constexpr std::int64_t kMigrationLock = 0x70617472'6f6c0002;
+
+struct ChangeRow {
+  std::string entity, op, id, org_path, data;
+};
+
+// What a write job sees: the writer's connection inside the group's
+// transaction, and the change entries to number at commit.
+struct PgTx {
+  Conn& conn;
+  std::vector<ChangeRow> changes;
+  std::string failed_sqlstate;  // of the last Failure a job threw
+  void append_change(std::string_view entity, std::string_view op, std::string_view id,
+                     std::string_view org_path, std::string data) {
+    changes.push_back({std::string(entity), std::string(op), std::string(id), std::string(org_path),
+                       std::move(data)});
+  }
+};
+
+struct PgJob {
+  std::function<boost::system::error_code(PgTx&, bool careful)> apply;
+  std::promise<boost::system::error_code> done;
+};
+
+// Wraps `fn(PgTx&)` or `fn(PgTx&, bool careful)`: Failure → its error (its
+// SQLSTATE noted in tx), NotFound → not_found, anything else → internal.
+template <class F>
+std::function<boost::system::error_code(PgTx&, bool)> guarded(F fn) {
+  return [fn = std::move(fn)](PgTx& tx, bool careful) mutable -> boost::system::error_code {
+    try {
+      if constexpr (std::is_invocable_v<F&, PgTx&, bool>) {
+        fn(tx, careful);
+      } else {
+        fn(tx);
+      }
+      return {};
+    } catch (const Failure& f) {
+      tx.failed_sqlstate = f.sqlstate;
+      return f.ec;
+    } catch (const NotFound&) {
+      return errc::not_found;
+    } catch (const std::exception&) {
+      return errc::internal;
+    }
+  };
+}
+
+class PgWriter {
+ public:
+  PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit);
+  ~PgWriter();
+  PgWriter(const PgWriter&) = delete;
+  PgWriter& operator=(const PgWriter&) = delete;
+
+  void start();
+  // Queues `job`, blocks until the commit holding it returned.
+  boost::system::error_code submit(std::unique_ptr<PgJob> job);
+  template <class F>
+  boost::system::error_code write(F fn) {
+    auto job = std::make_unique<PgJob>();
+    job->apply = guarded(std::move(fn));
+    return submit(std::move(job));
+  }
+  bool stopping();
+  // Refuses new jobs, commits what is queued, joins. True the first time.
+  bool stop();
+
+ private:
+  enum class Pass { ok, job_failed, retry, broken };
+  void loop();
+  void commit_group(std::vector<std::unique_ptr<PgJob>>& batch);
+  Pass run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
+                std::vector<boost::system::error_code>& res, bool careful);
+
+  std::unique_ptr<Conn> conn_;
+  std::size_t max_jobs_per_commit_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<PgJob>> queue_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+class PgReaders {
+ public:
+  void add(std::unique_ptr<Conn> c);
+  // Waits for every connection to come back, then closes them. Idempotent.
+  void close();
+
+  // Runs `fn(Conn&)` on a pooled connection: Failure → its error, NotFound →
+  // not_found, other exceptions → internal, closed pool → shutting_down.
+  template <class F>
+  auto read(F fn) -> result<decltype(fn(std::declval<Conn&>()))> {
+    using R = result<decltype(fn(std::declval<Conn&>()))>;
+    auto err = [](boost::system::error_code ec) { return R(boost::system::in_place_error, ec); };
+    std::unique_ptr<Conn> c = acquire();
+    if (!c) return err(errc::shutting_down);
+    struct Back {
+      PgReaders* p;
+      std::unique_ptr<Conn>& c;
+      ~Back() { p->release(std::move(c)); }
+    } back{this, c};
+    try {
+      return fn(*c);
+    } catch (const Failure& f) {
+      return err(f.ec);
+    } catch (const NotFound&) {
+      return err(errc::not_found);
+    } catch (const std::exception&) {
+      return err(errc::internal);
+    }
+  }
+
+ private:
+  std::unique_ptr<Conn> acquire();
+  void release(std::unique_ptr<Conn> c);
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> free_;
+  std::size_t total_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace patrol::store::pg

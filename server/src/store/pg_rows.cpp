@@ -1,0 +1,63 @@
+// Row readers shared by the PostgreSQL store's use cases.
+#include <boost/json/serialize.hpp>
+
+#include "store/pg_store_impl.hpp"
+
+namespace patrol::store::pg {
+
+User read_user(const Result& r, int i) {
+  User u;
+  u.id = r.text(i, 0);
+  u.phone = r.text(i, 1);
+  u.name = r.text(i, 2);
+  u.role = r.text(i, 3);
+  u.org_unit_id = r.int64(i, 4);
+  u.org_path = r.text(i, 5);
+  return u;
+}
+
+Site read_site(const Result& r, int i) {
+  Site x;
+  x.id = r.text(i, 0);
+  x.org_unit_id = r.int64(i, 1);
+  x.org_path = r.text(i, 2);
+  x.name = r.text(i, 3);
+  x.category = r.text(i, 4);
+  x.address = r.text(i, 5);
+  x.lat = r.dbl(i, 6);
+  x.lon = r.dbl(i, 7);
+  x.template_id = r.text(i, 8);
+  x.updated_at = r.int64(i, 9);
+  return x;
+}
+
+Hazard read_hazard(const Result& r, int i) {
+  Hazard h;
+  h.id = r.text(i, 0);
+  h.site_id = r.text(i, 1);
+  h.org_unit_id = r.int64(i, 2);
+  h.org_path = r.text(i, 3);
+  h.item_code = r.text(i, 4);
+  h.severity = r.text(i, 5);
+  h.state = r.text(i, 6);
+  h.photo_missing = r.boolean(i, 7);
+  h.occurrences = r.int64(i, 8);
+  h.first_found_at = r.int64(i, 9);
+  h.last_found_at = r.int64(i, 10);
+  h.first_inspection_id = r.text(i, 11);
+  h.last_inspection_id = r.text(i, 12);
+  h.note = r.text(i, 13);
+  h.updated_at = r.int64(i, 14);
+  return h;
+}
+
+std::optional<GeoPoint> read_geo(const Result& r, int i, int c) {
+  if (r.null(i, c)) return std::nullopt;
+  return GeoPoint{r.dbl(i, c), r.dbl(i, c + 1), r.opt_dbl(i, c + 2)};
+}
+
+std::string to_text(const boost::json::value& v) {
+  return boost::json::serialize(v);
+}
+
+}  // namespace patrol::store::pg

@@ -1,0 +1,91 @@
+// PgStore: the Store on PostgreSQL 15 (libpq), the implementation for
+// several stateless patrold nodes over one database (`patrold --database
+// postgresql://…`). Same semantics as SqliteStore (the conformance suite runs
+// against both); the domain rules (domain/hazard_rules.hpp) are called the
+// same way, inside the write transaction.
+//
+// Concurrency model: per node ONE writer connection drains a queue of write
+// jobs in group commits (pg_engine.hpp: one transaction per batch, durable at
+// synchronous_commit=on, change-log seqs numbered at commit under an advisory
+// lock so pulls are correct with writers on several nodes); reads run on a
+// pool of connections. Across nodes: a hazard's open row is decided under a
+// per-(site, item) advisory lock, so two nodes finding the same hazard at
+// once update one row instead of racing to insert two.
+//
+// Migrations: numbered (pg_schema.cpp), table patrol_schema, applied under an
+// advisory lock at open.
+//
+// Files: pg_store.cpp (open, lifecycle), pg_<use case>.cpp like SQLite's.
+//
+// Thread safety: all public functions are thread-safe (see store.hpp).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace patrol::store {
+
+struct PgStoreOptions {
+  std::string conninfo;              // "postgresql://user@host:port/db" or "host=… dbname=…"
+  std::size_t read_connections = 4;  // pooled read connections
+  std::size_t max_jobs_per_commit = 512;
+};
+
+class PgStore final : public Store {
+ public:
+  // Connects, migrates, opens the pool and starts the writer. unavailable
+  // when the server cannot be reached; internal when the schema is newer
+  // than this binary. `error_message` (optional) gets libpq's reason.
+  [[nodiscard]] static result<std::unique_ptr<PgStore>> open(const PgStoreOptions& opts,
+                                                             std::string* error_message = nullptr);
+  ~PgStore() override;
+
+  static int schema_version();
+
+  // ---- LifecycleStore (pg_store.cpp, pg_seed.cpp) ----
+  result<bool> is_empty() override;
+  result<void> seed(const SeedData& seed) override;
+  result<void> ping() override;
+  void shutdown() override;
+
+  // ---- AuthStore (pg_auth.cpp) ----
+  result<Credentials> credentials_by_phone(std::string_view phone) override;
+  result<User> user(std::string_view id) override;
+  result<void> create_session(const NewSession& s) override;
+  result<SessionInfo> session(std::string_view token_hash, Ms now) override;
+  result<void> delete_session(std::string_view token_hash) override;
+
+  // ---- ReferenceStore (pg_reference.cpp) ----
+  result<OrgUnit> org_unit(std::int64_t id) override;
+  result<Site> site(std::string_view id) override;
+  result<Page<Site>> sites(const SiteFilter& f) override;
+  result<ChecklistTemplate> checklist_template(std::string_view id, std::int64_t version) override;
+  result<Round> round(std::string_view id) override;
+
+  // ---- SyncStore (pg_sync_push.cpp, pg_sync_pull.cpp) ----
+  result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) override;
+  result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor, int limit) override;
+
+  // ---- DashboardStore (pg_dashboard.cpp) ----
+  result<Page<Inspection>> inspections(const InspectionFilter& f) override;
+  result<Page<Hazard>> hazards(const HazardFilter& f) override;
+  result<Page<LatestPosition>> latest_positions(std::string_view scope_path,
+                                                std::optional<std::string> after_user,
+                                                int limit) override;
+  result<Page<TrackPoint>> track(const TrackFilter& f) override;
+  result<Page<SosAlert>> alerts(const AlertFilter& f) override;
+
+  // ---- AttachmentStore (pg_attachments.cpp) ----
+  result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
+
+  struct Impl;  // pg_store_impl.hpp
+
+ private:
+  explicit PgStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace patrol::store

@@ -1,0 +1,308 @@
+// PgStore::apply_ops — sync/push: each op claimed by its id (INSERT … ON
+// CONFLICT DO NOTHING: idempotent), then its inspection, positions or SOS
+// written with change-log entries, in one group commit. What a hazard item
+// does to the site's hazard is decided by domain/hazard_rules.hpp exactly as
+// in sqlite_sync_push.cpp; this file reads the current row (under a
+// per-(site, item) advisory lock, since another node may be writing the same
+// hazard) and persists the decision.
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/hazard_rules.hpp"
+#include "patrol/wire/uuid.hpp"
+#include "store/pg_store_impl.hpp"
+#include "store/sqlite_support.hpp"
+
+namespace patrol::store {
+using namespace pg;  // NOLINT(google-build-using-namespace): internal helpers
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kOpById =
+    "SELECT user_id, status, error, received_at FROM ops WHERE op_id = $1";
+constexpr std::string_view kClaimOp =
+    "INSERT INTO ops(op_id, user_id, device_id, type, status, error, received_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_id) DO NOTHING";
+constexpr std::string_view kRejectOp =
+    "UPDATE ops SET status = 'rejected', error = $2 WHERE op_id = $1";
+
+constexpr std::string_view kInsertInspection =
+    "INSERT INTO inspections(id, op_id, site_id, org_unit_id, org_path, user_id, device_id, "
+    "template_id, template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, "
+    "accuracy_m, note, items) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "$14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING";
+// All photos of an inspection in one statement: [[sha256, item_code], …].
+constexpr std::string_view kInsertInspectionPhotos =
+    "INSERT INTO inspection_photos(sha256, inspection_id, item_code) "
+    "SELECT e->>0, $2, e->>1 FROM json_array_elements($1::json) e ON CONFLICT DO NOTHING";
+constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE sha256 = $1";
+
+// Serializes writers of one (site, item) hazard across nodes until commit.
+constexpr std::string_view kLockHazardKey =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))";
+constexpr std::string_view kOpenHazard =
+    "SELECT " PATROL_PG_HAZARD_COLS
+    " FROM hazards WHERE site_id = $1 AND item_code = $2 AND state <> 'closed'";
+constexpr std::string_view kInsertHazard =
+    "INSERT INTO hazards(" PATROL_PG_HAZARD_COLS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+constexpr std::string_view kUpdateHazard =
+    "UPDATE hazards SET severity = $6, state = $7, photo_missing = $8, occurrences = $9, "
+    "first_found_at = $10, last_found_at = $11, first_inspection_id = $12, "
+    "last_inspection_id = $13, note = $14, updated_at = $15 WHERE id = $1 "
+    "AND site_id = $2 AND org_unit_id = $3 AND org_path = $4 AND item_code = $5";
+constexpr std::string_view kInsertOccurrence =
+    "INSERT INTO hazard_occurrences(hazard_id, inspection_id, found_at, photo_missing) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+// All points of a positions op in one statement: [[t, lat, lon, accuracy|null], …].
+constexpr std::string_view kInsertPositions =
+    "INSERT INTO positions(user_id, device_id, org_path, t, lat, lon, accuracy_m, received_ms) "
+    "SELECT $1, $2, $3, (e->>0)::bigint, (e->>1)::float8, (e->>2)::float8, (e->>3)::float8, $5 "
+    "FROM json_array_elements($4::json) e";
+constexpr std::string_view kUpsertLatest =
+    "INSERT INTO latest_positions(user_id, org_unit_id, org_path, t, lat, lon, accuracy_m) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET "
+    "org_unit_id = excluded.org_unit_id, org_path = excluded.org_path, t = excluded.t, "
+    "lat = excluded.lat, lon = excluded.lon, accuracy_m = excluded.accuracy_m "
+    "WHERE excluded.t >= latest_positions.t";
+
+constexpr std::string_view kInsertSos =
+    "INSERT INTO sos_alerts(id, user_id, org_unit_id, org_path, raised_at, received_at, lat, "
+    "lon, accuracy_m, note, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open') "
+    "ON CONFLICT (id) DO NOTHING RETURNING seq";
+
+Params hazard_params(const Hazard& h) {
+  Params p;
+  p.add(h.id).add(h.site_id).add(h.org_unit_id).add(h.org_path).add(h.item_code);
+  p.add(h.severity).add(h.state).add(h.photo_missing).add(h.occurrences);
+  p.add(h.first_found_at).add(h.last_found_at).add(h.first_inspection_id);
+  p.add(h.last_inspection_id).add(h.note).add(h.updated_at);
+  return p;
+}
+
+void record_hazard(PgTx& tx, const Inspection& i, const HazardItem& item, Ms now) {
+  Conn& c = tx.conn;
+  domain::HazardSighting s;
+  s.inspection_id = i.id;
+  s.observed_ms = i.observed_ms;
+  s.site_id = i.site_id;
+  s.org_unit_id = i.org_unit_id;
+  s.org_path = i.org_path;
+  s.item_code = item.code;
+  s.severity = item.severity;
+  s.note = item.note;
+  s.photo_missing = domain::photo_missing(item.photo_required, item.photos, [&](const auto& sha) {
+    return c.exec(kAttachmentExists, Params().add(sha)).rows() > 0;
+  });
+
+  c.exec(kLockHazardKey, Params().add(i.site_id).add(item.code));
+  auto r = c.exec(kOpenHazard, Params().add(i.site_id).add(item.code));
+  Hazard hz;
+  if (r.rows() > 0) {
+    hz = read_hazard(r, 0);
+    domain::found_again(hz, s, now);
+    c.exec(kUpdateHazard, hazard_params(hz));
+  } else {
+    hz = domain::open_hazard(s, wire::make_uuid_v7(), now);
+    c.exec(kInsertHazard, hazard_params(hz));
+  }
+  c.exec(kInsertOccurrence, Params().add(hz.id).add(i.id).add(i.observed_ms).add(s.photo_missing));
+  tx.append_change("hazard", "upsert", hz.id, hz.org_path, to_text(to_json(hz)));
+}
+
+bool write_inspection(PgTx& tx, InspectionWrite& w, const std::string& op_id, Ms now) {
+  auto& i = w.inspection;
+  if (w.items_json.empty()) w.items_json = items_json(i.items);
+  Params p;
+  p.add(i.id).add(op_id).add(i.site_id).add(i.org_unit_id).add(i.org_path).add(i.user_id);
+  p.add(i.device_id).add(i.template_id).add(i.template_version).add(i.round_id);
+  p.add(i.observed_at).add(i.observed_ms).add(now);
+  if (i.position) {
+    p.add(i.position->lat).add(i.position->lon).add(i.position->accuracy_m);
+  } else {
+    p.null().null().null();
+  }
+  p.add(i.note).add(w.items_json);
+  if (tx.conn.exec(kInsertInspection, p).affected() == 0) return false;
+  json::array photos;
+  for (const auto& it : i.items)
+    for (const auto& ph : it.photos) photos.push_back(json::array{ph, it.code});
+  if (!photos.empty())
+    tx.conn.exec(kInsertInspectionPhotos, Params().add(to_text(photos)).add(i.id));
+  for (const auto& h : w.hazards) record_hazard(tx, i, h, now);
+  return true;
+}
+
+void write_positions(PgTx& tx, const PositionsWrite& w, Ms now) {
+  if (w.points.empty()) return;
+  const TrackPoint* latest = nullptr;
+  json::array pts;
+  pts.reserve(w.points.size());
+  for (const auto& p : w.points) {
+    json::array e{p.t, p.lat, p.lon};
+    if (p.accuracy_m) {
+      e.emplace_back(*p.accuracy_m);
+    } else {
+      e.emplace_back(nullptr);
+    }
+    pts.push_back(std::move(e));
+    if (!latest || p.t >= latest->t) latest = &p;
+  }
+  tx.conn.exec(kInsertPositions,
+               Params().add(w.user_id).add(w.device_id).add(w.org_path).add(to_text(pts)).add(now));
+  tx.conn.exec(kUpsertLatest, Params()
+                                  .add(w.user_id)
+                                  .add(w.org_unit_id)
+                                  .add(w.org_path)
+                                  .add(latest->t)
+                                  .add(latest->lat)
+                                  .add(latest->lon)
+                                  .add(latest->accuracy_m));
+}
+
+bool write_sos(PgTx& tx, SosWrite& w, Ms now) {
+  auto& a = w.alert;
+  a.received_at = now;
+  a.state = "open";
+  Params p;
+  p.add(a.id).add(a.user_id).add(a.org_unit_id).add(a.org_path).add(a.raised_at).add(now);
+  if (a.position) {
+    p.add(a.position->lat).add(a.position->lon).add(a.position->accuracy_m);
+  } else {
+    p.null().null().null();
+  }
+  p.add(a.note);
+  auto r = tx.conn.exec(kInsertSos, p);
+  if (r.rows() == 0) return false;
+  a.seq = r.int64(0, 0);
+  tx.append_change("sos", "upsert", a.id, a.org_path, to_text(to_json(a)));
+  return true;
+}
+
+bool claim_op(PgTx& tx, const PreparedOp& op, const OpOutcome& out) {
+  Params p;
+  p.add(op.op_id).add(op.user_id).add(op.device_id).add(op.type);
+  p.add(out.status == wire::OpStatus::rejected ? "rejected" : "applied");
+  if (out.error) {
+    p.add(to_text(wire::to_json(*out.error)));
+  } else {
+    p.null();
+  }
+  p.add(out.received_at);
+  return tx.conn.exec(kClaimOp, p).affected() != 0;
+}
+
+void reject_op(PgTx& tx, const PreparedOp& op, OpOutcome& out, wire::FieldError err) {
+  out.status = wire::OpStatus::rejected;
+  out.error = std::move(err);
+  tx.conn.exec(kRejectOp, Params().add(op.op_id).add(to_text(wire::to_json(*out.error))));
+}
+
+void previous_outcome(PgTx& tx, const PreparedOp& op, OpOutcome& out) {
+  auto r = tx.conn.exec(kOpById, Params().add(op.op_id));
+  if (r.rows() == 0) throw Failure{errc::internal, "", "claimed op vanished"};
+  std::string user = r.text(0, 0);
+  std::string status = r.text(0, 1);
+  auto err = r.opt_text(0, 2);
+  out.received_at = r.int64(0, 3);
+  out.error.reset();
+  if (user != op.user_id) {
+    out.status = wire::OpStatus::rejected;
+    out.error = wire::FieldError{"conflict", "op_id", "op id already used"};
+    out.received_at = detail::now_ms();
+  } else if (status == "applied") {
+    out.status = wire::OpStatus::duplicate;
+  } else {
+    out.status = wire::OpStatus::rejected;
+    out.error =
+        err ? wire::field_error_from_json(json::parse(*err)) : wire::FieldError{"rejected", "", ""};
+  }
+}
+
+bool write_action(PgTx& tx, PreparedOp& op, Ms now) {
+  if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
+    return write_inspection(tx, *w, op.op_id, now);
+  } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
+    write_positions(tx, *p, now);
+  } else if (auto* a = std::get_if<SosWrite>(&op.action)) {
+    return write_sos(tx, *a, now);
+  }
+  return true;
+}
+
+// As in sqlite_sync_push.cpp: fast path without a savepoint; `careful` wraps
+// the op's write in SAVEPOINT op so a failing op is rejected alone.
+OpOutcome apply_one(PgTx& tx, PreparedOp& op, bool careful) {
+  OpOutcome out;
+  out.op_id = op.op_id;
+  out.received_at = detail::now_ms();
+  const auto* rej = std::get_if<wire::FieldError>(&op.action);
+  if (rej) {
+    out.status = wire::OpStatus::rejected;
+    out.error = *rej;
+  } else {
+    out.status = wire::OpStatus::applied;
+  }
+  if (!claim_op(tx, op, out)) {
+    previous_outcome(tx, op, out);
+    return out;
+  }
+  if (rej) return out;
+  std::size_t mark = tx.changes.size();
+  if (careful) tx.conn.exec("SAVEPOINT op");
+  try {
+    bool written = write_action(tx, op, out.received_at);
+    if (careful) tx.conn.exec("RELEASE SAVEPOINT op");
+    if (!written)
+      reject_op(tx, op, out,
+                wire::FieldError{"conflict", "body.id", "id already used by another report"});
+  } catch (const Failure& f) {
+    if (!careful || f.ec != errc::conflict) throw;
+    tx.conn.exec("ROLLBACK TO SAVEPOINT op");
+    tx.conn.exec("RELEASE SAVEPOINT op");
+    tx.changes.resize(mark);
+    reject_op(tx, op, out,
+              wire::FieldError{"conflict", "body",
+                               "conflicts with stored data (reference gone or id reused)"});
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
+  auto out = std::make_shared<std::vector<OpOutcome>>();
+  auto ec = impl_->writer->write([out, ops_ptr = &ops](PgTx& tx, bool careful) {
+    auto& ops = *ops_ptr;
+    out->clear();
+    if (!careful) {
+      for (auto& op : ops) out->push_back(apply_one(tx, op, false));
+      return;
+    }
+    std::size_t mark = tx.changes.size();
+    tx.conn.exec("SAVEPOINT fast");
+    try {
+      for (auto& op : ops) out->push_back(apply_one(tx, op, false));
+      tx.conn.exec("RELEASE SAVEPOINT fast");
+    } catch (const Failure& f) {
+      if (f.ec != errc::conflict) throw;
+      // Undo this job's fast attempt and redo it op by op.
+      tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
+      tx.conn.exec("RELEASE SAVEPOINT fast");
+      tx.changes.resize(mark);
+      out->clear();
+      for (auto& op : ops) out->push_back(apply_one(tx, op, true));
+    }
+  });
+  if (ec) return ec;
+  return std::move(*out);
+}
+
+}  // namespace patrol::store
