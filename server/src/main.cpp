@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   metrics::Metrics metrics;
   auto api = api::Api::open(cfg.api, metrics);
   if (!api) {
-    std::fprintf(stderr, "patrold: cannot open the database in %s: %s\n", cfg.api.data_dir.c_str(),
+    std::fprintf(stderr, "patrold: cannot open the database (%s): %s\n",
+                 cfg.api.database.empty() ? cfg.api.data_dir.c_str() : "PostgreSQL",
                  api.error().message().c_str());
     return 1;
   }

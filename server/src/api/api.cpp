@@ -14,6 +14,7 @@
 #include "api/context.hpp"
 #include "api/handlers.hpp"
 #include "api/router.hpp"
+#include "api/store_factory.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"
 #include "domain/demo_seed.hpp"
@@ -142,7 +143,7 @@ class ApiImpl final : public Api {
     sweep_cv_.notify_all();
     if (sweeper_.joinable() && sweeper_.get_id() != std::this_thread::get_id()) sweeper_.join();
     if (s_ && s_->timers) s_->timers->stop();  // before the store it writes to
-    if (s_ && s_->sqlite) s_->sqlite->shutdown();
+    if (s_ && s_->db) s_->db->shutdown();
   }
 
   store::Store& store() override { return s_->store(); }
@@ -244,36 +245,32 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   if (fec) return boost::system::error_code(fec);
   // A new database file is created 0600 before SQLite opens it (SQLite gives
   // its -wal and -shm files the database file's mode).
-  if (int fd = ::open((cfg.data_dir / "patrol.db").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                      0600);
-      fd >= 0)
-    ::close(fd);
+  if (cfg.database.empty()) {
+    if (int fd = ::open((cfg.data_dir / "patrol.db").c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd >= 0)
+      ::close(fd);
+  }
   auto s = std::make_unique<Services>(cfg, metrics);
   try {
     s->files = std::make_unique<AttachmentFiles>(cfg.data_dir / "attachments");
   } catch (const std::filesystem::filesystem_error& e) {
     return boost::system::error_code(e.code());
   }
-  store::SqliteStoreOptions so;
-  so.db_path = cfg.data_dir / "patrol.db";
-  so.read_connections = cfg.read_connections;
-  so.metrics = &metrics;
   // The live feed tails what each group commit wrote (the observer is
-  // installed later by whoever runs the feed).
-  so.on_commit = [svc = s.get()] {
+  // installed later by whoever runs the feed); on PostgreSQL also what other
+  // nodes committed (LISTEN/NOTIFY).
+  auto st = open_store(cfg, metrics, [svc = s.get()] {
     if (auto* o = svc->observer.load()) o->committed();
-  };
-  auto st = store::SqliteStore::open(so);
+  });
   if (!st) return st.error();
-  s->sqlite = std::move(*st);
-  auto scope = store::PhotoScope::open(so.db_path);
-  if (!scope) return scope.error();
-  s->photo_scope = std::move(*scope);
-  auto live = store::SqliteLiveStore::open(so.db_path, *s->sqlite);
-  if (!live) return live.error();
-  s->live = std::move(*live);
+  s->db = std::move(st->store);
+  s->live_owner = std::move(st->live_owner);
+  s->live = st->live;
+  s->trackers = st->trackers;
+  s->photo_named_in_scope = std::move(st->photo_named_in_scope);
   if (cfg.demo) {
-    auto empty = s->sqlite->is_empty();
+    auto empty = s->db->is_empty();
     if (!empty) return empty.error();
     if (*empty) {
       auth::ScryptParams params;
@@ -281,14 +278,14 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
       auto seed = domain::demo_seed(now_ms(), [&](std::string_view pw) {
         return auth::hash_password(pw, params).value_or("");
       });
-      if (auto r = s->sqlite->seed(seed); !r) return r.error();
+      if (auto r = s->db->seed(seed); !r) return r.error();
     }
   }
   TimerConfig tc;
   tc.rounds = s->round_policy;
   tc.hazards = s->hazard_policy;
   tc.horizon_ms = cfg.round_horizon.count();
-  s->timers = std::make_unique<Timers>(*s->sqlite, tc);
+  s->timers = std::make_unique<Timers>(*s->db, tc);
   // Plan the horizon before serving, so a fresh demo already has its rounds.
   s->timers->run_once(now_ms(), true);
   if (cfg.timers) s->timers->start();

@@ -34,8 +34,11 @@ struct ApiConfig {
   std::filesystem::path data_dir;  // holds patrol.db (+ -wal), attachments/, certs
   std::filesystem::path web_root;  // dashboard static files served at "/"
   bool demo = false;               // seed the demo org on an empty database
+  // Empty: SQLite in data_dir (the default, the demo). A postgresql:// URL:
+  // PostgreSQL (store::PgStore), shared by several patrold nodes.
+  std::string database;
   std::chrono::seconds token_ttl{std::chrono::hours(24 * 30)};
-  std::size_t read_connections = 4;  // read-only SQLite connections
+  std::size_t read_connections = 4;  // pooled read connections (SQLite or PostgreSQL)
   // Ops per sync/push request beyond which the push is 413 too_many_ops. The
   // wire contract's own bound (push_request.schema.json maxItems) is the
   // ceiling: the flag may lower it, never raise it (one limit, one place).

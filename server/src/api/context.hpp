@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,9 +26,9 @@
 #include "auth/rate_limiter.hpp"
 #include "domain/ops.hpp"
 #include "domain/principal.hpp"
-#include "store/photo_scope.hpp"
-#include "store/sqlite_live_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/live_store.hpp"
+#include "store/store.hpp"
+#include "store/tracker_store.hpp"
 
 namespace patrol::api {
 
@@ -43,19 +44,25 @@ struct Services {
   }
   ApiConfig cfg;
   metrics::Metrics& metrics;
-  std::unique_ptr<store::SqliteStore> sqlite;
+  std::unique_ptr<store::Store> db;  // api/store_factory.hpp chose it
   domain::TemplateCache templates;
   auth::LoginThrottle throttle;
   auth::KdfAdmission kdf;
   auth::RateLimiter user_limiter;  // per user id, after authentication
   std::unique_ptr<AttachmentFiles> files;
-  std::unique_ptr<store::PhotoScope> photo_scope;  // which photos a caller may see
-  std::unique_ptr<store::SqliteLiveStore> live;    // live feed tails, trackers, photo scope
-  std::atomic<ApiObserver*> observer{nullptr};     // the live feed, when installed
+  // Does an inspection at or below scope_path name this photo? (the
+  // attachment routes' scope check; api/store_factory.hpp provides it for the
+  // chosen store)
+  std::function<store::result<bool>(std::string_view sha256, std::string_view scope_path)>
+      photo_named_in_scope;
+  std::unique_ptr<store::LiveStore> live_owner;  // when the live reads are an object of their own
+  store::LiveStore* live = nullptr;              // live feed tails (after db: destroyed first)
+  store::TrackerStore* trackers = nullptr;       // tracker identifiers
+  std::atomic<ApiObserver*> observer{nullptr};   // the live feed, when installed
   domain::RoundPolicy round_policy;
   domain::HazardPolicy hazard_policy;
-  std::unique_ptr<Timers> timers;  // after sqlite: destroyed (stopped) first
-  store::Store& store() { return *sqlite; }
+  std::unique_ptr<Timers> timers;  // after db: destroyed (stopped) first
+  store::Store& store() { return *db; }
 };
 
 struct Ctx {

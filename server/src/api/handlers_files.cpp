@@ -104,7 +104,7 @@ std::optional<AttachmentFiles::Status> visible_status(Ctx& c, const std::string&
   auto done = c.svc.files->complete_status(sha);
   if (!done) return std::nullopt;
   if (!c.svc.files->uploaded_by(me.user_id, sha) &&
-      !must(c.svc.photo_scope->named_in_scope(sha, me.org_path)))
+      !must(c.svc.photo_named_in_scope(sha, me.org_path)))
     return std::nullopt;
   return ensure_recorded(c, sha, *done);
 }

@@ -122,7 +122,7 @@ Response register_tracker(Ctx& c) {
   if (!valid_identifier(ident))
     throw ApiError(422, "invalid_format", "identifier",
                    "1 to 128 letters, digits, '-', '_', '.' or ':'");
-  auto r = c.svc.live->register_tracker(ident, who.user_id, now_ms());
+  auto r = c.svc.trackers->register_tracker(ident, who.user_id, now_ms());
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "conflict", "identifier", "this identifier is registered to someone else");
   bool created = must(std::move(r));
@@ -179,7 +179,7 @@ Response osmand(Ctx& c) {
   std::string crs(r.get("crs").value_or("wgs84"));
   if (crs != "wgs84" && crs != "gcj02") bad("crs", "expected wgs84 or gcj02");
 
-  auto owner = c.svc.live->tracker_owner(*id);
+  auto owner = c.svc.trackers->tracker_owner(*id);
   if (!owner && owner.error() == store::errc::not_found)
     throw ApiError(404, "not_found", "id", "unknown tracker identifier; register it first");
   auto u = must(std::move(owner));

@@ -115,6 +115,16 @@ const std::vector<Option>& options() {
          c.api.data_dir = std::string(v);
          return {};
        }},
+      {"database", "URL",
+       "postgresql://user@host:port/db to use PostgreSQL (several nodes may share it); "
+       "default: SQLite in the data directory",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         if (!v.starts_with("postgresql://") && !v.starts_with("postgres://") && !v.empty())
+           return Error{std::string("--") + std::string(n) +
+                        " must be a postgresql:// URL (SQLite is the default)"};
+         c.api.database = std::string(v);
+         return {};
+       }},
       {"demo", "", "seed the demo organisation when the database is empty [false]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
          auto r = parse_bool(n, v);

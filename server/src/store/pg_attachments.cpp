@@ -24,6 +24,9 @@ constexpr std::string_view kWaitingHazards =
     "JOIN hazard_occurrences o ON o.inspection_id = p.inspection_id "
     "JOIN hazards h ON h.id = o.hazard_id AND h.item_code = p.item_code "
     "WHERE p.sha256 = $1) ORDER BY id FOR UPDATE";
+constexpr std::string_view kNamedInScope =
+    "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
+    "WHERE p.sha256 = $1 AND i.org_path >= $2 AND i.org_path < $3 LIMIT 1";
 constexpr std::string_view kUpdatePhotoMissing =
     "UPDATE hazards SET photo_missing = $2, updated_at = $3 WHERE id = $1";
 
@@ -47,6 +50,13 @@ result<AttachmentLinked> PgStore::attachment_stored(std::string_view sha256, std
   });
   if (ec) return ec;
   return std::move(*out);
+}
+
+result<bool> PgStore::photo_named_in_scope(std::string_view sha256, std::string_view scope_path) {
+  return impl_->readers.read([&](Conn& c) {
+    return c.exec(kNamedInScope, Params().add(sha256).add(scope_path).add(path_upper(scope_path)))
+               .rows() > 0;
+  });
 }
 
 }  // namespace patrol::store

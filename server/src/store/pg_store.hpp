@@ -81,6 +81,11 @@ class PgStore final : public Store {
   // ---- AttachmentStore (pg_attachments.cpp) ----
   result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
 
+  // ---- outside the Store interfaces (pg_attachments.cpp) ----
+  // The attachment routes' scope check, as store::PhotoScope does on SQLite:
+  // true when an inspection at or below `scope_path` names `sha256`.
+  result<bool> photo_named_in_scope(std::string_view sha256, std::string_view scope_path);
+
   struct Impl;  // pg_store_impl.hpp
 
  private:
