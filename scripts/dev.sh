@@ -6,6 +6,7 @@
 #   scripts/dev.sh test    build (g++ ASan/UBSan; SDK: clang++, TSan, aarch64/armhf) and run every test
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
+#   scripts/dev.sh cluster build and start a throwaway PostgreSQL, three patrold and HAProxy in front
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -201,6 +202,76 @@ MSG
   wait "$server_pid"
 }
 
+# Three stateless patrold nodes over one throwaway PostgreSQL, HAProxy (TCP,
+# TLS passes through to the nodes) in front on PATROL_LISTEN. The nodes share
+# one data directory (attachments are content-addressed files renamed into
+# place atomically; the certificate node 1 generates). Ctrl-C stops it all.
+cmd_cluster() {
+  cmd_deps
+  build_preset release --target patrold
+  local listen="${PATROL_LISTEN:-127.0.0.1:8443}" pgport="${PATROL_PG_PORT:-55432}"
+  local base="${PATROL_NODE_PORT:-8451}" work
+  work="$(mktemp -d /tmp/patrol-cluster.XXXXXX)"
+  local info="$work/pg.info" pids=()
+  cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    scripts/pg-throwaway.sh stop "$info"
+    echo "==> cluster stopped (logs were in $work)"
+  }
+  trap cleanup EXIT INT TERM
+  echo "==> PostgreSQL on 127.0.0.1:$pgport"
+  local admin
+  admin="$(scripts/pg-throwaway.sh start "$info" "$pgport")"
+  psql -q "$admin" -c "CREATE DATABASE patrol"
+  local db="postgresql://patrol@127.0.0.1:$pgport/patrol"
+  mkdir -p "$work/data"
+  for i in 1 2 3; do
+    local port=$((base + i - 1))
+    build/release/server/patrold --listen "127.0.0.1:$port" --data-dir "$work/data" \
+      --database "$db" --demo --web-root "$root/server/web" >"$work/node$i.log" 2>&1 &
+    pids+=($!)
+    # Node 1 seeds the demo and generates the certificate before the others start.
+    for _ in $(seq 100); do grep -q listening "$work/node$i.log" && break; sleep 0.2; done
+    grep -q listening "$work/node$i.log" || { cat "$work/node$i.log"; exit 1; }
+    echo "==> node $i on https://127.0.0.1:$port"
+  done
+  cat >"$work/haproxy.cfg" <<CFG
+global
+  maxconn 20000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+frontend patrol
+  bind ${listen}
+  default_backend nodes
+backend nodes
+  balance leastconn
+  option httpchk GET /healthz
+  http-check send meth GET uri /healthz
+  server node1 127.0.0.1:$base check check-ssl verify none inter 1s fall 2 rise 1
+  server node2 127.0.0.1:$((base + 1)) check check-ssl verify none inter 1s fall 2 rise 1
+  server node3 127.0.0.1:$((base + 2)) check check-ssl verify none inter 1s fall 2 rise 1
+CFG
+  haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+  pids+=($!)
+  sleep 1
+  cat <<MSG
+
+  Patrol cluster: 3 patrold nodes over PostgreSQL, HAProxy in front
+  ----------------------------------------------------------------
+  URL:        https://localhost:${listen##*:}/   (self-signed certificate)
+  Nodes:      https://127.0.0.1:$base  :$((base + 1))  :$((base + 2))   (logs in $work)
+  Database:   $db
+  Logins as for \`dev.sh demo\` (password patrol-demo), e.g. 13900000002.
+  Ctrl-C stops everything.
+
+MSG
+  wait "${pids[@]}"
+}
+
 cmd_test() {
   cmd_deps
   echo "==> build (g++, Debug + ASan/UBSan)"
@@ -271,8 +342,9 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) cmd_bench ;;
   fuzz) cmd_fuzz ;;
+  cluster) cmd_cluster ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -70,5 +70,68 @@ done
 (cd "$here" && node live_fanout.mjs anchor --viewers "${PATROL_BENCH_ANCHOR_VIEWERS:-5000}") | tee -a "$results"
 (cd "$here" && node live_fanout.mjs patrold --port "$port" --pid "$server_pid" \
   --viewers "${PATROL_BENCH_ANCHOR_VIEWERS:-5000}" --seconds 2 --probes 20) | grep '"live_fanout"' | tee -a "$results"
+# The same push load on PostgreSQL (a throwaway cluster, fsync on,
+# synchronous_commit=on: as durable as SQLite's synchronous=FULL): one node,
+# then three nodes behind HAProxy. Same 2 cores for everything, so the point
+# is the cost per op and that nothing serialises across nodes.
+pg_bench() {
+  local root; root="$(cd "$here/../.." && pwd)"
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || { echo "(no PostgreSQL 15: skipping its rows)"; return 0; }
+  command -v haproxy >/dev/null || { echo "(no haproxy: skipping the cluster rows)"; }
+  local info="$work/pg.info" pgport="${PATROL_BENCH_PG_PORT:-55433}" admin db nodes=()
+  admin="$("$root/scripts/pg-throwaway.sh" start "$info" "$pgport")"
+  psql -q "$admin" -c "CREATE DATABASE patrol"
+  db="postgresql://patrol@127.0.0.1:$pgport/patrol"
+  local stop_pg='for p in "${nodes[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; "$root/scripts/pg-throwaway.sh" stop "$info"'
+  mkdir -p "$work/pgnodes"
+  start_node() {  # $1 = index; sets node_port
+    "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/pgnodes" --database "$db" \
+      --demo --access-log=false >"$work/pg$1.out" 2>"$work/pg$1.log" &
+    nodes+=($!)
+    node_port=""
+    for _ in $(seq 1 200); do
+      node_port=$(sed -n 's/.*listening on https:\/\/[^:]*:\([0-9]*\).*/\1/p' "$work/pg$1.out" 2>/dev/null | head -1)
+      [ -n "$node_port" ] && return 0
+      sleep 0.05
+    done
+    echo "patrold on PostgreSQL did not start:"; cat "$work/pg$1.log"; return 1
+  }
+  start_node 1 || { eval "$stop_pg"; return 1; }
+  local p1=$node_port
+  for batch in 1 50; do
+    echo "==> PostgreSQL, one node: sync/push, $batch-op batches, 64 connections"
+    "$build/tests/bench/patrol_bench_push" --port "$p1" --connections 64 --batch "$batch" \
+      --seconds "$secs" | sed 's/^{/{"store":"postgresql, 1 node",/' | tee -a "$results"
+  done
+  if command -v haproxy >/dev/null; then
+    start_node 2 && local p2=$node_port && start_node 3 && local p3=$node_port
+    local lb=$((pgport + 1))
+    cat >"$work/haproxy.cfg" <<CFG
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1m
+  timeout server 1m
+frontend patrol
+  bind 127.0.0.1:$lb
+  default_backend nodes
+backend nodes
+  balance roundrobin
+  server n1 127.0.0.1:$p1
+  server n2 127.0.0.1:$p2
+  server n3 127.0.0.1:$p3
+CFG
+    haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+    nodes+=($!)
+    sleep 0.5
+    for batch in 1 50; do
+      echo "==> PostgreSQL, three nodes behind HAProxy: sync/push, $batch-op batches, 64 connections"
+      "$build/tests/bench/patrol_bench_push" --port "$lb" --connections 64 --batch "$batch" \
+        --seconds "$secs" | sed 's/^{/{"store":"postgresql, 3 nodes",/' | tee -a "$results"
+    done
+  fi
+  eval "$stop_pg"
+}
+pg_bench
 
 node "$here/table.js" "$results"

@@ -7,11 +7,11 @@ const f = (x, d = 0) => Number(x).toLocaleString('en-US', { maximumFractionDigit
 const sqlite = Object.fromEntries(rows.filter((r) => r.bench === 'sqlite_insert').map((r) => [r.batch, r]));
 const push = rows.filter((r) => r.bench === 'sync_push');
 if (push.length) {
-  console.log('\n| sync/push (64 conns) | inspections/s durable | p50 ms | p99 ms | errors | plain SQLite rows/s, same batch | server / SQLite |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| sync/push (64 conns) | store | inspections/s durable | p50 ms | p99 ms | errors | plain SQLite rows/s, same batch | server / SQLite |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of push) {
     const s = sqlite[r.batch];
-    console.log(`| ${r.batch}-op batches | ${f(r.ops_per_s)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${r.errors} | ${s ? f(s.rows_per_s) : '-'} | ${s ? f(r.ops_per_s / s.rows_per_s, 2) + '×' : '-'} |`);
+    console.log(`| ${r.batch}-op batches | ${r.store || 'sqlite'} | ${f(r.ops_per_s)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${r.errors} | ${s ? f(s.rows_per_s) : '-'} | ${s ? f(r.ops_per_s / s.rows_per_s, 2) + '×' : '-'} |`);
   }
 }
 const liveKinds = ['live_idle_memory', 'live_fanout', 'live_ingest'];

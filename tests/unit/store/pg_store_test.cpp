@@ -11,13 +11,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "domain/demo_seed.hpp"
 #include "patrol/wire/uuid.hpp"
 #include "pg_test_db.hpp"
+#include "store/pg_listener.hpp"
 #include "store/pg_store.hpp"
 #include "store/pg_support.hpp"
 
@@ -196,6 +200,44 @@ TEST(PgStore, ManyConcurrentWritersOnTwoNodesLeaveAGaplessLog) {
   ASSERT_TRUE(rest);
   for (const auto& c : rest->changes) seen.insert(c.seq);
   EXPECT_EQ(seen.size(), 100u);
+}
+
+TEST(PgStore, ANodeHearsWhatAnotherCommittedThroughNotify) {
+  if (!PgTestDb::configured()) GTEST_SKIP() << "no PostgreSQL test cluster";
+  PgTestDb db;
+  auto a = open_node(db);
+  auto b = open_node(db);
+  ASSERT_TRUE(a && b);
+  auto seed = domain::demo_seed(now(), [](std::string_view) { return std::string("scrypt$x"); });
+  ASSERT_TRUE(a->seed(seed));
+  auto base = b->changes("/", 0, 100000);
+  ASSERT_TRUE(base);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::int64_t heard = 0;
+  auto listener = PgChangeListener::start(db.conninfo(), [&](std::int64_t seq) {
+    std::lock_guard lk(mu);
+    heard = std::max(heard, seq);
+    cv.notify_all();
+  });
+  ASSERT_TRUE(listener);
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = a->apply_ops({sos_op(seed.users.front().user)});
+  ASSERT_TRUE(r);
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(5), [&] { return heard > base->cursor; }));
+  }
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+  std::printf("push on node A to notification on node B: %.1f ms\n", ms.count());
+  // Node B reads the rest from the log: exactly the SOS node A committed.
+  auto page = b->changes("/", base->cursor, 100);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->changes.size(), 1u);
+  EXPECT_EQ(page->changes[0].entity, "sos");
+  EXPECT_EQ(page->changes[0].seq, heard);
 }
 
 }  // namespace
