@@ -93,7 +93,8 @@ cmd_deps() {
   fi
   if [ -n "$missing$missing_nr" ]; then
     echo "==> installing Debian packages: $missing $missing_nr"
-    sudo_if_needed apt-get update -qq
+    # A mirror mid-sync fails the update; the install may still find what it needs.
+    sudo_if_needed apt-get update -qq || echo "(apt-get update failed: trying the install anyway)"
     if [ -n "$missing" ]; then
       # shellcheck disable=SC2086
       DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq $missing

@@ -1,8 +1,8 @@
 // patrol::store — durable storage for patrold, as small interfaces shaped by
 // use cases (log in, push a batch of ops, pull changes, reference data, what
 // the dashboard lists, attachments), not by tables, so that another
-// implementation (PostgreSQL) can serve the same API. SqliteStore
-// (sqlite_store.hpp) is the first implementation.
+// implementation can serve the same API. SqliteStore (sqlite_store.hpp) is
+// the first implementation, PgStore (pg_store.hpp, PostgreSQL) the second.
 //
 // The use cases, one header each (nothing SQLite-specific in them):
 //   lifecycle_store.hpp   LifecycleStore   is_empty, seed, ping, shutdown
@@ -28,6 +28,9 @@
 //      definitions (declared in sqlite_store.hpp; reads via impl_->readers.read,
 //      writes via impl_->writer->write, see sqlite_store_impl.hpp), listed
 //      in server/src/store/CMakeLists.txt.
+//   3b. PostgreSQL: `pg_xxx.cpp` likewise (reads via impl_->readers.read,
+//      writes via impl_->writer->write on a PgTx; see pg_store_impl.hpp),
+//      tables in a new numbered migration in pg_schema.cpp.
 //   4. Conformance: tests/unit/store/conformance/xxx_conformance_test.cpp,
 //      TYPED_TESTs over `Implementations` (every store passes them), listed
 //      in tests/unit/store/CMakeLists.txt.
