@@ -27,7 +27,8 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-PatroldChild::PatroldChild(const std::filesystem::path& data_dir, bool demo) {
+PatroldChild::PatroldChild(const std::filesystem::path& data_dir, bool demo,
+                           std::vector<std::string> extra_args) {
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
   const std::string log = (data_dir / "patrold.log").string();
@@ -41,6 +42,7 @@ PatroldChild::PatroldChild(const std::filesystem::path& data_dir, bool demo) {
     std::vector<std::string> args = {PATROLD_BINARY, "--listen", "127.0.0.1:0", "--data-dir",
                                      data_dir.string()};
     if (demo) args.emplace_back("--demo");
+    for (auto& a : extra_args) args.push_back(std::move(a));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace patrol::test {
 
@@ -30,7 +31,9 @@ class PatroldChild {
   // Starts `patrold --listen 127.0.0.1:0 --data-dir DIR [--demo]` and waits up
   // to 60 s for its "patrold listening on https://…:PORT" line; throws
   // std::runtime_error (with the tail of its log) otherwise.
-  explicit PatroldChild(const std::filesystem::path& data_dir, bool demo = true);
+  // `extra_args` are appended (e.g. {"--database", "postgresql://…"}).
+  explicit PatroldChild(const std::filesystem::path& data_dir, bool demo = true,
+                        std::vector<std::string> extra_args = {});
   ~PatroldChild();  // kill -9 and reap
   PatroldChild(const PatroldChild&) = delete;
   PatroldChild& operator=(const PatroldChild&) = delete;
