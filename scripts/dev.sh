@@ -207,6 +207,10 @@ MSG
 # TLS passes through to the nodes) in front on PATROL_LISTEN. The nodes share
 # one data directory (attachments are content-addressed files renamed into
 # place atomically; the certificate node 1 generates). Ctrl-C stops it all.
+# Behind HAProxy (TCP mode) every client reaches a node from 127.0.0.1, so the
+# per-address rate limit counts all clients as one: for load tests pass
+# PATROL_CLUSTER_ARGS="--rate-limit 0" (or use HAProxy's PROXY protocol, which
+# patrold does not speak yet).
 cmd_cluster() {
   cmd_deps
   build_preset release --target patrold
@@ -230,7 +234,8 @@ cmd_cluster() {
   for i in 1 2 3; do
     local port=$((base + i - 1))
     build/release/server/patrold --listen "127.0.0.1:$port" --data-dir "$work/data" \
-      --database "$db" --demo --web-root "$root/server/web" >"$work/node$i.log" 2>&1 &
+      --database "$db" --demo --web-root "$root/server/web" \
+      ${PATROL_CLUSTER_ARGS:-} >"$work/node$i.log" 2>&1 &
     pids+=($!)
     # Node 1 seeds the demo and generates the certificate before the others start.
     for _ in $(seq 100); do grep -q listening "$work/node$i.log" && break; sleep 0.2; done
