@@ -21,6 +21,10 @@ constexpr std::string_view kInsertChanges =
     "e->>3, e->>4 FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, ord) "
     "RETURNING seq) SELECT pg_notify('patrol_changes', max(seq)::text) FROM ins";
 constexpr std::string_view kLockChangeLog = "SELECT pg_advisory_xact_lock($1)";
+// The group's keys in ascending hash order (the same order on every node).
+constexpr std::string_view kLockKeys =
+    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
+    "FROM json_array_elements_text($1::json) AS k) s ORDER BY h";
 
 std::string changes_json(const std::vector<ChangeRow>& rows) {
   json::array a;
@@ -119,6 +123,10 @@ PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
   };
   try {
     conn_->exec("BEGIN");
+    json::array keys;
+    for (const auto& j : batch)
+      for (const auto& k : j->lock_keys) keys.emplace_back(k);
+    if (!keys.empty()) conn_->exec(kLockKeys, Params().add(json::serialize(keys)));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t mark = tx.changes.size();
       if (careful) conn_->exec("SAVEPOINT job");

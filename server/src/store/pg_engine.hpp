@@ -68,6 +68,10 @@ struct PgTx {
 
 struct PgJob {
   std::function<boost::system::error_code(PgTx&, bool careful)> apply;
+  // Advisory lock keys (hashed with hashtextextended) the job will take; the
+  // writer takes every key of the group at BEGIN in one global order, so two
+  // nodes' groups wait for each other instead of deadlocking.
+  std::vector<std::string> lock_keys;
   std::promise<boost::system::error_code> done;
 };
 
@@ -105,9 +109,10 @@ class PgWriter {
   // Queues `job`, blocks until the commit holding it returned.
   boost::system::error_code submit(std::unique_ptr<PgJob> job);
   template <class F>
-  boost::system::error_code write(F fn) {
+  boost::system::error_code write(F fn, std::vector<std::string> lock_keys = {}) {
     auto job = std::make_unique<PgJob>();
     job->apply = guarded(std::move(fn));
+    job->lock_keys = std::move(lock_keys);
     return submit(std::move(job));
   }
   bool stopping();

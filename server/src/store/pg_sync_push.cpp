@@ -279,28 +279,35 @@ OpOutcome apply_one(PgTx& tx, PreparedOp& op, bool careful) {
 
 result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
   auto out = std::make_shared<std::vector<OpOutcome>>();
-  auto ec = impl_->writer->write([out, ops_ptr = &ops](PgTx& tx, bool careful) {
-    auto& ops = *ops_ptr;
-    out->clear();
-    if (!careful) {
-      for (auto& op : ops) out->push_back(apply_one(tx, op, false));
-      return;
-    }
-    std::size_t mark = tx.changes.size();
-    tx.conn.exec("SAVEPOINT fast");
-    try {
-      for (auto& op : ops) out->push_back(apply_one(tx, op, false));
-      tx.conn.exec("RELEASE SAVEPOINT fast");
-    } catch (const Failure& f) {
-      if (f.ec != errc::conflict) throw;
-      // Undo this job's fast attempt and redo it op by op.
-      tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
-      tx.conn.exec("RELEASE SAVEPOINT fast");
-      tx.changes.resize(mark);
-      out->clear();
-      for (auto& op : ops) out->push_back(apply_one(tx, op, true));
-    }
-  });
+  // The (site, item) hazard keys this push may touch (record_hazard's lock).
+  std::vector<std::string> keys;
+  for (const auto& op : ops)
+    if (const auto* w = std::get_if<InspectionWrite>(&op.action))
+      for (const auto& h : w->hazards) keys.push_back(w->inspection.site_id + "/" + h.code);
+  auto ec = impl_->writer->write(
+      [out, ops_ptr = &ops](PgTx& tx, bool careful) {
+        auto& ops = *ops_ptr;
+        out->clear();
+        if (!careful) {
+          for (auto& op : ops) out->push_back(apply_one(tx, op, false));
+          return;
+        }
+        std::size_t mark = tx.changes.size();
+        tx.conn.exec("SAVEPOINT fast");
+        try {
+          for (auto& op : ops) out->push_back(apply_one(tx, op, false));
+          tx.conn.exec("RELEASE SAVEPOINT fast");
+        } catch (const Failure& f) {
+          if (f.ec != errc::conflict) throw;
+          // Undo this job's fast attempt and redo it op by op.
+          tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
+          tx.conn.exec("RELEASE SAVEPOINT fast");
+          tx.changes.resize(mark);
+          out->clear();
+          for (auto& op : ops) out->push_back(apply_one(tx, op, true));
+        }
+      },
+      std::move(keys));
   if (ec) return ec;
   return std::move(*out);
 }
