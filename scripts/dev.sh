@@ -244,7 +244,7 @@ cmd_cluster() {
   done
   cat >"$work/haproxy.cfg" <<CFG
 global
-  maxconn 20000
+  maxconn 4000
 defaults
   mode tcp
   timeout connect 2s
@@ -264,6 +264,7 @@ CFG
   haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
   pids+=($!)
   sleep 1
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/haproxy.log"; exit 1; }
   cat <<MSG
 
   Patrol cluster: 3 patrold nodes over PostgreSQL, HAProxy in front
