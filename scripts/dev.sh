@@ -217,12 +217,16 @@ cmd_cluster() {
   local listen="${PATROL_LISTEN:-127.0.0.1:8443}" pgport="${PATROL_PG_PORT:-55432}"
   local base="${PATROL_NODE_PORT:-8451}" work
   work="$(mktemp -d /tmp/patrol-cluster.XXXXXX)"
-  local info="$work/pg.info" pids=()
+  # Globals: the EXIT trap may run after this function returned.
+  cluster_info="$work/pg.info" cluster_work="$work" cluster_pids=()
+  local info="$cluster_info"
   cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    trap - EXIT INT TERM
+    for p in "${cluster_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    scripts/pg-throwaway.sh stop "$info"
-    echo "==> cluster stopped (logs were in $work)"
+    scripts/pg-throwaway.sh stop "$cluster_info"
+    echo "==> cluster stopped (logs were in $cluster_work)"
+    exit 0
   }
   trap cleanup EXIT INT TERM
   echo "==> PostgreSQL on 127.0.0.1:$pgport"
@@ -236,7 +240,7 @@ cmd_cluster() {
     build/release/server/patrold --listen "127.0.0.1:$port" --data-dir "$work/data" \
       --database "$db" --demo --web-root "$root/server/web" \
       ${PATROL_CLUSTER_ARGS:-} >"$work/node$i.log" 2>&1 &
-    pids+=($!)
+    cluster_pids+=($!)
     # Node 1 seeds the demo and generates the certificate before the others start.
     for _ in $(seq 100); do grep -q listening "$work/node$i.log" && break; sleep 0.2; done
     grep -q listening "$work/node$i.log" || { cat "$work/node$i.log"; exit 1; }
@@ -262,9 +266,9 @@ backend nodes
   server node3 127.0.0.1:$((base + 2)) check check-ssl verify none inter 1s fall 2 rise 1
 CFG
   haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-  pids+=($!)
+  cluster_pids+=($!)
   sleep 1
-  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/haproxy.log"; exit 1; }
+  kill -0 "${cluster_pids[-1]}" 2>/dev/null || { cat "$work/haproxy.log"; exit 1; }
   cat <<MSG
 
   Patrol cluster: 3 patrold nodes over PostgreSQL, HAProxy in front
@@ -276,7 +280,7 @@ CFG
   Ctrl-C stops everything.
 
 MSG
-  wait "${pids[@]}"
+  wait "${cluster_pids[@]}"
 }
 
 cmd_test() {
