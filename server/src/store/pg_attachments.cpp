@@ -18,7 +18,7 @@ constexpr std::string_view kInsertAttachment =
 // Hazards one of whose sightings named this photo for the hazard's item;
 // locked, since another node may be recording a sighting of them.
 constexpr std::string_view kWaitingHazards =
-    "SELECT " PATROL_PG_HAZARD_COLS
+    "SELECT " PATROL_PG_HAZARD_READ_COLS
     " FROM hazards WHERE photo_missing = 1 AND id IN ("
     "SELECT o.hazard_id FROM inspection_photos p "
     "JOIN hazard_occurrences o ON o.inspection_id = p.inspection_id "

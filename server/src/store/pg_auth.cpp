@@ -10,10 +10,11 @@ namespace {
 
 constexpr std::string_view kCredentialsByPhone =
     "SELECT " PATROL_PG_USER_COLS
-    ", u.password_hash FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.phone = $1";
+    ", u.password_hash, u.disabled FROM users u JOIN org_units o ON o.id = u.org_unit_id "
+    "WHERE u.phone = $1";
 constexpr std::string_view kUserById =
     "SELECT " PATROL_PG_USER_COLS
-    " FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1";
+    ", u.disabled FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1";
 constexpr std::string_view kPurgeSessions =
     "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2";
 constexpr std::string_view kInsertSession =
@@ -34,6 +35,7 @@ result<Credentials> PgStore::credentials_by_phone(std::string_view phone) {
     Credentials cr;
     cr.user = read_user(r, 0);
     cr.password_hash = r.text(0, 6);
+    cr.user.disabled = r.boolean(0, 7);
     return cr;
   });
 }
@@ -42,7 +44,9 @@ result<User> PgStore::user(std::string_view id) {
   return impl_->readers.read([&](Conn& c) {
     auto r = c.exec(kUserById, Params().add(id));
     if (r.rows() == 0) throw NotFound{};
-    return read_user(r, 0);
+    User u = read_user(r, 0);
+    u.disabled = r.boolean(0, 6);
+    return u;
   });
 }
 

@@ -21,7 +21,7 @@ constexpr std::string_view kInspections =
     "AND ($6::bigint IS NULL OR seq < $6::bigint) "
     "AND ($8::text IS NULL OR user_id = $8::text) ORDER BY seq DESC LIMIT $7";
 constexpr std::string_view kHazards =
-    "SELECT " PATROL_PG_HAZARD_COLS
+    "SELECT " PATROL_PG_HAZARD_READ_COLS
     " FROM hazards WHERE org_path >= $1 AND org_path < $2 "
     "AND ($3::text IS NULL OR state = $3::text) AND id > $4 "
     "AND ($6::text IS NULL OR site_id = $6::text) ORDER BY id LIMIT $5";

@@ -20,11 +20,44 @@ constexpr std::string_view kInsertChanges =
     "SELECT (SELECT coalesce(max(seq), 0) FROM change_log) + t.ord, e->>0, e->>1, e->>2, "
     "e->>3, e->>4 FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, ord) "
     "RETURNING seq) SELECT pg_notify('patrol_changes', max(seq)::text) FROM ins";
+constexpr std::string_view kNotify = "SELECT pg_notify('patrol_changes', '0')";
 constexpr std::string_view kLockChangeLog = "SELECT pg_advisory_xact_lock($1)";
+// The group's points: [[user, device, path, t, lat, lon, accuracy|null, received], …].
+constexpr std::string_view kInsertPositions =
+    "INSERT INTO positions(user_id, device_id, org_path, t, lat, lon, accuracy_m, received_ms) "
+    "SELECT e->>0, e->>1, e->>2, (e->>3)::bigint, (e->>4)::float8, (e->>5)::float8, "
+    "(e->>6)::float8, (e->>7)::bigint FROM json_array_elements($1::json) WITH ORDINALITY "
+    "AS t(e, ord) ORDER BY ord";
+constexpr std::string_view kNumberInspections =
+    "UPDATE inspections SET live_seq = nextval('inspections_live_seq') WHERE id IN "
+    "(SELECT json_array_elements_text($1::json))";
 // The group's keys in ascending hash order (the same order on every node).
 constexpr std::string_view kLockKeys =
     "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
     "FROM json_array_elements_text($1::json) AS k) s ORDER BY h";
+
+std::string positions_json(const std::vector<PositionRow>& rows) {
+  json::array a;
+  a.reserve(rows.size());
+  for (const auto& r : rows) {
+    json::array e{r.user_id, r.device_id, r.org_path, r.t, r.lat, r.lon};
+    if (r.accuracy_m) {
+      e.emplace_back(*r.accuracy_m);
+    } else {
+      e.emplace_back(nullptr);
+    }
+    e.emplace_back(r.received_ms);
+    a.push_back(std::move(e));
+  }
+  return json::serialize(a);
+}
+
+std::string strings_json(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& x : v) a.emplace_back(x);
+  return json::serialize(a);
+}
 
 std::string changes_json(const std::vector<ChangeRow>& rows) {
   json::array a;
@@ -39,8 +72,11 @@ bool transient(std::string_view sqlstate) {
 
 }  // namespace
 
-PgWriter::PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit)
-    : conn_(std::move(conn)), max_jobs_per_commit_(max_jobs_per_commit) {}
+PgWriter::PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit,
+                   std::function<void()> on_commit)
+    : conn_(std::move(conn)),
+      max_jobs_per_commit_(max_jobs_per_commit),
+      on_commit_(std::move(on_commit)) {}
 
 PgWriter::~PgWriter() {
   stop();
@@ -108,12 +144,14 @@ void PgWriter::commit_group(std::vector<std::unique_ptr<PgJob>>& batch) {
   if (p != Pass::ok)
     for (auto& r : res) r = errc::unavailable;
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(res[i]);
+  if (p == Pass::ok && committed_rows_ && on_commit_) on_commit_();
 }
 
 PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
                                   std::vector<error_code>& res, bool careful) {
   if (!conn_->healthy()) return Pass::broken;
-  PgTx tx{*conn_, {}, {}};
+  PgTx tx{*conn_, {}, {}, {}, {}};
+  committed_rows_ = false;
   auto abort = [&](std::string_view sqlstate) {
     try {
       conn_->exec("ROLLBACK");
@@ -128,7 +166,7 @@ PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
       for (const auto& k : j->lock_keys) keys.emplace_back(k);
     if (!keys.empty()) conn_->exec(kLockKeys, Params().add(json::serialize(keys)));
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      std::size_t mark = tx.changes.size();
+      auto mark = tx.mark();
       if (careful) conn_->exec("SAVEPOINT job");
       tx.failed_sqlstate.clear();
       error_code ec = batch[i]->apply(tx, careful);
@@ -140,17 +178,26 @@ PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
       }
       if (ec) {
         conn_->exec("ROLLBACK TO SAVEPOINT job");
-        tx.changes.resize(mark);
+        tx.rewind(mark);
       } else if (careful) {
         conn_->exec("RELEASE SAVEPOINT job");
       }
       res[i] = ec;
     }
-    if (!tx.changes.empty()) {
+    if (tx.pending()) {
       conn_->exec(kLockChangeLog, Params().add(kChangeLogLock));
-      conn_->exec(kInsertChanges, Params().add(changes_json(tx.changes)));
+      if (!tx.positions.empty())
+        conn_->exec(kInsertPositions, Params().add(positions_json(tx.positions)));
+      if (!tx.inspections.empty())
+        conn_->exec(kNumberInspections, Params().add(strings_json(tx.inspections)));
+      if (!tx.changes.empty()) {
+        conn_->exec(kInsertChanges, Params().add(changes_json(tx.changes)));
+      } else {
+        conn_->exec(kNotify, Params());
+      }
     }
     conn_->exec("COMMIT");
+    committed_rows_ = tx.pending();
     return Pass::ok;
   } catch (const Failure& f) {
     return abort(f.sqlstate);

@@ -19,7 +19,10 @@
 // still holding it (PostgreSQL releases it only after the commit is visible).
 // So seqs become visible in seq order across every node, and a pull that
 // reads `seq > cursor` can never step over a smaller seq that commits later.
-// The same statement NOTIFYs channel `patrol_changes` with the last seq.
+// The same statement NOTIFYs channel `patrol_changes` with the last seq. The
+// group's positions are inserted in the same locked section (their identity
+// seq is then in commit order too) and its inspections numbered (live_seq),
+// so the live feed can tail all three by number on any node.
 //
 // Thread safety: PgWriter::submit/write/stopping from any thread; stop once
 // (later calls return false). PgReaders: any thread.
@@ -34,6 +37,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,17 +57,44 @@ struct ChangeRow {
   std::string entity, op, id, org_path, data;
 };
 
+// One position point to insert at commit (see PgTx::positions).
+struct PositionRow {
+  std::string user_id, device_id, org_path;
+  std::int64_t t = 0;
+  double lat = 0, lon = 0;
+  std::optional<double> accuracy_m;
+  std::int64_t received_ms = 0;
+};
+
 // What a write job sees: the writer's connection inside the group's
-// transaction, and the change entries to number at commit.
+// transaction, and what is written at commit under kChangeLogLock, so that
+// the live feed's tails (store/live_store.hpp) are in commit order across
+// nodes: the change entries (numbered then), the positions (inserted then:
+// their identity seq is taken under the lock) and the ids of the inspections
+// written (their live_seq is assigned then).
 struct PgTx {
   Conn& conn;
   std::vector<ChangeRow> changes;
+  std::vector<PositionRow> positions;
+  std::vector<std::string> inspections;
   std::string failed_sqlstate;  // of the last Failure a job threw
   void append_change(std::string_view entity, std::string_view op, std::string_view id,
                      std::string_view org_path, std::string data) {
     changes.push_back({std::string(entity), std::string(op), std::string(id), std::string(org_path),
                        std::move(data)});
   }
+  // Where a job's (or an op's) pending rows start; rewind() drops what came
+  // after it when that part of the transaction is rolled back to a savepoint.
+  struct Mark {
+    std::size_t changes, positions, inspections;
+  };
+  Mark mark() const { return {changes.size(), positions.size(), inspections.size()}; }
+  void rewind(const Mark& m) {
+    changes.resize(m.changes);
+    positions.resize(m.positions);
+    inspections.resize(m.inspections);
+  }
+  bool pending() const { return !changes.empty() || !positions.empty() || !inspections.empty(); }
 };
 
 struct PgJob {
@@ -100,7 +131,10 @@ std::function<boost::system::error_code(PgTx&, bool)> guarded(F fn) {
 
 class PgWriter {
  public:
-  PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit);
+  // `on_commit` (may be empty) runs on the writer thread after every
+  // successful COMMIT that wrote something to tail (the live feed's signal).
+  PgWriter(std::unique_ptr<Conn> conn, std::size_t max_jobs_per_commit,
+           std::function<void()> on_commit = {});
   ~PgWriter();
   PgWriter(const PgWriter&) = delete;
   PgWriter& operator=(const PgWriter&) = delete;
@@ -128,6 +162,8 @@ class PgWriter {
 
   std::unique_ptr<Conn> conn_;
   std::size_t max_jobs_per_commit_;
+  std::function<void()> on_commit_;
+  bool committed_rows_ = false;  // the last ok pass wrote something to tail
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<PgJob>> queue_;

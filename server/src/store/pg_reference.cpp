@@ -1,4 +1,4 @@
-// PgStore's ReferenceStore: org units, sites, checklist templates, rounds.
+// PgStore's ReferenceStore: org units, sites, checklist templates (round(): pg_rounds.cpp).
 #include "store/pg_store_impl.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_support.hpp"
@@ -18,9 +18,6 @@ constexpr std::string_view kSites =
 constexpr std::string_view kTemplate =
     "SELECT id, version, name, categories, items FROM checklist_templates "
     "WHERE id = $1 AND version = $2";
-constexpr std::string_view kRound =
-    "SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state "
-    "FROM rounds WHERE id = $1";
 
 }  // namespace
 
@@ -75,24 +72,6 @@ result<ChecklistTemplate> PgStore::checklist_template(std::string_view id, std::
     t.categories = detail::string_array(r.text_view(0, 3));
     t.items = detail::read_template_items(r.text_view(0, 4));
     return t;
-  });
-}
-
-result<Round> PgStore::round(std::string_view id) {
-  return impl_->readers.read([&](Conn& c) {
-    auto r = c.exec(kRound, Params().add(id));
-    if (r.rows() == 0) throw NotFound{};
-    Round x;
-    x.id = r.text(0, 0);
-    x.schedule_id = r.text(0, 1);
-    x.team_id = r.text(0, 2);
-    x.org_unit_id = r.int64(0, 3);
-    x.org_path = r.text(0, 4);
-    x.date = r.text(0, 5);
-    x.starts_at = r.int64(0, 6);
-    x.ends_at = r.int64(0, 7);
-    x.state = r.text(0, 8);
-    return x;
   });
 }
 

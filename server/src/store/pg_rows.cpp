@@ -2,6 +2,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "store/pg_store_impl.hpp"
+#include "store/sqlite_support.hpp"
 
 namespace patrol::store::pg {
 
@@ -48,7 +49,34 @@ Hazard read_hazard(const Result& r, int i) {
   h.last_inspection_id = r.text(i, 12);
   h.note = r.text(i, 13);
   h.updated_at = r.int64(i, 14);
+  h.assignee_id = r.opt_text(i, 15);
+  h.deadline = r.opt_int64(i, 16);
+  h.overdue = r.boolean(i, 17);
+  h.escalation = r.text(i, 18);
+  h.closed_at = r.opt_int64(i, 19);
+  h.next_check_at = r.opt_int64(i, 20);
   return h;
+}
+
+Round read_round(const Result& r, int i) {
+  Round x;
+  x.id = r.text(i, 0);
+  x.schedule_id = r.text(i, 1);
+  x.team_id = r.text(i, 2);
+  x.org_unit_id = r.int64(i, 3);
+  x.org_path = r.text(i, 4);
+  x.date = r.text(i, 5);
+  x.starts_at = r.int64(i, 6);
+  x.ends_at = r.int64(i, 7);
+  x.state = r.text(i, 8);
+  x.started_at = r.opt_int64(i, 9);
+  x.finished_at = r.opt_int64(i, 10);
+  x.route = detail::string_array(r.text_view(i, 11));
+  x.sites_visited = static_cast<int>(r.int64(i, 12));
+  x.distance_m = r.dbl(i, 13);
+  x.open_hazard_ids = detail::string_array(r.text_view(i, 14));
+  x.updated_at = r.int64(i, 15);
+  return x;
 }
 
 std::optional<GeoPoint> read_geo(const Result& r, int i, int c) {

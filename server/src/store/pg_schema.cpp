@@ -13,6 +13,10 @@ namespace {
 //  - change_log.seq has no default: it is assigned at commit, in commit order,
 //    under an advisory lock (pg_writer.cpp), so a pull never passes a change
 //    that commits later with a smaller seq.
+//  - The live feed tails inspections and positions by a number that is also
+//    in commit order (store/live_store.hpp): positions are inserted at commit,
+//    under the same advisory lock (their identity seq is then commit-ordered);
+//    inspections get live_seq there (their seq is taken mid-transaction).
 //  - Times are bigint milliseconds; JSON columns are text written by our own
 //    serializer (nothing queries inside them).
 constexpr std::string_view kV1 = R"sql(
@@ -133,6 +137,9 @@ CREATE TABLE inspections (
   FOREIGN KEY (template_id, template_version) REFERENCES checklist_templates(id, version)
 );
 CREATE INDEX inspections_by_path ON inspections(org_path, seq);
+CREATE SEQUENCE inspections_live_seq;
+ALTER TABLE inspections ADD COLUMN live_seq bigint;
+CREATE UNIQUE INDEX inspections_by_live_seq ON inspections(live_seq);
 CREATE INDEX inspections_by_site ON inspections(site_id, seq);
 
 CREATE TABLE inspection_photos (
@@ -236,7 +243,80 @@ CREATE TABLE change_log (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// 2 (as SQLite's 2): schedules with dates, exceptions and a geofence; rounds
+// that can be cancelled, with their start/finish, route and progress;
+// check-ins; the hazard workflow (assignee, deadline, escalation, history);
+// disabled users.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE schedules ADD COLUMN geofence_m double precision NOT NULL DEFAULT 50;
+ALTER TABLE schedules ADD COLUMN starts_on text NOT NULL DEFAULT '1970-01-01';
+ALTER TABLE schedules ADD COLUMN ends_on text;
+ALTER TABLE schedules ADD COLUMN exceptions text NOT NULL DEFAULT '[]';
+ALTER TABLE schedules ADD COLUMN updated_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE schedules ADD COLUMN deleted integer NOT NULL DEFAULT 0;
+
+ALTER TABLE rounds DROP CONSTRAINT rounds_state_check;
+ALTER TABLE rounds ADD CONSTRAINT rounds_state_check CHECK (state IN
+  ('planned','in_progress','completed','missed','cancelled'));
+ALTER TABLE rounds ADD COLUMN started_at bigint;
+ALTER TABLE rounds ADD COLUMN finished_at bigint;
+ALTER TABLE rounds ADD COLUMN route text NOT NULL DEFAULT '[]';
+ALTER TABLE rounds ADD COLUMN sites_visited integer NOT NULL DEFAULT 0;
+ALTER TABLE rounds ADD COLUMN distance_m double precision NOT NULL DEFAULT 0;
+ALTER TABLE rounds ADD COLUMN open_hazard_ids text NOT NULL DEFAULT '[]';
+ALTER TABLE rounds ADD COLUMN updated_at bigint NOT NULL DEFAULT 0;
+CREATE INDEX rounds_by_path_start ON rounds(org_path, starts_at, id);
+CREATE INDEX rounds_planned_by_start ON rounds(starts_at) WHERE state = 'planned';
+CREATE INDEX inspections_by_round ON inspections(round_id) WHERE round_id IS NOT NULL;
+
+CREATE TABLE round_checkins (
+  round_id ctext NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+  site_id  ctext NOT NULL REFERENCES sites(id),
+  user_id  ctext NOT NULL REFERENCES users(id),
+  at       bigint NOT NULL,
+  PRIMARY KEY (round_id, site_id, user_id)
+);
+
+ALTER TABLE hazards ADD COLUMN assignee_id ctext;
+ALTER TABLE hazards ADD COLUMN deadline bigint;
+ALTER TABLE hazards ADD COLUMN overdue integer NOT NULL DEFAULT 0;
+ALTER TABLE hazards ADD COLUMN escalation ctext NOT NULL DEFAULT 'village';
+ALTER TABLE hazards ADD COLUMN closed_at bigint;
+ALTER TABLE hazards ADD COLUMN next_check_at bigint;
+CREATE INDEX hazards_undated ON hazards(first_found_at)
+  WHERE deadline IS NULL AND state IN ('open','assigned');
+CREATE INDEX hazards_by_next_check ON hazards(next_check_at) WHERE next_check_at IS NOT NULL;
+CREATE INDEX hazards_by_path_found ON hazards(org_path, first_found_at);
+
+CREATE TABLE hazard_history (
+  seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hazard_id  ctext NOT NULL REFERENCES hazards(id),
+  at         bigint NOT NULL,
+  by         ctext NOT NULL,
+  from_state ctext NOT NULL,
+  to_state   ctext NOT NULL,
+  note       text NOT NULL DEFAULT '',
+  photos     text NOT NULL DEFAULT '[]'
+);
+CREATE INDEX hazard_history_by_hazard ON hazard_history(hazard_id, seq);
+
+ALTER TABLE users ADD COLUMN disabled integer NOT NULL DEFAULT 0;
+CREATE INDEX users_by_org ON users(org_unit_id);
+CREATE INDEX inspections_by_path_observed ON inspections(org_path, observed_ms);
+)sql";
+
+// 3 (as SQLite's 3): tracker identifiers of tracking apps (Traccar Client /
+// OsmAnd), each registered to one user (store/tracker_store.hpp).
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE trackers (
+  identifier ctext PRIMARY KEY,
+  user_id    ctext NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at bigint NOT NULL
+);
+CREATE INDEX trackers_by_user ON trackers(user_id);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

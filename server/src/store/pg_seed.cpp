@@ -31,10 +31,11 @@ constexpr std::string_view kInsertTeamMember =
     "INSERT INTO team_members(team_id, user_id, role) VALUES ($1, $2, $3)";
 constexpr std::string_view kInsertSchedule =
     "INSERT INTO schedules(id, team_id, org_unit_id, org_path, name, weekdays, start_time, "
-    "duration_min, tz, route) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    "duration_min, tz, route, geofence_m, starts_on, ends_on, exceptions, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '[]', $14)";
 constexpr std::string_view kInsertRound =
     "INSERT INTO rounds(id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, "
-    "ends_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    "ends_at, state, route, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 }  // namespace
 
@@ -95,17 +96,22 @@ result<void> PgStore::seed(const SeedData& d) {
     for (const auto& x : d.schedules) {
       json::array days;
       for (int w : x.weekdays) days.emplace_back(w);
-      c.exec(kInsertSchedule, Params()
-                                  .add(x.id)
-                                  .add(x.team_id)
-                                  .add(x.org_unit_id)
-                                  .add(x.org_path)
-                                  .add(x.name)
-                                  .add(to_text(days))
-                                  .add(x.start_time)
-                                  .add(x.duration_min)
-                                  .add(x.tz)
-                                  .add(detail::json_strings(x.route)));
+      c.exec(kInsertSchedule,
+             Params()
+                 .add(x.id)
+                 .add(x.team_id)
+                 .add(x.org_unit_id)
+                 .add(x.org_path)
+                 .add(x.name)
+                 .add(to_text(days))
+                 .add(x.start_time)
+                 .add(x.duration_min)
+                 .add(x.tz)
+                 .add(detail::json_strings(x.route))
+                 .add(x.geofence_m)
+                 .add(x.starts_on.empty() ? std::string("1970-01-01") : x.starts_on)
+                 .add(x.ends_on)
+                 .add(x.updated_at));
       tx.append_change("schedule", "upsert", x.id, x.org_path, to_text(to_json(x)));
     }
     for (const auto& r : d.rounds) {
@@ -118,7 +124,9 @@ result<void> PgStore::seed(const SeedData& d) {
                                .add(r.date)
                                .add(r.starts_at)
                                .add(r.ends_at)
-                               .add(r.state));
+                               .add(r.state)
+                               .add(detail::json_strings(r.route))
+                               .add(r.updated_at));
       tx.append_change("round", "upsert", r.id, r.org_path, to_text(to_json(r)));
     }
   });

@@ -66,12 +66,23 @@ result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& opts,
     if (!r) return r.error();
     impl->readers.add(std::move(*r));
   }
-  impl->writer = std::make_unique<pg::PgWriter>(std::move(*w), opts.max_jobs_per_commit);
+  impl->writer =
+      std::make_unique<pg::PgWriter>(std::move(*w), opts.max_jobs_per_commit, opts.on_commit);
   impl->writer->start();
+  if (opts.listen && opts.on_commit) {
+    auto l = PgChangeListener::start(opts.conninfo, [cb = opts.on_commit](std::int64_t) { cb(); });
+    if (!l) {
+      impl->writer->stop();
+      impl->readers.close();
+      return l.error();
+    }
+    impl->listener = std::move(*l);
+  }
   return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));
 }
 
 void PgStore::shutdown() {
+  impl_->listener.reset();  // no more callbacks into a feed that is going away
   if (!impl_->writer->stop()) return;
   impl_->readers.close();
 }

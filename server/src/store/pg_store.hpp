@@ -21,10 +21,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "store/live_store.hpp"
 #include "store/store.hpp"
+#include "store/tracker_store.hpp"
 
 namespace patrol::store {
 
@@ -32,9 +35,17 @@ struct PgStoreOptions {
   std::string conninfo;              // "postgresql://user@host:port/db" or "host=… dbname=…"
   std::size_t read_connections = 4;  // pooled read connections
   std::size_t max_jobs_per_commit = 512;
+  // Called after every group commit of this node that wrote rows the live
+  // feed tails (on the writer thread) and, with `listen`, whenever another
+  // node announces one (LISTEN patrol_changes, on the listener's thread; also
+  // after the listener reconnected). Quick, must not throw.
+  std::function<void()> on_commit;
+  bool listen = false;
 };
 
-class PgStore final : public Store {
+// Store, plus the live feed's reads (LiveStore) and tracker identifiers
+// (TrackerStore), which SQLite keeps in SqliteLiveStore.
+class PgStore final : public Store, public LiveStore, public TrackerStore {
  public:
   // Connects, migrates, opens the pool and starts the writer. unavailable
   // when the server cannot be reached; internal when the schema is newer
@@ -80,6 +91,51 @@ class PgStore final : public Store {
 
   // ---- AttachmentStore (pg_attachments.cpp) ----
   result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
+
+  // ---- RoundStore (pg_rounds.cpp) ----
+  result<Team> team(std::string_view id) override;
+  result<Schedule> schedule(std::string_view id) override;
+  result<Page<Schedule>> schedules(const ScheduleFilter& f) override;
+  result<std::vector<Schedule>> all_schedules() override;
+  result<void> put_schedule(const Schedule& s, const std::vector<Round>& plan, Ms plan_from,
+                            Ms plan_to) override;
+  result<void> delete_schedule(std::string_view id, Ms now) override;
+  result<std::vector<Round>> add_rounds(const std::vector<Round>& plan) override;
+  result<Page<Round>> rounds(const RoundFilter& f) override;
+  result<std::vector<Round>> planned_rounds_starting_before(Ms starts_before, int limit) override;
+  result<std::optional<Ms>> earliest_planned_start() override;
+  result<std::vector<Round>> update_rounds(const std::vector<std::string>& ids,
+                                           RoundDecider decide) override;
+  result<RoundActivity> round_activity(const Round& round, Ms from, Ms to) override;
+  result<void> add_checkin(std::string_view round_id, std::string_view site_id,
+                           std::string_view user_id, Ms at) override;
+
+  // ---- HazardWorkflowStore (pg_hazard_workflow.cpp) ----
+  result<Hazard> hazard(std::string_view id) override;
+  result<std::vector<HazardHistoryEntry>> hazard_history(std::string_view id) override;
+  result<std::optional<Hazard>> change_hazard(std::string_view id, HazardDecider decide) override;
+  result<std::vector<Hazard>> hazards_due(Ms due, int limit) override;
+  result<std::optional<Ms>> earliest_hazard_deadline() override;
+  result<std::vector<Hazard>> change_hazards(const std::vector<std::string>& ids,
+                                             HazardDecider decide) override;
+
+  // ---- AdminStore (pg_admin.cpp) ----
+  result<Page<User>> users(const UserFilter& f) override;
+  result<void> create_user(const UserWrite& u, Ms now) override;
+  result<void> update_user(const UserWrite& u) override;
+  result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
+
+  // ---- OverviewStore (pg_overview.cpp) ----
+  result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
+
+  // ---- LiveStore, TrackerStore (pg_live.cpp) ----
+  result<LiveCursors> live_head() override;
+  result<LiveBatch> live_tail(const LiveCursors& from, int limit) override;
+  result<std::vector<Round>> live_rounds(std::string_view scope_path, Ms from, Ms to) override;
+  result<bool> photo_visible(std::string_view sha256, std::string_view scope_path) override;
+  result<bool> register_tracker(std::string_view identifier, std::string_view user_id,
+                                Ms now) override;
+  result<User> tracker_owner(std::string_view identifier) override;
 
   // ---- outside the Store interfaces (pg_attachments.cpp) ----
   // The attachment routes' scope check, as store::PhotoScope does on SQLite:

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "patrol/wire/field_error.hpp"
+
 #include "store/pg_engine.hpp"
+#include "store/pg_listener.hpp"
 #include "store/pg_store.hpp"
 #include "store/pg_support.hpp"
 
@@ -16,6 +20,7 @@ struct PgStore::Impl {
   PgStoreOptions opts;
   pg::PgReaders readers;
   std::unique_ptr<pg::PgWriter> writer;
+  std::unique_ptr<PgChangeListener> listener;  // with opts.listen
 };
 
 namespace pg {
@@ -28,10 +33,22 @@ namespace pg {
   "id, site_id, org_unit_id, org_path, item_code, severity, state, photo_missing, "       \
   "occurrences, first_found_at, last_found_at, first_inspection_id, last_inspection_id, " \
   "note, updated_at"
+// What read_hazard() expects: PATROL_PG_HAZARD_COLS, then the workflow's
+// columns (migration 2), which the push's insert and found-again update leave alone.
+#define PATROL_PG_HAZARD_READ_COLS \
+  PATROL_PG_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at, next_check_at"
+#define PATROL_PG_ROUND_COLS                                                           \
+  "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, " \
+  "started_at, finished_at, route, sites_visited, distance_m, open_hazard_ids, updated_at"
 
 User read_user(const Result& r, int row);
 Site read_site(const Result& r, int row);
-Hazard read_hazard(const Result& r, int row);
+Hazard read_hazard(const Result& r, int row);  // PATROL_PG_HAZARD_READ_COLS
+Round read_round(const Result& r, int row);    // PATROL_PG_ROUND_COLS
+// The push's round and hazard ops (pg_rounds.cpp, pg_hazard_workflow.cpp),
+// applied in the push's transaction: nullopt when applied, else the rejection.
+std::optional<wire::FieldError> apply_round_op(PgTx& tx, const RoundOpWrite& w);
+std::optional<wire::FieldError> apply_hazard_op(PgTx& tx, const HazardOpWrite& w);
 std::optional<GeoPoint> read_geo(const Result& r, int row, int lat_col);
 std::string to_text(const boost::json::value& v);
 

@@ -47,8 +47,8 @@ constexpr std::string_view kAttachmentExists = "SELECT 1 FROM attachments WHERE 
 constexpr std::string_view kLockHazardKey =
     "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))";
 constexpr std::string_view kOpenHazard =
-    "SELECT " PATROL_PG_HAZARD_COLS
-    " FROM hazards WHERE site_id = $1 AND item_code = $2 AND state <> 'closed'";
+    "SELECT " PATROL_PG_HAZARD_READ_COLS
+    " FROM hazards WHERE site_id = $1 AND item_code = $2 AND state <> 'closed' FOR UPDATE";
 constexpr std::string_view kInsertHazard =
     "INSERT INTO hazards(" PATROL_PG_HAZARD_COLS
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
@@ -61,11 +61,6 @@ constexpr std::string_view kInsertOccurrence =
     "INSERT INTO hazard_occurrences(hazard_id, inspection_id, found_at, photo_missing) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
-// All points of a positions op in one statement: [[t, lat, lon, accuracy|null], …].
-constexpr std::string_view kInsertPositions =
-    "INSERT INTO positions(user_id, device_id, org_path, t, lat, lon, accuracy_m, received_ms) "
-    "SELECT $1, $2, $3, (e->>0)::bigint, (e->>1)::float8, (e->>2)::float8, (e->>3)::float8, $5 "
-    "FROM json_array_elements($4::json) e";
 constexpr std::string_view kUpsertLatest =
     "INSERT INTO latest_positions(user_id, org_unit_id, org_path, t, lat, lon, accuracy_m) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET "
@@ -131,6 +126,7 @@ bool write_inspection(PgTx& tx, InspectionWrite& w, const std::string& op_id, Ms
   }
   p.add(i.note).add(w.items_json);
   if (tx.conn.exec(kInsertInspection, p).affected() == 0) return false;
+  tx.inspections.push_back(i.id);  // numbered for the live feed at commit
   json::array photos;
   for (const auto& it : i.items)
     for (const auto& ph : it.photos) photos.push_back(json::array{ph, it.code});
@@ -140,23 +136,17 @@ bool write_inspection(PgTx& tx, InspectionWrite& w, const std::string& op_id, Ms
   return true;
 }
 
+// The points are inserted at commit (PgTx::positions: commit-ordered seqs for
+// the live feed), all of the group's in one statement; the latest marker now.
 void write_positions(PgTx& tx, const PositionsWrite& w, Ms now) {
   if (w.points.empty()) return;
   const TrackPoint* latest = nullptr;
-  json::array pts;
-  pts.reserve(w.points.size());
+  tx.positions.reserve(tx.positions.size() + w.points.size());
   for (const auto& p : w.points) {
-    json::array e{p.t, p.lat, p.lon};
-    if (p.accuracy_m) {
-      e.emplace_back(*p.accuracy_m);
-    } else {
-      e.emplace_back(nullptr);
-    }
-    pts.push_back(std::move(e));
+    tx.positions.push_back(
+        {w.user_id, w.device_id, w.org_path, p.t, p.lat, p.lon, p.accuracy_m, now});
     if (!latest || p.t >= latest->t) latest = &p;
   }
-  tx.conn.exec(kInsertPositions,
-               Params().add(w.user_id).add(w.device_id).add(w.org_path).add(to_text(pts)).add(now));
   tx.conn.exec(kUpsertLatest, Params()
                                   .add(w.user_id)
                                   .add(w.org_unit_id)
@@ -226,8 +216,15 @@ void previous_outcome(PgTx& tx, const PreparedOp& op, OpOutcome& out) {
   }
 }
 
-bool write_action(PgTx& tx, PreparedOp& op, Ms now) {
-  if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
+// False when the op's entity id is already stored (nothing written). A round
+// or hazard op the domain's decider refuses on the current row sets `refused`
+// (nothing written).
+bool write_action(PgTx& tx, PreparedOp& op, Ms now, std::optional<wire::FieldError>& refused) {
+  if (auto* r = std::get_if<RoundOpWrite>(&op.action)) {
+    refused = apply_round_op(tx, *r);
+  } else if (auto* h = std::get_if<HazardOpWrite>(&op.action)) {
+    refused = apply_hazard_op(tx, *h);
+  } else if (auto* w = std::get_if<InspectionWrite>(&op.action)) {
     return write_inspection(tx, *w, op.op_id, now);
   } else if (auto* p = std::get_if<PositionsWrite>(&op.action)) {
     write_positions(tx, *p, now);
@@ -255,19 +252,22 @@ OpOutcome apply_one(PgTx& tx, PreparedOp& op, bool careful) {
     return out;
   }
   if (rej) return out;
-  std::size_t mark = tx.changes.size();
+  auto mark = tx.mark();
   if (careful) tx.conn.exec("SAVEPOINT op");
   try {
-    bool written = write_action(tx, op, out.received_at);
+    std::optional<wire::FieldError> refused;
+    bool written = write_action(tx, op, out.received_at, refused);
     if (careful) tx.conn.exec("RELEASE SAVEPOINT op");
-    if (!written)
+    if (refused)
+      reject_op(tx, op, out, std::move(*refused));
+    else if (!written)
       reject_op(tx, op, out,
                 wire::FieldError{"conflict", "body.id", "id already used by another report"});
   } catch (const Failure& f) {
     if (!careful || f.ec != errc::conflict) throw;
     tx.conn.exec("ROLLBACK TO SAVEPOINT op");
     tx.conn.exec("RELEASE SAVEPOINT op");
-    tx.changes.resize(mark);
+    tx.rewind(mark);
     reject_op(tx, op, out,
               wire::FieldError{"conflict", "body",
                                "conflicts with stored data (reference gone or id reused)"});
@@ -292,7 +292,7 @@ result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
           for (auto& op : ops) out->push_back(apply_one(tx, op, false));
           return;
         }
-        std::size_t mark = tx.changes.size();
+        auto mark = tx.mark();
         tx.conn.exec("SAVEPOINT fast");
         try {
           for (auto& op : ops) out->push_back(apply_one(tx, op, false));
@@ -302,7 +302,7 @@ result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
           // Undo this job's fast attempt and redo it op by op.
           tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
           tx.conn.exec("RELEASE SAVEPOINT fast");
-          tx.changes.resize(mark);
+          tx.rewind(mark);
           out->clear();
           for (auto& op : ops) out->push_back(apply_one(tx, op, true));
         }
