@@ -4,7 +4,9 @@
 // be called again after the previous store was destroyed (a reopen must find
 // everything committed); `static constexpr const char* kName` names it in
 // the test names; an optional `static bool available()` skips its tests when
-// its backend is absent. The PostgreSQL store adds its factory to
+// its backend is absent. live(store) gives the live feed's reads and the
+// tracker identifiers over the store open() returned (LiveAndTrackers: valid
+// while that store lives). The PostgreSQL store adds its factory to
 // `Implementations` (available() when a test database is configured).
 #pragma once
 
@@ -18,9 +20,18 @@
 
 #include "pg_test_db.hpp"
 #include "store/pg_store.hpp"
+#include "store/sqlite_live_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace patrol::store::conformance {
+
+// LiveStore and TrackerStore of one store (SQLite: an object of their own;
+// PostgreSQL: the store itself).
+struct LiveAndTrackers {
+  std::unique_ptr<LiveStore> owned;
+  LiveStore* live = nullptr;
+  TrackerStore* trackers = nullptr;
+};
 
 // SqliteStore on a real file in a fresh temp directory.
 class SqliteFactory {
@@ -50,6 +61,17 @@ class SqliteFactory {
     return std::move(*s);
   }
 
+  LiveAndTrackers live(Store& store) {
+    auto l = SqliteLiveStore::open(dir_ / "patrol.db", dynamic_cast<SqliteStore&>(store));
+    EXPECT_TRUE(l);
+    LiveAndTrackers out;
+    if (!l) return out;
+    out.live = l->get();
+    out.trackers = l->get();
+    out.owned = std::move(*l);
+    return out;
+  }
+
  private:
   std::filesystem::path dir_;
 };
@@ -71,6 +93,11 @@ class PgFactory {
     EXPECT_TRUE(s) << s.error().message() << ": " << why;
     if (!s) return nullptr;
     return std::move(*s);
+  }
+
+  LiveAndTrackers live(Store& store) {
+    auto& pg = dynamic_cast<PgStore&>(store);
+    return {nullptr, &pg, &pg};
   }
 
  private:

@@ -1,0 +1,125 @@
+// LiveStore (the live feed's tails) and TrackerStore conformance.
+#include <algorithm>
+
+#include "conformance/fixture.hpp"
+
+namespace patrol::store::conformance {
+namespace {
+
+template <class F>
+using LiveConformance = StoreConformance<F>;
+TYPED_TEST_SUITE(LiveConformance, Implementations, ImplementationName);
+
+TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
+  auto lt = this->factory_.live(*this->store_);
+  ASSERT_TRUE(lt.live);
+  auto head = lt.live->live_head();
+  ASSERT_TRUE(head);
+  // Nothing after the head yet.
+  auto empty = lt.live->live_tail(*head, 100);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->inspections.empty() && empty->changes.empty() && empty->positions.empty());
+  EXPECT_EQ(empty->upto, *head);
+
+  const Ms t0 = now_ms() - 60000;
+  const auto& site = this->village_site();
+  this->apply(this->positions_op(this->volunteer(), 3, t0));
+  this->apply(this->inspection_op(site, t0, std::vector<std::string>{}, "live 1"));
+  this->apply(this->inspection_op(site, t0 + 1000, std::nullopt, "live 2"));
+  this->apply(this->positions_op(this->volunteer(), 2, t0 + 10000));
+
+  auto b = lt.live->live_tail(*head, 100);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->inspections.size(), 2u);
+  EXPECT_EQ(b->inspections[0].observed_ms, t0);  // commit order
+  EXPECT_EQ(b->inspections[1].observed_ms, t0 + 1000);
+  ASSERT_FALSE(b->changes.empty());
+  EXPECT_TRUE(std::any_of(b->changes.begin(), b->changes.end(),
+                          [](const LiveChange& c) { return c.entity == "hazard"; }));
+  for (std::size_t i = 1; i < b->changes.size(); ++i)
+    EXPECT_GT(b->changes[i].seq, b->changes[i - 1].seq);
+  // Five points of one user: one marker, the newest.
+  ASSERT_EQ(b->positions.size(), 1u);
+  EXPECT_EQ(b->positions[0].latest.user_id, this->volunteer().id);
+  EXPECT_EQ(b->positions[0].latest.t, t0 + 10000 + 1000);
+  EXPECT_EQ(b->positions[0].org_path, this->volunteer().org_path);
+  EXPECT_FALSE(b->more);
+  EXPECT_GT(b->upto.inspections, head->inspections);
+  EXPECT_GT(b->upto.changes, head->changes);
+  EXPECT_GT(b->upto.positions, head->positions);
+
+  // From where it stopped: nothing again; the head is there too.
+  auto again = lt.live->live_tail(b->upto, 100);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->inspections.empty() && again->changes.empty() && again->positions.empty());
+  auto head2 = lt.live->live_head();
+  ASSERT_TRUE(head2);
+  EXPECT_EQ(*head2, b->upto);
+
+  // A small limit pages through the same rows.
+  LiveCursors at = *head;
+  std::size_t inspections = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto p = lt.live->live_tail(at, 1);
+    ASSERT_TRUE(p);
+    inspections += p->inspections.size();
+    at = p->upto;
+    if (!p->more) break;
+  }
+  EXPECT_EQ(inspections, 2u);
+  EXPECT_EQ(at, b->upto);
+}
+
+TYPED_TEST(LiveConformance, RoundsAndPhotoScope) {
+  auto lt = this->factory_.live(*this->store_);
+  ASSERT_TRUE(lt.live);
+  std::size_t planned = 0;
+  Ms from = std::numeric_limits<Ms>::max(), to = 0;
+  for (const auto& r : this->seed_.rounds) {
+    from = std::min(from, r.starts_at);
+    to = std::max(to, r.starts_at + 1);
+    ++planned;
+  }
+  auto rounds = lt.live->live_rounds("/", from, to);
+  ASSERT_TRUE(rounds);
+  EXPECT_EQ(rounds->size(), planned);
+  auto none = lt.live->live_rounds("/nowhere/", from, to);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+
+  const std::string sha(64, 'a');
+  const auto& site = this->village_site();
+  this->apply(this->inspection_op(site, now_ms() - 1000, std::vector<std::string>{sha}));
+  auto yes = lt.live->photo_visible(sha, site.org_path);
+  ASSERT_TRUE(yes);
+  EXPECT_TRUE(*yes);
+  auto elsewhere = lt.live->photo_visible(sha, "/1/3/");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_FALSE(*elsewhere);
+}
+
+TYPED_TEST(LiveConformance, TrackersAreRegisteredToOneUser) {
+  auto lt = this->factory_.live(*this->store_);
+  ASSERT_TRUE(lt.trackers);
+  const auto& me = this->volunteer();
+  const auto& other = this->user("13900000003");
+  auto r = lt.trackers->register_tracker("osmand-1", me.id, now_ms());
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(*r);
+  r = lt.trackers->register_tracker("osmand-1", me.id, now_ms());
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(*r) << "idempotent";
+  r = lt.trackers->register_tracker("osmand-1", other.id, now_ms());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::conflict);
+  auto owner = lt.trackers->tracker_owner("osmand-1");
+  ASSERT_TRUE(owner);
+  EXPECT_EQ(owner->id, me.id);
+  EXPECT_EQ(owner->org_path, me.org_path);
+  auto unknown = lt.trackers->tracker_owner("nobody");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error(), errc::not_found);
+}
+
+}  // namespace
+}  // namespace patrol::store::conformance
