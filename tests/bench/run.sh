@@ -108,6 +108,8 @@ pg_bench() {
     start_node 2 && local p2=$node_port && start_node 3 && local p3=$node_port
     local lb=$((pgport + 1))
     cat >"$work/haproxy.cfg" <<CFG
+global
+  maxconn 4000
 defaults
   mode tcp
   timeout connect 2s
@@ -124,7 +126,8 @@ backend nodes
 CFG
     haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
     nodes+=($!)
-    sleep 0.5
+    # Up when it accepts (a loaded machine may take seconds).
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$lb") 2>/dev/null && break; sleep 0.1; done
     for batch in 1 50; do
       echo "==> PostgreSQL, three nodes behind HAProxy: sync/push, $batch-op batches, 64 connections"
       "$build/tests/bench/patrol_bench_push" --port "$lb" --connections 64 --batch "$batch" \
