@@ -135,6 +135,12 @@ web_vendor() {
   [ -d "$src" ] || return 0
   mkdir -p "$dst"
   cp -R "$src/leaflet-src.esm.js" "$src/leaflet-src.esm.js.map" "$src/leaflet.css" "$src/images" "$dst/"
+  # Apache ECharts (the overview's charts): its self-contained ES module build
+  src=server/web/node_modules/echarts
+  dst=server/web/vendor/echarts
+  [ -d "$src/dist" ] || return 0
+  mkdir -p "$dst"
+  cp "$src/dist/echarts.esm.min.js" "$src/LICENSE" "$src/NOTICE" "$dst/"
 }
 
 configure() {
