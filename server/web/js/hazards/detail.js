@@ -52,7 +52,10 @@ export async function renderHazard(el, id, ctx) {
     error.textContent = '';
     const assign = to === 'assigned';
     const note = h('textarea', { id: 'hz-note', maxlength: 4000, placeholder: t('hz.note_ph') });
-    const files = h('input', { id: 'hz-photos', type: 'file', accept: 'image/*', multiple: true, capture: 'environment' });
+    // the native file button speaks the browser's language: ours speaks the user's
+    const files = h('input', { id: 'hz-photos', type: 'file', accept: 'image/*', multiple: true, capture: 'environment', class: 'visually-hidden' });
+    const chosen = h('span', { class: 'file-names muted' });
+    files.addEventListener('change', () => { chosen.textContent = [...files.files].map((f) => f.name).join('、'); });
     const assignee = assign ? h('select', { id: 'hz-assignee', required: true },
       h('option', { value: '' }, t('hz.pick_assignee')),
       [...ctx.users.values()].filter((u) => !u.disabled).map((u) => h('option', { value: u.id, selected: u.id === hz.assignee_id }, `${u.name} · ${t(`role.${u.role}`)}`)))
@@ -63,7 +66,8 @@ export async function renderHazard(el, id, ctx) {
       assign ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('hz.assignee')), assignee) : null,
       assign ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, `${t('hz.deadline')}（${t('hz.deadline_default')}）`), deadline) : null,
       h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('hz.note')), note),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('hz.photos')), files),
+      h('div', { class: 'field' }, h('span', { class: 'field-label' }, t('hz.photos')),
+        h('label', { class: 'file-btn' }, files, h('span', { class: 'secondary file-face' }, `📷 ${t('hz.add_photos')}`), chosen)),
       h('div', { class: 'actions' }, submit,
         h('button', { type: 'button', class: 'secondary', onclick: () => formHost.replaceChildren() }, t('common.cancel'))));
     form.addEventListener('submit', async (ev) => {
@@ -116,7 +120,7 @@ export async function renderHazard(el, id, ctx) {
   el.replaceChildren(h('div', { class: `detail hz-detail state-${hz.state}`, dataset: { id: hz.id, state: hz.state } },
     h('h2', { class: 'detail-title' }, state.itemLabel(hz.item_code, lang)),
     notice,
-    row(t('detail.state'), h('span', { class: `chip hazard-state-${hz.state}`, id: 'hz-state' }, t(`hazard.${hz.state}`)),
+    row(t('detail.state'), h('span', { class: `chip hazard-state-${hz.state}`, id: 'hz-state-chip' }, t(`hazard.${hz.state}`)),
       hz.overdue ? h('span', { class: 'chip overdue' }, t('detail.overdue')) : null,
       hz.escalation && hz.escalation !== 'village' ? h('span', { class: `chip esc esc-${hz.escalation}` }, t(`hz.esc.${hz.escalation}`)) : null),
     row(t('hz.site'), site?.name ?? hz.site_id, site ? ` · ${t(`cat.${site.category}`)}` : ''),

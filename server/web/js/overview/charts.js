@@ -30,7 +30,9 @@ const grid = (left = 8) => ({ left, right: 24, top: 36, bottom: 8, containLabel:
 // Rounds by state: per child node (stacked bars) or, with no children, the node's own.
 export function roundsOption(ov, t) {
   const states = ['completed', 'in_progress', 'planned', 'missed', 'cancelled'];
-  const rows = ov.children.length ? ov.children : [{ name: '', rounds: ov.rounds }];
+  // per child when rounds are planned at that level (towns of a city, villages
+  // of a town); a village's rounds belong to it, not to its grids
+  const rows = ov.children.some((c) => c.rounds.total > 0) ? ov.children : [{ name: ov.name ?? '', rounds: ov.rounds }];
   return {
     color: states.map((s) => COLORS[s]),
     legend: { top: 0, itemWidth: 12, itemHeight: 12 },

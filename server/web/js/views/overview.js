@@ -73,8 +73,9 @@ export async function mount(container, ctx, params) {
     }
     const lang = currentLang();
     const childKind = kindWord(ov.children[0]?.kind);
-    const nRows = Math.max(1, ov.children.length);
-    charts.push(draw(echarts, chartBox('chart-rounds', t('ov.chart_rounds'), barsHeight(nRows) + 30), roundsOption(ov, t)));
+    const nRows = ov.children.some((c) => c.rounds.total > 0) ? ov.children.length : 1;
+    charts.push(draw(echarts, chartBox('chart-rounds', t('ov.chart_rounds'), barsHeight(nRows) + 30),
+      roundsOption({ ...ov, name: state.orgName(node) }, t)));
     const items = ov.hazards.by_item ?? {};
     charts.push(draw(echarts, chartBox('chart-items', t('ov.chart_items'), barsHeight(Object.keys(items).length)),
       countsOption(items, (code) => state.itemLabel(code, lang))));
