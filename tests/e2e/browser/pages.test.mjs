@@ -237,6 +237,11 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
         await card.waitFor({ timeout: 10000 });
         assert.match(await card.textContent(), new RegExp(`${start}–`));
       }
+      const skipped = planned.find((r) => r.date === cancelled);
+      if (skipped) {
+        assert.equal(skipped.state, 'cancelled', 'the exception cancels that day\'s round');
+        assert.match(await page.textContent(`.cal-round[data-round-id="${skipped.id}"]`), /已取消/);
+      }
       await shot(page, `calendar-new-schedule-week${w === monday(today) ? 1 : 2}-1366`);
     }
     await page.click('#week-today');

@@ -27,7 +27,7 @@ export function renderWeek(el, { monday, today, rounds, teamName, onOpen }) {
           h('span', { class: 'cal-round-time' }, `${hhmm(r.starts_at)}–${hhmm(r.ends_at)}`),
           h('span', { class: 'cal-round-team' }, teamName(r.team_id)),
           h('span', { class: `chip state-${r.state}` }, t(`round.${r.state}`)),
-          r.progress?.sites_planned ? h('span', { class: 'cal-round-progress' },
+          r.progress?.sites_planned && !['planned', 'cancelled'].includes(r.state) ? h('span', { class: 'cal-round-progress' },
             t('rounds.progress', { visited: r.progress.sites_visited, planned: r.progress.sites_planned })) : null))))
         : h('p', { class: 'cal-empty' }, t('cal.no_rounds')));
   }));

@@ -44,7 +44,8 @@ export async function renderHazard(el, id, ctx) {
   const formHost = h('div', { class: 'hz-form-host' });
 
   const buttons = nextStates(hz.state, me.role).map((to) => h('button', {
-    type: 'button', class: to === 'closed' || to === 'verified' ? 'primary' : 'secondary',
+    // the step forward stands out; sending back does not
+    type: 'button', class: hz.state === 'rectified' && to === 'assigned' ? 'secondary' : 'primary',
     dataset: { to }, id: `hz-do-${to}`, onclick: () => openForm(to),
   }, t(actionKey(hz.state, to))));
 

@@ -4,7 +4,7 @@
 // URL: #/calendar[/MONDAY[/round/ID | /schedule/ID | /schedule/new]]
 
 import '../words/calendar.js';
-import { listAll } from '../api.js';
+import { api, listAll } from '../api.js';
 import { h } from '../dom.js';
 import { onLangChange, t } from '../i18n.js';
 import { addDays, dateIn, dayLabel, isDate, weekStart } from '../dates.js';
@@ -101,6 +101,10 @@ export async function mount(container, ctx, params) {
         listAll('/api/v1/rounds', { from: monday, to: addDays(monday, 6) }),
         listAll('/api/v1/schedules'),
       ]);
+      // a round going on: its progress computed now (the list has the stored copy)
+      const live = await Promise.all(items.filter((r) => r.state === 'in_progress')
+        .map((r) => api(`/api/v1/rounds/${encodeURIComponent(r.id)}`).catch(() => null)));
+      for (const r of live) if (r) Object.assign(items.find((x) => x.id === r.id), r);
       if (seq !== loadSeq) return;
       rounds = items;
       for (const r of items) state.rounds.set(r.id, { ...state.rounds.get(r.id), ...r });
@@ -160,6 +164,12 @@ export async function mount(container, ctx, params) {
   // A round changing state (started, missed, finished) updates its card.
   let refresh = null;
   const onChange = (e) => {
+    const going = rounds.some((x) => x.state === 'in_progress');
+    if (e.detail.kind === 'inspection' && going) {  // a site visited: progress moved
+      clearTimeout(refresh);
+      refresh = setTimeout(load, 3000);
+      return;
+    }
     if (e.detail.kind !== 'round' && e.detail.kind !== 'reset') return;
     const r = e.detail.data;
     if (r?.id && rounds.some((x) => x.id === r.id)) {
