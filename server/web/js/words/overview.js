@@ -74,7 +74,7 @@ extend({
     'ov.chart_rounds': 'Rounds',
     'ov.chart_items': 'Hazards by item',
     'ov.chart_categories': 'Hazards by site category',
-    'ov.chart_rate': 'Rectification rate by {kind}',
+    'ov.chart_rate': 'Rectification rate: {kind}',
     'ov.chart_trend': 'Week by week',
     'ov.children': '{kind}',
     'ov.kind.town': 'Towns',
