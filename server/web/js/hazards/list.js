@@ -25,7 +25,9 @@ function select(id, label, options, value) {
 // The filter bar; onChange(f) with the new values.
 export function renderFilters(el, state, hazards, f, onChange) {
   const lang = currentLang();
-  const villages = [...state.orgUnits.values()].filter((o) => o.kind === 'village');
+  // the villages that have hazards (a city has hundreds of villages)
+  const villageIds = new Set(hazards.map((x) => String(state.ancestorOfKind(x.org_unit_id, 'village')?.id ?? '')));
+  const villages = [...state.orgUnits.values()].filter((o) => o.kind === 'village' && (villageIds.has(String(o.id)) || String(o.id) === f.village));
   const cats = [...new Set(hazards.map((x) => state.sites.get(x.site_id)?.category).filter(Boolean))];
   const items = [...new Set(hazards.map((x) => x.item_code))];
   const stateSel = select('hz-state', t('hz.state'), [['', t('hz.state_active')], ['all', t('hz.state_all')],
