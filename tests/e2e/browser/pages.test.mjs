@@ -158,6 +158,19 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     if (srv) await srv.stop();
   });
 
+  test('the login page at 1366 and 390', async () => {
+    for (const [viewport, name] of [[DESKTOP, 'login-1366'], [PHONE, 'login-390']]) {
+      const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'zh-CN', isMobile: viewport === PHONE, hasTouch: viewport === PHONE });
+      contexts.push(context);
+      context.on('request', (r) => requests.push(r.url()));
+      const page = await context.newPage();
+      await page.goto(`${origin}/`);
+      await page.waitForSelector('#login-form');
+      assert.equal(await page.locator('#tabbar').isVisible(), false, 'no page tabs before logging in');
+      await shot(page, name);
+    }
+  });
+
   test('calendar: this week\'s rounds with their state; a round opens with its progress and route', async () => {
     const { page } = await open(LEADER, DESKTOP, '#/calendar');
     const week = monday(dateSh());
@@ -478,7 +491,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     await page.waitForSelector('body[data-admin-ready]', { timeout: 15000 });
     const listed = (await get('/api/v1/users?limit=1000', tokens.admin)).items;
     assert.equal(await page.locator('.user-row').count(), listed.length);
-    await page.click('#new-user');
+    await page.click('#new-item');
     await page.waitForSelector('#user-form');
     const roles = await page.locator('#user-role option').evaluateAll((els) => els.map((e) => e.value));
     assert.deepEqual(roles, ['volunteer', 'team_leader', 'village_admin'], 'never a role above one\'s own');
@@ -512,6 +525,44 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const again = await login(phone, otp);
     assert.notEqual(again.status, 200, 'a disabled user cannot log in');
     await shot(page, 'admin-1366');
+    await noCsp(page);
+  });
+
+  test('admin: teams and sites (when patrold has their routes)', async (t) => {
+    const probe = await call('GET', '/api/v1/teams?limit=1', { token: tokens.admin });
+    if (probe.status !== 200) return t.skip(`GET /api/v1/teams answers ${probe.status}: the teams/sites admin routes (branch admin7) are not on this patrold`);
+    const { page } = await open(VILLAGE_ADMIN, DESKTOP, '#/admin/teams');
+    await page.waitForSelector('body[data-admin-ready]', { timeout: 15000 });
+    await page.waitForSelector('#adm-tab-teams[aria-selected="true"]');
+    // a team with a leader and two members
+    await page.click('#new-item');
+    await page.waitForSelector('#team-form');
+    await page.fill('#team-name', 'e2e 第二巡防队');
+    await page.selectOption('#team-leader', users.leader.id);
+    for (const id of [users.leader.id, users.volunteer.id]) await page.check(`#team-members input[value="${id}"]`);
+    await page.click('#team-save');
+    await page.waitForSelector('#team-form', { state: 'detached', timeout: 10000 });
+    const made = (await get('/api/v1/teams?limit=1000', tokens.admin)).items.find((x) => x.name === 'e2e 第二巡防队');
+    assert.ok(made, 'the team is stored');
+    assert.deepEqual(made.members.map((m) => m.user_id).sort(), [users.leader.id, users.volunteer.id].sort());
+    assert.equal(made.members.find((m) => m.role === 'leader')?.user_id, users.leader.id);
+    await page.locator(`#team-list li[data-team-id="${made.id}"]`).waitFor();
+    await shot(page, 'admin-teams-1366');
+    // a site with its position
+    await page.click('#adm-tab-sites');
+    await page.click('#new-item');
+    await page.waitForSelector('#site-form');
+    await page.fill('#site-name', 'e2e 新开小超市');
+    await page.selectOption('#site-category', 'shop');
+    await page.fill('#site-lat', '28.8601');
+    await page.fill('#site-lon', '121.1402');
+    await page.fill('#site-address', '大田路 8 号');
+    await page.click('#site-save');
+    await page.waitForSelector('#site-form', { state: 'detached', timeout: 10000 });
+    const site = (await get('/api/v1/sites?limit=1000', tokens.admin)).items.find((x) => x.name === 'e2e 新开小超市');
+    assert.ok(site, 'the site is stored');
+    assert.ok(Math.abs(site.lat - 28.8601) < 1e-6 && Math.abs(site.lon - 121.1402) < 1e-6, JSON.stringify(site));
+    await shot(page, 'admin-sites-1366');
     await noCsp(page);
   });
 
