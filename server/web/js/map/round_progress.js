@@ -8,6 +8,8 @@
 import { api } from '../api.js';
 import { todayIn } from './panels.js';
 
+const MAX = 40;
+
 export class RoundProgress {
   constructor(state, onUpdate) {
     this.state = state;
@@ -30,15 +32,22 @@ export class RoundProgress {
     this.timer = setTimeout(() => this.refresh(), delayMs);
   }
 
+  // A town or city has hundreds of rounds an evening: then only the ones in
+  // progress are read (at most MAX), four requests at a time.
   async refresh() {
-    const rounds = this.shown();
-    const got = await Promise.all(rounds.map((r) => api(`/api/v1/rounds/${encodeURIComponent(r.id)}`).catch(() => null)));
+    let rounds = this.shown();
+    if (rounds.length > MAX) rounds = rounds.filter((r) => r.state === 'in_progress').slice(0, MAX);
+    const queue = [...rounds];
     let changed = false;
-    for (const r of got) {
-      if (!r) continue;
-      this.state.rounds.set(r.id, { ...this.state.rounds.get(r.id), ...r });
-      changed = true;
-    }
+    const worker = async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const got = await api(`/api/v1/rounds/${encodeURIComponent(r.id)}`).catch(() => null);
+        if (!got) continue;
+        this.state.rounds.set(got.id, { ...this.state.rounds.get(got.id), ...got });
+        changed = true;
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
     if (changed) this.onUpdate();
   }
 
