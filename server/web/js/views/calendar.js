@@ -102,7 +102,8 @@ export async function mount(container, ctx, params) {
         listAll('/api/v1/schedules'),
       ]);
       // a round going on: its progress computed now (the list has the stored copy)
-      const live = await Promise.all(items.filter((r) => r.state === 'in_progress')
+      // (at most 20 of them: a city's evening has hundreds)
+      const live = await Promise.all(items.filter((r) => r.state === 'in_progress').slice(0, 20)
         .map((r) => api(`/api/v1/rounds/${encodeURIComponent(r.id)}`).catch(() => null)));
       for (const r of live) if (r) Object.assign(items.find((x) => x.id === r.id), r);
       if (seq !== loadSeq) return;
