@@ -109,7 +109,7 @@ export function renderUsers(el, state, users, { onChanged, onOtp, onError }) {
       h('div', { class: 'user-main' },
         h('strong', {}, u.name, u.id === me.id ? t('adm.you') : ''),
         h('span', { class: 'muted' }, `${u.phone} · ${t(`role.${u.role}`)} · ${state.orgName(u.org_unit_id)}`),
-        u.disabled ? h('span', { class: 'chip state-cancelled' }, t('adm.disabled')) : null),
+        u.disabled ? h('span', { class: 'chip user-off' }, t('adm.disabled')) : null),
       manageable ? h('div', { class: 'user-actions' }, u.disabled ? null : reset, toggle) : null);
   })));
 }
