@@ -461,6 +461,14 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const village = townOv.children.find((c) => c.inspections > 0);
     await page.click(`#ov-children tr[data-org-id="${village.org_unit_id}"] .drill`);
     await compare(village.org_unit_id);
+    // after drilling down every chart still fits its card (drawn at its final width)
+    await page.waitForTimeout(300);
+    const fit = await page.locator('#ov-charts .chart').evaluateAll((els) => els.map((e) => ({
+      id: e.id, box: e.clientWidth, svg: e.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+    })));
+    assert.ok(fit.length >= 2, 'charts drawn');
+    for (const f of fit) assert.ok(f.svg > 0 && f.svg <= f.box + 1, `${f.id} fits its card: ${JSON.stringify(f)}`);
+    await page.evaluate(() => document.querySelector('.overview-page').scrollTo(0, 0));
     await shot(page, 'overview-village-1366');
     // an export for this node: the CSV with its BOM, through the page (token in the header)
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#ov-exports button[data-href*="hazards.csv"]')]);

@@ -62,14 +62,14 @@ export async function mount(container, ctx, params) {
   const found = (x) => !query || x.name.includes(query) || (x.phone ?? '').includes(query) || (x.address ?? '').includes(query);
 
   function draw() {
-    title.textContent = t('nav.admin');
+    title.textContent = t(`adm.title.${section}`);
     newBtn.textContent = `＋ ${t(`adm.new_${{ users: 'user', teams: 'team', sites: 'site' }[section]}`)}`;
     for (const b of tabs.children) {
       b.textContent = t(`adm.${b.dataset.section}`);
       b.setAttribute('aria-selected', String(b.dataset.section === section));
     }
-    search.placeholder = section === 'users' ? t('adm.search') : '';
-    search.setAttribute('aria-label', t('adm.search'));
+    search.placeholder = section === 'users' ? t('adm.search') : t('adm.search_name');
+    search.setAttribute('aria-label', search.placeholder);
     roleSel.hidden = section !== 'users';
     roleSel.setAttribute('aria-label', t('adm.role'));
     roleSel.replaceChildren(h('option', { value: '' }, t('adm.all_roles')),
@@ -77,13 +77,13 @@ export async function mount(container, ctx, params) {
     otpHost.replaceChildren(...(otp ? [otpBox(otp.user, otp.password, () => { otp = null; draw(); })] : []));
     if (section === 'teams') {
       const shown = teams.filter(found);
-      count.textContent = String(shown.length);
+      count.textContent = t('adm.count_n', { n: shown.length });
       renderTeams(list, state, shown, { onOpen: (x) => navigate('admin', 'teams', x.id) });
       return;
     }
     if (section === 'sites') {
       const shown = sites.filter(found);
-      count.textContent = String(shown.length);
+      count.textContent = t('adm.count_n', { n: shown.length });
       renderSites(list, state, shown, { onOpen: (x) => navigate('admin', 'sites', x.id) });
       return;
     }

@@ -56,15 +56,11 @@ export async function mount(container, ctx, params) {
     if (!shown.length && ov) crumbs.replaceChildren(h('span', { class: 'crumb current' }, state.orgName(node)));
   }
 
-  function chartBox(id, heading, height) {
-    const box = h('div', { class: 'chart', id });
-    box.style.height = `${height}px`;
-    chartsEl.append(h('section', { class: 'chart-card card' }, h('h3', {}, heading), box));
-    return box;
-  }
-
+  // Every box is laid out before any chart is drawn (the grid's column width
+  // depends on how many there are), and each is watched for size changes.
   function drawCharts() {
     for (const c of charts.splice(0)) c.dispose();
+    observer.disconnect();
     chartsEl.replaceChildren();
     if (!ov) return;
     if (!echarts) {
@@ -73,23 +69,33 @@ export async function mount(container, ctx, params) {
     }
     const lang = currentLang();
     const childKind = kindWord(ov.children[0]?.kind);
+    const specs = [];
     const nRows = ov.children.some((c) => c.rounds.total > 0) ? ov.children.length : 1;
-    charts.push(draw(echarts, chartBox('chart-rounds', t('ov.chart_rounds'), barsHeight(nRows) + 30),
-      roundsOption({ ...ov, name: state.orgName(node) }, t)));
+    specs.push(['chart-rounds', t('ov.chart_rounds'), barsHeight(nRows) + 30, roundsOption({ ...ov, name: state.orgName(node) }, t)]);
     const items = ov.hazards.by_item ?? {};
-    charts.push(draw(echarts, chartBox('chart-items', t('ov.chart_items'), barsHeight(Object.keys(items).length)),
-      countsOption(items, (code) => state.itemLabel(code, lang))));
+    specs.push(['chart-items', t('ov.chart_items'), barsHeight(Object.keys(items).length),
+      countsOption(items, (code) => state.itemLabel(code, lang))]);
     if (ov.hazards.by_category) {
-      charts.push(draw(echarts, chartBox('chart-categories', t('ov.chart_categories'), barsHeight(Object.keys(ov.hazards.by_category).length)),
-        countsOption(ov.hazards.by_category, (c) => t(`cat.${c}`), '#ef6c00')));
+      specs.push(['chart-categories', t('ov.chart_categories'), barsHeight(Object.keys(ov.hazards.by_category).length),
+        countsOption(ov.hazards.by_category, (c) => t(`cat.${c}`), '#ef6c00')]);
     }
-    if (ov.children.some((c) => c.rectification_rate !== null)) {
-      charts.push(draw(echarts, chartBox('chart-rate', t('ov.chart_rate', { kind: childKind }), barsHeight(ov.children.filter((c) => c.rectification_rate !== null).length)),
-        rateOption(ov.children)));
+    const rated = ov.children.filter((c) => c.rectification_rate !== null);
+    if (rated.length) {
+      specs.push(['chart-rate', t('ov.chart_rate', { kind: childKind }), barsHeight(rated.length), rateOption(ov.children)]);
     }
     if (Array.isArray(ov.weekly) && ov.weekly.length) {
-      charts.push(draw(echarts, chartBox('chart-trend', t('ov.chart_trend'), 260), trendOption(ov.weekly, t)));
+      specs.push(['chart-trend', t('ov.chart_trend'), 260, trendOption(ov.weekly, t)]);
     }
+    const boxes = specs.map(([id, heading, height]) => {
+      const box = h('div', { class: 'chart', id });
+      box.style.height = `${height}px`;
+      chartsEl.append(h('section', { class: 'chart-card card' }, h('h3', {}, heading), box));
+      return box;
+    });
+    specs.forEach(([, , , option], i) => {
+      charts.push(draw(echarts, boxes[i], option));
+      observer.observe(boxes[i]);
+    });
   }
 
   function drawAll() {
@@ -142,9 +148,7 @@ export async function mount(container, ctx, params) {
     document.body.dataset.overviewReady = node;
   }
 
-  const resize = () => { for (const c of charts) c.resize(); };
-  const observer = new ResizeObserver(resize);
-  observer.observe(chartsEl);
+  const observer = new ResizeObserver(() => { for (const c of charts) c.resize(); });
   const offLang = onLangChange(drawAll);
   drawAll();
   await load();
