@@ -42,6 +42,10 @@ for batch in 1 50; do
   "$build/tests/bench/patrol_bench_push" --port "$port" --connections 64 --batch "$batch" \
     --seconds "$secs" | tee -a "$results"
 done
+if [ "${PATROL_BENCH_ONLY:-}" = "push" ]; then  # the push rows alone (while tuning ingest)
+  node "$here/table.js" "$results"
+  exit 0
+fi
 if [ -x "$here/sdk_bench.sh" ]; then
   "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
 fi
