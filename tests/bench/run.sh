@@ -16,7 +16,7 @@ trap cleanup EXIT
 start_server() {
   # No access log: a line per request would measure the terminal, not the server.
   # Rate limits and the per-user connection cap off: the load generator is one
-  # user on one address (64 connections), by design
+  # user on one address (64 connections), by design,
   # far beyond what the per-address and per-user defaults allow one client.
   "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
     --rate-limit 0 --user-rate-limit 0 --max-connections-per-user 0 \
