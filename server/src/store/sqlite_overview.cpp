@@ -69,7 +69,13 @@ class ChildOf {
   explicit ChildOf(const std::vector<std::string>& children) : children_(children) {}
   // The index of the child `path` lies under, or -1 (the node itself, or none).
   int operator()(std::string_view path) {
-    if (path == last_) return last_index_;
+    moved(path);
+    return last_index_;
+  }
+  // True when `path` differs from the previous call's: a new run of rows
+  // begins (index() is then its child's).
+  bool moved(std::string_view path) {
+    if (path == last_) return false;
     last_.assign(path);
     last_index_ = -1;
     for (std::size_t i = 0; i < children_.size(); ++i)
@@ -77,8 +83,9 @@ class ChildOf {
         last_index_ = static_cast<int>(i);
         break;
       }
-    return last_index_;
+    return true;
   }
+  int index() const { return last_index_; }
 
  private:
   const std::vector<std::string>& children_;
@@ -159,13 +166,10 @@ result<OverviewTree> SqliteStore::overview_tree(std::string_view scope_path,
         }
         run.clear();
       };
-      std::string last;
       while (step(s)) {
-        auto path = s.column_text_view(0);
-        if (path != last) {
+        if (of.moved(s.column_text_view(0))) {
           flush();
-          last.assign(path);
-          run_child = child(of(path));
+          run_child = child(of.index());
         }
         auto state = s.column_text_view(2);
         ++run[std::string(state)];
@@ -206,13 +210,10 @@ result<OverviewTree> SqliteStore::overview_tree(std::string_view scope_path,
         sites.clear();
         run_n = 0;
       };
-      std::string last;
       while (step(s)) {
-        auto path = s.column_text_view(0);
-        if (path != last) {
+        if (of.moved(s.column_text_view(0))) {
           flush();
-          last.assign(path);
-          run_child = child(of(path));
+          run_child = child(of.index());
         }
         ++run_n;
         if (auto* w = week(s.column_int64(1))) ++w->inspections;
