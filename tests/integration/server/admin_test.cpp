@@ -105,7 +105,8 @@ TEST(SitesAdmin, CrudWithinScopeReachesPhonesThroughPull) {
   ASSERT_TRUE(up) << "the new site reaches the village's phones";
   EXPECT_EQ(str(up->at("op")), "upsert");
   EXPECT_EQ(str(up->at("data").at("name")), "刘村小超市");
-  EXPECT_FALSE(pull(as(kOther), 0).find("site", id)) << "another village's phones never see it";
+  auto other_phone = as(kOther);
+  EXPECT_FALSE(pull(other_phone, 0).find("site", id)) << "another village's phones never see it";
 
   // Edit: name, category (its template follows), position as GCJ-02.
   auto put = admin.request(
