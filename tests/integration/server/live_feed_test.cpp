@@ -5,12 +5,12 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "domain/local_time.hpp"
 #include "live/publisher.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -244,12 +244,10 @@ TEST(LiveFeed, SnapshotRoundsCarryStateAndProgress) {
                  .count();
   std::int64_t target = now + 2 * 60'000;
   int minute = static_cast<int>(((target / 60000) + 8 * 60) % (24 * 60));
-  char hhmm[6];
-  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", minute / 60, minute % 60);
   json::object sch{{"team_id", seeded.at("team_id")},
                    {"name", "每日"},
                    {"weekdays", json::array{1, 2, 3, 4, 5, 6, 7}},
-                   {"start_time", hhmm},
+                   {"start_time", domain::format_hhmm(minute)},
                    {"duration_min", 60},
                    {"starts_on", "2020-01-01"},
                    {"route", seeded.at("route")}};
