@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -240,12 +241,29 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 3; ++i) b = std::min(b, f(path, id));
     return b;
   };
+  // The same, as this thread's CPU time: on a shared machine wall time mostly
+  // measures the other processes; CPU time is what the code costs.
+  auto best_cpu = [](auto f, const std::string& path, std::int64_t id) {
+    double b = 1e18;
+    for (int i = 0; i < 3; ++i) {
+      timespec a{}, z{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+      f(path, id);
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &z);
+      b = std::min(b, (z.tv_sec - a.tv_sec) * 1e3 + (z.tv_nsec - a.tv_nsec) / 1e6);
+    }
+    return b;
+  };
   per_child("/1/", 1);  // warm the page cache once
   one_pass("/1/", 1);
   emit("overview before (per-child queries), city node + 19 towns, one year",
        best(per_child, "/1/", 1), "ms", 200);
   emit("overview, city node + 19 towns + weekly trend, one year", best(one_pass, "/1/", 1), "ms",
        200);
+  emit("overview before (per-child queries), city node + 19 towns, one year, thread CPU",
+       best_cpu(per_child, "/1/", 1), "ms", 200);
+  emit("overview, city node + 19 towns + weekly trend, one year, thread CPU",
+       best_cpu(one_pass, "/1/", 1), "ms", 200);
   emit("overview before (per-child queries), town node + 35 villages, one year",
        best(per_child, "/1/2/", 2), "ms", 200);
   emit("overview, town node + 35 villages + weekly trend, one year", best(one_pass, "/1/2/", 2),

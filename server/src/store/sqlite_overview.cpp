@@ -5,6 +5,7 @@
 // run of one path is mapped to its child once and counted in C++ (no GROUP BY
 // sorter, no table lookup per row).
 #include <algorithm>
+#include <functional>
 #include <unordered_set>
 
 #include "store/sqlite_rows.hpp"
@@ -61,6 +62,14 @@ void count_hazard(OverviewCounts& c, std::string_view item, std::string_view cat
   if (state == "verified" || state == "closed") ++c.hazards_rectified;
   if (overdue) ++c.hazards_overdue;
 }
+
+// Looks strings up by string_view without making a std::string per row.
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view v) const noexcept {
+    return std::hash<std::string_view>{}(v);
+  }
+};
 
 // Maps org paths to the child they lie under; memoises the last path, since
 // rows arrive grouped by path.
@@ -196,7 +205,7 @@ result<OverviewTree> SqliteStore::overview_tree(std::string_view scope_path,
       ChildOf of(child_paths);
       auto& s = q(db, kTreeInspections);
       s.bind(1, scope_path).bind(2, upper).bind(3, from).bind(4, to);
-      std::unordered_set<std::string> sites;
+      std::unordered_set<std::string, ViewHash, std::equal_to<>> sites;
       OverviewCounts* run_child = nullptr;
       std::int64_t run_n = 0;
       auto flush = [&] {
@@ -218,7 +227,7 @@ result<OverviewTree> SqliteStore::overview_tree(std::string_view scope_path,
         ++run_n;
         if (auto* w = week(s.column_int64(1))) ++w->inspections;
         auto site = s.column_text_view(2);
-        if (sites.find(std::string(site)) == sites.end()) sites.emplace(site);
+        if (sites.find(site) == sites.end()) sites.emplace(site);
       }
       flush();
       s.reset();
