@@ -132,8 +132,8 @@ TEST(SitesAdmin, CrudWithinScopeReachesPhonesThroughPull) {
   EXPECT_EQ(del.status, 204u) << del.body;
   EXPECT_EQ(admin.get("/api/v1/sites/" + id).status, 404u);
   EXPECT_EQ(admin.request("DELETE", "/api/v1/sites/" + id).status, 404u);
-  for (const auto& x : body(admin.get("/api/v1/sites?limit=1000")).at("items").as_array())
-    EXPECT_NE(str(x.at("id")), id);
+  auto listed = body(admin.get("/api/v1/sites?limit=1000"));
+  for (const auto& x : listed.at("items").as_array()) EXPECT_NE(str(x.at("id")), id);
   p = pull(phone, p.cursor);
   ASSERT_TRUE(p.find("site", id));
   EXPECT_EQ(str(p.find("site", id)->at("op")), "delete");
@@ -264,8 +264,8 @@ TEST(TeamsAdmin, MembersWithinScopeNeverAboveOwnRole) {
   EXPECT_EQ(admin.post_json("/api/v1/teams", R"({"name":"x","org_unit_id":"22"})").status, 403u);
   EXPECT_EQ(as(kLeader).post_json("/api/v1/teams", R"({"name":"x","org_unit_id":"21"})").status,
             403u);
-  for (const auto& x : body(admin.get("/api/v1/teams?limit=1000")).at("items").as_array())
-    EXPECT_EQ(str(x.at("org_unit_id")), "21") << x;
+  auto teams = body(admin.get("/api/v1/teams?limit=1000"));
+  for (const auto& x : teams.at("items").as_array()) EXPECT_EQ(str(x.at("org_unit_id")), "21") << x;
 
   // Delete: refused while a schedule names the team; otherwise gone, and phones told.
   auto busy = admin.request("DELETE", "/api/v1/teams/" + seeded_id);

@@ -255,8 +255,8 @@ TEST(LiveFeed, SnapshotRoundsCarryStateAndProgress) {
   ASSERT_EQ(created.status, 201u) << created.body;
   std::string sid(json::parse(created.body).at("id").as_string());
   std::string rid;
-  for (const auto& r :
-       json::parse(a.get("/api/v1/rounds?limit=1000").body).at("items").as_array()) {
+  auto listed = json::parse(a.get("/api/v1/rounds?limit=1000").body);
+  for (const auto& r : listed.at("items").as_array()) {
     auto t = wire::parse_rfc3339(std::string(r.at("starts_at").as_string()));
     auto ms = t ? t->instant.time_since_epoch().count() : 0;
     if (r.at("schedule_id").as_string() == sid && ms > now && ms <= target + 60'000)
