@@ -26,7 +26,7 @@ using sqlite::Transaction;
 constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence (schema 4: next_seq)
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
   op_id TEXT NOT NULL UNIQUE,
   lane INTEGER NOT NULL,                  -- 0 urgent, 1 backlog
   type TEXT NOT NULL,
