@@ -261,7 +261,7 @@ cmd_fuzz() {
   build_preset clang-sdk
   local secs="${PATROL_FUZZ_SECONDS:-600}"
   local out="build/clang-sdk/tests/fuzz"
-  for target in wire_push_fuzz:push request_head_fuzz:request osmand_fuzz:osmand; do
+  for target in wire_push_fuzz:push request_head_fuzz:request osmand_fuzz:osmand sdk_response_fuzz:sdk; do
     local exe="${target%%:*}" corpus="${target##*:}"
     local work="$out/long-$corpus"
     mkdir -p "$work"
