@@ -7,6 +7,7 @@
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
 #   scripts/dev.sh cluster build and start a throwaway PostgreSQL, three patrold and HAProxy in front
+#   scripts/dev.sh soak    kill -9 patrold under push load PATROL_SOAK_CYCLES times (default 1000)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -138,6 +139,12 @@ web_vendor() {
   [ -d "$src" ] || return 0
   mkdir -p "$dst"
   cp -R "$src/leaflet-src.esm.js" "$src/leaflet-src.esm.js.map" "$src/leaflet.css" "$src/images" "$dst/"
+  # Apache ECharts (the overview's charts): its self-contained ES module build
+  src=server/web/node_modules/echarts
+  dst=server/web/vendor/echarts
+  [ -d "$src/dist" ] || return 0
+  mkdir -p "$dst"
+  cp "$src/dist/echarts.esm.min.js" "$src/LICENSE" "$src/NOTICE" "$dst/"
 }
 
 configure() {
@@ -289,6 +296,8 @@ cmd_test() {
   build_preset asan
   echo "==> unit + integration tests (ASan/UBSan)"
   ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
+  # The kill -9 cycles' count (ctest shows a passing test's output only in its log).
+  grep -h "^cycles=" build/asan/Testing/Temporary/LastTest.log || true
   echo "==> TLS scan (testssl.sh against patrold)"
   tests/tls/run_testssl.sh build/asan
   echo "==> build (clang++, client SDK only)"
@@ -335,7 +344,7 @@ cmd_fuzz() {
   build_preset clang-sdk
   local secs="${PATROL_FUZZ_SECONDS:-600}"
   local out="build/clang-sdk/tests/fuzz"
-  for target in wire_push_fuzz:push request_head_fuzz:request; do
+  for target in wire_push_fuzz:push request_head_fuzz:request osmand_fuzz:osmand sdk_response_fuzz:sdk; do
     local exe="${target%%:*}" corpus="${target##*:}"
     local work="$out/long-$corpus"
     mkdir -p "$work"
@@ -346,6 +355,16 @@ cmd_fuzz() {
   done
 }
 
+# kill -9 cycles under push load (tests/integration/server/kill_cycles_test.cpp),
+# more of them than the test command runs.
+cmd_soak() {
+  cmd_deps
+  build_preset asan --target patrol_server_kill_cycles_tests
+  local cycles="${PATROL_SOAK_CYCLES:-1000}"
+  echo "==> kill -9 soak: $cycles cycles"
+  PATROL_KILL_CYCLES="$cycles" build/asan/tests/integration/server/patrol_server_kill_cycles_tests
+}
+
 case "${1:-}" in
   deps) cmd_deps ;;
   build) cmd_build ;;
@@ -354,6 +373,7 @@ case "${1:-}" in
   bench) cmd_bench ;;
   fuzz) cmd_fuzz ;;
   cluster) cmd_cluster ;;
+  soak) cmd_soak ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2

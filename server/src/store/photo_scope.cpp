@@ -4,9 +4,16 @@ namespace patrol::store {
 
 namespace {
 // inspection_photos' primary key starts with sha256: one index range per photo.
+// A photo of a hazard transition (the dashboard's upload, the phones'
+// hazard.transition op) is named in that hazard's history instead: the
+// history's JSON array of hashes is searched only when no inspection names
+// it (a 64-hex name cannot match inside another one).
 constexpr std::string_view kNamedInScope =
     "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
-    "WHERE p.sha256 = ?1 AND substr(i.org_path, 1, length(?2)) = ?2 LIMIT 1";
+    "WHERE p.sha256 = ?1 AND substr(i.org_path, 1, length(?2)) = ?2 "
+    "UNION ALL "
+    "SELECT 1 FROM hazard_history x JOIN hazards z ON z.id = x.hazard_id "
+    "WHERE instr(x.photos, ?1) > 0 AND substr(z.org_path, 1, length(?2)) = ?2 LIMIT 1";
 }  // namespace
 
 result<std::unique_ptr<PhotoScope>> PhotoScope::open(const std::filesystem::path& db_path) {

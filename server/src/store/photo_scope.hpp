@@ -1,5 +1,5 @@
 // The one question the attachment routes ask of the database: does an
-// inspection at or below an org path name this photo? Kept apart from the
+// inspection (or a hazard's history) at or below an org path name this photo? Kept apart from the
 // Store interface (a read-only connection of its own on the same file) so the
 // attachment scope check did not have to touch the store while it was being
 // split; fold it into the reference/attachment store interface when convenient.
@@ -25,7 +25,8 @@ class PhotoScope {
       const std::filesystem::path& db_path);
 
   // true when some inspection whose org path starts with `scope_path` names
-  // `sha256` among its items' photos. unavailable on I/O errors.
+  // `sha256` among its items' photos, or some hazard there names it in a
+  // transition of its history. unavailable on I/O errors.
   [[nodiscard]] result<bool> named_in_scope(std::string_view sha256, std::string_view scope_path);
 
  private:

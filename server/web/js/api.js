@@ -170,3 +170,40 @@ export async function dashboardConfig() {
     return {};
   }
 }
+
+// Saves what a GET route answers as a file (exports: CSV, GeoJSON, GPX). The
+// token cannot ride on a plain link, so the bytes come through fetch and are
+// handed to the browser as a blob: (same origin, nothing leaves it).
+export async function download(path, filename) {
+  const res = await fetch(path, { headers: session ? { Authorization: `Bearer ${session.token}` } : {}, cache: 'no-store' });
+  if (!res.ok) {
+    let e = {};
+    try { e = (await res.json()).error ?? {}; } catch { /* not JSON */ }
+    if (res.status === 401 && session) forget();
+    throw new ApiError(res.status, e.code ?? 'http_error', e.field ?? '', e.message ?? res.statusText);
+  }
+  const cd = res.headers.get('content-disposition') ?? '';
+  const name = filename ?? cd.match(/filename="([^"]+)"/)?.[1] ?? 'export';
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  return name;
+}
+
+// Uploads a photo (a File from an <input type=file>) the way the phones do:
+// named by the SHA-256 of its bytes, PUT whole to /api/v1/attachments/{sha256}.
+// Resolves the hash to name in a transition's "photos".
+export async function uploadPhoto(file) {
+  const bytes = await file.arrayBuffer();
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  const sha = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  await api(`/api/v1/attachments/${sha}`, {
+    method: 'PUT', body: new Blob([bytes]), headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  return sha;
+}

@@ -6,23 +6,39 @@ import * as api from './api.js';
 import { h } from './dom.js';
 import { currentLang, onLangChange, setLang, setTimeZone, t, translate } from './i18n.js';
 import { LiveClient } from './live.js';
+import { roleRank } from './roles.js';
 import { register, routeDef, routeNames, start, stop } from './router.js';
 import { SosAlarm } from './sos.js';
 import { State } from './state.js';
 
 register('map', { title: 'nav.map', load: () => import('./views/map.js'), nav: true });
+register('calendar', { title: 'nav.calendar', load: () => import('./views/calendar.js'), nav: true });
+register('hazards', { title: 'nav.hazards', load: () => import('./views/hazards.js'), nav: true });
+register('overview', { title: 'nav.overview', load: () => import('./views/overview.js'), nav: true });
+register('admin', { title: 'nav.admin', load: () => import('./views/admin.js'), nav: true, allow: (me) => roleRank(me?.role) >= roleRank('village_admin') });
 
 const $ = (id) => document.getElementById(id);
 let ctx = null;
+let activeRoute = null;
 
 function renderHeader() {
   $('lang').textContent = t('lang.switch');
   $('lang').title = t('lang.switch_title');
   $('logout').textContent = t('logout');
+  // The pages: in the top bar on a laptop, a bottom tab bar on a phone
+  // (app.css shows one of the two), so every page is one tap away.
+  const names = routeNames().filter((n) => routeDef(n).nav && (!routeDef(n).allow || routeDef(n).allow(ctx?.state?.me)));
+  const links = (cls) => names.map((n) => h('a', {
+    href: `#/${n}`, class: `${cls}${n === activeRoute ? ' active' : ''}`, dataset: { route: n },
+    'aria-current': n === activeRoute ? 'page' : null,
+  }, h('span', { class: `nav-icon nav-icon-${n}`, 'aria-hidden': 'true' }), h('span', { class: 'nav-label' }, t(routeDef(n).title))));
   const nav = $('nav');
-  nav.replaceChildren(...routeNames().filter((n) => routeDef(n).nav).map((n) =>
-    h('a', { href: `#/${n}`, dataset: { route: n } }, t(routeDef(n).title))));
-  nav.hidden = !ctx || nav.children.length < 2;
+  nav.replaceChildren(...links('nav-link'));
+  nav.hidden = !ctx || names.length < 2;
+  const bar = $('tabbar');
+  bar.replaceChildren(...links('tab-link'));
+  bar.hidden = nav.hidden;
+  bar.setAttribute('aria-label', t('nav.pages'));
   document.body.classList.toggle('signed-in', !!ctx);
   if (ctx) setConn(ctx.connState ?? 'connecting');
   document.title = t('app.title') + (currentLang() === 'en' ? '' : ' Patrol');
@@ -39,7 +55,7 @@ function setConn(state) {
 async function showLogin() {
   stop();
   ctx = null;
-  for (const id of ['logout', 'conn', 'sound']) $(id).hidden = true;
+  for (const id of ['logout', 'conn', 'sound', 'tabbar']) $(id).hidden = true;
   renderHeader();
   const { mount } = await import('./views/login.js');
   mount($('view'), { onLoggedIn: () => startApp() });
@@ -144,7 +160,13 @@ $('lang').addEventListener('click', () => setLang(currentLang() === 'en' ? 'zh' 
 $('logout').addEventListener('click', () => api.logout());
 onLangChange(renderHeader);
 document.addEventListener('patrol:route', (e) => {
-  for (const a of $('nav').children) a.classList.toggle('active', a.dataset.route === e.detail.name);
+  activeRoute = e.detail.name;
+  document.body.dataset.route = activeRoute;
+  for (const a of [...$('nav').children, ...$('tabbar').children]) {
+    a.classList.toggle('active', a.dataset.route === activeRoute);
+    if (a.dataset.route === activeRoute) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
 });
 
 setLang(currentLang());

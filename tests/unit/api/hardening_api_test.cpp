@@ -252,6 +252,45 @@ TEST_F(HardeningApiTest, AStoredPhotoIsVisibleOnlyWhereAnInspectionNamesIt) {
   EXPECT_EQ(head(liu, sha).status, 200u);
 }
 
+// A photo sent with a hazard transition (the dashboard's upload, a phone's
+// hazard.transition op) is seen by whoever may see the hazard, like an
+// inspection's photo: the volunteer sent to fix it sees the leader's photo;
+// another village still gets 404.
+TEST_F(HardeningApiTest, APhotoOfAHazardTransitionIsVisibleWhereTheHazardIs) {
+  const auto vol = login(kLiuVolunteer);
+  const auto leader = login(kLiuLeader);
+  auto site = get("/api/v1/sites?limit=1", vol).at("items").at(0).as_object();
+  json::object body{
+      {"id", wire::make_uuid_v7()},
+      {"site_id", site.at("id")},
+      {"template_id", site.at("template_id")},
+      {"template_version", 1},
+      {"observed_at", "2026-11-28T19:05:00+08:00"},
+      {"items", json::array{json::object{{"code", "flying_wire_charging"}, {"result", "hazard"}}}}};
+  push(vol, {json::serialize(json::object{
+                {"op_id", wire::make_uuid_v7()}, {"type", "inspection.create"}, {"body", body}})});
+  auto hazards = get("/api/v1/hazards?state=open", leader).at("items").as_array();
+  ASSERT_FALSE(hazards.empty());
+  const std::string hazard(hazards.at(0).at("id").as_string());
+
+  const std::string photo = "\x89PNG\r\n\x1a\n a photo of the order " + wire::make_uuid_v7();
+  const auto sha = sha256_hex(photo);
+  ASSERT_EQ(put(leader, sha, photo).status, 200u);
+  EXPECT_EQ(head(vol, sha).status, 404u) << "named nowhere yet";
+  auto moved = call("POST", "/api/v1/hazards/" + hazard + "/transitions",
+                    json::serialize(json::object{{"to", "assigned"},
+                                                 {"assignee_id", user_id(vol)},
+                                                 {"photos", json::array{json::value(sha)}}}),
+                    leader);
+  ASSERT_EQ(moved.status, 200u) << moved.body;
+  auto got = call("GET", "/api/v1/attachments/" + sha, "", vol);
+  EXPECT_EQ(got.status, 200u) << "the assignee sees the photo of their order";
+  EXPECT_EQ(got.body, photo);
+  EXPECT_EQ(head(login(kCityAdmin), sha).status, 200u);
+  EXPECT_EQ(head(login(kShanVolunteer), sha).status, 404u) << "another village";
+  EXPECT_EQ(head(login(kDatianStaff), sha).status, 200u) << "the town above";
+}
+
 class UploadLimitsTest : public HardeningApiTest {
   void customize(ApiConfig& c) override {
     c.upload_quota_bytes = 100;

@@ -9,7 +9,7 @@ function row(label, ...value) {
   return h('div', { class: 'kv' }, h('span', { class: 'k' }, label), h('span', { class: 'v' }, ...value));
 }
 
-function photos(list) {
+export function photos(list) {
   if (!list?.length) return null;
   return h('div', { class: 'photos' }, list.map((sha) => {
     const img = h('img', { class: 'photo', alt: t('detail.photos'), dataset: { sha256: sha }, loading: 'lazy' });

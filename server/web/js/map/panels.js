@@ -13,8 +13,9 @@ export function todayIn(tz = timeZone()) {
 // progress {sites_planned, sites_visited}: the server's when it sends one,
 // otherwise counted here from the schedule's route and the reports seen.
 function progressOf(state, r) {
-  if (r.progress && typeof r.progress.sites_planned === 'number') return r.progress;
-  const route = state.schedules.get(r.schedule_id)?.route ?? [];
+  const route = r.route ?? state.schedules.get(r.schedule_id)?.route ?? [];
+  // a progress without its planned sites (a live snapshot's round) is not one
+  if (r.progress && typeof r.progress.sites_planned === 'number' && (r.progress.sites_planned > 0 || !route.length)) return r.progress;
   const from = Date.parse(r.starts_at);
   const visited = new Set();
   for (const i of state.inspections.values()) {

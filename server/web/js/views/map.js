@@ -9,6 +9,7 @@ import { projector } from '../geo.js';
 import { CATEGORY_COLORS, MapLayers } from '../map/layers.js';
 import { renderDetail } from '../map/detail.js';
 import { renderFeed, renderRounds } from '../map/panels.js';
+import { RoundProgress } from '../map/round_progress.js';
 import { navigate } from '../router.js';
 
 const TABS = ['rounds', 'feed', 'detail'];
@@ -75,7 +76,7 @@ export async function mount(container, ctx, params) {
   L.control.scale({ imperial: false, position: 'topleft' }).addTo(map);
   if (note) {
     const NoteControl = L.Control.extend({ onAdd: () => note });
-    new NoteControl({ position: 'topleft' }).addTo(map);
+    new NoteControl({ position: 'bottomleft' }).addTo(map);
   }
   map.setView(proj(28.85, 121.14), 13);
 
@@ -148,6 +149,20 @@ export async function mount(container, ctx, params) {
     const next = { peek: 'half', half: 'full', full: 'peek' };
     sheet.dataset.size = next[sheet.dataset.size] ?? 'half';
   }
+  // After the bottom sheet grows or shrinks, what was in view is fitted into
+  // the strip of map left above it (or the selection re-centred there).
+  const onSheetResized = (e) => {
+    if (e.target !== sheet || e.propertyName !== 'height' || sheet.dataset.size === 'full') return;
+    map.invalidateSize({ pan: false });
+    const ll = selected && locationOf(selected);
+    if (ll) {
+      const pt = map.project(ll, map.getZoom()).add([0, sheet.offsetHeight / 2]);
+      map.panTo(map.unproject(pt, map.getZoom()), { animate: true });
+    } else {
+      fit();
+    }
+  };
+  sheet.addEventListener('transitionend', onSheetResized);
 
   function renderPanels() {
     if (tab === 'rounds') renderRounds(bodies.rounds, state, matches, select);
@@ -199,8 +214,8 @@ export async function mount(container, ctx, params) {
 
   // the sheet's height once its size transition ends (app.css: peek/half/full)
   function sheetHeight() {
-    const h = mapEl.clientHeight;
-    return { peek: Math.max(150, 0.3 * window.innerHeight), half: 0.55 * window.innerHeight, full: h }[sheet.dataset.size] ?? 0;
+    const h = root.clientHeight;
+    return { peek: Math.min(210, Math.max(150, 0.27 * h)), half: 0.46 * h, full: h }[sheet.dataset.size] ?? 0;
   }
 
   function locationOf(sel) {
@@ -239,7 +254,8 @@ export async function mount(container, ctx, params) {
       h('li', {}, swatch('vol'), t('legend.volunteer')),
       h('li', {}, swatch('vol stale'), t('legend.stale')),
       h('li', {}, swatch('hz'), t('legend.hazard')),
-      h('li', {}, swatch('trail'), t('legend.trail'))));
+      h('li', {}, swatch('trail'), t('legend.trail'))),
+    tiles ? null : h('p', { class: 'legend-note' }, t('map.no_tiles')));
   }
 
   // --- live updates ---
@@ -282,8 +298,12 @@ export async function mount(container, ctx, params) {
         renderFilters();
         layers.renderAll();
     }
+    if (kind === 'round' || kind === 'reset') progress.schedule(1000);
+    if (kind === 'inspection' && [...state.rounds.values()].some((r) => r.state === 'in_progress')) progress.schedule(3000);
     queuePanels();
   };
+  const progress = new RoundProgress(state, () => queuePanels());
+  progress.refresh();
   state.addEventListener('change', onChange);
   const offLang = onLangChange(words);
   const onLocate = (e) => {
@@ -312,9 +332,14 @@ export async function mount(container, ctx, params) {
       state.removeEventListener('change', onChange);
       document.removeEventListener('patrol:locate', onLocate);
       resizer.disconnect();
+      sheet.removeEventListener('transitionend', onSheetResized);
+      progress.stop();
       clearInterval(ticker);
       offLang();
-      map.remove();
+      // Leaflet finishes a zoom animation on a 250 ms timer that reads the
+      // map's panes: removing the map before it fires throws in that timer.
+      map.stop();
+      setTimeout(() => map.remove(), 300);
       delete document.body.dataset.mapReady;
     },
   };
