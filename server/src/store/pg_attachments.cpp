@@ -24,9 +24,14 @@ constexpr std::string_view kWaitingHazards =
     "JOIN hazard_occurrences o ON o.inspection_id = p.inspection_id "
     "JOIN hazards h ON h.id = o.hazard_id AND h.item_code = p.item_code "
     "WHERE p.sha256 = $1) ORDER BY id FOR UPDATE";
+// A photo of a hazard transition is named in that hazard's history instead
+// (as photo_scope.cpp): searched only when no inspection names it (a 64-hex
+// name cannot match inside another one).
 constexpr std::string_view kNamedInScope =
-    "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
-    "WHERE p.sha256 = $1 AND i.org_path >= $2 AND i.org_path < $3 LIMIT 1";
+    "(SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
+    "WHERE p.sha256 = $1 AND i.org_path >= $2 AND i.org_path < $3 LIMIT 1) "
+    "UNION ALL (SELECT 1 FROM hazard_history x JOIN hazards z ON z.id = x.hazard_id "
+    "WHERE strpos(x.photos, $1) > 0 AND z.org_path >= $2 AND z.org_path < $3 LIMIT 1) LIMIT 1";
 constexpr std::string_view kUpdatePhotoMissing =
     "UPDATE hazards SET photo_missing = $2, updated_at = $3 WHERE id = $1";
 

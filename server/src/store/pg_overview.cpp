@@ -1,5 +1,13 @@
 // PgStore's OverviewStore: the counts of one org node and period, each an
 // indexed range over org_path (and time), as sqlite_overview.cpp.
+// overview_tree reads each table once for the node and all its children, rows
+// in org_path order, each run of one path mapped to its child once and
+// counted in C++ (the same arithmetic as SQLite's).
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <unordered_set>
+
 #include "store/pg_store_impl.hpp"
 
 namespace patrol::store {
@@ -11,13 +19,97 @@ constexpr std::string_view kRoundsByState =
     "SELECT state, count(*) FROM rounds WHERE org_path >= $1 AND org_path < $2 "
     "AND starts_at >= $3 AND starts_at < $4 GROUP BY state";
 constexpr std::string_view kSites =
-    "SELECT count(*) FROM sites WHERE org_path >= $1 AND org_path < $2";
+    "SELECT count(*) FROM sites WHERE org_path >= $1 AND org_path < $2 AND deleted = 0";
 constexpr std::string_view kInspections =
     "SELECT count(*), count(DISTINCT site_id) FROM inspections WHERE org_path >= $1 "
     "AND org_path < $2 AND observed_ms >= $3 AND observed_ms < $4";
 constexpr std::string_view kHazards =
-    "SELECT item_code, state, overdue, first_found_at, closed_at FROM hazards "
-    "WHERE org_path >= $1 AND org_path < $2 AND first_found_at >= $3 AND first_found_at < $4";
+    "SELECT h.item_code, h.state, h.overdue, h.first_found_at, h.closed_at, s.category "
+    "FROM hazards h JOIN sites s ON s.id = h.site_id "
+    "WHERE h.org_path >= $1 AND h.org_path < $2 AND h.first_found_at >= $3 "
+    "AND h.first_found_at < $4";
+
+// overview_tree: one range per table, in org_path order.
+constexpr std::string_view kTreeRounds =
+    "SELECT org_path, starts_at, state FROM rounds "
+    "WHERE org_path >= $1 AND org_path < $2 AND starts_at >= $3 AND starts_at < $4 "
+    "ORDER BY org_path";
+constexpr std::string_view kTreeSites =
+    "SELECT org_path, count(*) FROM sites WHERE org_path >= $1 AND org_path < $2 "
+    "AND deleted = 0 GROUP BY org_path ORDER BY org_path";
+constexpr std::string_view kTreeInspections =
+    "SELECT org_path, observed_ms, site_id FROM inspections "
+    "WHERE org_path >= $1 AND org_path < $2 AND observed_ms >= $3 AND observed_ms < $4 "
+    "ORDER BY org_path";
+// Hazards found before `to` (those closed in the period may be older).
+constexpr std::string_view kTreeHazards =
+    "SELECT h.org_path, h.item_code, h.state, h.overdue, h.first_found_at, h.closed_at, "
+    "s.category FROM hazards h JOIN sites s ON s.id = h.site_id "
+    "WHERE h.org_path >= $1 AND h.org_path < $2 AND h.first_found_at < $3";
+
+// A found hazard's share of the counts.
+void count_hazard(OverviewCounts& c, std::string_view item, std::string_view category,
+                  std::string_view state, bool overdue, Ms found, std::optional<Ms> closed) {
+  ++c.hazards_found;
+  ++c.hazards_by_item[std::string(item)];
+  ++c.hazards_by_category[std::string(category)];
+  if (state == "closed") {
+    ++c.hazards_closed;
+    if (closed) c.close_hours.push_back(static_cast<double>(*closed - found) / 3.6e6);
+  } else {
+    ++c.hazards_open;
+  }
+  if (state == "verified" || state == "closed") ++c.hazards_rectified;
+  if (overdue) ++c.hazards_overdue;
+}
+
+// Looks strings up by string_view without making a std::string per row.
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view v) const noexcept {
+    return std::hash<std::string_view>{}(v);
+  }
+};
+
+// Maps org paths to the child they lie under; memoises the last path, since
+// rows arrive grouped by path.
+class ChildOf {
+ public:
+  explicit ChildOf(const std::vector<std::string>& children) : children_(children) {}
+  int operator()(std::string_view path) {
+    moved(path);
+    return last_index_;
+  }
+  // True when `path` differs from the previous call's (index() is then its child's).
+  bool moved(std::string_view path) {
+    if (path == last_) return false;
+    last_.assign(path);
+    last_index_ = -1;
+    for (std::size_t i = 0; i < children_.size(); ++i)
+      if (path.substr(0, children_[i].size()) == children_[i]) {
+        last_index_ = static_cast<int>(i);
+        break;
+      }
+    return true;
+  }
+  int index() const { return last_index_; }
+
+ private:
+  const std::vector<std::string>& children_;
+  std::string last_;
+  int last_index_ = -1;
+};
+
+// Ends the read-only snapshot a read began.
+struct EndSnapshot {
+  Conn& c;
+  ~EndSnapshot() {
+    try {
+      c.exec("COMMIT");
+    } catch (const Failure&) {
+    }
+  }
+};
 
 }  // namespace
 
@@ -47,21 +139,117 @@ result<OverviewCounts> PgStore::overview_counts(std::string_view scope_path, Ms 
       out.sites_covered = r.int64(0, 1);
     }
     auto r = c.exec(kHazards, Params().add(scope_path).add(upper).add(from).add(to));
-    for (int i = 0; i < r.rows(); ++i) {
-      ++out.hazards_found;
-      ++out.hazards_by_item[r.text(i, 0)];
-      std::string state = r.text(i, 1);
-      if (state == "closed") {
-        ++out.hazards_closed;
-        if (auto closed = r.opt_int64(i, 4))
-          out.close_hours.push_back(static_cast<double>(*closed - r.int64(i, 3)) / 3.6e6);
-      } else {
-        ++out.hazards_open;
-      }
-      if (state == "verified" || state == "closed") ++out.hazards_rectified;
-      if (r.boolean(i, 2)) ++out.hazards_overdue;
-    }
+    for (int i = 0; i < r.rows(); ++i)
+      count_hazard(out, r.text_view(i, 0), r.text_view(i, 5), r.text_view(i, 1), r.boolean(i, 2),
+                   r.int64(i, 3), r.opt_int64(i, 4));
     return out;
+  });
+}
+
+result<OverviewTree> PgStore::overview_tree(std::string_view scope_path,
+                                            const std::vector<std::string>& child_paths, Ms from,
+                                            Ms to, const std::vector<Ms>& week_starts) {
+  return impl_->readers.read([&](Conn& c) {
+    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");  // one snapshot
+    EndSnapshot end{c};
+    OverviewTree t;
+    t.children.resize(child_paths.size());
+    auto& node = t.node;
+    node.weekly.resize(week_starts.size());
+    for (std::size_t i = 0; i < week_starts.size(); ++i) node.weekly[i].week_start = week_starts[i];
+    auto week = [&](Ms at) -> OverviewWeek* {
+      auto it = std::upper_bound(week_starts.begin(), week_starts.end(), at);
+      if (it == week_starts.begin()) return nullptr;
+      return &node.weekly[static_cast<std::size_t>(it - week_starts.begin() - 1)];
+    };
+    auto child = [&](int i) -> OverviewCounts* {
+      return i < 0 ? nullptr : &t.children[static_cast<std::size_t>(i)];
+    };
+    std::string upper = path_upper(scope_path);
+    {
+      ChildOf of(child_paths);
+      auto r = c.exec(kTreeRounds, Params().add(scope_path).add(upper).add(from).add(to));
+      std::map<std::string, std::int64_t> run;  // per (path run, state), added up per run
+      OverviewCounts* run_child = nullptr;
+      auto flush = [&] {
+        for (const auto& [state, n] : run) {
+          node.rounds_by_state[state] += n;
+          if (run_child) run_child->rounds_by_state[state] += n;
+        }
+        run.clear();
+      };
+      for (int i = 0; i < r.rows(); ++i) {
+        if (of.moved(r.text_view(i, 0))) {
+          flush();
+          run_child = child(of.index());
+        }
+        auto state = r.text_view(i, 2);
+        ++run[std::string(state)];
+        if (state == "completed" || state == "missed")
+          if (auto* w = week(r.int64(i, 1)))
+            ++(state == "completed" ? w->rounds_completed : w->rounds_missed);
+      }
+      flush();
+    }
+    {
+      ChildOf of(child_paths);
+      auto r = c.exec(kTreeSites, Params().add(scope_path).add(upper));
+      for (int i = 0; i < r.rows(); ++i) {
+        std::int64_t n = r.int64(i, 1);
+        node.sites += n;
+        if (auto* ch = child(of(r.text_view(i, 0)))) ch->sites += n;
+      }
+    }
+    {
+      // A site has one org path, so distinct sites per path add up.
+      ChildOf of(child_paths);
+      auto r = c.exec(kTreeInspections, Params().add(scope_path).add(upper).add(from).add(to));
+      std::unordered_set<std::string, ViewHash, std::equal_to<>> sites;
+      OverviewCounts* run_child = nullptr;
+      std::int64_t run_n = 0;
+      auto flush = [&] {
+        auto covered = static_cast<std::int64_t>(sites.size());
+        node.inspections += run_n;
+        node.sites_covered += covered;
+        if (run_child) {
+          run_child->inspections += run_n;
+          run_child->sites_covered += covered;
+        }
+        sites.clear();
+        run_n = 0;
+      };
+      for (int i = 0; i < r.rows(); ++i) {
+        if (of.moved(r.text_view(i, 0))) {
+          flush();
+          run_child = child(of.index());
+        }
+        ++run_n;
+        if (auto* w = week(r.int64(i, 1))) ++w->inspections;
+        auto site = r.text_view(i, 2);
+        if (sites.find(site) == sites.end()) sites.emplace(site);
+      }
+      flush();
+    }
+    {
+      ChildOf of(child_paths);
+      auto r = c.exec(kTreeHazards, Params().add(scope_path).add(upper).add(to));
+      for (int i = 0; i < r.rows(); ++i) {
+        Ms found = r.int64(i, 4);
+        auto closed = r.opt_int64(i, 5);
+        auto state = r.text_view(i, 2);
+        if (closed && *closed >= from && *closed < to && state == "closed")
+          if (auto* w = week(*closed)) ++w->hazards_closed;
+        if (found < from) continue;
+        if (auto* w = week(found)) ++w->hazards_found;
+        auto item = r.text_view(i, 1);
+        auto category = r.text_view(i, 6);
+        bool overdue = r.boolean(i, 3);
+        count_hazard(node, item, category, state, overdue, found, closed);
+        if (auto* ch = child(of(r.text_view(i, 0))))
+          count_hazard(*ch, item, category, state, overdue, found, closed);
+      }
+    }
+    return t;
   });
 }
 

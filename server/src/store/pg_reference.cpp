@@ -10,10 +10,11 @@ namespace {
 
 constexpr std::string_view kOrgUnit =
     "SELECT id, parent_id, kind, name, path FROM org_units WHERE id = $1";
-constexpr std::string_view kSite = "SELECT " PATROL_PG_SITE_COLS " FROM sites WHERE id = $1";
+constexpr std::string_view kSite =
+    "SELECT " PATROL_PG_SITE_COLS ", deleted FROM sites WHERE id = $1";
 constexpr std::string_view kSites =
     "SELECT " PATROL_PG_SITE_COLS
-    " FROM sites WHERE org_path >= $1 AND org_path < $2 "
+    " FROM sites WHERE org_path >= $1 AND org_path < $2 AND deleted = 0 "
     "AND ($3::text IS NULL OR category = $3::text) AND id > $4 ORDER BY id LIMIT $5";
 constexpr std::string_view kTemplate =
     "SELECT id, version, name, categories, items FROM checklist_templates "
@@ -39,7 +40,9 @@ result<Site> PgStore::site(std::string_view id) {
   return impl_->readers.read([&](Conn& c) {
     auto r = c.exec(kSite, Params().add(id));
     if (r.rows() == 0) throw NotFound{};
-    return read_site(r, 0);
+    Site x = read_site(r, 0);
+    x.deleted = r.boolean(0, 10);
+    return x;
   });
 }
 

@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <limits>
 
+#include "domain/round_progress.hpp"
 #include "store/pg_store_impl.hpp"
 #include "store/sqlite_support.hpp"
 
@@ -41,7 +42,7 @@ constexpr std::string_view kUpsertSchedule =
     "excluded.starts_on, ends_on = excluded.ends_on, exceptions = excluded.exceptions, "
     "updated_at = excluded.updated_at, deleted = 0";
 constexpr std::string_view kTeam =
-    "SELECT id, org_unit_id, org_path, name, leader_id FROM teams WHERE id = $1";
+    "SELECT id, org_unit_id, org_path, name, leader_id FROM teams WHERE id = $1 AND deleted = 0";
 constexpr std::string_view kDeleteSchedule =
     "UPDATE schedules SET deleted = 1, updated_at = $2 WHERE id = $1 AND deleted = 0 "
     "RETURNING org_path";
@@ -93,6 +94,7 @@ constexpr std::string_view kTeamTrack =
     "SELECT p.user_id, p.seq, p.t, p.lat, p.lon, p.accuracy_m FROM team_members m "
     "JOIN positions p ON p.user_id = m.user_id AND p.t >= $2 AND p.t <= $3 "
     "WHERE m.team_id = $1 ORDER BY p.user_id, p.t, p.seq";
+constexpr std::string_view kGeofence = "SELECT geofence_m FROM schedules WHERE id = $1";
 constexpr std::string_view kCheckin =
     "INSERT INTO round_checkins(round_id, site_id, user_id, at) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (round_id, site_id, user_id) DO UPDATE SET "
@@ -176,6 +178,55 @@ std::optional<Round> round_for_update(Conn& c, std::string_view id) {
   return read_round(r, 0);
 }
 
+RoundActivity read_activity(Conn& c, const Round& round, Ms from, Ms to) {
+  RoundActivity a;
+  {
+    auto r = c.exec(kRouteSites, Params().add(detail::json_strings(round.route)));
+    for (int i = 0; i < r.rows(); ++i) a.route_sites.push_back(read_site(r, i));
+  }
+  {
+    auto r = c.exec(kVisits, Params().add(round.id));
+    for (int i = 0; i < r.rows(); ++i) {
+      a.visited_site_ids.push_back(r.text(i, 0));
+      a.member_ids.push_back(r.text(i, 1));
+    }
+  }
+  {
+    auto r = c.exec(kTeamTrack, Params().add(round.team_id).add(from).add(to));
+    for (int i = 0; i < r.rows(); ++i) {
+      TrackPoint p;
+      p.user_id = r.text(i, 0);
+      p.seq = r.int64(i, 1);
+      p.t = r.int64(i, 2);
+      p.lat = r.dbl(i, 3);
+      p.lon = r.dbl(i, 4);
+      p.accuracy_m = r.opt_dbl(i, 5);
+      a.track.emplace_back(p.user_id, std::move(p));
+    }
+  }
+  return a;
+}
+
+// `r` with its progress as domain::with_progress computes it now (the team's
+// track only while the round ran), as sqlite_rounds.cpp. True in `changed`
+// when it moved. Positions of the same transaction are inserted at commit
+// (pg_engine.hpp), so they count from the next refresh on.
+Round with_current_progress(Conn& c, const Round& r, Ms now, bool& changed) {
+  double geofence = 50;
+  {
+    auto g = c.exec(kGeofence, Params().add(r.schedule_id));
+    if (g.rows() != 0) geofence = g.dbl(0, 0);
+  }
+  RoundActivity a;
+  if (r.started_at) {
+    Ms to = r.finished_at.value_or(std::max(now, *r.started_at));
+    a = read_activity(c, r, *r.started_at, to);
+  } else {
+    a = read_activity(c, r, 0, -1);  // no track before the start
+  }
+  return domain::with_progress(r, a, geofence, now, &changed);
+}
+
 }  // namespace
 
 std::optional<wire::FieldError> pg::apply_round_op(PgTx& tx, const RoundOpWrite& w) {
@@ -183,14 +234,31 @@ std::optional<wire::FieldError> pg::apply_round_op(PgTx& tx, const RoundOpWrite&
   if (!cur) return wire::FieldError{"not_found", "body.round_id", "no such round"};
   auto d = w.decide(*cur);
   if (!d) return d.error();
-  if (*d) {
-    write_round(tx.conn, **d);
-    tx.append_change("round", "upsert", (*d)->id, (*d)->org_path, to_text(to_json(**d)));
-  }
   if (w.checkin_site_id)
     tx.conn.exec(kCheckin,
                  Params().add(w.round_id).add(*w.checkin_site_id).add(w.user_id).add(w.at));
+  bool decided = d->has_value();
+  Round next = decided ? **d : *cur;
+  bool progressed = false;
+  Ms now = detail::now_ms();
+  next = with_current_progress(tx.conn, next, now, progressed);
+  if (decided || progressed) {
+    if (!decided) next.updated_at = now;
+    write_round(tx.conn, next);
+    tx.append_change("round", "upsert", next.id, next.org_path, to_text(to_json(next)));
+  }
   return std::nullopt;
+}
+
+void pg::refresh_round_progress(PgTx& tx, std::string_view round_id, Ms now) {
+  auto cur = round_for_update(tx.conn, round_id);
+  if (!cur) return;
+  bool progressed = false;
+  Round next = with_current_progress(tx.conn, *cur, now, progressed);
+  if (!progressed) return;
+  next.updated_at = now;
+  write_round(tx.conn, next);
+  tx.append_change("round", "upsert", next.id, next.org_path, to_text(to_json(next)));
 }
 
 result<Round> PgStore::round(std::string_view id) {
@@ -382,34 +450,7 @@ result<std::vector<Round>> PgStore::update_rounds(const std::vector<std::string>
 }
 
 result<RoundActivity> PgStore::round_activity(const Round& round, Ms from, Ms to) {
-  return impl_->readers.read([&](Conn& c) {
-    RoundActivity a;
-    {
-      auto r = c.exec(kRouteSites, Params().add(detail::json_strings(round.route)));
-      for (int i = 0; i < r.rows(); ++i) a.route_sites.push_back(read_site(r, i));
-    }
-    {
-      auto r = c.exec(kVisits, Params().add(round.id));
-      for (int i = 0; i < r.rows(); ++i) {
-        a.visited_site_ids.push_back(r.text(i, 0));
-        a.member_ids.push_back(r.text(i, 1));
-      }
-    }
-    {
-      auto r = c.exec(kTeamTrack, Params().add(round.team_id).add(from).add(to));
-      for (int i = 0; i < r.rows(); ++i) {
-        TrackPoint p;
-        p.user_id = r.text(i, 0);
-        p.seq = r.int64(i, 1);
-        p.t = r.int64(i, 2);
-        p.lat = r.dbl(i, 3);
-        p.lon = r.dbl(i, 4);
-        p.accuracy_m = r.opt_dbl(i, 5);
-        a.track.emplace_back(p.user_id, std::move(p));
-      }
-    }
-    return a;
-  });
+  return impl_->readers.read([&](Conn& c) { return read_activity(c, round, from, to); });
 }
 
 result<void> PgStore::add_checkin(std::string_view round_id, std::string_view site_id,

@@ -17,6 +17,16 @@ User read_user(const Result& r, int i) {
   return u;
 }
 
+Team read_team(const Result& r, int i) {
+  Team t;
+  t.id = r.text(i, 0);
+  t.org_unit_id = r.int64(i, 1);
+  t.org_path = r.text(i, 2);
+  t.name = r.text(i, 3);
+  t.leader_id = r.opt_text(i, 4);
+  return t;
+}
+
 Site read_site(const Result& r, int i) {
   Site x;
   x.id = r.text(i, 0);

@@ -316,7 +316,23 @@ CREATE TABLE trackers (
 CREATE INDEX trackers_by_user ON trackers(user_id);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// 4 (as SQLite's 4): a placeholder holding the number for the audit log
+// (issue 9, its own branch); that merge replaces it on both stores.
+constexpr std::string_view kV4 = "SELECT 1;";
+
+// 5 (as SQLite's 5): sites and teams deleted over REST keep their rows
+// (inspections, hazards and past rounds name them); indexes for the admin
+// lists and the overview's pass over a subtree.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE sites ADD COLUMN deleted integer NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN deleted integer NOT NULL DEFAULT 0;
+CREATE INDEX teams_by_path ON teams(org_path, id);
+CREATE INDEX team_members_by_user ON team_members(user_id);
+CREATE INDEX rounds_overview ON rounds(org_path, starts_at, state);
+CREATE INDEX inspections_overview ON inspections(org_path, observed_ms, site_id);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

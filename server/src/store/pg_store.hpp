@@ -124,9 +124,18 @@ class PgStore final : public Store, public LiveStore, public TrackerStore {
   result<void> create_user(const UserWrite& u, Ms now) override;
   result<void> update_user(const UserWrite& u) override;
   result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
+  result<Page<Team>> teams(const TeamFilter& f) override;
+  result<Team> team_with_members(std::string_view id) override;
+  result<void> put_team(const Team& t) override;
+  result<void> delete_team(std::string_view id) override;
+  result<void> put_site(const Site& s) override;
+  result<void> delete_site(std::string_view id, Ms now) override;
 
   // ---- OverviewStore (pg_overview.cpp) ----
   result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
+  result<OverviewTree> overview_tree(std::string_view scope_path,
+                                     const std::vector<std::string>& child_paths, Ms from, Ms to,
+                                     const std::vector<Ms>& week_starts) override;
 
   // ---- LiveStore, TrackerStore (pg_live.cpp) ----
   result<LiveCursors> live_head() override;

@@ -45,10 +45,15 @@ User read_user(const Result& r, int row);
 Site read_site(const Result& r, int row);
 Hazard read_hazard(const Result& r, int row);  // PATROL_PG_HAZARD_READ_COLS
 Round read_round(const Result& r, int row);    // PATROL_PG_ROUND_COLS
+Team read_team(const Result& r, int row);      // id, org_unit_id, org_path, name, leader_id
 // The push's round and hazard ops (pg_rounds.cpp, pg_hazard_workflow.cpp),
 // applied in the push's transaction: nullopt when applied, else the rejection.
 std::optional<wire::FieldError> apply_round_op(PgTx& tx, const RoundOpWrite& w);
 std::optional<wire::FieldError> apply_hazard_op(PgTx& tx, const HazardOpWrite& w);
+// Recomputes a round's stored progress (domain::with_progress) after something
+// it counts was written (an inspection naming it), locking the row; a
+// change-log entry when it moved. Unknown ids are ignored.
+void refresh_round_progress(PgTx& tx, std::string_view round_id, Ms now);
 std::optional<GeoPoint> read_geo(const Result& r, int row, int lat_col);
 std::string to_text(const boost::json::value& v);
 

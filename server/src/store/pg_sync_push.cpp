@@ -133,6 +133,7 @@ bool write_inspection(PgTx& tx, InspectionWrite& w, const std::string& op_id, Ms
   if (!photos.empty())
     tx.conn.exec(kInsertInspectionPhotos, Params().add(to_text(photos)).add(i.id));
   for (const auto& h : w.hazards) record_hazard(tx, i, h, now);
+  if (i.round_id) refresh_round_progress(tx, *i.round_id, now);
   return true;
 }
 
