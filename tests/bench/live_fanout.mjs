@@ -29,7 +29,9 @@ if (mode === 'viewers') {
   const org = opt('org');
   const socks = [];
   const pending = new Map();  // probe id -> t0
-  const lat = [];
+  // Arrivals are matched to probes at report time: a probe's IPC message may
+  // be read after its event when both wait in the same event-loop turn.
+  let arrivals = [];  // [probe id, t1]
   let subscribed = 0;
   let closed = 0;
   const agentOpts = { rejectUnauthorized: false, perMessageDeflate: false };
@@ -46,9 +48,7 @@ if (mode === 'viewers') {
       }
       // A probe position carries its id in the longitude's micro-degrees.
       if (!s.includes('"kind":"position"')) return;
-      const t1 = now();
-      const t0 = pending.get(String(Math.round(JSON.parse(s).data.lon * 1e6)));
-      if (t0 !== undefined) lat.push(t1 - t0);
+      arrivals.push([String(Math.round(JSON.parse(s).data.lon * 1e6)), now()]);
     });
     ws.on('open', () => { if (!org) { subscribed++; resolve(); } });
     setTimeout(resolve, 30000);
@@ -63,8 +63,13 @@ if (mode === 'viewers') {
     } else if (msg.cmd === 'probe') {
       pending.set(msg.key, msg.t0);
     } else if (msg.cmd === 'report') {
+      const lat = [];
+      for (const [key, t1] of arrivals) {
+        const t0 = pending.get(key);
+        if (t0 !== undefined) lat.push(t1 - t0);
+      }
+      arrivals = [];
       process.send({ cmd: 'latencies', lat, closed });
-      lat.length = 0;
     } else if (msg.cmd === 'exit') {
       for (const s of socks) s.terminate();
       process.exit(0);
