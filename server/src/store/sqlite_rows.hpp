@@ -23,6 +23,12 @@
 #define PATROL_HAZARD_READ_COLS \
   PATROL_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at, next_check_at"
 
+// sos_alerts a JOIN users u (read_alert).
+#define PATROL_ALERT_READ_COLS                                                      \
+  "a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "        \
+  "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state, a.acknowledged_by, " \
+  "a.acknowledged_at"
+
 namespace patrol::store::detail {
 
 // id, phone, name, role, org_unit_id, org path (columns 0–5).
@@ -31,6 +37,8 @@ User read_user(sqlite::Statement& s);
 Site read_site(sqlite::Statement& s);
 // PATROL_HAZARD_READ_COLS.
 Hazard read_hazard(sqlite::Statement& s);
+// PATROL_ALERT_READ_COLS.
+SosAlert read_alert(sqlite::Statement& s);
 // lat, lon, accuracy_m from `lat_col`; nullopt when lat is NULL.
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col);
 // The inverse of items_json() (inspections.items).
