@@ -107,6 +107,13 @@ async function startViewers(url, viewers, org) {
   };
 }
 
+// CPU time (user + system) the process has used, in ms: the server's cost per
+// delivered event, which the machine's load does not change much.
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;  // utime, stime in clock ticks (100 Hz)
+}
+
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
@@ -195,10 +202,12 @@ async function main() {
     await sleep(2000);
     const rss = rssKiB(pid);
     console.log(JSON.stringify({ bench: 'live_idle_memory', viewers: v.subscribed, kib_per_conn: (rss - base) / Math.max(1, v.subscribed), rss_mib: rss / 1024, open_s: openSecs }));
+    const cpu0 = cpuMs(pid);
     await probes(port, volunteer.token, v, nProbes, 250);
     await sleep(1500);
+    const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed }));
+    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length) }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
     const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, Math.max(4, Math.floor(secs * 2)), 500)]);
     await sleep(1500);
