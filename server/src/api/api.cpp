@@ -40,6 +40,7 @@ Router make_router() {
   r.add({"GET", "/api/v1/positions/latest", h::latest_positions});
   r.add({"GET", "/api/v1/users/{id}/track", h::user_track});
   r.add({"GET", "/api/v1/alerts", h::list_alerts});
+  r.add({"POST", "/api/v1/sos/{id}/ack", h::acknowledge_sos});
   r.add({"HEAD", "/api/v1/attachments/{sha256}", h::head_attachment});
   r.add({"GET", "/api/v1/attachments/{sha256}", h::get_attachment});
   r.add({"PUT", "/api/v1/attachments/{sha256}", h::put_attachment});

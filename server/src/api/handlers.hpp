@@ -26,6 +26,7 @@ Response list_hazards(Ctx& c);            // GET  /api/v1/hazards
 Response latest_positions(Ctx& c);        // GET  /api/v1/positions/latest
 Response user_track(Ctx& c);              // GET  /api/v1/users/{id}/track
 Response list_alerts(Ctx& c);             // GET  /api/v1/alerts
+Response acknowledge_sos(Ctx& c);         // POST /api/v1/sos/{id}/ack
 Response head_attachment(Ctx& c);         // HEAD /api/v1/attachments/{sha256}
 Response put_attachment(Ctx& c);          // PUT  /api/v1/attachments/{sha256}
 Response get_attachment(Ctx& c);          // GET  /api/v1/attachments/{sha256}

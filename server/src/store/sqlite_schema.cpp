@@ -363,7 +363,14 @@ CREATE INDEX rounds_overview ON rounds(org_path, starts_at, state);
 CREATE INDEX inspections_overview ON inspections(org_path, observed_ms, site_id);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// 6: an SOS alert is acknowledged on the server, once, by a leader in scope
+// (POST /api/v1/sos/{id}/ack): who and when; its state becomes 'acknowledged'.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_by TEXT REFERENCES users(id);
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_at INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

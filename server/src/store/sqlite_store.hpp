@@ -97,6 +97,10 @@ class SqliteStore final : public Store {
   result<Page<TrackPoint>> track(const TrackFilter& f) override;
   result<Page<SosAlert>> alerts(const AlertFilter& f) override;
 
+  // ---- AlertStore (sqlite_alerts.cpp) ----
+  result<Acknowledged> acknowledge_alert(std::string_view id, std::string_view scope_path,
+                                         std::string_view by_user_id, Ms at) override;
+
   // ---- AttachmentStore (sqlite_attachments.cpp) ----
   result<AttachmentLinked> attachment_stored(std::string_view sha256, std::int64_t size) override;
 

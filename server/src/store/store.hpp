@@ -15,6 +15,7 @@
 //   hazard_workflow_store.hpp HazardWorkflowStore  one hazard, history, transitions, timer list
 //   admin_store.hpp       AdminStore       users within a subtree, org children
 //   overview_store.hpp    OverviewStore    the overview's counts per node and period
+//   alert_store.hpp       AlertStore       acknowledging an SOS alert
 // `Store` aggregates them; code that needs one use case takes that interface
 // (domain::OpValidator takes a ReferenceStore&), so it stays small to read and
 // to fake.
@@ -51,6 +52,7 @@
 #pragma once
 
 #include "store/admin_store.hpp"
+#include "store/alert_store.hpp"
 #include "store/attachment_store.hpp"
 #include "store/auth_store.hpp"
 #include "store/dashboard_store.hpp"
@@ -76,7 +78,8 @@ class Store : public LifecycleStore,
               public RoundStore,
               public HazardWorkflowStore,
               public AdminStore,
-              public OverviewStore {
+              public OverviewStore,
+              public AlertStore {
  public:
   ~Store() override = default;
 };
