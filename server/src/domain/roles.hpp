@@ -24,6 +24,7 @@ std::string_view role_name(Role r) noexcept;
 enum class Right {
   see_all_alerts,  // every SOS alert of the subtree, not only one's own
   see_all_tracks,  // full track history of other users of the subtree
+  read_audit,      // the audit log (GET /api/v1/audit): city admins only
 };
 
 // true when `role` is a known role whose row in the table grants `right`;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 #include "store/page.hpp"
@@ -27,6 +28,7 @@ struct UserWrite {
   User user;
   std::optional<std::string> password_hash;  // set: replace the password
   bool disabled = false;
+  std::optional<AuditEntry> audit;  // appended in the same transaction when set
 };
 
 class AdminStore {

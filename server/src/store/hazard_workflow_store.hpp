@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "patrol/wire/field_error.hpp"
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 
@@ -23,6 +24,7 @@ namespace patrol::store {
 struct HazardChange {
   Hazard next;                                // the hazard as it will be stored
   std::optional<HazardHistoryEntry> history;  // appended when set
+  std::optional<AuditEntry> audit;            // appended in the same transaction when set
 };
 
 // nullopt: refuse (nothing written; the caller remembers why) or no change.

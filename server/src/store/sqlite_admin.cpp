@@ -60,6 +60,7 @@ result<void> SqliteStore::create_user(const UserWrite& w, Ms now) {
     s.bind(5, w.user.org_unit_id).bind(6, w.password_hash.value_or("!"));
     s.bind(7, now).bind(8, w.disabled ? 1 : 0);
     run(s);
+    if (w.audit) insert_audit(db, *w.audit);
   });
   if (ec) return ec;
   return {};
@@ -78,6 +79,7 @@ result<void> SqliteStore::update_user(const UserWrite& w) {
       e.bind(1, w.user.id);
       run(e);
     }
+    if (w.audit) insert_audit(db, *w.audit);
   });
   if (ec) return ec;
   return {};

@@ -106,8 +106,9 @@ class SqliteStore final : public Store {
   result<Page<Schedule>> schedules(const ScheduleFilter& f) override;
   result<std::vector<Schedule>> all_schedules() override;
   result<void> put_schedule(const Schedule& s, const std::vector<Round>& plan, Ms plan_from,
-                            Ms plan_to) override;
-  result<void> delete_schedule(std::string_view id, Ms now) override;
+                            Ms plan_to, const std::optional<AuditEntry>& audit) override;
+  result<void> delete_schedule(std::string_view id, Ms now,
+                               const std::optional<AuditEntry>& audit) override;
   result<std::vector<Round>> add_rounds(const std::vector<Round>& plan) override;
   result<Page<Round>> rounds(const RoundFilter& f) override;
   result<std::vector<Round>> planned_rounds_starting_before(Ms starts_before, int limit) override;
@@ -135,6 +136,14 @@ class SqliteStore final : public Store {
 
   // ---- OverviewStore (sqlite_overview.cpp) ----
   result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
+
+  // ---- AuditStore (sqlite_audit.cpp) ----
+  result<void> append_audit(const AuditEntry& e) override;
+  result<Page<AuditEntry>> audit(const AuditFilter& f) override;
+
+  // ---- PrivacyStore (sqlite_privacy.cpp) ----
+  result<std::int64_t> delete_positions_before(Ms cutoff, std::int64_t max_rows) override;
+  result<void> erase_user(const UserErasure& e) override;
 
   struct Impl;  // sqlite_store_impl.hpp
 
