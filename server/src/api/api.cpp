@@ -239,7 +239,8 @@ class ApiImpl final : public Api {
 
 std::vector<RouteInfo> route_table() {
   std::vector<RouteInfo> out;
-  for (const auto& r : make_router().routes()) out.push_back({r.method, r.pattern, r.needs_auth});
+  const Router router = make_router();  // kept alive: routes() refers into it
+  for (const auto& r : router.routes()) out.push_back({r.method, r.pattern, r.needs_auth});
   return out;
 }
 

@@ -30,7 +30,7 @@ boost::system::result<store::HazardChange, TransitionRefusal> decide_transition(
   next.updated_at = at;
   next = refresh_deadline(std::move(next), at, p);
   store::HazardHistoryEntry e{at, who.user_id, current.state, next.state, in.note, in.photos};
-  return store::HazardChange{std::move(next), std::move(e), std::nullopt};
+  return store::HazardChange{std::move(next), std::move(e)};
 }
 
 std::optional<store::HazardChange> decide_timer(const store::Hazard& current, Ms now,
@@ -40,7 +40,7 @@ std::optional<store::HazardChange> decide_timer(const store::Hazard& current, Ms
       next.escalation == current.escalation && next.next_check_at == current.next_check_at)
     return std::nullopt;
   next.updated_at = now;
-  store::HazardChange c{next, std::nullopt, std::nullopt};
+  store::HazardChange c{next, std::nullopt};
   if (next.escalation != current.escalation)
     c.history = store::HazardHistoryEntry{
         now, "system", current.state, next.state, "escalated to " + next.escalation, {}};

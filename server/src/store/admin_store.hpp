@@ -28,7 +28,7 @@ struct UserWrite {
   User user;
   std::optional<std::string> password_hash;  // set: replace the password
   bool disabled = false;
-  std::optional<AuditEntry> audit;  // appended in the same transaction when set
+  std::optional<AuditEntry> audit = std::nullopt;  // appended in the same transaction when set
 };
 
 class AdminStore {

@@ -22,9 +22,9 @@
 namespace patrol::store {
 
 struct HazardChange {
-  Hazard next;                                // the hazard as it will be stored
-  std::optional<HazardHistoryEntry> history;  // appended when set
-  std::optional<AuditEntry> audit;            // appended in the same transaction when set
+  Hazard next;                                     // the hazard as it will be stored
+  std::optional<HazardHistoryEntry> history;       // appended when set
+  std::optional<AuditEntry> audit = std::nullopt;  // appended in the same transaction when set
 };
 
 // nullopt: refuse (nothing written; the caller remembers why) or no change.

@@ -22,9 +22,9 @@ namespace patrol::store {
 
 struct UserErasure {
   std::string user_id;
-  std::string pseudonym_name;       // replaces the name everywhere it is read from the users row
-  std::string pseudonym_phone;      // unique and never a real number (the login is gone)
-  std::optional<AuditEntry> audit;  // appended in the same transaction when set
+  std::string pseudonym_name;   // replaces the name everywhere it is read from the users row
+  std::string pseudonym_phone;  // unique and never a real number (the login is gone)
+  std::optional<AuditEntry> audit = std::nullopt;  // appended in the same transaction when set
 };
 
 class PrivacyStore {

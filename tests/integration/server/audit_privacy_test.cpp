@@ -44,7 +44,7 @@ std::string rfc3339(std::int64_t ms) {
   std::time_t s = ms / 1000;
   std::tm tm{};
   gmtime_r(&s, &tm);
-  char buf[40];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(ms % 1000));
@@ -284,7 +284,17 @@ TEST(Privacy, AnAdminAboveExportsAndErasesAPersonsData) {
   }
   As town(server().port(), kTown, "town-desk");
   EXPECT_EQ(town.c.get("/api/v1/users/" + uid + "/export").status, 200u);
-  EXPECT_EQ(admin.c.get("/api/v1/users/" + town.id + "/export").status, 403u)
+  EXPECT_EQ(admin.c.get("/api/v1/users/" + town.id + "/export").status, 404u)
+      << "outside the village admin's subtree";
+  // A town staff member placed in the village: inside the subtree, role above.
+  auto senior = city.call("POST", "/api/v1/users",
+                          json::serialize(json::object{{"phone", fresh_phone()},
+                                                       {"name", "上级"},
+                                                       {"role", "town_staff"},
+                                                       {"org_unit_id", admin.org}}),
+                          201);
+  EXPECT_EQ(admin.c.get("/api/v1/users/" + str(senior.at("user").at("id")) + "/export").status,
+            403u)
       << "a village admin may not handle a town staff's data";
   As outsider(server().port(), "13900000003", "x");
   EXPECT_EQ(outsider.c.get("/api/v1/users/" + uid + "/export").status, 404u);
