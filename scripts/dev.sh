@@ -6,6 +6,7 @@
 #   scripts/dev.sh test    build (g++ ASan/UBSan; SDK: clang++, TSan, aarch64/armhf) and run every test
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
+#   scripts/dev.sh soak    kill -9 patrold under push load PATROL_SOAK_CYCLES times (default 1000)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -212,6 +213,8 @@ cmd_test() {
   build_preset asan
   echo "==> unit + integration tests (ASan/UBSan)"
   ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
+  # The kill -9 cycles' count (ctest shows a passing test's output only in its log).
+  grep -h "^cycles=" build/asan/Testing/Temporary/LastTest.log || true
   echo "==> TLS scan (testssl.sh against patrold)"
   tests/tls/run_testssl.sh build/asan
   echo "==> build (clang++, client SDK only)"
@@ -258,7 +261,7 @@ cmd_fuzz() {
   build_preset clang-sdk
   local secs="${PATROL_FUZZ_SECONDS:-600}"
   local out="build/clang-sdk/tests/fuzz"
-  for target in wire_push_fuzz:push request_head_fuzz:request; do
+  for target in wire_push_fuzz:push request_head_fuzz:request osmand_fuzz:osmand sdk_response_fuzz:sdk; do
     local exe="${target%%:*}" corpus="${target##*:}"
     local work="$out/long-$corpus"
     mkdir -p "$work"
@@ -269,6 +272,16 @@ cmd_fuzz() {
   done
 }
 
+# kill -9 cycles under push load (tests/integration/server/kill_cycles_test.cpp),
+# more of them than the test command runs.
+cmd_soak() {
+  cmd_deps
+  build_preset asan --target patrol_server_kill_cycles_tests
+  local cycles="${PATROL_SOAK_CYCLES:-1000}"
+  echo "==> kill -9 soak: $cycles cycles"
+  PATROL_KILL_CYCLES="$cycles" build/asan/tests/integration/server/patrol_server_kill_cycles_tests
+}
+
 case "${1:-}" in
   deps) cmd_deps ;;
   build) cmd_build ;;
@@ -276,8 +289,9 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) cmd_bench ;;
   fuzz) cmd_fuzz ;;
+  soak) cmd_soak ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

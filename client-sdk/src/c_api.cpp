@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "patrol/client.hpp"
 
@@ -43,6 +46,50 @@ bool read_sized(const T* in, T& out) {
   if (!in || in->struct_size < sizeof(std::uint32_t)) return false;
   std::memcpy(&out, in, std::min<std::size_t>(in->struct_size, sizeof out));
   return true;
+}
+
+// An array the app filled, element by element with the app's element size
+// (the first element's struct_size; every element must carry the same).
+template <class T>
+bool read_sized_array(const T* arr, std::size_t count, std::vector<T>& out, std::string& why) {
+  out.clear();
+  if (count == 0) return true;
+  if (!arr) {
+    why = "is NULL";
+    return false;
+  }
+  const std::uint32_t stride = arr->struct_size;
+  if (stride < sizeof(std::uint32_t)) {
+    why = "struct_size not set";
+    return false;
+  }
+  out.resize(count);
+  const auto* base = reinterpret_cast<const unsigned char*>(arr);
+  for (std::size_t i = 0; i < count; ++i) {
+    const unsigned char* e = base + i * stride;
+    std::uint32_t size = 0;
+    std::memcpy(&size, e, sizeof size);
+    if (size != stride) {
+      why = "elements' struct_size differ";
+      return false;
+    }
+    std::memset(&out[i], 0, sizeof(T));
+    std::memcpy(&out[i], e, std::min<std::size_t>(stride, sizeof(T)));
+  }
+  return true;
+}
+
+// An out-struct in the app's memory: usable when its struct_size is set.
+template <class T>
+bool sized_out(const T* out) {
+  return out && out->struct_size >= sizeof(std::uint32_t);
+}
+// Hands `full` back into the app's struct, only as far as the app's struct
+// reaches (its struct_size then says how much was written).
+template <class T>
+void write_sized(T* app, T full) {
+  full.struct_size = std::min<std::uint32_t>(app->struct_size, sizeof full);
+  std::memcpy(app, &full, full.struct_size);
 }
 
 bool fail(patrol_error* err, const Error& e) {
@@ -85,8 +132,11 @@ bool out_string(char** out, const std::string& s, patrol_error* err) {
   return true;
 }
 
-void fill_receipt(patrol_receipt* out, const patrol::Receipt& r) {
-  if (!out) return;
+// Fills the app's receipt (checked with sized_out beforehand); NULL: nothing.
+void fill_receipt(patrol_receipt* app_out, const patrol::Receipt& r) {
+  if (!app_out) return;
+  patrol_receipt full;
+  patrol_receipt* out = &full;
   std::memset(out, 0, sizeof *out);
   copy_str(out->report_id, sizeof out->report_id, r.report_id);
   copy_str(out->op_id, sizeof out->op_id, r.op_id);
@@ -94,10 +144,13 @@ void fill_receipt(patrol_receipt* out, const patrol::Receipt& r) {
   out->local_seq = r.local_seq;
   copy_str(out->saved_at, sizeof out->saved_at, r.saved_at);
   copy_str(out->received_at, sizeof out->received_at, r.received_at);
+  write_sized(app_out, full);
 }
 
+// A whole event in SDK memory (struct_size = this library's size).
 void fill_event(patrol_event* out, const patrol::Event& e) {
   std::memset(out, 0, sizeof *out);
+  out->struct_size = sizeof *out;
   out->type = static_cast<patrol_event_type>(e.type);
   out->retryable = e.retryable;
   out->count = e.count;
@@ -106,14 +159,20 @@ void fill_event(patrol_event* out, const patrol::Event& e) {
   copy_str(out->message, sizeof out->message, e.message);
 }
 
-std::optional<patrol::GeoPoint> to_geo(const patrol_position* p) {
-  if (!p) return std::nullopt;
+// The app's position (NULL: none); false when its struct_size is not set.
+bool to_geo(const patrol_position* app_p, std::optional<patrol::GeoPoint>& out) {
+  out.reset();
+  if (!app_p) return true;
+  patrol_position copy;
+  if (!read_sized(app_p, copy)) return false;
+  const patrol_position* p = &copy;
   patrol::GeoPoint g;
   g.lat = p->lat;
   g.lon = p->lon;
   if (p->accuracy_m >= 0) g.accuracy_m = p->accuracy_m;
   g.crs = p->gcj02 ? "gcj02" : "wgs84";
-  return g;
+  out = g;
+  return true;
 }
 
 std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
@@ -140,6 +199,7 @@ class CTransport final : public patrol::Transport {
       values.push_back(v.c_str());
     }
     patrol_http_request cr{};
+    cr.struct_size = sizeof cr;
     cr.method = req.method.c_str();
     cr.target = req.target.c_str();
     cr.header_names = names.data();
@@ -217,9 +277,12 @@ PATROL_API patrol_client* patrol_client_open(const patrol_options* app_o,
       co.spki_sha256_pins.push_back(o->spki_sha256_pin);
     co.background_sync = o->background_sync;
     if (o->transport) {
-      if (!o->transport->send)
-        return fail(err, ErrorCode::invalid_argument, "transport has no send function");
-      co.transport = std::make_unique<CTransport>(*o->transport);
+      patrol_transport t;
+      if (!read_sized(o->transport, t))
+        return fail(err, ErrorCode::invalid_argument,
+                    "transport: struct_size not set (sizeof(patrol_transport))");
+      if (!t.send) return fail(err, ErrorCode::invalid_argument, "transport has no send function");
+      co.transport = std::make_unique<CTransport>(t);
     }
     if (o->backoff_initial_ms > 0)
       co.backoff_initial = std::chrono::milliseconds(o->backoff_initial_ms);
@@ -268,19 +331,22 @@ PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_
       return fail(err, ErrorCode::invalid_argument,
                   "inspection: struct_size not set (sizeof(patrol_inspection))");
     const patrol_inspection* in = &copy;
+    if (out && !sized_out(out))
+      return fail(err, ErrorCode::invalid_argument, "receipt: struct_size not set");
     if (!in->site_id) return fail(err, ErrorCode::invalid_argument, "site_id is required");
-    if (in->item_count > 0 && !in->items)
-      return fail(err, ErrorCode::invalid_argument, "items is NULL");
+    std::vector<patrol_inspection_item> items;
+    if (std::string why; !read_sized_array(in->items, in->item_count, items, why))
+      return fail(err, ErrorCode::invalid_argument, "items " + why);
     patrol::InspectionDraft d;
     d.site_id = in->site_id;
     if (in->template_id) d.template_id = in->template_id;
     if (in->template_version > 0) d.template_version = in->template_version;
     if (in->round_id) d.round_id = in->round_id;
     if (in->observed_at_ms > 0) d.observed_at = from_ms(in->observed_at_ms);
-    d.position = to_geo(in->position);
+    if (!to_geo(in->position, d.position))
+      return fail(err, ErrorCode::invalid_argument, "position: struct_size not set");
     d.note = str(in->note);
-    for (std::size_t i = 0; i < in->item_count; ++i) {
-      const auto& it = in->items[i];
+    for (const auto& it : items) {
       if (!it.code) return fail(err, ErrorCode::invalid_argument, "item code is NULL");
       if (it.result < PATROL_ITEM_OK || it.result > PATROL_ITEM_NOT_APPLICABLE)
         return fail(err, ErrorCode::invalid_argument, "item result out of range");
@@ -305,15 +371,17 @@ PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_t
                                                 patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
-    if (count > 0 && !pts) return fail(err, ErrorCode::invalid_argument, "points is NULL");
+    std::vector<patrol_track_point> app;
+    if (std::string why; !read_sized_array(pts, count, app, why))
+      return fail(err, ErrorCode::invalid_argument, "points " + why);
     std::vector<patrol::TrackPoint> v;
     v.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
+    for (const auto& pt : app) {
       patrol::TrackPoint p;
-      p.t = from_ms(pts[i].time_ms);
-      p.lat = pts[i].lat;
-      p.lon = pts[i].lon;
-      if (pts[i].accuracy_m >= 0) p.accuracy_m = pts[i].accuracy_m;
+      p.t = from_ms(pt.time_ms);
+      p.lat = pt.lat;
+      p.lon = pt.lon;
+      if (pt.accuracy_m >= 0) p.accuracy_m = pt.accuracy_m;
       v.push_back(p);
     }
     auto r = c->impl->enqueue_positions(v, gcj02 ? "gcj02" : "wgs84");
@@ -328,7 +396,12 @@ PATROL_API bool patrol_client_raise_sos(patrol_client* c, const patrol_position*
                                         patrol_error* err) noexcept {
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
-    auto r = c->impl->raise_sos(to_geo(position), str(note));
+    if (out && !sized_out(out))
+      return fail(err, ErrorCode::invalid_argument, "receipt: struct_size not set");
+    std::optional<patrol::GeoPoint> pos;
+    if (!to_geo(position, pos))
+      return fail(err, ErrorCode::invalid_argument, "position: struct_size not set");
+    auto r = c->impl->raise_sos(pos, str(note));
     if (!r) return fail(err, r.error());
     fill_receipt(out, *r);
     return true;
@@ -384,12 +457,10 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
     auto s = c->impl->status();
     if (!s) return fail(err, s.error());
     // Filled in full here, then handed back only as far as the app's struct reaches.
-    const std::uint32_t app_size = out->struct_size;
     patrol_status full;
     std::memset(&full, 0, sizeof full);
     patrol_status* app_out = out;
     out = &full;
-    out->struct_size = std::min<std::uint32_t>(app_size, sizeof full);
     out->pending = s->pending;
     out->in_flight = s->in_flight;
     out->dead_letters = s->dead_letters;
@@ -400,7 +471,7 @@ PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
     out->has_clock_offset = s->clock_offset_ms.has_value();
     out->clock_offset_ms = s->clock_offset_ms.value_or(0);
     copy_str(out->last_sync_at, sizeof out->last_sync_at, s->last_sync_at.value_or(""));
-    std::memcpy(app_out, &full, full.struct_size);
+    write_sized(app_out, full);
     return true;
   });
 }
@@ -410,6 +481,8 @@ PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, p
   return guarded(err, [&] {
     PATROL_NEED_CLIENT(c);
     if (!report_id) return fail(err, ErrorCode::invalid_argument, "report_id is NULL");
+    if (!sized_out(out))
+      return fail(err, ErrorCode::invalid_argument, "receipt: out is NULL or struct_size not set");
     auto r = c->impl->receipt(report_id);
     if (!r) return fail(err, r.error());
     fill_receipt(out, *r);
@@ -583,11 +656,13 @@ PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_
 }
 
 PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) noexcept {
-  if (!c || !out) return false;
+  if (!c || !sized_out(out)) return false;
   try {
     auto e = c->impl->poll_event();
     if (!e) return false;
-    fill_event(out, *e);
+    patrol_event full;
+    fill_event(&full, *e);
+    write_sized(out, full);
     return true;
   } catch (...) {
     return false;

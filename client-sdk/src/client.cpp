@@ -589,7 +589,7 @@ Result<QueueStatus> Client::status() {
   if (!c) return std::move(c).error();
   QueueStatus s;
   s.pending = c->pending;
-  s.in_flight = c->in_flight;
+  s.in_flight = impl_->engine ? impl_->engine->in_flight() : c->in_flight;
   s.dead_letters = c->dead_letters;
   s.photos_pending = c->photos_pending;
   s.device_id = impl_->device_id;

@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 
 #include "patrol/wire/time.hpp"
+#include "platform.hpp"
 
 namespace patrol::sdk {
 
@@ -21,7 +23,7 @@ using sqlite::Transaction;
 
 // Migrations, numbered from 1: entry i brings user_version from i to i+1.
 // Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
@@ -102,6 +104,32 @@ DROP TABLE receipts;
 ALTER TABLE receipts_v3 RENAME TO receipts;
 CREATE INDEX receipts_by_seq ON receipts(seq);
 )sql",
+    // 4: two b-trees fewer under every durable enqueue. The outbox is found by
+    // seq (the engine knows each sent op's seq), so op_id needs no UNIQUE
+    // index; and seq is assigned by enqueue above every seq still referenced
+    // (outbox, receipts, dead letters: see DeviceDb::next_seq) instead of by
+    // AUTOINCREMENT, whose sqlite_sequence row was one more page per commit.
+    R"sql(
+CREATE TABLE outbox_v4 (
+  seq INTEGER PRIMARY KEY,                -- local sequence (next_seq), not reused while referenced
+  op_id TEXT NOT NULL,
+  lane INTEGER NOT NULL,                  -- 0 urgent, 1 backlog
+  type TEXT NOT NULL,
+  op_json TEXT NOT NULL,
+  report_id TEXT,
+  in_flight INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  enqueued_at TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_v4(seq, op_id, lane, type, op_json, report_id, in_flight, attempts,
+  enqueued_at, failures) SELECT seq, op_id, lane, type, op_json, report_id, in_flight, attempts,
+  enqueued_at, failures FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v4 RENAME TO outbox;
+CREATE INDEX outbox_urgent ON outbox(seq) WHERE lane=0;
+DELETE FROM sqlite_sequence WHERE name IN ('outbox', 'outbox_v4');
+)sql",
 };
 
 std::string now_text() {
@@ -125,21 +153,25 @@ Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) 
   if (!db) return storage_error(db.error(), "open " + path);
   DeviceDb d(std::move(*db));
   // WAL: readers never block the writer; FULL: a committed enqueue survives
-  // power loss, not just a process crash (see Durability).
-  // The app's connection checkpoints rarely (16 MiB of WAL) so an enqueue
-  // seldom pays for one; the engine checkpoints after every sync (checkpoint()).
+  // power loss, not just a process crash (see Durability) — with the
+  // platform's pragmas (F_FULLFSYNC on Apple) where fsync alone is not enough.
   PATROL_TRY_EC(d.db_.exec(durability == Durability::full
-                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                                 "PRAGMA wal_autocheckpoint=4000;"
+                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
                 "pragmas");
-  // Keep the WAL file when the last connection closes (an app is closed and
-  // reopened all day): its blocks are then overwritten, not appended, so a
-  // commit's fsync need not also flush the file's new size. Bounded: after a
-  // checkpoint it is cut back to the autocheckpoint size.
+  if (const char* p = platform::sqlite_durability_pragmas(); *p)
+    PATROL_TRY_EC(d.db_.exec(p), "platform pragmas");
+  // A WAL reused, not grown. Each connection checkpoints at 1000 frames
+  // (~4 MiB; the engine's also after every sync), and a checkpoint that
+  // completes lets the next commit start again at the WAL's first frame. The
+  // WAL file is kept when the last connection closes (an app is closed and
+  // reopened all day) and only cut back beyond 6 MiB, so in the steady state
+  // a commit overwrites blocks the file already has: its fsync flushes data,
+  // not also the file's new size through the file system's journal.
   int persist = 1;
   (void)sqlite3_file_control(d.db_.native(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  PATROL_TRY_EC(d.db_.exec("PRAGMA journal_size_limit=16777216"), "pragmas");
+  PATROL_TRY_EC(d.db_.exec("PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=6291456"),
+                "pragmas");
   if (auto st = d.migrate(); !st) return std::move(st).error();
   return d;
 }
@@ -168,6 +200,23 @@ void DeviceDb::checkpoint() noexcept {
 
 // ---------------------------------------------------------------- outbox
 
+Result<std::int64_t> DeviceDb::next_seq() {
+  // Three b-tree descents, no write: above every seq the outbox, the receipts
+  // and the dead letters still hold, so a seq is never reused while anything
+  // refers to it (a position op answered long ago leaves nothing behind).
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), "
+                  "coalesce((SELECT max(seq) FROM receipts), 0), "
+                  "coalesce((SELECT max(seq) FROM dead_letters), 0)) + 1",
+                  "next seq");
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "next seq");
+  if (!*row) return make_error(ErrorCode::internal, "next seq: no row");
+  const std::int64_t seq = st.column_int64(0);
+  st.reset();
+  return seq;
+}
+
 Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& ops,
                                                     bool demote_urgent_positions) {
   std::vector<std::int64_t> seqs;
@@ -180,21 +229,24 @@ Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& op
     PATROL_TRY_EC(st.run(), "demote urgent positions");
   }
   const std::string now = now_text();
+  auto first = next_seq();
+  if (!first) return std::move(first).error();
+  std::int64_t seq = *first;
   for (const auto& op : ops) {
     {
       PATROL_TRY_STMT(st, db_,
-                      "INSERT INTO outbox(op_id, lane, type, op_json, report_id, enqueued_at) "
-                      "VALUES(?,?,?,?,?,?)",
+                      "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, "
+                      "enqueued_at) VALUES(?,?,?,?,?,?,?)",
                       "insert op");
-      st.bind(1, op.op_id)
-          .bind(2, static_cast<int>(op.lane))
-          .bind(3, op.type)
-          .bind(4, op.op_json)
-          .bind(5, op.report_id)
-          .bind(6, now);
+      st.bind(1, seq)
+          .bind(2, op.op_id)
+          .bind(3, static_cast<int>(op.lane))
+          .bind(4, op.type)
+          .bind(5, op.op_json)
+          .bind(6, op.report_id)
+          .bind(7, now);
       PATROL_TRY_EC(st.run(), "insert op");
     }
-    const std::int64_t seq = db_.last_insert_rowid();
     seqs.push_back(seq);
     if (op.report_id) {
       PATROL_TRY_STMT(st, db_,
@@ -209,6 +261,7 @@ Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& op
           .bind(6, now);
       PATROL_TRY_EC(st.run(), "insert receipt");
     }
+    ++seq;
   }
   PATROL_TRY_EC(tx.commit(), "commit enqueue");
   return seqs;
@@ -258,13 +311,16 @@ Status DeviceDb::in_send_order(std::size_t limit, Take&& take) {
   return {};
 }
 
-Result<std::vector<OutboxOp>> DeviceDb::next_batch(std::size_t max_ops, std::size_t max_bytes) {
+Result<std::vector<OutboxOp>> DeviceDb::next_batch(std::size_t max_ops, std::size_t max_bytes,
+                                                   const std::vector<std::int64_t>& skip) {
   std::vector<OutboxOp> out;
   // A read transaction so the batch is one consistent snapshot.
   Transaction tx(db_, Transaction::Mode::deferred);
   PATROL_TRY_EC(tx.begin_error(), "begin read");
   std::size_t bytes = 0;
-  auto st = in_send_order(max_ops, [&](OutboxOp&& op) {
+  auto st = in_send_order(max_ops + skip.size(), [&](OutboxOp&& op) {
+    if (std::binary_search(skip.begin(), skip.end(), op.seq)) return true;
+    if (out.size() >= max_ops) return false;
     if (!out.empty() && bytes + op.op_json.size() > max_bytes) return false;
     bytes += op.op_json.size();
     out.push_back(std::move(op));
@@ -337,11 +393,6 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
   const std::string now = now_text();
   Transaction tx(db_);
   PATROL_TRY_EC(tx.begin_error(), "begin apply");
-  for (auto s : sent) {
-    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET in_flight=0 WHERE seq=?", "clear in flight");
-    st.bind(1, s);
-    PATROL_TRY_EC(st.run(), "clear in flight");
-  }
   for (const auto& [k, v] : settings) {
     PATROL_TRY_STMT(st, db_, "INSERT OR REPLACE INTO settings(key, value) VALUES(?,?)", "setting");
     st.bind(1, k).bind(2, v);
@@ -352,9 +403,15 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
     std::string type, op_json;
     std::optional<std::string> report_id;
     {
-      PATROL_TRY_STMT(st, db_, "SELECT seq, type, op_json, report_id FROM outbox WHERE op_id=?",
+      // By seq (the rowid) when the caller knows it, as the engine does;
+      // else by op id, a scan (there is no op_id index: see migration 4).
+      PATROL_TRY_STMT(st, db_,
+                      v.seq > 0 ? "SELECT seq, type, op_json, report_id FROM outbox "
+                                  "WHERE seq=? AND op_id=?"
+                                : "SELECT seq, type, op_json, report_id FROM outbox "
+                                  "WHERE ?=0 AND op_id=?",
                       "find op");
-      st.bind(1, v.op_id);
+      st.bind(1, v.seq).bind(2, v.op_id);
       auto row = st.step();
       if (!row) return storage_error(row.error(), "find op");
       if (!*row) {
@@ -407,6 +464,14 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
     PATROL_TRY_STMT(st, db_, "DELETE FROM outbox WHERE seq=?", "delete op");
     st.bind(1, seq);
     PATROL_TRY_EC(st.run(), "delete op");
+  }
+  // After the deletes: only ops of the batch left without a verdict (normally
+  // none) still have a row whose mark is cleared; the others are misses.
+  for (auto s : sent) {
+    PATROL_TRY_STMT(st, db_, "UPDATE outbox SET in_flight=0 WHERE seq=? AND in_flight<>0",
+                    "clear in flight");
+    st.bind(1, s);
+    PATROL_TRY_EC(st.run(), "clear in flight");
   }
   if (out.done + out.rejected > 0) {
     // Receipts the server has answered are history: keep the newest
@@ -495,26 +560,25 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
     if (*row) report_id = st.column_text(0);
     st.reset();
   }
-  // Back at the end of its lane with a new local sequence (the old one was
-  // deleted; AUTOINCREMENT never reuses it), and the same op id.
+  // Back at the end of its lane with a new local sequence (above the dead
+  // letter's own, which next_seq still sees), and the same op id.
   const Lane lane = type == "sos.raise" ? Lane::urgent : Lane::backlog;
-  std::int64_t seq = 0;
+  auto next = next_seq();
+  if (!next) return std::move(next).error();
+  const std::int64_t seq = *next;
   {
     PATROL_TRY_STMT(st, db_,
-                    "INSERT INTO outbox(op_id, lane, type, op_json, report_id, enqueued_at) "
-                    "VALUES(?,?,?,?,?,?) RETURNING seq",
+                    "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, enqueued_at) "
+                    "VALUES(?,?,?,?,?,?,?)",
                     "requeue");
-    st.bind(1, op_id)
-        .bind(2, static_cast<std::int64_t>(lane))
-        .bind(3, type)
-        .bind(4, op_json)
-        .bind(5, report_id)
-        .bind(6, now_text());
-    auto row = st.step();
-    if (!row) return storage_error(row.error(), "requeue");
-    if (!*row) return make_error(ErrorCode::internal, "requeue returned no row");
-    seq = st.column_int64(0);
-    st.reset();
+    st.bind(1, seq)
+        .bind(2, op_id)
+        .bind(3, static_cast<std::int64_t>(lane))
+        .bind(4, type)
+        .bind(5, op_json)
+        .bind(6, report_id)
+        .bind(7, now_text());
+    PATROL_TRY_EC(st.run(), "requeue");
   }
   {
     PATROL_TRY_STMT(st, db_, "DELETE FROM dead_letters WHERE op_id=?", "dead letter");

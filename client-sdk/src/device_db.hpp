@@ -81,6 +81,9 @@ struct OpVerdict {
   enum class Kind { done, rejected } kind = Kind::done;  // done = applied or duplicate
   std::string received_at;                               // server time, may be ""
   std::string code, field, message;                      // when rejected
+  // The op's local seq when known (the engine's batch has it): found by its
+  // rowid then; 0 = found by op id (a scan of the outbox).
+  std::int64_t seq = 0;
 };
 
 struct ApplyOutcome {
@@ -134,7 +137,7 @@ class DeviceDb {
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   // Answered receipts kept (newest first); older ones are dropped as answers come in.
   static constexpr std::int64_t kKeptReceipts = 1000;
 
@@ -151,7 +154,10 @@ class DeviceDb {
                                             bool demote_urgent_positions = false);
   // The next ops to send: urgent lane first, then backlog, each by sequence;
   // at most max_ops and (beyond the first op) at most max_bytes of op JSON.
-  Result<std::vector<OutboxOp>> next_batch(std::size_t max_ops, std::size_t max_bytes);
+  // Ops whose seq is in `skip` (sorted: a batch whose answer is still being
+  // applied) are passed over.
+  Result<std::vector<OutboxOp>> next_batch(std::size_t max_ops, std::size_t max_bytes,
+                                           const std::vector<std::int64_t>& skip = {});
   // Marks ops in flight (and counts an attempt) / clears marks.
   Status mark_in_flight(const std::vector<std::int64_t>& seqs);
   Status clear_in_flight(const std::vector<std::int64_t>& seqs);
@@ -216,6 +222,8 @@ class DeviceDb {
  private:
   explicit DeviceDb(sqlite::Database db) : db_(std::move(db)) {}
   Status migrate();
+  // The seq for the next op (inside the caller's write transaction).
+  Result<std::int64_t> next_seq();
   // Calls take(OutboxOp&&) for up to `limit` ops in send order until it returns false.
   template <class Take>
   Status in_send_order(std::size_t limit, Take&& take);

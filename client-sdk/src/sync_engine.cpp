@@ -7,7 +7,8 @@
 #include <fstream>
 #include <random>
 #include <string_view>
-#include <unordered_set>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "patrol/wire/messages.hpp"
@@ -229,13 +230,17 @@ Error SyncEngine::http_error(const HttpResponse& r, std::string_view what) {
                     retryable);
 }
 
-Result<HttpResponse> SyncEngine::exchange(HttpRequest req, const std::string& token) {
+Result<HttpResponse> SyncEngine::send_with_auth(HttpRequest& req, const std::string& token) {
   if (!transport_)
     return make_error(ErrorCode::invalid_argument,
                       "no server configured (server_url or transport)");
   req.timeout = cfg_.request_timeout;
   if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-  auto r = transport_->send(req);
+  return transport_->send(req);
+}
+
+Result<HttpResponse> SyncEngine::exchange(HttpRequest req, const std::string& token) {
+  auto r = send_with_auth(req, token);
   if (!r) return r;
   if (r->status == 401) return session_expired();
   return r;
@@ -350,6 +355,55 @@ Result<SyncSummary> SyncEngine::cycle(const std::function<void(const SyncProgres
   return sum;
 }
 
+// One push answer's verdicts, waiting to be applied to the outbox.
+struct SyncEngine::PendingAnswer {
+  std::vector<OpVerdict> verdicts;
+  std::string server_time;
+  std::vector<std::int64_t> seqs;  // the batch, sorted
+  std::vector<std::pair<std::string, std::string>> settings;
+};
+
+Status SyncEngine::apply_answer(PendingAnswer&& a, SyncSummary& sum, SyncProgress& prog,
+                                const std::function<void(const SyncProgress&)>& progress,
+                                const std::function<void()>& meanwhile) {
+  // Pipelining: the database work runs on a helper thread while `meanwhile`
+  // (the next batch's exchange) runs on this one. The transport is thus only
+  // ever used by the engine's thread (an app's own transport sees no new
+  // thread), and the device database by one thread at a time: the helper has
+  // it from its start to the join, and this thread does not touch it then.
+  Result<ApplyOutcome> applied = make_error(ErrorCode::internal, "apply did not run");
+  if (meanwhile) {
+    std::thread helper([&]() noexcept {
+      try {
+        applied = db_.apply_verdicts(a.verdicts, a.server_time, a.seqs, a.settings);
+      } catch (const std::exception& e) {
+        applied = make_error(ErrorCode::internal, std::string("apply: ") + e.what());
+      }
+    });
+    try {
+      meanwhile();
+    } catch (...) {
+      helper.join();  // never leave a joinable thread behind an exception
+      throw;
+    }
+    helper.join();
+  } else {
+    applied = db_.apply_verdicts(a.verdicts, a.server_time, a.seqs, a.settings);
+  }
+  in_flight_ -= static_cast<std::int64_t>(a.seqs.size());
+  if (!applied) return std::move(applied).error();
+  sum.pushed += applied->done;
+  sum.rejected += applied->rejected;
+  for (const auto& dl : applied->new_dead_letters)
+    emit_({EventType::op_rejected, dl.op_id, dl.code, dl.message, 0, false});
+  for (const auto& [report_id, received_at] : applied->received_reports)
+    emit_({EventType::report_received, report_id, {}, received_at, 0, false});
+  prog.pushed += applied->done + applied->rejected;
+  prog.total = std::max(prog.total, prog.pushed);
+  if (progress) progress(prog);
+  return {};
+}
+
 Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
                             const std::function<void(const SyncProgress&)>& progress) {
   auto c = db_.counts();
@@ -358,28 +412,55 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
   if (progress) progress(prog);
   std::size_t max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);
   std::size_t max_bytes = std::max<std::size_t>(1024, cfg_.batch_max_bytes);
-  std::optional<std::int64_t> clock_offset = stored_clock_offset();
+  // A flag + value rather than std::optional: g++ 12 at -O2 warns
+  // (maybe-uninitialized) through optional<int64_t> in this loop.
+  const auto stored_offset = stored_clock_offset();
+  bool has_offset = stored_offset.has_value();
+  std::int64_t clock_offset = stored_offset.value_or(0);
   // Reason of the last op set aside in this push that nothing went through
   // after: the same whole-request failure twice in a row is the server
   // refusing every push, not one bad op (then stop rather than dead-letter the
   // whole outbox one op at a time).
   std::string last_isolated_reason;
+  // Pipelined push: an answer that came back 200 is applied to the outbox
+  // while the next batch (which leaves its ops out) is on the wire, so a
+  // backlog costs max(server, device) per batch rather than their sum. Only
+  // a 200 is deferred; every other answer is handled (bisect, dead letter,
+  // backoff) with nothing else in flight, and answers are applied in the
+  // order their batches were sent.
+  std::optional<PendingAnswer> pending;
+  auto flush = [&]() -> Status {
+    if (!pending) return {};
+    auto a = std::move(*pending);
+    pending.reset();
+    return apply_answer(std::move(a), sum, prog, progress, {});
+  };
 
   for (;;) {
     {
       std::lock_guard lk(state_mu_);
-      if (stop_) return make_error(ErrorCode::network, "sync stopped", true);
+      if (stop_) {
+        (void)flush();  // what the server has answered is recorded either way
+        return make_error(ErrorCode::network, "sync stopped", true);
+      }
     }
-    if (!is_online()) return make_error(ErrorCode::offline, "device went offline");
-    auto batch = db_.next_batch(max_ops, max_bytes);
-    if (!batch) return std::move(batch).error();
-    if (batch->empty()) return {};
+    if (!is_online()) {
+      (void)flush();
+      return make_error(ErrorCode::offline, "device went offline");
+    }
+    auto batch =
+        db_.next_batch(max_ops, max_bytes, pending ? pending->seqs : std::vector<std::int64_t>{});
+    if (!batch) {
+      (void)flush();
+      return std::move(batch).error();
+    }
+    if (batch->empty()) return flush();
     std::vector<std::int64_t> seqs;
     seqs.reserve(batch->size());
     std::string body;
     body.reserve(max_bytes + 256);
     body += "{\"device_id\":" + json_string(cfg_.device_id);
-    if (clock_offset) body += ",\"clock_offset_ms\":" + std::to_string(*clock_offset);
+    if (has_offset) body += ",\"clock_offset_ms\":" + std::to_string(clock_offset);
     body += ",\"ops\":[";
     for (std::size_t i = 0; i < batch->size(); ++i) {
       if (i) body += ',';
@@ -387,23 +468,42 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
       seqs.push_back((*batch)[i].seq);
     }
     body += "]}";
-    if (auto st = db_.mark_in_flight(seqs); !st) return std::move(st).error();
+    // In flight until its answer is applied or the exchange fails: kept in
+    // memory (status() reads it), not in the outbox, whose rows would
+    // otherwise be rewritten twice per push for a mark no restart needs.
+    in_flight_ += static_cast<std::int64_t>(seqs.size());
 
     HttpRequest req;
     req.method = "POST";
     req.target = "/api/v1/sync/push";
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = std::move(body);
-    const auto t0 = std::chrono::system_clock::now();
-    auto r = exchange(std::move(req), token);
-    const auto t1 = std::chrono::system_clock::now();
+    auto unmark = [&, n = static_cast<std::int64_t>(seqs.size())] { in_flight_ -= n; };
+    std::chrono::system_clock::time_point t0, t1;
+    Result<HttpResponse> r = make_error(ErrorCode::internal, "push not sent");
+    auto send = [&] {
+      t0 = std::chrono::system_clock::now();
+      r = send_with_auth(req, token);
+      t1 = std::chrono::system_clock::now();
+    };
+    if (pending) {
+      auto a = std::move(*pending);
+      pending.reset();
+      if (auto st = apply_answer(std::move(a), sum, prog, progress, send); !st) {
+        unmark();
+        return st;
+      }
+    } else {
+      send();
+    }
+    if (r && r->status == 401) r = session_expired();
     auto fail = [&](Error e) -> Status {
-      (void)db_.clear_in_flight(seqs);
+      unmark();
       return e;
     };
     if (!r) return fail(std::move(r).error());
     if (r->status == 413 && batch->size() > 1) {  // batch too big for this server: halve it
-      (void)db_.clear_in_flight(seqs);
+      unmark();
       max_ops = std::max<std::size_t>(1, batch->size() / 2);
       max_bytes = std::max<std::size_t>(1024, max_bytes / 2);
       continue;
@@ -411,17 +511,17 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
     // A clock offset the server will not take (an older SDK stored it, or the
     // server's bound is tighter): forget it and send again without one; the
     // answer brings a fresh estimate.
-    if (r->status == 400 && clock_offset && error_field(r->body) == "clock_offset_ms") {
-      (void)db_.clear_in_flight(seqs);
+    if (r->status == 400 && has_offset && error_field(r->body) == "clock_offset_ms") {
+      unmark();
       (void)db_.erase(keys::kClockOffsetMs);
-      clock_offset.reset();
+      has_offset = false;
       continue;
     }
     if (r->status != 200 && content_status(r->status)) {
       // Something in this request makes the server fail it. Find the op by
       // halving the batch (at once for a 4xx, which the same request always
       // gets again; for a 500 from its second failure on), then set it aside.
-      (void)db_.clear_in_flight(seqs);
+      unmark();
       std::int64_t head_failures = 0;
       for (auto sq : seqs) {
         auto n = db_.record_failure(sq);
@@ -463,20 +563,22 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
           true));
     // Clock offset: the server stamped server_time somewhere inside our
     // request; the midpoint of send and receive is our best guess of when.
-    std::vector<std::pair<std::string, std::string>> settings;
+    PendingAnswer a;
     if (auto ts = wire::parse_rfc3339(resp->server_time)) {
       const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
       clock_offset = bounded_offset(ts->instant.time_since_epoch().count() - mid);
-      settings.emplace_back(keys::kClockOffsetMs, std::to_string(*clock_offset));
+      has_offset = true;
+      a.settings.emplace_back(keys::kClockOffsetMs, std::to_string(clock_offset));
     }
-    std::unordered_set<std::string_view> sent_ids;
-    for (const auto& op : *batch) sent_ids.insert(op.op_id);
-    std::vector<OpVerdict> verdicts;
-    verdicts.reserve(resp->results.size());
+    std::unordered_map<std::string_view, std::int64_t> sent_ids;
+    for (const auto& op : *batch) sent_ids.emplace(op.op_id, op.seq);
+    a.verdicts.reserve(resp->results.size());
     for (auto& res : resp->results) {
-      if (!sent_ids.count(res.op_id)) continue;  // not ours: ignore rather than trust
+      auto sent = sent_ids.find(res.op_id);
+      if (sent == sent_ids.end()) continue;  // not ours: ignore rather than trust
       OpVerdict ov;
       ov.op_id = res.op_id;
+      ov.seq = sent->second;
       if (res.status == wire::OpStatus::rejected) {
         ov.kind = OpVerdict::Kind::rejected;
         if (res.error) {
@@ -488,22 +590,15 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
       } else {
         ov.received_at = res.received_at.value_or(resp->server_time);
       }
-      verdicts.push_back(std::move(ov));
+      a.verdicts.push_back(std::move(ov));
     }
-    auto applied = db_.apply_verdicts(verdicts, resp->server_time, seqs, settings);
-    if (!applied) return fail(std::move(applied).error());
-    sum.pushed += applied->done;
-    sum.rejected += applied->rejected;
-    for (const auto& dl : applied->new_dead_letters)
-      emit_({EventType::op_rejected, dl.op_id, dl.code, dl.message, 0, false});
-    for (const auto& [report_id, received_at] : applied->received_reports)
-      emit_({EventType::report_received, report_id, {}, received_at, 0, false});
-    prog.pushed += applied->done + applied->rejected;
-    prog.total = std::max(prog.total, prog.pushed);
-    if (progress) progress(prog);
-    if (applied->done + applied->rejected + applied->unknown == 0)
-      return make_error(ErrorCode::protocol, "sync/push: the server answered for none of our ops",
-                        true);
+    if (a.verdicts.empty())
+      return fail(make_error(ErrorCode::protocol,
+                             "sync/push: the server answered for none of our ops", true));
+    a.server_time = std::move(resp->server_time);
+    std::sort(seqs.begin(), seqs.end());
+    a.seqs = std::move(seqs);
+    pending = std::move(a);
   }
 }
 
@@ -511,6 +606,7 @@ Status SyncEngine::isolate(const OutboxOp& op, const Error& why, std::string cod
                            SyncSummary& sum) {
   OpVerdict v;
   v.op_id = op.op_id;
+  v.seq = op.seq;
   v.kind = OpVerdict::Kind::rejected;
   v.code = std::move(code);
   v.message = why.message;

@@ -91,6 +91,8 @@ class SyncEngine {
   Result<SessionInfo> login(const std::string& phone, const std::string& password);
   // Tells the server the token is no longer used (best effort).
   void logout_remote(const std::string& token);
+  // Ops sent whose answer is not applied yet (this engine's; any thread).
+  std::int64_t in_flight() const noexcept { return in_flight_.load(); }
 
  private:
   void run();
@@ -107,11 +109,21 @@ class SyncEngine {
                             bool with_pull);
   Status push_all(const std::string& token, SyncSummary& sum,
                   const std::function<void(const SyncProgress&)>& progress);
+  struct PendingAnswer;
+  // Applies a push answer to the outbox and reports it (events, progress).
+  // With `meanwhile`, the database work runs on a helper thread while
+  // `meanwhile` runs on this one (it must not touch db_). On failure the
+  // batch's in-flight marks are cleared.
+  Status apply_answer(PendingAnswer&& a, SyncSummary& sum, SyncProgress& prog,
+                      const std::function<void(const SyncProgress&)>& progress,
+                      const std::function<void()>& meanwhile);
   Status upload_photos(const std::string& token, SyncSummary& sum);
   Status upload_photo(const std::string& token, const PhotoRow& p);
   Result<std::int64_t> pull_all(const std::string& token);
   // Sends with auth; maps 401 to not_logged_in (and records login_required).
   Result<HttpResponse> exchange(HttpRequest req, const std::string& token);
+  // Sends with auth; no database access (may run beside a helper that has db_).
+  Result<HttpResponse> send_with_auth(HttpRequest& req, const std::string& token);
   Error http_error(const HttpResponse& r, std::string_view what);
   Error session_expired();
   bool is_online();
@@ -122,6 +134,7 @@ class SyncEngine {
   DeviceDb db_;
   std::unique_ptr<Transport> transport_;
   bool in_flight_reset_ = false;
+  std::atomic<std::int64_t> in_flight_{0};
   std::atomic<bool> sos_pending_{false};  // an SOS waited in the outbox when the last cycle failed
 
   std::mutex state_mu_;

@@ -5,8 +5,10 @@
 // overview per org node (city with its 19 towns, a town, a village), and a
 // volunteer's sync/pull with an up-to-date cursor. Prints JSON lines for
 // tests/bench/table.js. Usage: patrol_bench_city WORKDIR [INSPECTIONS_PER_VILLAGE]
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -213,17 +215,61 @@ int main(int argc, char** argv) {
        ms_since(t0), "ms", 1000);
 
   // ---- 2: overview ----
-  auto overview = [&](const std::string& path, std::int64_t id) {
+  // Before: overview_counts() of the node, then of each child (each an
+  // indexed range of its own). After: overview_tree(), one pass over the
+  // node's subtree for the node, its children and the weekly trend (what
+  // GET /api/v1/overview does). Both in the same run, same data.
+  auto per_child = [&](const std::string& path, std::int64_t id) {
     auto start = Clock::now();
     must(s.overview_counts(path, now - 365 * kDay, now + kDay), "overview");
     for (const auto& c : must(s.org_children(id), "children"))
       must(s.overview_counts(c.path, now - 365 * kDay, now + kDay), "overview");
     return ms_since(start);
   };
-  overview("/1/", 1);  // warm the page cache once
-  emit("overview, city node + 19 towns, one year", overview("/1/", 1), "ms", 200);
-  emit("overview, town node + 35 villages, one year", overview("/1/2/", 2), "ms", 200);
-  emit("overview, village node, one year", overview("/1/2/100/", 100), "ms", 200);
+  auto one_pass = [&](const std::string& path, std::int64_t id) {
+    auto start = Clock::now();
+    std::vector<std::string> kids;
+    for (const auto& c : must(s.org_children(id), "children")) kids.push_back(c.path);
+    std::vector<store::Ms> weeks;
+    for (store::Ms w = now - 365 * kDay; w < now + kDay; w += 7 * kDay) weeks.push_back(w);
+    auto t = must(s.overview_tree(path, kids, now - 365 * kDay, now + kDay, weeks), "tree");
+    if (t.children.size() != kids.size()) std::exit(1);
+    return ms_since(start);
+  };
+  auto best = [](auto f, const std::string& path, std::int64_t id) {
+    double b = 1e18;
+    for (int i = 0; i < 3; ++i) b = std::min(b, f(path, id));
+    return b;
+  };
+  // The same, as this thread's CPU time: on a shared machine wall time mostly
+  // measures the other processes; CPU time is what the code costs.
+  auto best_cpu = [](auto f, const std::string& path, std::int64_t id) {
+    double b = 1e18;
+    for (int i = 0; i < 3; ++i) {
+      timespec a{}, z{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+      f(path, id);
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &z);
+      b = std::min(b, (z.tv_sec - a.tv_sec) * 1e3 + (z.tv_nsec - a.tv_nsec) / 1e6);
+    }
+    return b;
+  };
+  per_child("/1/", 1);  // warm the page cache once
+  one_pass("/1/", 1);
+  emit("overview before (per-child queries), city node + 19 towns, one year",
+       best(per_child, "/1/", 1), "ms", 200);
+  emit("overview, city node + 19 towns + weekly trend, one year", best(one_pass, "/1/", 1), "ms",
+       200);
+  emit("overview before (per-child queries), city node + 19 towns, one year, thread CPU",
+       best_cpu(per_child, "/1/", 1), "ms", 200);
+  emit("overview, city node + 19 towns + weekly trend, one year, thread CPU",
+       best_cpu(one_pass, "/1/", 1), "ms", 200);
+  emit("overview before (per-child queries), town node + 35 villages, one year",
+       best(per_child, "/1/2/", 2), "ms", 200);
+  emit("overview, town node + 35 villages + weekly trend, one year", best(one_pass, "/1/2/", 2),
+       "ms", 200);
+  emit("overview, village node + weekly trend, one year", best(one_pass, "/1/2/100/", 100), "ms",
+       200);
 
   // ---- 3: a volunteer's pull with an up-to-date cursor ----
   auto end = must(s.changes("/1/2/100/", 0, 1), "changes");

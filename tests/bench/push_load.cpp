@@ -23,9 +23,7 @@
 #include <vector>
 
 #include "https_conn.hpp"
-#include "patrol/wire/messages.hpp"
-#include "patrol/wire/time.hpp"
-#include "patrol/wire/uuid.hpp"
+#include "push_ops.hpp"
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -43,13 +41,6 @@ struct Options {
   int connections = 64;
   int batch = 50;
   double seconds = 10;
-};
-
-struct SiteRef {
-  std::string site_id;
-  std::string template_id;
-  std::int64_t template_version = 1;
-  std::vector<std::string> item_codes;
 };
 
 std::string login(const Options& o, const std::string& device) {
@@ -100,35 +91,7 @@ std::vector<SiteRef> load_sites(const Options& o, const std::string& token) {
 }
 
 std::string make_batch(const std::vector<SiteRef>& sites, int n, std::mt19937& rng) {
-  json::array ops;
-  ops.reserve(n);
-  const auto now = patrol::wire::format_rfc3339(patrol::wire::now_millis(), 8 * 60);
-  for (int i = 0; i < n; ++i) {
-    const auto& site = sites[rng() % sites.size()];
-    patrol::wire::InspectionCreate ins;
-    ins.id = patrol::wire::make_uuid_v7();
-    ins.site_id = site.site_id;
-    ins.template_id = site.template_id;
-    ins.template_version = site.template_version;
-    ins.observed_at = now;
-    ins.position = patrol::wire::Position{28.85 + (rng() % 1000) * 1e-5,
-                                          121.14 + (rng() % 1000) * 1e-5, 8.0, "wgs84"};
-    for (std::size_t k = 0; k < site.item_codes.size() && k < 6; ++k) {
-      patrol::wire::ItemReport item;
-      item.code = site.item_codes[k];
-      item.result =
-          (rng() % 20 == 0) ? patrol::wire::ItemResult::hazard : patrol::wire::ItemResult::ok;
-      ins.items.push_back(std::move(item));
-    }
-    patrol::wire::Op op;
-    op.op_id = patrol::wire::make_uuid_v7();
-    op.type = std::string(patrol::wire::kOpInspectionCreate);
-    op.device_time = now;
-    op.body = patrol::wire::to_json(ins);
-    ops.push_back(patrol::wire::to_json(op));
-  }
-  json::object body{{"device_id", "bench"}, {"ops", std::move(ops)}};
-  return json::serialize(body);
+  return json::serialize(make_push_body(sites, n, rng));
 }
 
 struct Stats {

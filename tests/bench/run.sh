@@ -15,10 +15,11 @@ trap cleanup EXIT
 
 start_server() {
   # No access log: a line per request would measure the terminal, not the server.
-  # Rate limits off: the load generator is one user on one address, by design
+  # Rate limits and the per-user connection cap off: the load generator is one
+  # user on one address (64 connections), by design,
   # far beyond what the per-address and per-user defaults allow one client.
   "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
-    --rate-limit 0 --user-rate-limit 0 \
+    --rate-limit 0 --user-rate-limit 0 --max-connections-per-user 0 \
     >"$work/patrold.out" 2>"$work/patrold.log" &
   server_pid=$!
   for _ in $(seq 1 200); do
@@ -42,6 +43,10 @@ for batch in 1 50; do
   "$build/tests/bench/patrol_bench_push" --port "$port" --connections 64 --batch "$batch" \
     --seconds "$secs" | tee -a "$results"
 done
+if [ "${PATROL_BENCH_ONLY:-}" = "push" ]; then  # the push rows alone (while tuning ingest)
+  node "$here/table.js" "$results"
+  exit 0
+fi
 if [ -x "$here/sdk_bench.sh" ]; then
   "$here/sdk_bench.sh" "$build" "$port" "$work" | tee -a "$results"
 fi
@@ -56,7 +61,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the viewers' processes hold tho
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
 rm -rf "$work/server"; mkdir -p "$work/server"
 "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/server" --demo --access-log=false \
-  --max-connections 30000 --max-connections-per-ip 0 --max-websockets-per-user 0 \
+  --max-connections 30000 --max-connections-per-ip 0 --max-websockets-per-user 0 --max-connections-per-user 0 \
   --rate-limit 0 --user-rate-limit 0 --workers 16 >"$work/patrold.out" 2>"$work/patrold.log" &
 server_pid=$!
 port=""

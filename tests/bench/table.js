@@ -6,12 +6,19 @@ const f = (x, d = 0) => Number(x).toLocaleString('en-US', { maximumFractionDigit
 
 const sqlite = Object.fromEntries(rows.filter((r) => r.bench === 'sqlite_insert').map((r) => [r.batch, r]));
 const push = rows.filter((r) => r.bench === 'sync_push');
+// What each push size is held against (issue 9): 50-op pushes against the
+// store's batch-1000 rate (target ≥ 0.9×), 1-op pushes against its batch-50
+// rate (target ≥ 0.5×, p99 < 10 ms). The store baseline writes the same rows
+// through the server's own schema and statements (sqlite_baseline.cpp).
+const against = { 1: 50, 50: 1000 };
+const target = { 1: 0.5, 50: 0.9 };
 if (push.length) {
-  console.log('\n| sync/push (64 conns) | inspections/s durable | p50 ms | p99 ms | errors | plain SQLite rows/s, same batch | server / SQLite |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| sync/push (64 conns) | inspections/s durable | p50 ms | p99 ms | errors | store alone rows/s, batch | server / store | target |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of push) {
-    const s = sqlite[r.batch];
-    console.log(`| ${r.batch}-op batches | ${f(r.ops_per_s)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${r.errors} | ${s ? f(s.rows_per_s) : '-'} | ${s ? f(r.ops_per_s / s.rows_per_s, 2) + '×' : '-'} |`);
+    const b = against[r.batch] ?? r.batch;
+    const s = sqlite[b];
+    console.log(`| ${r.batch}-op batches | ${f(r.ops_per_s)} | ${f(r.p50_ms, 1)} | ${f(r.p99_ms, 1)} | ${r.errors} | ${s ? f(s.rows_per_s) + ` (batch ${b})` : '-'} | ${s ? f(r.ops_per_s / s.rows_per_s, 2) + '×' : '-'} | ${target[r.batch] ? '≥ ' + target[r.batch] + '×' : '-'} |`);
   }
 }
 const liveKinds = ['live_idle_memory', 'live_fanout', 'live_ingest'];

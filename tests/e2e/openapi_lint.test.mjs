@@ -25,7 +25,7 @@ test('openapi.yaml names every route of the v1 API', () => {
     '/api/v1/rounds:', '/api/v1/rounds/{id}:', '/api/v1/rounds/{id}/track.gpx:', '/api/v1/hazards/{id}:',
     '/api/v1/hazards/{id}/transitions:', '/api/v1/users:', '/api/v1/users/{id}:', '/api/v1/overview:',
     '/api/v1/exports/inspections.csv:', '/api/v1/exports/hazards.csv:', '/api/v1/exports/sites.geojson:',
-    '/api/v1/exports/hazards.geojson:']) {
+    '/api/v1/exports/hazards.geojson:', '/api/v1/teams:', '/api/v1/teams/{id}:']) {
     assert.ok(doc.includes(`\n  ${route}\n`), `openapi.yaml lacks ${route}`);
   }
   // Every body schema is reachable from the API description (directly or via another schema).

@@ -11,7 +11,8 @@ if ! command -v testssl >/dev/null; then
   echo "testssl not installed (apt-get install testssl.sh): skipped"; exit 0
 fi
 work="$(mktemp -d)"
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+pid=""  # set before the trap so an early exit never trips `set -u` inside it
+trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$work"' EXIT
 "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/data" --access-log=false \
   >"$work/out" 2>"$work/log" &
 pid=$!

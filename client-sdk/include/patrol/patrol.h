@@ -1,18 +1,34 @@
 /* patrol.h — the C API of the Patrol client SDK, for JNI and Swift wrappers.
  *
  * Conventions (every function):
- *  - never throws, never aborts on bad input; returns bool (true = success)
- *    or a handle (NULL = failure);
- *  - takes an optional `patrol_error* err` last, filled only on failure with a
- *    code (PATROL_ERR_*), a message (UTF-8) and whether retrying later may help;
- *  - strings are NUL-terminated UTF-8; strings and arrays the SDK hands out are
- *    owned by the caller and freed with the matching patrol_*_free function;
- *    inputs are copied, the caller keeps ownership;
+ *  - never throws, never aborts on bad input (NULL included); returns bool
+ *    (true = success) or a handle (NULL = failure);
+ *  - takes an optional `patrol_error* err` last (NULL: not reported), filled
+ *    only on failure with a code (PATROL_ERR_*), a message (UTF-8, cut between
+ *    characters) and whether retrying later may help (`retryable`);
+ *  - strings are NUL-terminated UTF-8; inputs (strings, structs, arrays) are
+ *    read during the call only and copied: the caller keeps ownership and may
+ *    free them when the call returns; strings the SDK hands out (char**) are
+ *    owned by the caller and freed with patrol_string_free; structs the SDK
+ *    fills live in the caller's memory;
  *  - enums are fixed-width integers (int32_t) so the ABI is stable.
  *
- * Thread safety: a patrol_client may be used from any thread concurrently.
- * The event callback runs on the SDK's sync thread; it must return quickly and
- * must not call patrol_client_close or patrol_client_sync on the same client.
+ * Binary compatibility: every struct the app fills, or passes in to be
+ * filled, starts with `uint32_t struct_size`, which the app sets to
+ * sizeof(the struct) as its header declares it (the patrol_*_init helpers do
+ * so). A newer library reads, and writes, only that many bytes: fields an
+ * older app does not know are taken as zero (their documented defaults) and
+ * never written. Arrays of such structs are walked with the app's element
+ * size (every element carries the same struct_size). New fields are only
+ * ever appended. patrol_error alone is frozen (it never grows), so that an
+ * app need not prepare it before every call.
+ *
+ * Thread safety: a patrol_client may be used from any thread concurrently
+ * (calls are serialised inside where they must be). Blocking calls (login,
+ * logout, sync) perform network exchanges: not on a UI thread. The event
+ * callback and a custom transport run on SDK threads (the sync thread, or the
+ * thread calling login/sync); the callback must return quickly and must not
+ * call patrol_client_close or patrol_client_sync on the same client.
  */
 #ifndef PATROL_PATROL_H
 #define PATROL_PATROL_H
@@ -87,33 +103,34 @@ enum {
 };
 
 typedef struct patrol_position {
-  double lat; /* WGS84 degrees unless gcj02 */
+  uint32_t struct_size; /* sizeof(patrol_position) */
+  double lat;           /* WGS84 degrees unless gcj02 */
   double lon;
-  double accuracy_m; /* < 0: unknown */
+  double accuracy_m; /* < 0: unknown (0 = exact) */
   bool gcj02;        /* coordinates are GCJ-02 (Chinese map SDKs); the server converts */
 } patrol_position;
 
+/* An element of the array passed to patrol_client_enqueue_positions; every
+ * element's struct_size is sizeof(patrol_track_point). */
 typedef struct patrol_track_point {
-  int64_t time_ms; /* Unix epoch milliseconds (device clock) */
+  uint32_t struct_size; /* sizeof(patrol_track_point) */
+  int64_t time_ms;      /* Unix epoch milliseconds (device clock) */
   double lat;
   double lon;
   double accuracy_m; /* < 0: unknown */
 } patrol_track_point;
 
+/* An element of patrol_inspection.items; every element's struct_size is
+ * sizeof(patrol_inspection_item). */
 typedef struct patrol_inspection_item {
-  const char* code; /* template item code */
+  uint32_t struct_size; /* sizeof(patrol_inspection_item) */
+  const char* code;     /* template item code */
   patrol_item_result result;
   const char* note;          /* may be NULL */
   const char* const* photos; /* sha256 hex strings from patrol_client_attach_photo */
   size_t photo_count;
 } patrol_inspection_item;
 
-/* Binary compatibility: every struct the app fills or passes in to be filled
- * starts with `struct_size`, which the app sets to sizeof(the struct) as its
- * header declares it (patrol_options_init does so for options). A newer
- * library reads only that many bytes and takes the fields an older app does
- * not know as zero (their documented defaults); an older library rejects
- * nothing it understands. New fields are only ever appended. */
 typedef struct patrol_inspection {
   uint32_t struct_size; /* sizeof(patrol_inspection) */
   const char* site_id;
@@ -127,8 +144,11 @@ typedef struct patrol_inspection {
   const char* note; /* may be NULL */
 } patrol_inspection;
 
-/* A receipt: "saved on phone" -> "received by server" (server time). */
+/* A receipt: "saved on phone" -> "received by server" (server time). Filled
+ * by the SDK in the app's memory: set struct_size first (the SDK writes that
+ * many bytes at most). */
 typedef struct patrol_receipt {
+  uint32_t struct_size; /* sizeof(patrol_receipt), set by the app */
   char report_id[40];
   char op_id[40];
   patrol_receipt_state state;
@@ -151,7 +171,11 @@ typedef struct patrol_status {
   char last_sync_at[40];   /* RFC 3339 or "" if never */
 } patrol_status;
 
+/* Passed to the callback (SDK memory, struct_size = the library's size: read
+ * only fields below it) or filled by patrol_client_poll_event (the app's
+ * memory: set struct_size first). */
 typedef struct patrol_event {
+  uint32_t struct_size;
   patrol_event_type type;
   bool retryable;
   int64_t count;
@@ -163,11 +187,16 @@ typedef struct patrol_event {
 typedef void (*patrol_event_fn)(void* user, const patrol_event* ev);
 
 /* A custom transport (the platform's HTTP stack). `send` performs one HTTPS
- * exchange: fill the response with patrol_http_response_set_* and return true,
- * or return false with err filled (code PATROL_ERR_NETWORK, retryable) when no
- * answer came. Called from one SDK thread at a time. */
+ * exchange, blocking until the answer or req->timeout_ms: fill the response
+ * with patrol_http_response_set_* and return true (any HTTP status), or
+ * return false with err filled (code PATROL_ERR_NETWORK, retryable; false
+ * retryable for a certificate that does not verify) when no answer came.
+ * Called from one SDK thread at a time (the sync thread, or the thread in
+ * login/logout/sync), never concurrently; `req` and its strings are valid
+ * during the call only. `user` is passed back untouched. */
 typedef struct patrol_http_response patrol_http_response;
 typedef struct patrol_http_request {
+  uint32_t struct_size; /* set by the SDK: read only fields below it */
   const char* method;
   const char* target; /* origin-relative path and query */
   const char* const* header_names;
@@ -178,13 +207,15 @@ typedef struct patrol_http_request {
   int64_t timeout_ms;
 } patrol_http_request;
 typedef struct patrol_transport {
+  uint32_t struct_size; /* sizeof(patrol_transport) */
   void* user;
   bool (*send)(void* user, const patrol_http_request* req, patrol_http_response* resp,
                patrol_error* err);
 } patrol_transport;
 
-/* For a custom transport's `send`, during that call only: the answer's status,
- * headers (any number, copied) and body (copied). */
+/* For a custom transport's `send`, during that call only (on its thread):
+ * the answer's status, headers (any number, copied) and body (copied; NULL
+ * data = empty). A NULL response or name is ignored; no errors. */
 PATROL_API void patrol_http_response_set_status(patrol_http_response* r,
                                                 uint32_t status) PATROL_NOEXCEPT;
 PATROL_API void patrol_http_response_add_header(patrol_http_response* r, const char* name,
@@ -207,14 +238,20 @@ typedef struct patrol_options {
 typedef struct patrol_client patrol_client;
 
 /* Fills `o` with defaults (background_sync = true) and its struct_size, the
- * size the app was compiled with: call patrol_options_init, which passes it. */
+ * size the app was compiled with: call patrol_options_init, which passes it.
+ * A NULL `o` or a size below 4 is ignored. Any thread. */
 PATROL_API void patrol_options_init_sized(patrol_options* o, uint32_t struct_size) PATROL_NOEXCEPT;
 static inline void patrol_options_init(patrol_options* o) {
   patrol_options_init_sized(o, (uint32_t)sizeof *o);
 }
 
-/* Opens the device database in o->data_dir (created if needed). Free with
- * patrol_client_close. */
+/* Opens the device database in o->data_dir (created if needed; the app's
+ * private files dir) and, with background_sync, starts the sync thread.
+ * Returns a handle the caller owns and frees with patrol_client_close, or
+ * NULL: INVALID_ARGUMENT (struct_size unset, no data_dir, bad server_url,
+ * transport without send), STORAGE (the directory or database cannot be
+ * opened, or was written by a newer SDK). Any thread; `o` is read during the
+ * call only. */
 PATROL_API patrol_client* patrol_client_open(const patrol_options* o,
                                              patrol_error* err) PATROL_NOEXCEPT;
 /* Stops the sync thread (cancelling an exchange in progress, ~100 ms) and
@@ -243,7 +280,12 @@ PATROL_API bool patrol_client_logout(patrol_client* c, patrol_error* err) PATROL
 PATROL_API bool patrol_client_enqueue_inspection(patrol_client* c, const patrol_inspection* in,
                                                  patrol_receipt* out,
                                                  patrol_error* err) PATROL_NOEXCEPT;
-/* `gcj02` says the points are GCJ-02. `out_ops` (may be NULL) = ops enqueued. */
+/* Durable when it returns true. `pts` is an array of `count` points, each with
+ * struct_size set (the SDK steps through it by that size); their order does
+ * not matter (sorted by time). `gcj02` says the points are GCJ-02. `out_ops`
+ * (may be NULL) = ops enqueued (the newest point rides the urgent lane).
+ * Errors: INVALID_ARGUMENT (NULL points, struct_size unset or differing,
+ * coordinates out of range), STORAGE. */
 PATROL_API bool patrol_client_enqueue_positions(patrol_client* c, const patrol_track_point* pts,
                                                 size_t count, bool gcj02, int64_t* out_ops,
                                                 patrol_error* err) PATROL_NOEXCEPT;
@@ -265,7 +307,8 @@ PATROL_API bool patrol_client_attach_photo(patrol_client* c, const char* path, c
  * until set_online(true) (reports still save). Non-blocking. Errors: STORAGE. */
 PATROL_API bool patrol_client_set_online(patrol_client* c, bool online,
                                          patrol_error* err) PATROL_NOEXCEPT;
-/* Non-blocking: asks the sync thread to sync now. */
+/* Non-blocking, any thread: asks the sync thread to sync now (push, photos,
+ * pull), whatever its backoff. Errors: INVALID_ARGUMENT (NULL client). */
 PATROL_API bool patrol_client_sync_now(patrol_client* c, patrol_error* err) PATROL_NOEXCEPT;
 /* Blocking full sync in the calling thread (push, photos, pull), serialised
  * with the sync thread; not from the event callback. `pushed` (may be NULL) =
@@ -277,10 +320,13 @@ PATROL_API bool patrol_client_sync(patrol_client* c, int64_t* pushed,
                                    patrol_error* err) PATROL_NOEXCEPT;
 
 /* Queries read the device database only (never the network), any thread. */
-/* The queue, session and sync state; set out->struct_size first. */
+/* The queue, session and sync state, written into `out` (the caller's
+ * memory; set out->struct_size first: at most that many bytes are written).
+ * Errors: INVALID_ARGUMENT (out NULL or struct_size unset), STORAGE. */
 PATROL_API bool patrol_client_status(patrol_client* c, patrol_status* out,
                                      patrol_error* err) PATROL_NOEXCEPT;
-/* The receipt of one report (inspection or SOS id); NOT_FOUND if unknown. */
+/* The receipt of one report (inspection or SOS id) into `out` (struct_size
+ * set first). Errors: NOT_FOUND (unknown id), INVALID_ARGUMENT, STORAGE. */
 PATROL_API bool patrol_client_receipt(patrol_client* c, const char* report_id, patrol_receipt* out,
                                       patrol_error* err) PATROL_NOEXCEPT;
 
@@ -296,8 +342,11 @@ PATROL_API bool patrol_client_retry_dead_letter(patrol_client* c, const char* op
 PATROL_API bool patrol_client_dismiss_dead_letter(patrol_client* c, const char* op_id,
                                                   patrol_error* err) PATROL_NOEXCEPT;
 
-/* JSON queries of the cached data. On success *out_json is a new string the
- * caller frees with patrol_string_free. */
+/* JSON queries of the cached data (never the network, any thread). On
+ * success *out_json is a new NUL-terminated UTF-8 string the caller owns and
+ * frees with patrol_string_free; on failure *out_json is left untouched.
+ * Errors: INVALID_ARGUMENT (out_json or an id NULL), NOT_FOUND where said,
+ * STORAGE. */
 /* [{"op_id","type","code","field","message","rejected_at","op":{…}},…] */
 PATROL_API bool patrol_client_dead_letters_json(patrol_client* c, char** out_json,
                                                 patrol_error* err) PATROL_NOEXCEPT;
@@ -329,15 +378,18 @@ PATROL_API bool patrol_client_template_for_site_json(patrol_client* c, const cha
 PATROL_API void patrol_string_free(char* s) PATROL_NOEXCEPT;
 
 /* Events: a callback (NULL to remove) and/or polling. The callback runs on
- * the sync thread (or the thread in patrol_client_sync), with `ev` valid only
- * during the call; it may call queries and poll, not close or sync. The
- * newest 1000 events are also queued: poll returns false when none is waiting
- * (not an error). Both from any thread. */
+ * the sync thread (or the thread in patrol_client_sync), with `ev` (SDK
+ * memory) valid only during the call; it may call queries and poll, not close
+ * or sync; `user` is passed back untouched. The newest 1000 events are also
+ * queued: poll fills `out` (struct_size set first) and returns false when
+ * none is waiting or out is NULL/unsized (no error to report). Both from any
+ * thread. */
 PATROL_API void patrol_client_set_event_callback(patrol_client* c, patrol_event_fn fn,
                                                  void* user) PATROL_NOEXCEPT;
 PATROL_API bool patrol_client_poll_event(patrol_client* c, patrol_event* out) PATROL_NOEXCEPT;
 
-/* Short stable name of an error code, e.g. "network". Static storage. */
+/* Short stable name of an error code, e.g. "network"; "unknown" outside the
+ * enum. Static storage (never freed), any thread. */
 PATROL_API const char* patrol_error_code_name(patrol_error_code code) PATROL_NOEXCEPT;
 
 #ifdef __cplusplus

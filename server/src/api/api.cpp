@@ -65,6 +65,14 @@ Router make_router() {
   r.add({"PUT", "/api/v1/users/{id}", h::put_user});
   r.add({"DELETE", "/api/v1/users/{id}", h::delete_user});
   r.add({"GET", "/api/v1/overview", h::overview});
+  r.add({"POST", "/api/v1/sites", h::create_site});
+  r.add({"PUT", "/api/v1/sites/{id}", h::put_site});
+  r.add({"DELETE", "/api/v1/sites/{id}", h::delete_site});
+  r.add({"GET", "/api/v1/teams", h::list_teams});
+  r.add({"POST", "/api/v1/teams", h::create_team});
+  r.add({"GET", "/api/v1/teams/{id}", h::get_team});
+  r.add({"PUT", "/api/v1/teams/{id}", h::put_team});
+  r.add({"DELETE", "/api/v1/teams/{id}", h::delete_team});
   r.add({"GET", "/api/v1/exports/inspections.csv", h::export_inspections_csv});
   r.add({"GET", "/api/v1/exports/hazards.csv", h::export_hazards_csv});
   r.add({"GET", "/api/v1/exports/sites.geojson", h::export_sites_geojson});

@@ -34,6 +34,13 @@ Response json_response(unsigned status, const json::value& v) {
   return r;
 }
 
+Response no_content() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
 json::object page_json(json::array items, const std::optional<std::string>& next) {
   return {{"items", std::move(items)}, {"next", next ? json::value(*next) : json::value(nullptr)}};
 }

@@ -72,6 +72,8 @@ struct Ctx {
 store::Ms now_ms();
 
 Response json_response(unsigned status, const boost::json::value& v);
+// 204 with no body (a DELETE done).
+Response no_content();
 // {"items":[…],"next":…|null}
 boost::json::object page_json(boost::json::array items, const std::optional<std::string>& next);
 

@@ -13,6 +13,14 @@ Response push(Ctx& c);                    // POST /api/v1/sync/push
 Response pull(Ctx& c);                    // GET  /api/v1/sync/pull
 Response list_sites(Ctx& c);              // GET  /api/v1/sites
 Response get_site(Ctx& c);                // GET  /api/v1/sites/{id}
+Response create_site(Ctx& c);             // POST   /api/v1/sites
+Response put_site(Ctx& c);                // PUT    /api/v1/sites/{id}
+Response delete_site(Ctx& c);             // DELETE /api/v1/sites/{id}
+Response list_teams(Ctx& c);              // GET    /api/v1/teams
+Response create_team(Ctx& c);             // POST   /api/v1/teams
+Response get_team(Ctx& c);                // GET    /api/v1/teams/{id}
+Response put_team(Ctx& c);                // PUT    /api/v1/teams/{id}
+Response delete_team(Ctx& c);             // DELETE /api/v1/teams/{id}
 Response list_inspections(Ctx& c);        // GET  /api/v1/inspections
 Response list_hazards(Ctx& c);            // GET  /api/v1/hazards
 Response latest_positions(Ctx& c);        // GET  /api/v1/positions/latest

@@ -3,9 +3,9 @@
 // user gets a one-time password, shown once in the answer.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <charconv>
 
 #include "api/audit.hpp"
+#include "api/admin_input.hpp"
 #include "api/handlers.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"
@@ -24,18 +24,8 @@ json::object user_json(const store::User& u) {
   return o;
 }
 
-[[noreturn]] void invalid(std::string code, std::string field, std::string message) {
-  throw ApiError(422, std::move(code), std::move(field), std::move(message));
-}
-
-std::string text(const json::object& o, std::string_view k, std::size_t max) {
-  auto* v = o.if_contains(k);
-  if (!v) invalid("required", std::string(k), "required");
-  if (!v->is_string() || v->get_string().empty())
-    invalid("invalid_type", std::string(k), "a non-empty string");
-  if (v->get_string().size() > max) invalid("too_long", std::string(k), "too long");
-  return std::string(v->get_string());
-}
+using admin::invalid;
+using admin::text;
 
 std::string valid_phone(std::string p) {
   bool ok = p.size() >= 5 && p.size() <= 20;
@@ -45,22 +35,8 @@ std::string valid_phone(std::string p) {
   return p;
 }
 
-// An org unit id (string of digits) the caller may see; its path.
 store::OrgUnit visible_org(Ctx& c, const json::value& v) {
-  std::int64_t n = 0;
-  bool ok = v.is_string();
-  if (ok) {
-    auto s = v.get_string();
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    ok = ec == std::errc() && p == s.data() + s.size();
-  }
-  if (!ok) invalid("invalid_type", "org_unit_id", "an org unit id");
-  auto o = c.svc.store().org_unit(n);
-  if (!o && o.error() != store::errc::not_found) throw_store(o.error());
-  if (!o) invalid("not_found", "org_unit_id", "no such org unit");
-  if (!c.me().can_see(o->path))
-    throw ApiError(403, "forbidden", "org_unit_id", "org unit outside your area");
-  return std::move(*o);
+  return admin::visible_org(c, v, "org_unit_id");
 }
 
 void require_grant(const Ctx& c, std::string_view role, std::string_view field) {
@@ -217,10 +193,7 @@ Response delete_user(Ctx& c) {
   w.audit = audit_entry(c.me(), c.req, "user.disable", "user", u.id, u.org_path,
                         {{"fields", json::array{"disabled"}}, {"password_reset", false}});
   must(c.svc.store().update_user(w));
-  Response r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
+  return no_content();
 }
 
 }  // namespace patrol::api::handlers

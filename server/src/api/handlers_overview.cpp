@@ -1,5 +1,6 @@
 // The overview (平安全景图) of one org node and period, with the same numbers
-// for each child node (drill-down city → town → village).
+// for each child node (drill-down city → town → village) and the node's
+// week-by-week trend; all read in one pass (OverviewStore::overview_tree).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -22,8 +23,9 @@ json::object counts_json(const store::OverviewCounts& k) {
     total += n;
   }
   rounds["total"] = total;
-  json::object by_item;
+  json::object by_item, by_category;
   for (const auto& [code, n] : k.hazards_by_item) by_item[code] = n;
+  for (const auto& [category, n] : k.hazards_by_category) by_category[category] = n;
   auto rate = domain::rectification_rate(k.hazards_found, k.hazards_rectified);
   auto med = domain::median(k.close_hours);
   return {{"rounds", std::move(rounds)},
@@ -34,7 +36,8 @@ json::object counts_json(const store::OverviewCounts& k) {
                                    {"open", k.hazards_open},
                                    {"overdue", k.hazards_overdue},
                                    {"closed", k.hazards_closed},
-                                   {"by_item", std::move(by_item)}}},
+                                   {"by_item", std::move(by_item)},
+                                   {"by_category", std::move(by_category)}}},
           {"rectification_rate", rate ? json::value(*rate) : json::value(nullptr)},
           {"median_close_hours", med ? json::value(*med) : json::value(nullptr)}};
 }
@@ -63,16 +66,38 @@ Response overview(Ctx& c) {
   store::Ms t0 = *domain::local_to_utc(from, 0, domain::kDefaultTz);
   store::Ms t1 = *domain::local_to_utc(domain::add_days(to, 1), 0, domain::kDefaultTz);
 
-  auto o = counts_json(must(c.svc.store().overview_counts(path, t0, t1)));
+  // Weeks start on Monday (Asia/Shanghai); the first one may begin before `from`.
+  std::vector<store::Ms> week_starts;
+  for (auto d = domain::add_days(from, 1 - domain::iso_weekday(from)); d <= to;
+       d = domain::add_days(d, 7))
+    week_starts.push_back(*domain::local_to_utc(d, 0, domain::kDefaultTz));
+
+  auto kids = must(c.svc.store().org_children(id));
+  std::vector<std::string> child_paths;
+  for (const auto& k : kids) child_paths.push_back(k.path);
+  auto tree = must(c.svc.store().overview_tree(path, child_paths, t0, t1, week_starts));
+
+  auto o = counts_json(tree.node);
   o["org_unit_id"] = id_text;
   o["from"] = domain::format_date(from);
   o["to"] = domain::format_date(to);
+  json::array weekly;
+  for (const auto& w : tree.node.weekly) {
+    auto day = domain::utc_to_local_date(w.week_start, domain::kDefaultTz);
+    weekly.push_back(json::object{{"week_start", day ? domain::format_date(*day) : ""},
+                                  {"rounds_completed", w.rounds_completed},
+                                  {"rounds_missed", w.rounds_missed},
+                                  {"inspections", w.inspections},
+                                  {"hazards_found", w.hazards_found},
+                                  {"hazards_closed", w.hazards_closed}});
+  }
+  o["weekly"] = std::move(weekly);
   json::array children;
-  for (const auto& child : must(c.svc.store().org_children(id))) {
-    auto co = counts_json(must(c.svc.store().overview_counts(child.path, t0, t1)));
-    co["org_unit_id"] = store::id_string(child.id);
-    co["name"] = child.name;
-    co["kind"] = child.kind;
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    auto co = counts_json(tree.children[i]);
+    co["org_unit_id"] = store::id_string(kids[i].id);
+    co["name"] = kids[i].name;
+    co["kind"] = kids[i].kind;
     children.push_back(std::move(co));
   }
   o["children"] = std::move(children);

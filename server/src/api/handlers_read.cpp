@@ -44,7 +44,9 @@ Response list_sites(Ctx& c) {
 }
 
 Response get_site(Ctx& c) {
-  return json_response(200, store::to_json(visible_site(c, c.param("id"), "id")));
+  auto s = visible_site(c, c.param("id"), "id");
+  if (s.deleted) throw ApiError(404, "not_found", "id", "no such site");
+  return json_response(200, store::to_json(s));
 }
 
 Response list_inspections(Ctx& c) {

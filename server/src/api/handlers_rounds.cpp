@@ -187,10 +187,7 @@ Response delete_schedule(Ctx& c) {
   must(c.svc.store().delete_schedule(s.id, now_ms(),
                                      audit_entry(c.me(), c.req, "schedule.delete", "schedule", s.id,
                                                  s.org_path, {{"team_id", s.team_id}})));
-  Response r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
+  return no_content();
 }
 
 Response list_rounds(Ctx& c) {
@@ -231,23 +228,16 @@ Response get_round(Ctx& c) {
   auto r = c.svc.store().round(c.param("id"));
   if (!r && r.error() != store::errc::not_found) throw_store(r.error());
   if (!r || !c.me().can_see(r->org_path)) throw ApiError(404, "not_found", "id", "no such round");
-  // Progress computed now from the round's check-ins, inspections and the
-  // team's tracks (the stored copy is what the last state change saw).
+  // Progress computed now (domain::progress_of, the rule the store applies
+  // on every check-in, inspection naming the round and state change), so the
+  // track walked since the last of those counts too.
   store::Ms now = now_ms();
   store::Ms from = r->started_at.value_or(r->starts_at);
   store::Ms to = r->finished_at.value_or(std::max(now, from));
   auto act = must(c.svc.store().round_activity(*r, from, to));
-  std::vector<domain::SitePoint> route;
-  for (const auto& s : act.route_sites) route.push_back({s.id, s.lat, s.lon});
-  std::vector<domain::TrackSample> track;
-  for (const auto& [u, p] : act.track) track.push_back({u, p.t, p.lat, p.lon});
-  domain::RoundTimes times{
-      domain::parse_round_state(r->state).value_or(domain::RoundState::planned), r->starts_at,
-      r->ends_at, r->started_at, r->finished_at};
   double geofence = 50;
   if (auto s = c.svc.store().schedule(r->schedule_id)) geofence = s->geofence_m;
-  auto p = domain::progress(times, route, geofence, act.visited_site_ids, std::move(track),
-                            act.member_ids, now);
+  auto p = domain::progress_of(*r, act, geofence, now);
   auto o = store::to_json(*r);
   o["progress"] = json::object{{"sites_planned", static_cast<std::int64_t>(r->route.size())},
                                {"sites_visited", p.sites_visited},

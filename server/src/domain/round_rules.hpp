@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "domain/local_time.hpp"
+#include "domain/round_progress.hpp"
 #include "patrol/wire/field_error.hpp"
 
 namespace patrol::domain {
@@ -72,41 +73,15 @@ inline bool is_missed(const RoundTimes& r, Ms now, const RoundPolicy& p) noexcep
 // anything else (empty, negative, unknown unit, overflow). For --round-grace.
 std::optional<Ms> parse_duration(std::string_view s) noexcept;
 
-// ---- progress ----
+// ---- progress (domain/round_progress.hpp) ----
 
-struct SitePoint {
-  std::string site_id;
-  double lat = 0;
-  double lon = 0;
-};
-
-struct TrackSample {
-  std::string user_id;
-  Ms t = 0;
-  double lat = 0;
-  double lon = 0;
-};
-
-struct RoundProgress {
-  int sites_planned = 0;
-  int sites_visited = 0;
-  std::vector<std::string> visited;          // route order
-  double distance_m = 0;                     // the longest member's walk during the round
-  Ms duration_ms = 0;                        // started → finished (or → now while in progress)
-  std::vector<std::string> members_present;  // sorted user ids seen during the round
-};
-
-// Great-circle distance in metres (haversine, mean Earth radius 6 371 008.8 m).
-double haversine_m(double lat1, double lon1, double lat2, double lon2) noexcept;
-
-// A route site counts as visited when an inspection or check-in of the round
-// names it (`visits`) or a track point of the round's window lies within
-// `geofence_m` of it. Track samples outside [started_at, finished_at|now] are
-// ignored; distance sums consecutive samples per user (in time order; the
-// input need not be sorted). `members` adds users known present by other means
-// (check-ins, inspections).
-RoundProgress progress(const RoundTimes& r, const std::vector<SitePoint>& route, double geofence_m,
-                       const std::vector<std::string>& visits, std::vector<TrackSample> track,
-                       const std::vector<std::string>& members, Ms now);
+// progress_between() over the round's own start and finish.
+inline RoundProgress progress(const RoundTimes& r, const std::vector<SitePoint>& route,
+                              double geofence_m, const std::vector<std::string>& visits,
+                              std::vector<TrackSample> track,
+                              const std::vector<std::string>& members, Ms now) {
+  return progress_between(r.started_at, r.finished_at, route, geofence_m, visits, std::move(track),
+                          members, now);
+}
 
 }  // namespace patrol::domain

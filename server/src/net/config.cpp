@@ -230,6 +230,12 @@ const std::vector<Option>& options() {
        size_setter(
            [](ServerConfig & c) -> auto& { return c.limits.max_websockets_per_user; }, 0,
            1u << 20)},
+      {"max-connections-per-user", "N",
+       "HTTP connections one logged-in user may hold open (all devices); beyond: 429 (0: no "
+       "cap) [32]",
+       size_setter(
+           [](ServerConfig & c) -> auto& { return c.limits.max_connections_per_user; }, 0,
+           1u << 20)},
       {"rate-limit", "R",
        "requests per second per client address (IPv6: per /64), then 429 + Retry-After; sized "
        "for a carrier NAT with hundreds of phones (0: off) [100]",

@@ -44,6 +44,10 @@ struct NetLimits {
   std::size_t max_connections_per_ip = 1000;
   // WebSockets one user may hold open at once (browser tabs, a phone). 0 = no cap.
   std::size_t max_websockets_per_user = 8;
+  // HTTP connections one logged-in user may hold at once (all devices; counted
+  // from the connection's first authenticated request): a phone's SDK and a
+  // few browser tabs need well under this. 0 = no cap.
+  std::size_t max_connections_per_user = 32;
   // Requests per client address (IPv6: per /64). A phone sends one request
   // every few seconds; 100/s with a burst of 400 lets a few hundred phones
   // share one carrier NAT address in the evening peak, while one address can

@@ -2,14 +2,19 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cstdio>
+#include <exception>
+#include <type_traits>
 
 #include "net/ws_session.hpp"
 
@@ -39,13 +44,68 @@ void log_session_exception(const std::exception_ptr& e, std::string_view what) {
 
 namespace {
 
-// Blocking Api calls, run on the worker pool by co_spawn; the caller's
-// co_await resumes on its own strand. The request lives in the caller's frame.
-awaitable<api::Response> call_handle(api::Api& api, const api::Request& req) {
-  co_return api.handle(req);
+// What a worker answers for one request.
+struct Handled {
+  api::Response res;
+  bool bound = false;     // the connection now counts under the token's user
+  bool over_cap = false;  // that user holds --max-connections-per-user: res is the 429
+};
+
+// The Api call of one request, on the worker pool (blocking); the caller's
+// co_await resumes on its own strand. The request lives in the caller's
+// frame. With `bind` (the request carries a bearer token the connection was
+// not counted under yet), the token's user is looked up first and the
+// connection counted as theirs; past their cap the request is not run.
+Handled handle_request(api::Api& api, const api::Request& req, ConnectionGuard* bind,
+                       std::size_t user_cap) {
+  Handled out;
+  if (bind) {
+    auto who = api.authenticate(*req.header("authorization"));
+    if (who.ok()) {
+      if (!bind->bind_http_user(who.who.user_id)) {
+        out.over_cap = true;
+        out.res = json_error(429, "too_many_connections", "",
+                             "this user already has " + std::to_string(user_cap) +
+                                 " connections open; close one first");
+        out.res.headers.emplace_back("Retry-After", "5");
+        out.res.user_id = who.who.user_id;
+        return out;
+      }
+      out.bound = true;
+    }
+  }
+  out.res = api.handle(req);
+  return out;
 }
-awaitable<api::AuthResult> call_authenticate(api::Api& api, std::string token) {
-  co_return api.authenticate(token);
+// Runs the blocking `fn()` on the worker pool and resumes the awaiting
+// coroutine on its own executor (the connection's strand) with the result or
+// the exception: one post to the pool and one back. (co_spawn onto the pool
+// cost two coroutine frames and an awaitable thread per request, allocated on
+// the I/O thread and freed on a worker.)
+template <class F>
+auto on_workers(asio::thread_pool& pool, F fn) {
+  using R = std::invoke_result_t<F&>;
+  return asio::async_initiate<decltype(use_awaitable), void(std::exception_ptr, R)>(
+      [&pool](auto handler, F f) {
+        // Keeps the session's io_context from running out of work meanwhile.
+        auto home = asio::prefer(asio::get_associated_executor(handler),
+                                 asio::execution::outstanding_work.tracked);
+        asio::post(pool, [handler = std::move(handler), f = std::move(f),
+                          home = std::move(home)]() mutable {
+          std::exception_ptr error;
+          R result{};
+          try {
+            result = f();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          asio::post(home,
+                     [handler = std::move(handler), error, result = std::move(result)]() mutable {
+                       std::move(handler)(error, std::move(result));
+                     });
+        });
+      },
+      use_awaitable, std::move(fn));
 }
 
 std::string endpoint_text(const tcp::socket& s) {
@@ -124,10 +184,16 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
         stream_(beast::tcp_stream(std::move(socket)), *ctx_->tls) {}
 
   ~HttpConnection() override {
-    if (registry_id_ != 0) ctx_->sessions.remove(registry_id_);
+    if (registry_id_ != 0) {
+      ctx_->sessions.remove(registry_id_);
+      if (!proven_) ctx_->unproven.remove(registry_id_);
+    }
   }
 
-  void register_self() { registry_id_ = ctx_->sessions.add(weak_from_this()); }
+  void register_self() {
+    registry_id_ = ctx_->sessions.add(weak_from_this());
+    ctx_->unproven.add(registry_id_, weak_from_this());
+  }
   const asio::any_io_executor& executor() const { return ex_; }
 
   void stop(bool force) override {
@@ -210,6 +276,11 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
       co_return Next::linger;
     }
     if (ec) co_return co_await bad_request_or_drop(ec, meta);
+    if (!proven_) {
+      // A whole request head arrived: no longer first in line for eviction.
+      proven_ = true;
+      ctx_->unproven.remove(registry_id_);
+    }
 
     {
       const auto& h = parser.get();
@@ -248,7 +319,7 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     const bool keep_alive = req.keep_alive();
 
     api::Request areq;
-    if (auto bad = to_api_request(req, remote_, meta.request_id, areq)) {
+    if (auto bad = to_api_request(std::move(req), remote_, meta.request_id, areq)) {
       co_return co_await respond(std::move(*bad), meta, keep_alive) ? next_after(keep_alive)
                                                                     : Next::drop;
     }
@@ -278,16 +349,25 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
       co_return co_await upgrade(std::move(req), areq, meta);
     }
 
-    api::Response res;
+    // --max-connections-per-user: counted from the first request with a
+    // token (again when the token changes), in the same hop to the workers.
+    const auto authz = areq.header("authorization");
+    const std::size_t user_cap = ctx_->cfg.limits.max_connections_per_user;
+    const bool bind = user_cap != 0 && authz && *authz != bound_authz_;
+    Handled h;
     try {
-      res = co_await asio::co_spawn(ctx_->workers.get_executor(), call_handle(ctx_->api, areq),
-                                    use_awaitable);
+      h = co_await on_workers(
+          ctx_->workers, [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap] {
+            return handle_request(api, areq, g, user_cap);
+          });
     } catch (const std::exception& e) {
       // Api::handle promises not to throw; if it does, the peer still gets JSON.
       log_session_exception(std::current_exception(), "api handle");
-      res = json_error(500, "internal", "", "internal error");
+      h.res = json_error(500, "internal", "", "internal error");
     }
-    const bool keep = keep_alive && !ctx_->stopping.load();
+    if (h.bound) bound_authz_ = std::string(*authz);
+    api::Response res = std::move(h.res);
+    const bool keep = keep_alive && !ctx_->stopping.load() && !h.over_cap;
     co_return co_await respond(std::move(res), meta, keep, req.method() == http::verb::head)
         ? next_after(keep)
         : Next::drop;
@@ -312,8 +392,8 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     api::AuthResult who;
     if (!token.empty()) {
       try {
-        who = co_await asio::co_spawn(ctx_->workers.get_executor(),
-                                      call_authenticate(ctx_->api, token), use_awaitable);
+        who = co_await on_workers(ctx_->workers,
+                                  [&api = ctx_->api, &token] { return api.authenticate(token); });
       } catch (const std::exception&) {
         log_session_exception(std::current_exception(), "api authenticate");
         who.status = api::AuthResult::Status::unavailable;
@@ -389,7 +469,8 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
 
   // Writes one response, then logs it and counts it. false when the write failed.
   awaitable<bool> respond(api::Response res, Meta& meta, bool keep_alive, bool head = false) {
-    auto out = to_beast_response(res, meta.version, keep_alive, meta.request_id, head, ctx_->csp);
+    auto out = to_beast_response(std::move(res), meta.version, keep_alive, meta.request_id, head,
+                                 ctx_->csp);
     auto& tcp_stream = beast::get_lowest_layer(stream_);
     tcp_stream.expires_after(ctx_->cfg.limits.request_timeout);
     auto [ec, n] = co_await http::async_write(stream_, out, as_tuple_awaitable);
@@ -412,6 +493,8 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
   std::uint64_t registry_id_ = 0;
   bool idle_ = false;         // strand-only
   bool handed_over_ = false;  // strand-only: stream_ moved to the WebSocket session
+  bool proven_ = false;       // strand-only: a request head arrived (see UnprovenConnections)
+  std::string bound_authz_;   // strand-only: Authorization the connection is counted under
 };
 
 awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std::string remote,

@@ -36,8 +36,9 @@ api::Response json_error(unsigned status, std::string_view code, std::string_vie
   return r;
 }
 
-std::optional<api::Response> to_api_request(const BeastRequest& in, std::string remote,
-                                            std::string request_id, api::Request& out) {
+namespace {
+std::optional<api::Response> to_api_request_head(const BeastRequest& in, std::string remote,
+                                                 std::string request_id, api::Request& out) {
   const std::string_view target(in.target().data(), in.target().size());
   auto url = boost::urls::parse_origin_form(target);
   if (!url)
@@ -58,10 +59,24 @@ std::optional<api::Response> to_api_request(const BeastRequest& in, std::string 
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     out.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  out.body = in.body();
   out.remote = std::move(remote);
   out.request_id = std::move(request_id);
   return std::nullopt;
+}
+}  // namespace
+
+std::optional<api::Response> to_api_request(const BeastRequest& in, std::string remote,
+                                            std::string request_id, api::Request& out) {
+  auto bad = to_api_request_head(in, std::move(remote), std::move(request_id), out);
+  if (!bad) out.body = in.body();
+  return bad;
+}
+
+std::optional<api::Response> to_api_request(BeastRequest&& in, std::string remote,
+                                            std::string request_id, api::Request& out) {
+  auto bad = to_api_request_head(in, std::move(remote), std::move(request_id), out);
+  if (!bad) out.body = std::move(in.body());
+  return bad;
 }
 
 std::string content_security_policy(std::string_view tile_origin) {
@@ -92,8 +107,10 @@ std::string tile_origin_of(std::string_view url) {
   return std::string(kScheme) + std::string(authority);
 }
 
-BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
-                                std::string_view request_id, bool head, std::string_view csp) {
+namespace {
+// Everything but the body.
+BeastResponse beast_response_head(const api::Response& res, unsigned http_version, bool keep_alive,
+                                  std::string_view request_id, std::string_view csp) {
   BeastResponse out{static_cast<http::status>(res.status), http_version};
   out.set(http::field::server, "patrold");
   out.set(http::field::content_type,
@@ -112,10 +129,29 @@ BeastResponse to_beast_response(const api::Response& res, unsigned http_version,
   // Tokens, positions, names: nothing a shared cache or the browser's disk may keep.
   if (!cache_control) out.set(http::field::cache_control, "no-store");
   out.keep_alive(keep_alive);
+  return out;
+}
+}  // namespace
+
+BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
+                                std::string_view request_id, bool head, std::string_view csp) {
+  auto out = beast_response_head(res, http_version, keep_alive, request_id, csp);
   if (head) {
     out.content_length(res.body.size());
   } else {
     out.body() = res.body;
+    out.prepare_payload();
+  }
+  return out;
+}
+
+BeastResponse to_beast_response(api::Response&& res, unsigned http_version, bool keep_alive,
+                                std::string_view request_id, bool head, std::string_view csp) {
+  auto out = beast_response_head(res, http_version, keep_alive, request_id, csp);
+  if (head) {
+    out.content_length(res.body.size());
+  } else {
+    out.body() = std::move(res.body);
     out.prepare_payload();
   }
   return out;

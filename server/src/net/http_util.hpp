@@ -50,6 +50,11 @@ std::string tile_origin_of(std::string_view tile_url);
                                                           std::string remote,
                                                           std::string request_id,
                                                           api::Request& out);
+// The same, moving the body out of `in` instead of copying it (the session's
+// request is not read for its body afterwards; its head stays intact).
+[[nodiscard]] std::optional<api::Response> to_api_request(BeastRequest&& in, std::string remote,
+                                                          std::string request_id,
+                                                          api::Request& out);
 
 // Checks a parsed request head (before any body byte is read) against what
 // RFC 9110/9112 require of a server, returning the answer when it must be
@@ -83,6 +88,11 @@ std::string tile_origin_of(std::string_view tile_url);
 // data; static files choose no-cache). For HEAD the body is dropped and
 // Content-Length keeps the length of the GET body.
 BeastResponse to_beast_response(const api::Response& res, unsigned http_version, bool keep_alive,
+                                std::string_view request_id, bool head,
+                                std::string_view csp = content_security_policy({}));
+// The same, moving `res.body` into the response instead of copying it (the
+// rest of `res` is left as it was, for the access log and metrics).
+BeastResponse to_beast_response(api::Response&& res, unsigned http_version, bool keep_alive,
                                 std::string_view request_id, bool head,
                                 std::string_view csp = content_security_policy({}));
 

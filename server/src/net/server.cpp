@@ -57,7 +57,18 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), opt_ec);  // Nagle + delayed ACK cost ~40 ms
       if (ctx->stopping.load()) continue;              // closes it
       tcp::socket s(std::move(socket));
-      const bool full = ctx->connections.load() >= ctx->cfg.limits.max_connections;
+      bool full = ctx->connections.load() >= ctx->cfg.limits.max_connections;
+      if (full) {
+        // Room for the newcomer: close the oldest connection that never sent
+        // a request head (idle or half-handshaken). It is still counted
+        // until its coroutine ends, so the total overshoots by the few being
+        // closed at any moment.
+        if (auto victim = ctx->unproven.take_oldest()) {
+          victim->stop(true);
+          ctx->evicted.fetch_add(1);
+          full = false;
+        }
+      }
       std::unique_ptr<ConnectionGuard> guard;
       if (!full) {
         boost::system::error_code rec;

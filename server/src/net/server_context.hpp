@@ -6,6 +6,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -92,6 +93,38 @@ class KeyCounter {
   std::unordered_map<std::string, std::size_t> counts_;  // only keys with n > 0
 };
 
+// Connections that have not yet sent a complete request head (TLS handshake
+// or first request still under way), oldest first. At --max-connections the
+// oldest of them is closed to make room for the newcomer, so idle or
+// half-handshaken peers can never hold every slot: a real client's handshake
+// takes milliseconds and the newest arrivals are evicted last. Thread-safe.
+class UnprovenConnections {
+ public:
+  void add(std::uint64_t id, std::weak_ptr<Stoppable> s) {
+    std::lock_guard lock(mu_);
+    map_.emplace(id, std::move(s));
+  }
+  // Proven (a request head arrived) or gone.
+  void remove(std::uint64_t id) {
+    std::lock_guard lock(mu_);
+    map_.erase(id);
+  }
+  // Removes and returns the oldest still alive; nullptr when there is none.
+  std::shared_ptr<Stoppable> take_oldest() {
+    std::lock_guard lock(mu_);
+    while (!map_.empty()) {
+      auto s = map_.begin()->second.lock();
+      map_.erase(map_.begin());
+      if (s) return s;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::uint64_t, std::weak_ptr<Stoppable>> map_;  // registry id: accept order
+};
+
 struct ServerContext {
   ServerContext(const ServerConfig& c, api::Api& a, metrics::Metrics& m,
                 std::shared_ptr<boost::asio::ssl::context> t, LiveHooks h)
@@ -124,6 +157,9 @@ struct ServerContext {
   std::atomic<std::size_t> connections{0};  // counted against max_connections
   KeyCounter connections_per_address;       // against max_connections_per_ip
   KeyCounter websockets_per_user;           // against max_websockets_per_user
+  KeyCounter connections_per_user;          // HTTP, against max_connections_per_user
+  UnprovenConnections unproven;             // evicted first at max_connections
+  std::atomic<std::uint64_t> evicted{0};    // unproven connections closed to make room
   std::atomic<std::size_t> refusing{0};     // connections being told 503
 };
 
@@ -141,6 +177,7 @@ class ConnectionGuard {
   }
   ~ConnectionGuard() {
     if (!ws_user_.empty()) ctx_.websockets_per_user.release(ws_user_);
+    if (!http_user_.empty()) ctx_.connections_per_user.release(http_user_);
     ctx_.connections_per_address.release(address_);
     ctx_.connections.fetch_sub(1);
     ctx_.metrics.connection_closed();
@@ -157,6 +194,19 @@ class ConnectionGuard {
     return true;
   }
 
+  // Counts this connection as one of `user_id`'s HTTP connections (moving it
+  // from the user it counted for before, if another); false (nothing changed)
+  // when that user already holds max_connections_per_user. Called by whoever
+  // runs the connection's request at the time (one at a time).
+  bool bind_http_user(const std::string& user_id) {
+    if (user_id == http_user_) return true;
+    if (!ctx_.connections_per_user.try_acquire(user_id, ctx_.cfg.limits.max_connections_per_user))
+      return false;
+    if (!http_user_.empty()) ctx_.connections_per_user.release(http_user_);
+    http_user_ = user_id;
+    return true;
+  }
+
  private:
   ConnectionGuard(ServerContext& ctx, std::string address)
       : ctx_(ctx), address_(std::move(address)) {
@@ -166,6 +216,7 @@ class ConnectionGuard {
   ServerContext& ctx_;
   std::string address_;
   std::string ws_user_;
+  std::string http_user_;
 };
 
 // Logs an exception that escaped a session coroutine; one bad peer never takes

@@ -63,6 +63,7 @@ struct Site {
   double lon = 0;
   std::string template_id;
   Ms updated_at = 0;
+  bool deleted = false;  // admin DELETE; kept for what names it, not listed
 };
 
 using ChecklistTemplate = wire::ChecklistTemplate;

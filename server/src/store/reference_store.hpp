@@ -28,8 +28,10 @@ class ReferenceStore {
 
   // Each single-entity lookup: not_found when it does not exist.
   [[nodiscard]] virtual result<OrgUnit> org_unit(std::int64_t id) = 0;
+  // A deleted site is found too, flagged `deleted` (reports made offline
+  // before the delete still arrive).
   [[nodiscard]] virtual result<Site> site(std::string_view id) = 0;
-  // Sites in scope ordered by id.
+  // Live (not deleted) sites in scope ordered by id.
   [[nodiscard]] virtual result<Page<Site>> sites(const SiteFilter& f) = 0;
   [[nodiscard]] virtual result<ChecklistTemplate> checklist_template(std::string_view id,
                                                                      std::int64_t version) = 0;

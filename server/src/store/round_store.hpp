@@ -68,7 +68,7 @@ class RoundStore {
  public:
   virtual ~RoundStore() = default;
 
-  // A team without its members; not_found when unknown.
+  // A live team without its members; not_found when unknown or deleted.
   [[nodiscard]] virtual result<Team> team(std::string_view id) = 0;
   // not_found also for a deleted schedule.
   [[nodiscard]] virtual result<Schedule> schedule(std::string_view id) = 0;

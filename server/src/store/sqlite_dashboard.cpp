@@ -13,9 +13,8 @@ using sqlite::Database;
 namespace {
 
 constexpr std::string_view kInspections =
-    "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
-    "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, "
-    "note, items FROM inspections WHERE org_path >= ?1 AND org_path < ?2 "
+    "SELECT " PATROL_INSPECTION_COLS
+    " FROM inspections WHERE org_path >= ?1 AND org_path < ?2 "
     "AND (?3 IS NULL OR site_id = ?3) AND (?4 IS NULL OR observed_ms >= ?4) "
     "AND (?5 IS NULL OR observed_ms < ?5) AND (?6 IS NULL OR seq < ?6) "
     "AND (?8 IS NULL OR user_id = ?8) ORDER BY seq DESC LIMIT ?7";
@@ -48,32 +47,9 @@ result<Page<Inspection>> SqliteStore::inspections(const InspectionFilter& f) {
     auto& s = q(db, kInspections);
     s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.site_id);
     s.bind(4, f.since).bind(5, f.until).bind(6, f.after).bind(7, f.limit + 1).bind(8, f.user_id);
-    while (step(s)) {
-      Inspection i;
-      i.seq = s.column_int64(0);
-      i.id = s.column_text(1);
-      i.op_id = s.column_text(2);
-      i.site_id = s.column_text(3);
-      i.org_unit_id = s.column_int64(4);
-      i.org_path = s.column_text(5);
-      i.user_id = s.column_text(6);
-      i.device_id = s.column_text(7);
-      i.template_id = s.column_text(8);
-      i.template_version = s.column_int64(9);
-      i.round_id = s.column_opt_text(10);
-      i.observed_at = s.column_text(11);
-      i.observed_ms = s.column_int64(12);
-      i.received_ms = s.column_int64(13);
-      i.position = read_geo(s, 14);
-      i.note = s.column_text(17);
-      i.items = read_items(s.column_text_view(18));
-      page.items.push_back(std::move(i));
-    }
+    while (step(s)) page.items.push_back(read_inspection(s));
     s.reset();
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = std::to_string(page.items.back().seq);
-    }
+    end_page(page, f.limit, [](const auto& x) { return std::to_string(x.seq); });
     return page;
   });
 }
@@ -85,10 +61,7 @@ result<Page<Hazard>> SqliteStore::hazards(const HazardFilter& f) {
     s.bind(4, f.after.value_or("")).bind(5, f.limit + 1).bind(6, f.site_id);
     Page<Hazard> page;
     while (step(s)) page.items.push_back(read_hazard(s));
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = page.items.back().id;
-    }
+    end_page(page, f.limit, [](const auto& x) { return x.id; });
     return page;
   });
 }
@@ -112,10 +85,7 @@ result<Page<LatestPosition>> SqliteStore::latest_positions(std::string_view scop
       p.accuracy_m = s.column_opt_double(6);
       page.items.push_back(std::move(p));
     }
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.pop_back();
-      page.next = page.items.back().user_id;
-    }
+    end_page(page, limit, [](const auto& x) { return x.user_id; });
     return page;
   });
 }
@@ -137,10 +107,8 @@ result<Page<TrackPoint>> SqliteStore::track(const TrackFilter& f) {
       p.accuracy_m = s.column_opt_double(5);
       page.items.push_back(std::move(p));
     }
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = std::to_string(page.items.back().t) + "." + std::to_string(page.items.back().seq);
-    }
+    end_page(page, f.limit,
+             [](const auto& x) { return std::to_string(x.t) + "." + std::to_string(x.seq); });
     return page;
   });
 }
@@ -166,10 +134,7 @@ result<Page<SosAlert>> SqliteStore::alerts(const AlertFilter& f) {
       a.state = s.column_text(12);
       page.items.push_back(std::move(a));
     }
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = std::to_string(page.items.back().seq);
-    }
+    end_page(page, f.limit, [](const auto& x) { return std::to_string(x.seq); });
     return page;
   });
 }

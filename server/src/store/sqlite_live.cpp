@@ -1,15 +1,14 @@
 #include "store/sqlite_live_store.hpp"
 
 #include <sqlite3.h>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <exception>
 
+#include "store/sqlite_rows.hpp"
 #include "store/sqlite_support.hpp"
 
 namespace patrol::store {
-namespace json = boost::json;
 using namespace detail;
 using sqlite::Database;
 using sqlite::Statement;
@@ -24,9 +23,7 @@ constexpr std::string_view kChangesAfter =
     "SELECT seq, entity, op, id, org_path, data FROM change_log WHERE seq > ?1 ORDER BY seq "
     "LIMIT ?2";
 constexpr std::string_view kInspectionsAfter =
-    "SELECT seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "
-    "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, "
-    "note, items FROM inspections WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+    "SELECT " PATROL_INSPECTION_COLS " FROM inspections WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 // The end of the next position range: at most ?2 rows after ?1.
 constexpr std::string_view kPositionsEnd =
     "SELECT coalesce(max(seq), ?1) FROM (SELECT seq FROM positions WHERE seq > ?1 ORDER BY seq "
@@ -39,51 +36,12 @@ constexpr std::string_view kPositionsIn =
     "l.accuracy_m FROM t JOIN latest_positions l ON l.user_id = t.user_id "
     "JOIN users u ON u.id = t.user_id ORDER BY t.seq";
 constexpr std::string_view kRounds =
-    "SELECT id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state "
-    "FROM rounds WHERE org_path >= ?1 AND org_path < ?2 AND "
+    "SELECT " PATROL_ROUND_COLS
+    " FROM rounds WHERE org_path >= ?1 AND org_path < ?2 AND "
     "(state = 'in_progress' OR (starts_at >= ?3 AND starts_at < ?4)) ORDER BY starts_at, id";
 constexpr std::string_view kPhotoVisible =
     "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
     "WHERE p.sha256 = ?1 AND i.org_path >= ?2 AND i.org_path < ?3 LIMIT 1";
-
-std::vector<InspectionItem> parse_items(std::string_view text) {
-  std::vector<InspectionItem> out;
-  auto v = json::parse(text);
-  for (const auto& e : v.as_array()) {
-    const auto& o = e.as_object();
-    InspectionItem it;
-    it.code = o.at("code").as_string();
-    it.result = o.at("result").as_string();
-    if (const auto* n = o.if_contains("note")) it.note = n->as_string();
-    if (const auto* ph = o.if_contains("photos"))
-      for (const auto& p : ph->as_array()) it.photos.emplace_back(p.as_string());
-    out.push_back(std::move(it));
-  }
-  return out;
-}
-
-Inspection read_inspection(Statement& s) {
-  Inspection i;
-  i.seq = s.column_int64(0);
-  i.id = s.column_text(1);
-  i.op_id = s.column_text(2);
-  i.site_id = s.column_text(3);
-  i.org_unit_id = s.column_int64(4);
-  i.org_path = s.column_text(5);
-  i.user_id = s.column_text(6);
-  i.device_id = s.column_text(7);
-  i.template_id = s.column_text(8);
-  i.template_version = s.column_int64(9);
-  i.round_id = s.column_opt_text(10);
-  i.observed_at = s.column_text(11);
-  i.observed_ms = s.column_int64(12);
-  i.received_ms = s.column_int64(13);
-  if (!s.column_is_null(14))
-    i.position = GeoPoint{s.column_double(14), s.column_double(15), s.column_opt_double(16)};
-  i.note = s.column_text(17);
-  i.items = parse_items(s.column_text_view(18));
-  return i;
-}
 
 }  // namespace
 
@@ -225,19 +183,7 @@ result<std::vector<Round>> SqliteLiveStore::live_rounds(std::string_view scope_p
   auto ec = read([&](Database& db) {
     auto& s = q(db, kRounds);
     s.bind(1, scope_path).bind(2, path_upper(scope_path)).bind(3, from).bind(4, to);
-    while (step(s)) {
-      Round r;
-      r.id = s.column_text(0);
-      r.schedule_id = s.column_text(1);
-      r.team_id = s.column_text(2);
-      r.org_unit_id = s.column_int64(3);
-      r.org_path = s.column_text(4);
-      r.date = s.column_text(5);
-      r.starts_at = s.column_int64(6);
-      r.ends_at = s.column_int64(7);
-      r.state = s.column_text(8);
-      out.push_back(std::move(r));
-    }
+    while (step(s)) out.push_back(read_round(s));
     s.reset();
   });
   if (ec) return {boost::system::in_place_error, ec};

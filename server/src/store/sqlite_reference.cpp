@@ -12,10 +12,10 @@ constexpr std::string_view kOrgUnit =
     "SELECT id, parent_id, kind, name, path FROM org_units WHERE id = ?1";
 constexpr std::string_view kSite =
     "SELECT id, org_unit_id, org_path, name, category, address, lat, lon, template_id, "
-    "updated_at FROM sites WHERE id = ?1";
+    "updated_at, deleted FROM sites WHERE id = ?1";
 constexpr std::string_view kSites =
     "SELECT id, org_unit_id, org_path, name, category, address, lat, lon, template_id, "
-    "updated_at FROM sites WHERE org_path >= ?1 AND org_path < ?2 "
+    "updated_at FROM sites WHERE org_path >= ?1 AND org_path < ?2 AND deleted = 0 "
     "AND (?3 IS NULL OR category = ?3) AND id > ?4 ORDER BY id LIMIT ?5";
 constexpr std::string_view kTemplate =
     "SELECT id, version, name, categories, items FROM checklist_templates "
@@ -43,7 +43,9 @@ result<Site> SqliteStore::site(std::string_view id) {
     auto& s = q(db, kSite);
     s.bind(1, id);
     if (!step(s)) throw NotFound{};
-    return read_site(s);
+    Site x = read_site(s);
+    x.deleted = s.column_int64(10) != 0;
+    return x;
   });
 }
 
@@ -54,10 +56,7 @@ result<Page<Site>> SqliteStore::sites(const SiteFilter& f) {
     s.bind(4, f.after.value_or("")).bind(5, f.limit + 1);
     Page<Site> page;
     while (step(s)) page.items.push_back(read_site(s));
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = page.items.back().id;
-    }
+    end_page(page, f.limit, [](const auto& x) { return x.id; });
     return page;
   });
 }

@@ -2,6 +2,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
+#include "domain/round_progress.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
 #include "store/sqlite_workflow.hpp"
@@ -36,16 +37,12 @@ constexpr std::string_view kUpsertSchedule =
     "excluded.starts_on, ends_on = excluded.ends_on, exceptions = excluded.exceptions, "
     "updated_at = excluded.updated_at, deleted = 0";
 constexpr std::string_view kTeam =
-    "SELECT id, org_unit_id, org_path, name, leader_id FROM teams WHERE id = ?1";
+    "SELECT id, org_unit_id, org_path, name, leader_id FROM teams WHERE id = ?1 AND deleted = 0";
 constexpr std::string_view kDeleteSchedule =
     "UPDATE schedules SET deleted = 1, updated_at = ?2 WHERE id = ?1 AND deleted = 0 "
     "RETURNING org_path";
 
 }  // namespace
-
-#define PATROL_ROUND_COLS                                                              \
-  "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, " \
-  "started_at, finished_at, route, sites_visited, distance_m, open_hazard_ids, updated_at"
 
 namespace {
 
@@ -91,6 +88,7 @@ constexpr std::string_view kTeamTrack =
     "SELECT p.user_id, p.seq, p.t, p.lat, p.lon, p.accuracy_m FROM team_members m "
     "JOIN positions p ON p.user_id = m.user_id AND p.t >= ?2 AND p.t <= ?3 "
     "WHERE m.team_id = ?1 ORDER BY p.user_id, p.t, p.seq";
+constexpr std::string_view kGeofence = "SELECT geofence_m FROM schedules WHERE id = ?1";
 constexpr std::string_view kCheckin =
     "INSERT INTO round_checkins(round_id, site_id, user_id, at) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT DO UPDATE SET at = min(at, excluded.at)";
@@ -176,45 +174,93 @@ std::optional<Round> round_by_id(Database& db, std::string_view id) {
   return read_round(s);
 }
 
+RoundActivity read_activity(Database& db, const Round& round, Ms from, Ms to) {
+  RoundActivity a;
+  {
+    auto& s = q(db, kRouteSites);
+    s.bind(1, json_strings(round.route));
+    while (step(s)) a.route_sites.push_back(read_site(s));
+  }
+  {
+    auto& s = q(db, kVisits);
+    s.bind(1, round.id);
+    while (step(s)) {
+      a.visited_site_ids.push_back(s.column_text(0));
+      a.member_ids.push_back(s.column_text(1));
+    }
+  }
+  {
+    auto& s = q(db, kTeamTrack);
+    s.bind(1, round.team_id).bind(2, from).bind(3, to);
+    while (step(s)) {
+      TrackPoint p;
+      p.user_id = s.column_text(0);
+      p.seq = s.column_int64(1);
+      p.t = s.column_int64(2);
+      p.lat = s.column_double(3);
+      p.lon = s.column_double(4);
+      p.accuracy_m = s.column_opt_double(5);
+      a.track.emplace_back(p.user_id, std::move(p));
+    }
+  }
+  return a;
+}
+
+// `r` with its progress as domain::with_progress computes it now (the team's
+// track only while the round ran). True in `changed` when it moved.
+Round with_current_progress(Database& db, const Round& r, Ms now, bool& changed) {
+  double geofence = 50;
+  {
+    auto& g = q(db, kGeofence);
+    g.bind(1, r.schedule_id);
+    if (step(g)) geofence = g.column_double(0);
+    g.reset();
+  }
+  RoundActivity a;
+  if (r.started_at) {
+    Ms to = r.finished_at.value_or(std::max(now, *r.started_at));
+    a = read_activity(db, r, *r.started_at, to);
+  } else {
+    a = read_activity(db, r, 0, -1);  // no track before the start
+  }
+  return domain::with_progress(r, a, geofence, now, &changed);
+}
+
 }  // namespace
 
 namespace detail {
-Round read_round(sqlite::Statement& s) {
-  Round r;
-  r.id = s.column_text(0);
-  r.schedule_id = s.column_text(1);
-  r.team_id = s.column_text(2);
-  r.org_unit_id = s.column_int64(3);
-  r.org_path = s.column_text(4);
-  r.date = s.column_text(5);
-  r.starts_at = s.column_int64(6);
-  r.ends_at = s.column_int64(7);
-  r.state = s.column_text(8);
-  r.started_at = s.column_opt_int64(9);
-  r.finished_at = s.column_opt_int64(10);
-  r.route = string_array(s.column_text_view(11));
-  r.sites_visited = static_cast<int>(s.column_int64(12));
-  r.distance_m = s.column_double(13);
-  r.open_hazard_ids = string_array(s.column_text_view(14));
-  r.updated_at = s.column_int64(15);
-  return r;
-}
-
 std::optional<wire::FieldError> apply_round_op(Database& db, const RoundOpWrite& w) {
   auto cur = round_by_id(db, w.round_id);
   if (!cur) return wire::FieldError{"not_found", "body.round_id", "no such round"};
   auto d = w.decide(*cur);
   if (!d) return d.error();
-  if (*d) {
-    write_round(db, **d);
-    append_change(db, "round", "upsert", (*d)->id, (*d)->org_path, to_json(**d));
-  }
   if (w.checkin_site_id) {
     auto& s = q(db, kCheckin);
     s.bind(1, w.round_id).bind(2, *w.checkin_site_id).bind(3, w.user_id).bind(4, w.at);
     run(s);
   }
+  bool decided = d->has_value();
+  Round next = decided ? **d : *cur;
+  bool progressed = false;
+  Ms now = now_ms();
+  next = with_current_progress(db, next, now, progressed);
+  if (decided || progressed) {
+    if (!decided) next.updated_at = now;
+    write_round(db, next);
+    append_change(db, "round", "upsert", next.id, next.org_path, to_json(next));
+  }
   return std::nullopt;
+}
+
+void refresh_round_progress(Database& db, std::string_view round_id, Ms now) {
+  auto cur = round_by_id(db, round_id);
+  if (!cur) return;
+  bool progressed = false;
+  Round next = with_current_progress(db, *cur, now, progressed);
+  if (!progressed) return;
+  next.updated_at = now;
+  write_round(db, next);
+  append_change(db, "round", "upsert", next.id, next.org_path, to_json(next));
 }
 }  // namespace detail
 
@@ -231,13 +277,7 @@ result<Team> SqliteStore::team(std::string_view id) {
     auto& s = q(db, kTeam);
     s.bind(1, id);
     if (!step(s)) throw NotFound{};
-    Team t;
-    t.id = s.column_text(0);
-    t.org_unit_id = s.column_int64(1);
-    t.org_path = s.column_text(2);
-    t.name = s.column_text(3);
-    t.leader_id = s.column_opt_text(4);
-    return t;
+    return read_team(s);
   });
 }
 
@@ -257,10 +297,7 @@ result<Page<Schedule>> SqliteStore::schedules(const ScheduleFilter& f) {
     s.bind(4, f.after.value_or("")).bind(5, f.limit + 1);
     Page<Schedule> page;
     while (step(s)) page.items.push_back(read_schedule(s));
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = page.items.back().id;
-    }
+    end_page(page, f.limit, [](const auto& x) { return x.id; });
     return page;
   });
 }
@@ -385,10 +422,7 @@ result<Page<Round>> SqliteStore::rounds(const RoundFilter& f) {
     s.bind(9, f.limit + 1);
     Page<Round> page;
     while (step(s)) page.items.push_back(read_round(s));
-    if (static_cast<int>(page.items.size()) > f.limit) {
-      page.items.pop_back();
-      page.next = std::to_string(page.items.back().starts_at) + "." + page.items.back().id;
-    }
+    end_page(page, f.limit, [](const auto& x) { return std::to_string(x.starts_at) + "." + x.id; });
     return page;
   });
 }
@@ -436,37 +470,7 @@ result<std::vector<Round>> SqliteStore::update_rounds(const std::vector<std::str
 }
 
 result<RoundActivity> SqliteStore::round_activity(const Round& round, Ms from, Ms to) {
-  return impl_->readers.read([&](Database& db) {
-    RoundActivity a;
-    {
-      auto& s = q(db, kRouteSites);
-      s.bind(1, json_strings(round.route));
-      while (step(s)) a.route_sites.push_back(read_site(s));
-    }
-    {
-      auto& s = q(db, kVisits);
-      s.bind(1, round.id);
-      while (step(s)) {
-        a.visited_site_ids.push_back(s.column_text(0));
-        a.member_ids.push_back(s.column_text(1));
-      }
-    }
-    {
-      auto& s = q(db, kTeamTrack);
-      s.bind(1, round.team_id).bind(2, from).bind(3, to);
-      while (step(s)) {
-        TrackPoint p;
-        p.user_id = s.column_text(0);
-        p.seq = s.column_int64(1);
-        p.t = s.column_int64(2);
-        p.lat = s.column_double(3);
-        p.lon = s.column_double(4);
-        p.accuracy_m = s.column_opt_double(5);
-        a.track.emplace_back(p.user_id, std::move(p));
-      }
-    }
-    return a;
-  });
+  return impl_->readers.read([&](Database& db) { return read_activity(db, round, from, to); });
 }
 
 result<void> SqliteStore::add_checkin(std::string_view round_id, std::string_view site_id,

@@ -4,6 +4,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include "store/sqlite_support.hpp"
+
 namespace patrol::store::detail {
 namespace json = boost::json;
 
@@ -16,6 +18,16 @@ User read_user(sqlite::Statement& s) {
   u.org_unit_id = s.column_int64(4);
   u.org_path = s.column_text(5);
   return u;
+}
+
+Team read_team(sqlite::Statement& s) {
+  Team t;
+  t.id = s.column_text(0);
+  t.org_unit_id = s.column_int64(1);
+  t.org_path = s.column_text(2);
+  t.name = s.column_text(3);
+  t.leader_id = s.column_opt_text(4);
+  return t;
 }
 
 Site read_site(sqlite::Statement& s) {
@@ -57,6 +69,49 @@ Hazard read_hazard(sqlite::Statement& s) {
   h.closed_at = s.column_opt_int64(19);
   h.next_check_at = s.column_opt_int64(20);
   return h;
+}
+
+Round read_round(sqlite::Statement& s) {
+  Round r;
+  r.id = s.column_text(0);
+  r.schedule_id = s.column_text(1);
+  r.team_id = s.column_text(2);
+  r.org_unit_id = s.column_int64(3);
+  r.org_path = s.column_text(4);
+  r.date = s.column_text(5);
+  r.starts_at = s.column_int64(6);
+  r.ends_at = s.column_int64(7);
+  r.state = s.column_text(8);
+  r.started_at = s.column_opt_int64(9);
+  r.finished_at = s.column_opt_int64(10);
+  r.route = string_array(s.column_text_view(11));
+  r.sites_visited = static_cast<int>(s.column_int64(12));
+  r.distance_m = s.column_double(13);
+  r.open_hazard_ids = string_array(s.column_text_view(14));
+  r.updated_at = s.column_int64(15);
+  return r;
+}
+
+Inspection read_inspection(sqlite::Statement& s) {
+  Inspection i;
+  i.seq = s.column_int64(0);
+  i.id = s.column_text(1);
+  i.op_id = s.column_text(2);
+  i.site_id = s.column_text(3);
+  i.org_unit_id = s.column_int64(4);
+  i.org_path = s.column_text(5);
+  i.user_id = s.column_text(6);
+  i.device_id = s.column_text(7);
+  i.template_id = s.column_text(8);
+  i.template_version = s.column_int64(9);
+  i.round_id = s.column_opt_text(10);
+  i.observed_at = s.column_text(11);
+  i.observed_ms = s.column_int64(12);
+  i.received_ms = s.column_int64(13);
+  i.position = read_geo(s, 14);
+  i.note = s.column_text(17);
+  i.items = read_items(s.column_text_view(18));
+  return i;
 }
 
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col) {

@@ -12,6 +12,7 @@
 
 #include "sqlite/database.hpp"
 #include "store/entities.hpp"
+#include "store/page.hpp"
 
 // The hazards columns read_hazard() expects, in order (for SELECT / RETURNING).
 #define PATROL_HAZARD_COLS                                                                       \
@@ -23,14 +24,31 @@
 #define PATROL_HAZARD_READ_COLS \
   PATROL_HAZARD_COLS ", assignee_id, deadline, overdue, escalation, closed_at, next_check_at"
 
+// The rounds columns read_round() expects, in order.
+#define PATROL_ROUND_COLS                                                              \
+  "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, " \
+  "started_at, finished_at, route, sites_visited, distance_m, open_hazard_ids, updated_at"
+
+// The inspections columns read_inspection() expects, in order.
+#define PATROL_INSPECTION_COLS                                                                \
+  "seq, id, op_id, site_id, org_unit_id, org_path, user_id, device_id, template_id, "         \
+  "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, " \
+  "note, items"
+
 namespace patrol::store::detail {
 
 // id, phone, name, role, org_unit_id, org path (columns 0–5).
 User read_user(sqlite::Statement& s);
+// id, org_unit_id, org_path, name, leader_id (members not read).
+Team read_team(sqlite::Statement& s);
 // id, org_unit_id, org_path, name, category, address, lat, lon, template_id, updated_at.
 Site read_site(sqlite::Statement& s);
 // PATROL_HAZARD_READ_COLS.
 Hazard read_hazard(sqlite::Statement& s);
+// PATROL_ROUND_COLS: one mapping for the REST routes, sync/pull and the live feed.
+Round read_round(sqlite::Statement& s);
+// PATROL_INSPECTION_COLS.
+Inspection read_inspection(sqlite::Statement& s);
 // lat, lon, accuracy_m from `lat_col`; nullopt when lat is NULL.
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col);
 // The inverse of items_json() (inspections.items).
@@ -38,5 +56,14 @@ std::vector<InspectionItem> read_items(std::string_view text);
 // checklist_templates.items.
 boost::json::value template_items_json(const std::vector<TemplateItem>& items);
 std::vector<TemplateItem> read_template_items(std::string_view text);
+
+// Ends a keyset page read with LIMIT limit + 1: when the extra row came,
+// drops it and sets `next` to key(last item kept).
+template <class T, class Key>
+void end_page(Page<T>& page, int limit, Key key) {
+  if (static_cast<int>(page.items.size()) <= limit) return;
+  page.items.pop_back();
+  page.next = key(page.items.back());
+}
 
 }  // namespace patrol::store::detail

@@ -370,7 +370,20 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// 5: sites and teams administered over REST (DELETE keeps the row, which
+// inspections, hazards and past rounds name, and tells phones through a
+// change-log delete); covering indexes for the overview's one grouped pass
+// over a subtree (no table lookup per round or inspection).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE sites ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE teams ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX teams_by_path ON teams(org_path, id);
+CREATE INDEX team_members_by_user ON team_members(user_id);
+CREATE INDEX rounds_overview ON rounds(org_path, starts_at, state);
+CREATE INDEX inspections_overview ON inspections(org_path, observed_ms, site_id);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -133,9 +133,18 @@ class SqliteStore final : public Store {
   result<void> create_user(const UserWrite& u, Ms now) override;
   result<void> update_user(const UserWrite& u) override;
   result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
+  result<Page<Team>> teams(const TeamFilter& f) override;
+  result<Team> team_with_members(std::string_view id) override;
+  result<void> put_team(const Team& t) override;
+  result<void> delete_team(std::string_view id) override;
+  result<void> put_site(const Site& s) override;
+  result<void> delete_site(std::string_view id, Ms now) override;
 
   // ---- OverviewStore (sqlite_overview.cpp) ----
   result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
+  result<OverviewTree> overview_tree(std::string_view scope_path,
+                                     const std::vector<std::string>& child_paths, Ms from, Ms to,
+                                     const std::vector<Ms>& week_starts) override;
 
   // ---- AuditStore (sqlite_audit.cpp) ----
   result<void> append_audit(const AuditEntry& e) override;

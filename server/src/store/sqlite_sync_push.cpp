@@ -174,6 +174,7 @@ bool write_inspection(Database& db, InspectionWrite& w, const std::string& op_id
     }
   }
   for (const auto& h : w.hazards) record_hazard(db, i, h, now);
+  if (i.round_id) refresh_round_progress(db, *i.round_id, now);
   return true;
 }
 

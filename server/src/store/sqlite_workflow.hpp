@@ -1,6 +1,6 @@
 // Internal to the SQLite store: the round and hazard ops of a push, applied
 // by the push's write job (sqlite_sync_push.cpp) inside its transaction, with
-// the row reader the other use cases share.
+// the row readers of sqlite_rows.hpp.
 //
 // Thread safety: the writer thread only.
 #pragma once
@@ -14,11 +14,13 @@
 
 namespace patrol::store::detail {
 
-// PATROL_ROUND_COLS (sqlite_rounds.cpp), in order.
-Round read_round(sqlite::Statement& s);
 // nullopt: applied (the round written when it changed, the check-in recorded);
 // otherwise the op's rejection (not_found, or what the decider answered).
 std::optional<wire::FieldError> apply_round_op(sqlite::Database& db, const RoundOpWrite& w);
+// Recomputes the stored progress of a round (domain::with_progress) after
+// something it counts was written (an inspection naming it); a change-log
+// entry when it moved. Unknown ids are ignored.
+void refresh_round_progress(sqlite::Database& db, std::string_view round_id, Ms now);
 std::optional<wire::FieldError> apply_hazard_op(sqlite::Database& db, const HazardOpWrite& w);
 
 }  // namespace patrol::store::detail

@@ -26,6 +26,7 @@
 #include "patrol/client.hpp"
 #include "patrold_child.hpp"
 #include "sqlite/database.hpp"
+#include "test_support/fault_vfs.hpp"
 
 namespace patrol {
 namespace {
@@ -977,6 +978,97 @@ TEST(SdkWedges, ExpiredTokenIsCheckedLocallyAndReloginKeepsTheOutbox) {
   auto r2 = c->sync();
   ASSERT_TRUE(r2) << r2.error().message;
   EXPECT_EQ(c->receipt(rep->report_id)->state, ReceiptState::received);
+}
+
+// ------------------------------------------------------------------ disk faults
+
+// The device's disk misbehaving under the SDK (the shim in
+// tests/support/fault_vfs.cpp, installed as this process's default SQLite VFS;
+// patrold is a child process and unaffected): the Nth read, write (as a full
+// disk), sync, lock or open fails, swept over enqueue, enqueue, sync. Each
+// failing call reports a storage error to the app; what was queued stays
+// queued; afterwards the device database passes integrity_check and every
+// report the SDK said it saved is on the server exactly once, none twice.
+TEST(SdkFaults, DiskFaultsDuringEnqueueAndSyncAreReportedAndLoseOrDoubleNothing) {
+  auto& vfs = test::FaultVfs::install();  // before the device database is opened
+  vfs.disarm();
+  TempDir sdir("patrol-srv"), ddir("patrol-dev");
+  PatroldProcess srv(sdir.path());
+  auto c = open_client(ddir.path(), srv.port());
+  ASSERT_TRUE(c);
+  auto beat = login_and_pull(*c, 50);
+  ASSERT_FALSE(beat.site_id.empty());
+  const std::string dev = device_id(*c);
+
+  struct Kind {
+    unsigned ops;
+    bool disk_full;
+    const char* name;
+  };
+  const std::vector<Kind> kinds = {{test::FaultVfs::kWrite, true, "write (disk full)"},
+                                   {test::FaultVfs::kSync, false, "sync"},
+                                   {test::FaultVfs::kRead, false, "read"},
+                                   {test::FaultVfs::kLock, false, "lock"},
+                                   {test::FaultVfs::kOpen, false, "open"}};
+  std::set<std::string> saved;  // reports the SDK said were saved
+  int refused = 0, sync_failures = 0;
+  std::uint64_t injected = 0;
+  int i = 0;
+  for (const auto& k : kinds) {
+    for (std::uint64_t n : {1, 2, 3, 5, 8, 13, 21, 34}) {
+      vfs.fail_nth(k.ops, n, /*sticky=*/false, k.disk_full);
+      for (int e = 0; e < 2; ++e) {
+        auto d = draft(beat);
+        d.note = std::string(k.name) + " #" + std::to_string(n) + " " + std::to_string(i++);
+        auto r = c->enqueue_inspection(d);
+        if (r) {
+          saved.insert(r->report_id);
+        } else {
+          ++refused;
+          EXPECT_EQ(r.error().code, ErrorCode::storage) << k.name << " " << r.error().message;
+        }
+      }
+      auto sy = c->sync();
+      if (!sy) ++sync_failures;
+      injected += vfs.failures();
+      vfs.disarm();
+    }
+  }
+  EXPECT_GT(injected, 0u);
+  EXPECT_GT(refused, 0) << "no enqueue ever failed: the sweep tested nothing";
+  std::cout << "[ faults   ] " << injected << " I/O failures injected, " << refused
+            << " enqueues refused, " << sync_failures << " syncs failed, " << saved.size()
+            << " reports saved\n";
+
+  // The disk is well again: everything queued goes, once.
+  for (int attempt = 0; attempt < 5 && c->status()->pending > 0; ++attempt) (void)c->sync();
+  auto st = c->status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pending, 0) << st->last_error;
+  EXPECT_EQ(st->dead_letters, 0);
+  {
+    auto db = sqlite::Database::open((ddir.path() / "device.db").string());
+    ASSERT_TRUE(db);
+    auto check = db->prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(check);
+    auto row = check->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(check->column_text(0), "ok");
+  }
+  ServerDb server(sdir.path());
+  for (const auto& id : saved) {
+    EXPECT_EQ(server.count("SELECT count(*) FROM inspections WHERE id=?", id), 1) << id;
+    auto rc = c->receipt(id);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(rc->state, ReceiptState::received);
+  }
+  // A refused enqueue whose commit reached the disk before its sync failed may
+  // still have gone (SQLite cannot tell), but nothing went twice.
+  const auto total = server.count("SELECT count(*) FROM inspections WHERE device_id=?", dev);
+  EXPECT_GE(total, static_cast<std::int64_t>(saved.size()));
+  EXPECT_LE(total, static_cast<std::int64_t>(saved.size()) + refused);
+  EXPECT_EQ(server.count("SELECT count(DISTINCT id) FROM inspections WHERE device_id=?", dev),
+            total);
 }
 
 }  // namespace

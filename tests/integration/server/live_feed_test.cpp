@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "domain/local_time.hpp"
 #include "live/publisher.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -227,4 +228,64 @@ TEST(LiveFeed, LogoutClosesTheSocket) {
   EXPECT_FALSE(read_until(
       *ws, [](auto&) { return false; }, 5000));
   EXPECT_EQ(ws->close_code(), 4001u);
+}
+
+// The snapshot's rounds are the REST routes' Round (state and progress), read
+// through the same row mapping: tonight's round shows its check-in.
+TEST(LiveFeed, SnapshotRoundsCarryStateAndProgress) {
+  TestServer s;
+  auto admin = login(s.port(), "13900000007");
+  HttpsClient a(s.port());
+  a.set_bearer(admin.token);
+  auto seeded = json::parse(a.get("/api/v1/schedules").body).at("items").at(0);
+  // A daily schedule starting two minutes from now (China time): its start window is open.
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::int64_t target = now + 2 * 60'000;
+  int minute = static_cast<int>(((target / 60000) + 8 * 60) % (24 * 60));
+  json::object sch{{"team_id", seeded.at("team_id")},
+                   {"name", "每日"},
+                   {"weekdays", json::array{1, 2, 3, 4, 5, 6, 7}},
+                   {"start_time", domain::format_hhmm(minute)},
+                   {"duration_min", 60},
+                   {"starts_on", "2020-01-01"},
+                   {"route", seeded.at("route")}};
+  auto created = a.post_json("/api/v1/schedules", json::serialize(sch));
+  ASSERT_EQ(created.status, 201u) << created.body;
+  std::string sid(json::parse(created.body).at("id").as_string());
+  std::string rid;
+  auto listed = json::parse(a.get("/api/v1/rounds?limit=1000").body);
+  for (const auto& r : listed.at("items").as_array()) {
+    auto t = wire::parse_rfc3339(std::string(r.at("starts_at").as_string()));
+    auto ms = t ? t->instant.time_since_epoch().count() : 0;
+    if (r.at("schedule_id").as_string() == sid && ms > now && ms <= target + 60'000)
+      rid = std::string(r.at("id").as_string());
+  }
+  ASSERT_FALSE(rid.empty());
+  std::string site(seeded.at("route").at(0).as_string());
+
+  auto volunteer = login(s.port(), "13900000002");
+  auto t0 = wire::format_rfc3339(wire::Millis(std::chrono::milliseconds(now - 1000)));
+  push(s.port(), volunteer.token,
+       json::array{json::object{{"op_id", wire::make_uuid_v7()},
+                                {"type", "round.checkin"},
+                                {"device_time", t0},
+                                {"body", json::object{{"round_id", rid}, {"site_id", site}}}}});
+
+  auto leader = login(s.port(), "13900000001");
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id);
+  auto snap = read_until(*ws, [](auto& m) { return is(m, "snapshot"); });
+  ASSERT_TRUE(snap);
+  const json::object* round = nullptr;
+  for (const auto& r : snap->at("rounds").as_array())
+    if (r.at("id").as_string() == rid) round = &r.as_object();
+  ASSERT_TRUE(round) << json::serialize(snap->at("rounds"));
+  EXPECT_EQ(round->at("state").as_string(), "in_progress") << json::serialize(*round);
+  EXPECT_EQ(round->at("progress").at("sites_visited").as_int64(), 1) << json::serialize(*round);
+  EXPECT_EQ(round->at("progress").at("sites_planned").as_int64(),
+            static_cast<std::int64_t>(seeded.at("route").as_array().size()));
+  EXPECT_EQ(round->at("route").as_array().size(), seeded.at("route").as_array().size());
+  EXPECT_FALSE(round->at("started_at").is_null());
 }

@@ -305,6 +305,26 @@ TEST_F(RoundsApiTest, OverviewCountsAndDrillsDown) {
   for (const auto& c : city.at("children").as_array())
     child_found += c.at("hazards").at("found").as_int64();
   EXPECT_EQ(child_found, 1);
+  // Hazards by the site's category (new_hazard() reports at a shop).
+  EXPECT_EQ(city.at("hazards").at("by_category").at("shop"), 1) << city.at("hazards");
+  // The week-by-week trend: Mondays (Asia/Shanghai) covering the period, adding up.
+  const auto& weekly = city.at("weekly").as_array();
+  ASSERT_GE(weekly.size(), 5u);
+  std::int64_t inspections = 0, found = 0;
+  for (const auto& w : weekly) {
+    auto d = domain::parse_date(std::string(w.at("week_start").as_string()));
+    ASSERT_TRUE(d) << w;
+    EXPECT_EQ(domain::iso_weekday(*d), 1) << w;
+    inspections += w.at("inspections").as_int64();
+    found += w.at("hazards_found").as_int64();
+    EXPECT_GE(w.at("rounds_completed").as_int64(), 0);
+    EXPECT_GE(w.at("rounds_missed").as_int64(), 0);
+    EXPECT_GE(w.at("hazards_closed").as_int64(), 0);
+  }
+  EXPECT_EQ(inspections, 1);
+  EXPECT_EQ(found, 1);
+  EXPECT_LE(std::string(weekly.at(0).at("week_start").as_string()),
+            std::string(city.at("from").as_string()));
   auto village =
       get("/api/v1/overview?org_unit_id=21&from=2026-01-01&to=2030-12-31", login(kAdmin));
   EXPECT_EQ(village.at("from"), "2026-01-01");

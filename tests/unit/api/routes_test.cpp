@@ -302,9 +302,12 @@ TEST_F(RoutesTest, HeadIsServedByTheGetRoute) {
   EXPECT_EQ(call("HEAD", "/api/v1/sites").status, 401u) << "still authenticated";
   auto r = call("HEAD", "/api/v1/sync/push", "", t);
   EXPECT_EQ(r.status, 405u) << "no GET route there";
-  r = call("DELETE", "/api/v1/sites", "", t);
+  r = call("DELETE", "/api/v1/inspections", "", t);
   ASSERT_EQ(r.status, 405u);
   EXPECT_EQ(header(r, "Allow"), "GET, HEAD");
+  r = call("DELETE", "/api/v1/sites", "", t);
+  ASSERT_EQ(r.status, 405u);
+  EXPECT_EQ(header(r, "Allow"), "GET, HEAD, POST") << "sites are administered (POST)";
 }
 
 TEST_F(RoutesTest, RepeatedFailedLoginsAreThrottled) {

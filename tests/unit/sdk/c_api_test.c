@@ -22,7 +22,7 @@ static bool refusing_transport(void* user, const patrol_http_request* req,
                                patrol_http_response* resp, patrol_error* err) {
   (void)resp;
   ++*(int*)user;
-  CHECK(req->method != NULL && req->target != NULL);
+  CHECK(req->struct_size == sizeof *req && req->method != NULL && req->target != NULL);
   err->code = PATROL_ERR_NETWORK;
   err->retryable = true;
   snprintf(err->message, sizeof err->message, "airplane mode (from the C transport)");
@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   photos[0] = sha;
   patrol_inspection_item items[2];
   memset(items, 0, sizeof items);
+  items[0].struct_size = items[1].struct_size = sizeof items[0];
   items[0].code = "flying_wire_charging";
   items[0].result = PATROL_ITEM_HAZARD;
   items[0].note = "三楼窗口飞线";
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
   items[0].photo_count = 1;
   items[1].code = "corridor_clutter";
   items[1].result = PATROL_ITEM_OK;
-  patrol_position pos = {28.8571, 121.1432, 8.0, false};
+  patrol_position pos = {sizeof(patrol_position), 28.8571, 121.1432, 8.0, false};
   patrol_inspection in;
   memset(&in, 0, sizeof in);
   CHECK(!patrol_client_enqueue_inspection(c, &in, NULL, &err)); /* struct_size not set */
@@ -123,6 +124,10 @@ int main(int argc, char** argv) {
   in.items = items;
   in.item_count = 2;
   patrol_receipt rc;
+  memset(&rc, 0, sizeof rc);
+  CHECK(!patrol_client_enqueue_inspection(c, &in, &rc, &err)); /* receipt's struct_size unset */
+  CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+  rc.struct_size = sizeof rc;
   CHECK(patrol_client_enqueue_inspection(c, &in, &rc, &err));
   CHECK(rc.state == PATROL_RECEIPT_SAVED);
   CHECK(strlen(rc.report_id) == 36 && strlen(rc.op_id) == 36);
@@ -145,6 +150,7 @@ int main(int argc, char** argv) {
 
   patrol_track_point pts[5];
   for (int i = 0; i < 5; ++i) {
+    pts[i].struct_size = sizeof pts[i];
     pts[i].time_ms = 1764327900000LL + i * 1000;
     pts[i].lat = 28.85 + i * 0.0001;
     pts[i].lon = 121.14;
@@ -159,6 +165,84 @@ int main(int argc, char** argv) {
   CHECK(patrol_client_status(c, &st, &err));
   CHECK(st.pending == 4);
   CHECK(st.photos_pending == 1);
+
+  /* An older app: element structs shorter than this header's (fields it did
+   * not know yet: zero = default), in exactly-sized heap blocks so that ASan
+   * catches any read past them; and out-structs it sized smaller, of which
+   * not one byte more is written. */
+  {
+    struct old_item { /* patrol_inspection_item without note and photos */
+      uint32_t struct_size;
+      const char* code;
+      patrol_item_result result;
+    };
+    struct old_item* old_items = malloc(2 * sizeof *old_items);
+    CHECK(old_items != NULL);
+    if (old_items) {
+      memset(old_items, 0, 2 * sizeof *old_items);
+      old_items[0].struct_size = old_items[1].struct_size = sizeof *old_items;
+      old_items[0].code = "flying_wire_charging";
+      old_items[0].result = PATROL_ITEM_HAZARD;
+      old_items[1].code = "corridor_clutter";
+      old_items[1].result = PATROL_ITEM_OK;
+      patrol_inspection old_in = in;
+      old_in.template_id = "tpl-1";
+      old_in.items = (const patrol_inspection_item*)(const void*)old_items;
+      const uint32_t receipt_size = (uint32_t)offsetof(patrol_receipt, state);
+      unsigned char* rbuf = malloc(sizeof(patrol_receipt) + 8);
+      CHECK(rbuf != NULL);
+      if (rbuf) {
+        memset(rbuf, 0xAB, sizeof(patrol_receipt) + 8);
+        memcpy(rbuf, &receipt_size, sizeof receipt_size);
+        CHECK(patrol_client_enqueue_inspection(c, &old_in, (patrol_receipt*)(void*)rbuf, &err));
+        CHECK(strlen((const char*)rbuf + offsetof(patrol_receipt, report_id)) == 36);
+        for (size_t i = receipt_size; i < sizeof(patrol_receipt) + 8; ++i) CHECK(rbuf[i] == 0xAB);
+        free(rbuf);
+      }
+      /* Elements of different sizes in one array: refused, nothing queued. */
+      old_items[1].struct_size = sizeof(patrol_inspection_item);
+      CHECK(!patrol_client_enqueue_inspection(c, &old_in, NULL, &err));
+      CHECK(err.code == PATROL_ERR_INVALID_ARGUMENT);
+      free(old_items);
+    }
+    struct old_point { /* patrol_track_point without accuracy_m */
+      uint32_t struct_size;
+      int64_t time_ms;
+      double lat;
+      double lon;
+    };
+    struct old_point* old_pts = malloc(3 * sizeof *old_pts);
+    CHECK(old_pts != NULL);
+    if (old_pts) {
+      for (int i = 0; i < 3; ++i) {
+        old_pts[i].struct_size = sizeof *old_pts;
+        old_pts[i].time_ms = 1764327990000LL + i * 1000;
+        old_pts[i].lat = 28.86;
+        old_pts[i].lon = 121.15 + i * 0.0001;
+      }
+      CHECK(patrol_client_enqueue_positions(c, (const patrol_track_point*)(const void*)old_pts, 3,
+                                            false, &nops, &err));
+      CHECK(nops == 2);
+      free(old_pts);
+    }
+    struct old_position { /* patrol_position without gcj02 */
+      uint32_t struct_size;
+      double lat, lon, accuracy_m;
+    };
+    struct old_position* old_pos = malloc(sizeof *old_pos);
+    CHECK(old_pos != NULL);
+    if (old_pos) {
+      old_pos->struct_size = sizeof *old_pos;
+      old_pos->lat = 28.86;
+      old_pos->lon = 121.15;
+      old_pos->accuracy_m = 5;
+      CHECK(patrol_client_raise_sos(c, (const patrol_position*)(const void*)old_pos, NULL, NULL,
+                                    &err));
+      free(old_pos);
+    }
+    CHECK(patrol_client_status(c, &st, &err));
+    CHECK(st.pending == 8); /* + the inspection, two position ops, the SOS */
+  }
 
   /* Not logged in: sync refuses and nothing is lost. */
   CHECK(!patrol_client_sync(c, NULL, &err));
@@ -233,6 +317,9 @@ int main(int argc, char** argv) {
 
   patrol_event ev;
   int polled = 0, failed_events = 0;
+  memset(&ev, 0, sizeof ev);
+  CHECK(!patrol_client_poll_event(c, &ev)); /* struct_size unset: nothing handed out */
+  ev.struct_size = sizeof ev;
   while (patrol_client_poll_event(c, &ev)) {
     ++polled;
     if (ev.type == PATROL_EVENT_SYNC_FAILED) ++failed_events;
@@ -246,11 +333,11 @@ int main(int argc, char** argv) {
   CHECK(c != NULL);
   if (!c) return 1;
   CHECK(patrol_client_status(c, &st, &err));
-  CHECK(st.pending == 4 && !st.online && st.photos_pending == 1);
+  CHECK(st.pending == 8 && !st.online && st.photos_pending == 1);
   patrol_client_close(c);
 
   /* A transport supplied from C: its errors and answers reach the caller. */
-  patrol_transport t = {&transport_calls, refusing_transport};
+  patrol_transport t = {sizeof(patrol_transport), &transport_calls, refusing_transport};
   o.transport = &t;
   c = patrol_client_open(&o, &err);
   CHECK(c != NULL);
@@ -261,7 +348,7 @@ int main(int argc, char** argv) {
   CHECK(transport_calls == 1);
   patrol_client_close(c);
   int answered = 0;
-  patrol_transport t2 = {&answered, answering_transport};
+  patrol_transport t2 = {sizeof(patrol_transport), &answered, answering_transport};
   o.transport = &t2;
   c = patrol_client_open(&o, &err);
   CHECK(c != NULL);

@@ -78,7 +78,9 @@ TEST(DeviceDb, TheEnginesConnectionIsRelaxedTheAppsIsFull) {
   ASSERT_TRUE(engine);
   EXPECT_EQ(*app.raw().scalar_int64("PRAGMA synchronous"), 2);      // FULL
   EXPECT_EQ(*engine->raw().scalar_int64("PRAGMA synchronous"), 1);  // NORMAL
-  EXPECT_EQ(*app.raw().scalar_int64("PRAGMA wal_autocheckpoint"), 4000);
+  // The WAL is reused: ~4 MiB of frames, then a checkpoint; kept up to 6 MiB.
+  EXPECT_EQ(*app.raw().scalar_int64("PRAGMA wal_autocheckpoint"), 1000);
+  EXPECT_EQ(*app.raw().scalar_int64("PRAGMA journal_size_limit"), 6291456);
   ASSERT_TRUE(app.enqueue({make_op("inspection.create", Lane::backlog)}));
   engine->checkpoint();
   EXPECT_EQ(engine->counts()->pending, 1);
@@ -152,27 +154,65 @@ TEST(Outbox, EnqueueIsAllOrNothing) {
   auto a = make_op("inspection.create", Lane::backlog, "r-a");
   ASSERT_TRUE(db.enqueue({a}));
   auto b = make_op("inspection.create", Lane::backlog, "r-b");
-  auto dup = a;  // same op id: violates UNIQUE, so the whole call must roll back
-  dup.report_id = "r-dup";
+  // The same report id again: violates the receipts' key after b's rows went
+  // in, so the whole call must roll back.
+  auto dup = make_op("inspection.create", Lane::backlog, "r-a");
   auto r = db.enqueue({b, dup});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::storage);
   EXPECT_EQ(db.counts()->pending, 1);
   EXPECT_FALSE(*db.receipt("r-b"));
-  EXPECT_FALSE(*db.receipt("r-dup"));
+  EXPECT_EQ(db.outbox(10)->size(), 1u);
 }
 
-TEST(Outbox, LocalSequenceIsNeverReusedAfterDeletes) {
+TEST(Outbox, LocalSequenceIsNeverReusedWhileAnythingRefersToIt) {
   TempDir d;
   auto db = open_db(d);
-  auto a = make_op("inspection.create", Lane::backlog);
+  // A report's receipt keeps its seq after the op left the outbox.
+  auto a = make_op("inspection.create", Lane::backlog, "r-a");
   auto s1 = db.enqueue({a});
   ASSERT_TRUE(s1);
-  ASSERT_TRUE(db.apply_verdicts({{a.op_id, OpVerdict::Kind::done, "", "", "", ""}}, "t"));
+  ASSERT_TRUE(
+      db.apply_verdicts({{a.op_id, OpVerdict::Kind::done, "", "", "", "", s1->front()}}, "t", *s1));
   EXPECT_EQ(db.counts()->pending, 0);
-  auto s2 = db.enqueue({make_op("inspection.create", Lane::backlog)});
+  auto b = make_op("position.append", Lane::backlog);
+  auto s2 = db.enqueue({b});
   ASSERT_TRUE(s2);
   EXPECT_GT(s2->front(), s1->front());
+  // So does a dead letter (here the newest seq of all).
+  ASSERT_TRUE(db.apply_verdicts(
+      {{b.op_id, OpVerdict::Kind::rejected, "", "bad", "", "no", s2->front()}}, "t", *s2));
+  auto s3 = db.enqueue({make_op("position.append", Lane::backlog)});
+  ASSERT_TRUE(s3);
+  EXPECT_GT(s3->front(), s2->front());
+  // And a retried dead letter goes to the end with a new, higher seq.
+  ASSERT_TRUE(*db.retry_dead_letter(b.op_id));
+  auto all = db.outbox(10);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->back().op_id, b.op_id);
+  EXPECT_GT(all->back().seq, s3->front());
+}
+
+TEST(Outbox, NextBatchPassesOverABatchWhoseAnswerIsBeingApplied) {
+  TempDir d;
+  auto db = open_db(d);
+  std::vector<NewOp> ops;
+  for (int i = 0; i < 6; ++i) ops.push_back(make_op("inspection.create", Lane::backlog));
+  auto seqs = db.enqueue(ops);
+  ASSERT_TRUE(seqs);
+  auto first = db.next_batch(3, 1 << 20);
+  ASSERT_EQ(first->size(), 3u);
+  std::vector<std::int64_t> sent;
+  for (const auto& o : *first) sent.push_back(o.seq);
+  // An SOS enqueued meanwhile still goes first; the sent ops are left out.
+  auto sos = make_op("sos.raise", Lane::urgent);
+  ASSERT_TRUE(db.enqueue({sos}));
+  auto second = db.next_batch(3, 1 << 20, sent);
+  ASSERT_EQ(second->size(), 3u);
+  EXPECT_EQ((*second)[0].op_id, sos.op_id);
+  EXPECT_EQ((*second)[1].op_id, ops[3].op_id);
+  EXPECT_EQ((*second)[2].op_id, ops[4].op_id);
+  EXPECT_EQ(db.next_batch(10, 1 << 20, sent)->size(), 4u);
 }
 
 TEST(Outbox, InFlightMarksCountAttemptsAndClear) {

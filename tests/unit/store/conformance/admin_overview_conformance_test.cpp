@@ -1,4 +1,5 @@
 // AdminStore and OverviewStore conformance.
+#include <map>
 #include <set>
 
 #include "conformance/fixture.hpp"
@@ -69,6 +70,140 @@ TYPED_TEST(AdminConformance, OrgChildren) {
   EXPECT_TRUE(none->empty());
 }
 
+TYPED_TEST(AdminConformance, TeamsWithMembersPutListDelete) {
+  const User& leader = this->user("13900000001");
+  const User& v = this->volunteer();
+  auto start = this->store_->changes("/1/2/21/", 0, 100000);
+  ASSERT_TRUE(start);
+  Team t;
+  t.id = wire::make_uuid_v7();
+  t.org_unit_id = domain::kDatianLiuVillageId;
+  t.org_path = "/1/2/21/";
+  t.name = "夜巡二队";
+  t.leader_id = leader.id;
+  t.members = {{v.id, "", "member"}};  // the leader is added
+  ASSERT_TRUE(this->store_->put_team(t));
+  auto got = this->store_->team_with_members(t.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "夜巡二队");
+  ASSERT_EQ(got->members.size(), 2u);
+  EXPECT_EQ(got->members[0].user_id, leader.id);
+  EXPECT_EQ(got->members[0].role, "leader");
+  EXPECT_EQ(got->members[1].user_id, v.id);
+  EXPECT_EQ(got->members[1].name, v.name);
+  EXPECT_EQ(got->members[1].role, "member");
+
+  TeamFilter f;
+  f.scope_path = "/1/2/21/";
+  f.limit = 1;
+  std::set<std::string> ids;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = this->store_->teams(f);
+    ASSERT_TRUE(page);
+    for (const auto& x : page->items) {
+      ids.insert(x.id);
+      EXPECT_FALSE(x.members.empty()) << "listed with members";
+    }
+    if (!page->next) break;
+    f.after = page->next;
+  }
+  EXPECT_EQ(ids.size(), 2u) << "the seeded team and the new one";
+  f.scope_path = "/1/3/22/";
+  f.after.reset();
+  EXPECT_TRUE(this->store_->teams(f)->items.empty()) << "another village";
+
+  // Replacing the member list; an unknown member or org unit is not_found.
+  t.members = {};
+  t.leader_id.reset();
+  ASSERT_TRUE(this->store_->put_team(t));
+  EXPECT_TRUE(this->store_->team_with_members(t.id)->members.empty());
+  Team bad = t;
+  bad.members = {{"no-such-user", "", "member"}};
+  EXPECT_EQ(this->store_->put_team(bad).error(), errc::not_found);
+  bad = t;
+  bad.org_unit_id = 999999;
+  EXPECT_EQ(this->store_->put_team(bad).error(), errc::not_found);
+
+  // A scheduled team cannot go; another one can, once.
+  EXPECT_EQ(this->store_->delete_team(this->seed_.schedules[0].team_id).error(), errc::conflict);
+  ASSERT_TRUE(this->store_->delete_team(t.id));
+  EXPECT_EQ(this->store_->team_with_members(t.id).error(), errc::not_found);
+  EXPECT_EQ(this->store_->delete_team(t.id).error(), errc::not_found);
+  EXPECT_EQ(this->store_->put_team(t).error(), errc::not_found) << "deleted stays deleted";
+
+  // Phones: an upsert per write, then a delete.
+  auto log = this->store_->changes("/1/2/21/", start->cursor, 1000);
+  ASSERT_TRUE(log);
+  std::vector<std::string> ops;
+  for (const auto& c : log->changes)
+    if (c.entity == "team" && c.id == t.id) ops.push_back(c.op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"upsert", "upsert", "delete"}));
+}
+
+TYPED_TEST(AdminConformance, SitesPutMoveDelete) {
+  auto start = this->store_->changes("/", 0, 100000);
+  ASSERT_TRUE(start);
+  Site s;
+  s.id = wire::make_uuid_v7();
+  s.org_unit_id = domain::kDatianLiuVillageId;
+  s.org_path = "/1/2/21/";
+  s.name = "新店";
+  s.category = "shop";
+  s.address = "1 号";
+  s.lat = 28.85;
+  s.lon = 121.14;
+  s.template_id = "tpl-small-premises";
+  s.updated_at = now_ms();
+  ASSERT_TRUE(this->store_->put_site(s));
+  auto got = this->store_->site(s.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "新店");
+  EXPECT_EQ(got->address, "1 号");
+  EXPECT_FALSE(got->deleted);
+
+  // Moved to 东溪单村: a delete at the old path, an upsert at the new.
+  s.org_unit_id = 22;
+  s.org_path = "/1/3/22/";
+  s.name = "新店（迁）";
+  ASSERT_TRUE(this->store_->put_site(s));
+  auto liu = this->store_->changes("/1/2/21/", start->cursor, 1000);
+  auto shan = this->store_->changes("/1/3/22/", start->cursor, 1000);
+  ASSERT_TRUE(liu && shan);
+  std::vector<std::string> liu_ops, shan_ops;
+  for (const auto& c : liu->changes)
+    if (c.entity == "site" && c.id == s.id) liu_ops.push_back(c.op);
+  for (const auto& c : shan->changes)
+    if (c.entity == "site" && c.id == s.id) shan_ops.push_back(c.op);
+  EXPECT_EQ(liu_ops, (std::vector<std::string>{"upsert", "delete"}));
+  EXPECT_EQ(shan_ops, (std::vector<std::string>{"upsert"}));
+
+  Site nowhere = s;
+  nowhere.org_unit_id = 999999;
+  EXPECT_EQ(this->store_->put_site(nowhere).error(), errc::not_found);
+
+  // On a schedule's route: conflict. Otherwise deleted: not listed, not
+  // counted, still found (flagged) for late reports.
+  EXPECT_EQ(this->store_->delete_site(this->seed_.schedules[0].route[0], now_ms()).error(),
+            errc::conflict);
+  SiteFilter f;
+  f.scope_path = "/1/3/22/";
+  f.limit = 1000;
+  auto before = this->store_->sites(f);
+  ASSERT_TRUE(before);
+  ASSERT_TRUE(this->store_->delete_site(s.id, now_ms()));
+  auto after = this->store_->sites(f);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->items.size() + 1, before->items.size());
+  auto flagged = this->store_->site(s.id);
+  ASSERT_TRUE(flagged);
+  EXPECT_TRUE(flagged->deleted);
+  EXPECT_EQ(this->store_->delete_site(s.id, now_ms()).error(), errc::not_found);
+  EXPECT_EQ(this->store_->put_site(s).error(), errc::not_found);
+  auto k = this->store_->overview_counts("/1/3/22/", 0, now_ms() + 1);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->sites, static_cast<std::int64_t>(after->items.size()));
+}
+
 template <class F>
 using OverviewConformance = StoreConformance<F>;
 TYPED_TEST_SUITE(OverviewConformance, Implementations, ImplementationName);
@@ -108,6 +243,10 @@ TYPED_TEST(OverviewConformance, CountsMatchTheDataset) {
   EXPECT_EQ(k->hazards_closed, 1);
   EXPECT_EQ(k->hazards_rectified, 1);
   EXPECT_EQ(k->hazards_by_item["flying_wire_charging"], 2);
+  std::map<std::string, std::int64_t> by_category;  // computed from the sites themselves
+  ++by_category[liu[2]->category];
+  ++by_category[liu[3]->category];
+  EXPECT_EQ(k->hazards_by_category, by_category);
   ASSERT_EQ(k->close_hours.size(), 1u);
   EXPECT_DOUBLE_EQ(k->close_hours[0], 36.0);
   // Rounds in the window by state: the seeded ones ahead are planned.
@@ -119,6 +258,50 @@ TYPED_TEST(OverviewConformance, CountsMatchTheDataset) {
   ASSERT_TRUE(shan);
   EXPECT_EQ(shan->inspections, 0);
   EXPECT_EQ(shan->hazards_found, 0);
+
+  // The tree in one pass: the town 大田街道 with its villages equals
+  // overview_counts() of each; weekly splits the node's period.
+  auto kids = this->store_->org_children(2);
+  ASSERT_TRUE(kids);
+  std::vector<std::string> paths;
+  for (const auto& c : *kids) paths.push_back(c.path);
+  constexpr Ms kWeek = 7LL * 24 * 3600 * 1000;
+  std::vector<Ms> weeks = {from - kWeek / 2, from + kWeek / 2};  // `now` lies in the second
+  auto tree = this->store_->overview_tree("/1/2/", paths, from, to, weeks);
+  ASSERT_TRUE(tree);
+  ASSERT_EQ(tree->children.size(), paths.size());
+  auto same = [](const OverviewCounts& a, const OverviewCounts& b, const std::string& what) {
+    EXPECT_EQ(a.rounds_by_state, b.rounds_by_state) << what;
+    EXPECT_EQ(a.sites, b.sites) << what;
+    EXPECT_EQ(a.sites_covered, b.sites_covered) << what;
+    EXPECT_EQ(a.inspections, b.inspections) << what;
+    EXPECT_EQ(a.hazards_found, b.hazards_found) << what;
+    EXPECT_EQ(a.hazards_open, b.hazards_open) << what;
+    EXPECT_EQ(a.hazards_closed, b.hazards_closed) << what;
+    EXPECT_EQ(a.hazards_overdue, b.hazards_overdue) << what;
+    EXPECT_EQ(a.hazards_rectified, b.hazards_rectified) << what;
+    EXPECT_EQ(a.hazards_by_item, b.hazards_by_item) << what;
+    EXPECT_EQ(a.hazards_by_category, b.hazards_by_category) << what;
+    EXPECT_EQ(a.close_hours, b.close_hours) << what;
+  };
+  same(tree->node, *this->store_->overview_counts("/1/2/", from, to), "node");
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    same(tree->children[i], *this->store_->overview_counts(paths[i], from, to), paths[i]);
+  ASSERT_EQ(tree->node.weekly.size(), 2u);
+  EXPECT_EQ(tree->node.weekly[0].week_start, weeks[0]);
+  // Everything this test wrote lies in the second week (observed `now - 1000`).
+  EXPECT_EQ(tree->node.weekly[0].inspections, 0);
+  EXPECT_EQ(tree->node.weekly[1].inspections, 5);
+  EXPECT_EQ(tree->node.weekly[1].hazards_found, 2);
+  // The hazard closed 36 h after it was found: in the period only if that is before `to`.
+  std::int64_t closed_in_period = 0;
+  for (const auto& w : tree->node.weekly) closed_in_period += w.hazards_closed;
+  auto closed_at = hz[0].first_found_at + 36LL * 3600 * 1000;
+  EXPECT_EQ(closed_in_period, closed_at < to ? 1 : 0);
+  std::int64_t completed = 0;
+  for (const auto& w : tree->node.weekly) completed += w.rounds_completed + w.rounds_missed;
+  EXPECT_EQ(completed,
+            tree->node.rounds_by_state["completed"] + tree->node.rounds_by_state["missed"]);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // reconciles a plan, never touching rounds already under way), the
 // read-decide-write of a round, check-ins and what progress is computed from.
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <functional>
 #include <set>
 
 #include "conformance/fixture.hpp"
@@ -204,6 +206,80 @@ TYPED_TEST(RoundConformance, ActivityHasCheckinsInspectionsAndTeamTracks) {
   auto outside = this->store_->round_activity(r, r.ends_at + 1, r.ends_at + 2);
   ASSERT_TRUE(outside);
   EXPECT_TRUE(outside->track.empty());
+}
+
+// Every write that counts towards a round's progress stores it
+// (domain::with_progress): a check-in, a finish (the team's track inside a
+// route site's geofence, distance walked) and an inspection naming the round.
+TYPED_TEST(RoundConformance, StoredProgressFollowsCheckinsTrackAndInspections) {
+  Round r = this->seed_.rounds[0];
+  const User& v = this->volunteer();
+  ASSERT_GE(r.route.size(), 3u);
+  auto site = [&](const std::string& id) {
+    for (const auto& s : this->seed_.sites)
+      if (s.id == id) return s;
+    ADD_FAILURE() << "no site " << id;
+    return Site{};
+  };
+  auto op = [&](std::optional<std::string> checkin, std::function<Round(Round)> next) {
+    RoundOpWrite w;
+    w.round_id = r.id;
+    w.user_id = v.id;
+    w.at = r.starts_at;
+    w.checkin_site_id = std::move(checkin);
+    w.decide =
+        [next](const Round& cur) -> boost::system::result<std::optional<Round>, wire::FieldError> {
+      return std::optional<Round>(next(cur));
+    };
+    return PreparedOp{wire::make_uuid_v7(), v.id, "dev", "round.checkin", std::move(w)};
+  };
+  this->apply(op(r.route[0], [&](Round n) {
+    n.state = "in_progress";
+    n.started_at = r.starts_at;
+    return n;
+  }));
+  auto stored = this->store_->round(r.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "in_progress");
+  EXPECT_EQ(stored->sites_visited, 1) << "the check-in";
+
+  // The volunteer walks to the second site (a point on it, then ~111 m north).
+  Site s1 = site(r.route[1]);
+  PositionsWrite w;
+  w.user_id = v.id;
+  w.device_id = "dev";
+  w.org_unit_id = v.org_unit_id;
+  w.org_path = v.org_path;
+  w.points.push_back({0, v.id, r.starts_at + 60'000, s1.lat, s1.lon, 5.0});
+  w.points.push_back({0, v.id, r.starts_at + 120'000, s1.lat + 0.001, s1.lon, 5.0});
+  w.points.push_back({0, v.id, r.ends_at + 3'600'000, s1.lat + 0.5, s1.lon, 5.0});  // after it
+  this->apply(PreparedOp{wire::make_uuid_v7(), v.id, "dev", "position.append", w});
+  this->apply(op(std::nullopt, [&](Round n) {
+    n.state = "completed";
+    n.finished_at = r.starts_at + 30 * 60'000;
+    return n;
+  }));
+  stored = this->store_->round(r.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "completed");
+  EXPECT_GE(stored->sites_visited, 2) << "the track entered the second site's geofence";
+  EXPECT_NEAR(stored->distance_m, 111.2, 1.0) << "the walk inside the round only";
+
+  // An inspection naming the round at the third site counts too.
+  auto insp = this->inspection_op(site(r.route[2]), r.starts_at + 10 * 60'000);
+  std::get<InspectionWrite>(insp.action).inspection.round_id = r.id;
+  this->apply(std::move(insp));
+  auto after = this->store_->round(r.id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->sites_visited, stored->sites_visited + 1);
+  // And what sync/pull hands phones is the same round.
+  auto changes = this->store_->changes("/1/2/21/", 0, 1000);
+  ASSERT_TRUE(changes);
+  std::int64_t visited = -1;
+  for (const auto& c : changes->changes)
+    if (c.entity == "round" && c.id == r.id)
+      visited = boost::json::parse(c.data).at("progress").at("sites_visited").as_int64();
+  EXPECT_EQ(visited, after->sites_visited);
 }
 
 }  // namespace
