@@ -135,10 +135,14 @@ class SqliteStore final : public Store {
   result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
   result<Page<Team>> teams(const TeamFilter& f) override;
   result<Team> team_with_members(std::string_view id) override;
-  result<void> put_team(const Team& t) override;
-  result<void> delete_team(std::string_view id) override;
-  result<void> put_site(const Site& s) override;
-  result<void> delete_site(std::string_view id, Ms now) override;
+  result<void> put_team(const Team& t,
+                        const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> delete_team(std::string_view id,
+                           const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> put_site(const Site& s,
+                        const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> delete_site(std::string_view id, Ms now,
+                           const std::optional<AuditEntry>& audit = std::nullopt) override;
 
   // ---- OverviewStore (sqlite_overview.cpp) ----
   result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;

@@ -19,7 +19,6 @@
 // server-set times in bodies are ignored or refused, never stored.
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
-#include <sqlite3.h>
 
 #include <array>
 #include <boost/json.hpp>
@@ -128,6 +127,17 @@ const std::vector<Row> kMatrix = {
     {"GET", "/api/v1/audit", "the audit log (global)", "/api/v1/audit?limit=5", "", "NNNNY", "-----"},
     {"GET", "/api/v1/users/{id}/export", "a volunteer's data (PIPL)", "/api/v1/users/{user}/export", "", "NNYYY", "NNNNY"},
     {"POST", "/api/v1/users/{id}/erase", "a volunteer (PIPL)", "/api/v1/users/{fresh_user}/erase", "", "NNYYY", "NNNNY"},
+    {"GET", "/api/v1/teams", "list by org", "/api/v1/teams?limit=1000&org_unit_id={org}", "", "YYYYY", "NNNNY", "{team}"},
+    {"POST", "/api/v1/teams", "a team in the org", "/api/v1/teams",
+     R"({"name":"matrix team","org_unit_id":"{org}","members":["{user}"]})", "NNYYY", "NNNNY"},
+    {"GET", "/api/v1/teams/{id}", "the village's team", "/api/v1/teams/{team}", "", "YYYYY", "NNNNY"},
+    {"PUT", "/api/v1/teams/{id}", "rename, add a volunteer", "/api/v1/teams/{fresh_team}",
+     R"({"name":"renamed team","add_members":["{user}"]})", "NNYYY", "NNNNY"},
+    {"DELETE", "/api/v1/teams/{id}", "remove", "/api/v1/teams/{fresh_team}", "", "NNYYY", "NNNNY"},
+    {"POST", "/api/v1/sites", "a site in the org", "/api/v1/sites",
+     R"({"name":"matrix site","category":"shop","lat":28.85,"lon":121.14,"org_unit_id":"{org}"})", "NNYYY", "NNNNY"},
+    {"PUT", "/api/v1/sites/{id}", "rename", "/api/v1/sites/{fresh_site}", R"({"name":"renamed site"})", "NNYYY", "NNNNY"},
+    {"DELETE", "/api/v1/sites/{id}", "remove", "/api/v1/sites/{fresh_site}", "", "NNYYY", "NNNNY"},
     // clang-format on
 };
 
@@ -273,7 +283,7 @@ class Matrix {
     auto colleague = login_as(kColleagueA);
     auto vb = login_as(kVolunteerB);
     a_ = make_village(colleague, "");
-    b_ = make_village(vb, insert_team(vb));
+    b_ = make_village(vb, create_team(vb.org, "B team", {vb.id}));
   }
 
   const Session& role(std::size_t i) const { return roles_[i]; }
@@ -346,6 +356,17 @@ class Matrix {
       x = create_user(v.org);
     } else if (name == "fresh_schedule") {
       x = create_schedule(v, "fresh");
+    } else if (name == "fresh_team") {
+      x = create_team(v.org, "Fresh team", {});
+    } else if (name == "fresh_site") {
+      auto site = call_json(city_.token, "POST", "/api/v1/sites",
+                            json::serialize(json::object{{"name", "Fresh site"},
+                                                         {"category", "shop"},
+                                                         {"lat", 28.85},
+                                                         {"lon", 121.14},
+                                                         {"org_unit_id", v.org}}),
+                            201);
+      x = site.is_object() ? str(site.at("id")) : "";
     } else if (name == "fresh_tracker") {
       x = "matrix-tracker-" + std::to_string(++serial_);
     } else if (name == "fresh_sha" || name == "fresh_bytes") {
@@ -389,27 +410,16 @@ class Matrix {
     return s.is_object() ? str(s.at("id")) : "";
   }
 
-  // The demo has no team in village B: one is written straight into the
-  // database (a real patrold's file; nothing caches teams). admin7's
-  // POST /api/v1/teams can replace this once it lands.
-  std::string insert_team(const Session& member) {
-    const std::string id = wire::make_uuid_v7();
-    sqlite3* db = nullptr;
-    auto path = server().data_dir() / "patrol.db";
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "open " << path;
-    sqlite3_busy_timeout(db, 10000);
-    std::string sql = "INSERT INTO teams(id, org_unit_id, org_path, name, leader_id) VALUES ('" +
-                      id + "', " + member.org + ", '" + member.org_path +
-                      "', 'B team', NULL); INSERT INTO team_members(team_id, user_id, role) "
-                      "VALUES ('" +
-                      id + "', '" + member.id + "', 'member');";
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      ADD_FAILURE() << "insert team: " << (err ? err : "?");
-      sqlite3_free(err);
-    }
-    sqlite3_close(db);
-    return id;
+  // A team in `org` made by the city admin through POST /api/v1/teams (the
+  // demo has none in village B).
+  std::string create_team(const std::string& org, const std::string& name,
+                          const std::vector<std::string>& members) {
+    json::array ids;
+    for (const auto& m : members) ids.push_back(json::value(m));
+    auto t = call_json(
+        city_.token, "POST", "/api/v1/teams",
+        json::serialize(json::object{{"name", name}, {"org_unit_id", org}, {"members", ids}}), 201);
+    return t.is_object() ? str(t.at("id")) : "";
   }
 
   // Everything a village needs, made by `member` (its volunteer) and the city admin.
@@ -871,4 +881,84 @@ TEST(AuthzMatrix, MassAssignmentIsIgnoredOrRefused) {
               json::serialize(json::object{{"identifier", "mass-tracker-1"}, {"user_id", a.user}})),
          201, "tracker");
   EXPECT_EQ(str(t.at("user_id")), vol.id);
+
+  // Teams (admin7's routes): id and org path come from the server; a team
+  // stays in its org unit; no member from outside the subtree.
+  auto audit_actions = [&](const std::string& type, const std::string& id) {
+    auto page = ok(call(m.city().token, "GET",
+                        "/api/v1/audit?limit=50&object_type=" + type + "&object_id=" + id),
+                   200, "audit");
+    std::vector<std::string> actions;  // oldest first
+    for (const auto& e : page.at("items").as_array()) {
+      EXPECT_EQ(str(e.at("actor_id")), admin.id) << json::serialize(e);
+      EXPECT_EQ(str(e.at("actor_role")), "village_admin") << json::serialize(e);
+      actions.insert(actions.begin(), str(e.at("action")));
+    }
+    return actions;
+  };
+  auto team = ok(call(admin.token, "POST", "/api/v1/teams",
+                      json::serialize(json::object{{"name", "Mass team"},
+                                                   {"org_unit_id", a.org},
+                                                   {"members", json::array{json::value(a.user)}},
+                                                   {"id", "chosen-team"},
+                                                   {"org_path", "/"},
+                                                   {"deleted", true}})),
+                 201, "team with extras");
+  const auto tid = str(team.at("id"));
+  EXPECT_NE(tid, "chosen-team");
+  EXPECT_EQ(str(team.at("org_unit_id")), a.org);
+  EXPECT_EQ(call(m.city().token, "GET", "/api/v1/teams/chosen-team").status, 404u);
+  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"org_unit_id":")" + b.org + ""
 }
+");
+    EXPECT_EQ(r.status, 422u)
+    << r.body;
+EXPECT_EQ(error_field(r), "org_unit_id");
+  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"add_members":[")" + b.user + ""]
+  }
+  ");
+      EXPECT_EQ(r.status, 422u)
+      << "a member from another village: " << r.body;
+  EXPECT_EQ(error_field(r), "members");
+  auto renamed = ok(call(admin.token, "PUT", "/api/v1/teams/" + tid,
+                         R"({"id":"other-team","name":"Mass renamed"})"),
+                    200, "team edit with an id");
+  EXPECT_EQ(str(renamed.at("id")), tid);
+  EXPECT_EQ(call(admin.token, "DELETE", "/api/v1/teams/" + tid).status, 204u);
+  EXPECT_EQ(audit_actions("team", tid),
+            (std::vector<std::string>{"team.create", "team.update", "team.delete"}))
+      << "refused edits leave no entry; each write one, by the village admin";
+
+  // Sites: the same, and no move out of the subtree.
+  auto site = ok(call(admin.token, "POST", "/api/v1/sites",
+                      json::serialize(json::object{{"name", "Mass site"},
+                                                   {"category", "shop"},
+                                                   {"lat", 28.85},
+                                                   {"lon", 121.14},
+                                                   {"org_unit_id", a.org},
+                                                   {"id", "chosen-site"},
+                                                   {"org_path", "/"},
+                                                   {"deleted", true},
+                                                   {"open_hazards", 9},
+                                                   {"updated_at", "2000-01-01T00:00:00Z"}})),
+                 201, "site with extras");
+  const auto sid = str(site.at("id"));
+  EXPECT_NE(sid, "chosen-site");
+  EXPECT_EQ(str(site.at("org_unit_id")), a.org);
+  EXPECT_EQ(call(m.city().token, "GET", "/api/v1/sites/chosen-site").status, 404u);
+  auto fetched = ok(call(m.city().token, "GET", "/api/v1/sites/" + sid), 200, "site");
+  EXPECT_NE(str(fetched.at("updated_at")).substr(0, 4), "2000");
+  r = call(admin.token, "PUT", "/api/v1/sites/" + sid, R"({"org_unit_id":")" + b.org + ""
+  }
+  ");
+      EXPECT_EQ(r.status, 403u)
+      << r.body;
+  EXPECT_EQ(error_field(r), "org_unit_id");
+  auto site2 = ok(call(admin.token, "PUT", "/api/v1/sites/" + sid,
+                       R"({"id":"other-site","name":"Mass site renamed"})"),
+                  200, "site edit with an id");
+  EXPECT_EQ(str(site2.at("id")), sid);
+  EXPECT_EQ(call(admin.token, "DELETE", "/api/v1/sites/" + sid).status, 204u);
+  EXPECT_EQ(audit_actions("site", sid),
+            (std::vector<std::string>{"site.create", "site.update", "site.delete"}));
+  }
