@@ -112,8 +112,8 @@ Response create_site(Ctx& c) {
   s.id = wire::make_uuid_v7();
   apply_site(c, s, body.get_object(), true);
   s.updated_at = now_ms();
-  must(c.svc.store().put_site(
-      s, audit_entry(c.me(), c.req, "site.create", "site", s.id, s.org_path, {{"name", s.name}})));
+  must(c.svc.store().put_site(s, audit_entry(c.me(), c.req, "site.create", "site", s.id, s.org_path,
+                                             {{"category", s.category}})));
   return json_response(201, store::to_json(s));
 }
 
@@ -141,8 +141,7 @@ Response delete_site(Ctx& c) {
   admin::require_admin(c, "delete sites");
   auto s = live_visible_site(c);
   auto r = c.svc.store().delete_site(
-      s.id, now_ms(),
-      audit_entry(c.me(), c.req, "site.delete", "site", s.id, s.org_path, {{"name", s.name}}));
+      s.id, now_ms(), audit_entry(c.me(), c.req, "site.delete", "site", s.id, s.org_path));
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "in_use", "id",
                    "a schedule's route still names this site: take it off the route first");

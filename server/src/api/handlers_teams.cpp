@@ -146,9 +146,8 @@ Response create_team(Ctx& c) {
   t.org_path = unit.path;
   t.id = wire::make_uuid_v7();
   apply_members(c, t, o);
-  auto r =
-      c.svc.store().put_team(t, audit_entry(c.me(), c.req, "team.create", "team", t.id, t.org_path,
-                                            {{"name", t.name}, {"members", t.members.size()}}));
+  auto r = c.svc.store().put_team(t, audit_entry(c.me(), c.req, "team.create", "team", t.id,
+                                                 t.org_path, {{"members", t.members.size()}}));
   if (!r && r.error() == store::errc::not_found)
     invalid("not_found", "members", "a member does not exist");
   must(std::move(r));
@@ -184,8 +183,8 @@ Response delete_team(Ctx& c) {
       throw ApiError(403, "forbidden", "id",
                      "the team has a " + u->role + ", above a " + c.me().role);
   }
-  auto r = c.svc.store().delete_team(t.id, audit_entry(c.me(), c.req, "team.delete", "team", t.id,
-                                                       t.org_path, {{"name", t.name}}));
+  auto r = c.svc.store().delete_team(
+      t.id, audit_entry(c.me(), c.req, "team.delete", "team", t.id, t.org_path));
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "in_use", "id", "a schedule still names this team: delete it first");
   if (!r && r.error() == store::errc::not_found)
