@@ -908,17 +908,11 @@ TEST(AuthzMatrix, MassAssignmentIsIgnoredOrRefused) {
   EXPECT_NE(tid, "chosen-team");
   EXPECT_EQ(str(team.at("org_unit_id")), a.org);
   EXPECT_EQ(call(m.city().token, "GET", "/api/v1/teams/chosen-team").status, 404u);
-  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"org_unit_id":")" + b.org + ""
-}
-");
-    EXPECT_EQ(r.status, 422u)
-    << r.body;
-EXPECT_EQ(error_field(r), "org_unit_id");
-  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"add_members":[")" + b.user + ""]
-  }
-  ");
-      EXPECT_EQ(r.status, 422u)
-      << "a member from another village: " << r.body;
+  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"org_unit_id":")" + b.org + R"("})");
+  EXPECT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(error_field(r), "org_unit_id");
+  r = call(admin.token, "PUT", "/api/v1/teams/" + tid, R"({"add_members":[")" + b.user + R"("]})");
+  EXPECT_EQ(r.status, 422u) << "a member from another village: " << r.body;
   EXPECT_EQ(error_field(r), "members");
   auto renamed = ok(call(admin.token, "PUT", "/api/v1/teams/" + tid,
                          R"({"id":"other-team","name":"Mass renamed"})"),
@@ -948,11 +942,8 @@ EXPECT_EQ(error_field(r), "org_unit_id");
   EXPECT_EQ(call(m.city().token, "GET", "/api/v1/sites/chosen-site").status, 404u);
   auto fetched = ok(call(m.city().token, "GET", "/api/v1/sites/" + sid), 200, "site");
   EXPECT_NE(str(fetched.at("updated_at")).substr(0, 4), "2000");
-  r = call(admin.token, "PUT", "/api/v1/sites/" + sid, R"({"org_unit_id":")" + b.org + ""
-  }
-  ");
-      EXPECT_EQ(r.status, 403u)
-      << r.body;
+  r = call(admin.token, "PUT", "/api/v1/sites/" + sid, R"({"org_unit_id":")" + b.org + R"("})");
+  EXPECT_EQ(r.status, 403u) << r.body;
   EXPECT_EQ(error_field(r), "org_unit_id");
   auto site2 = ok(call(admin.token, "PUT", "/api/v1/sites/" + sid,
                        R"({"id":"other-site","name":"Mass site renamed"})"),
@@ -961,4 +952,4 @@ EXPECT_EQ(error_field(r), "org_unit_id");
   EXPECT_EQ(call(admin.token, "DELETE", "/api/v1/sites/" + sid).status, 204u);
   EXPECT_EQ(audit_actions("site", sid),
             (std::vector<std::string>{"site.create", "site.update", "site.delete"}));
-  }
+}
