@@ -81,6 +81,10 @@ Router make_router() {
   r.add({"GET", "/api/v1/rounds/{id}/track.gpx", h::export_round_gpx});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
+  // Issue 9: the audit log (city admins) and a person's data (PIPL).
+  r.add({"GET", "/api/v1/audit", h::list_audit});
+  r.add({"GET", "/api/v1/users/{id}/export", h::export_user});
+  r.add({"POST", "/api/v1/users/{id}/erase", h::erase_user});
   return r;
 }
 
@@ -242,6 +246,13 @@ class ApiImpl final : public Api {
 
 }  // namespace
 
+std::vector<RouteInfo> route_table() {
+  std::vector<RouteInfo> out;
+  const Router router = make_router();  // kept alive: routes() refers into it
+  for (const auto& r : router.routes()) out.push_back({r.method, r.pattern, r.needs_auth});
+  return out;
+}
+
 boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
                                                       metrics::Metrics& metrics) {
   std::error_code fec;
@@ -297,6 +308,7 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   tc.rounds = s->round_policy;
   tc.hazards = s->hazard_policy;
   tc.horizon_ms = cfg.round_horizon.count();
+  tc.track_retention_ms = cfg.track_retention.count();
   s->timers = std::make_unique<Timers>(*s->sqlite, tc);
   // Plan the horizon before serving, so a fresh demo already has its rounds.
   s->timers->run_once(now_ms(), true);

@@ -25,6 +25,7 @@ enum class Right {
   see_all_alerts,      // every SOS alert of the subtree, not only one's own
   see_all_tracks,      // full track history of other users of the subtree
   acknowledge_alerts,  // acknowledge an SOS alert of the subtree for everyone
+  read_audit,          // the audit log (GET /api/v1/audit): city admins only
 };
 
 // true when `role` is a known role whose row in the table grants `right`;
