@@ -7,7 +7,7 @@
 #   scripts/dev.sh bench   build and run the benchmarks, printing the tables the README shows
 #   scripts/dev.sh fuzz    run every libFuzzer target for PATROL_FUZZ_SECONDS (default 600) each
 #   scripts/dev.sh cluster build and start a throwaway PostgreSQL, three patrold and HAProxy in front
-#   scripts/dev.sh soak    kill -9 patrold under push load PATROL_SOAK_CYCLES times (default 1000)
+#   scripts/dev.sh soak    kill -9 patrold under push load PATROL_SOAK_CYCLES times (default 1000), then the live feed under TSan
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -339,6 +339,19 @@ cmd_bench() {
   fi
 }
 
+# The live feed under ThreadSanitizer (clang++; the publisher thread, its
+# subscribe jobs and the I/O threads over real TLS). Not in `test`: it needs
+# the whole server built once more with clang (about 90 translation units,
+# well over the few minutes `test` may grow by on 2 cores). Part of `soak`.
+soak_live_tsan() {
+  echo "==> build (clang++ TSan, server live feed tests)"
+  build_preset server-tsan --target patrol_server_live_feed_tests patrol_server_net_tests
+  echo "==> live feed and WebSocket tests (TSan)"
+  TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}" \
+    ctest --test-dir build/server-tsan --output-on-failure -j "$jobs" --timeout 600 \
+    -R '^(LiveFeed|NetWebSocket)[.]'
+}
+
 cmd_fuzz() {
   cmd_deps
   build_preset clang-sdk
@@ -363,6 +376,7 @@ cmd_soak() {
   local cycles="${PATROL_SOAK_CYCLES:-1000}"
   echo "==> kill -9 soak: $cycles cycles"
   PATROL_KILL_CYCLES="$cycles" build/asan/tests/integration/server/patrol_server_kill_cycles_tests
+  soak_live_tsan
 }
 
 case "${1:-}" in

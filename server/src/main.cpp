@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   live::PublisherOptions lo;
   lo.presence_window = cfg.live.presence_window;
   lo.ring_events = cfg.live.ring_events;
+  lo.metrics = &metrics;
   live::Publisher publisher((*api)->store(), (*api)->live_store(), lo);
   if (auto r = publisher.start(); !r) {
     std::fprintf(stderr, "patrold: cannot start the live feed: %s\n", r.error().message().c_str());

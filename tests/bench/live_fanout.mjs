@@ -29,7 +29,9 @@ if (mode === 'viewers') {
   const org = opt('org');
   const socks = [];
   const pending = new Map();  // probe id -> t0
-  const lat = [];
+  // Arrivals are matched to probes at report time: a probe's IPC message may
+  // be read after its event when both wait in the same event-loop turn.
+  let arrivals = [];  // [probe id, t1]
   let subscribed = 0;
   let closed = 0;
   const agentOpts = { rejectUnauthorized: false, perMessageDeflate: false };
@@ -46,9 +48,7 @@ if (mode === 'viewers') {
       }
       // A probe position carries its id in the longitude's micro-degrees.
       if (!s.includes('"kind":"position"')) return;
-      const t1 = now();
-      const t0 = pending.get(String(Math.round(JSON.parse(s).data.lon * 1e6)));
-      if (t0 !== undefined) lat.push(t1 - t0);
+      arrivals.push([String(Math.round(JSON.parse(s).data.lon * 1e6)), now()]);
     });
     ws.on('open', () => { if (!org) { subscribed++; resolve(); } });
     setTimeout(resolve, 30000);
@@ -63,8 +63,13 @@ if (mode === 'viewers') {
     } else if (msg.cmd === 'probe') {
       pending.set(msg.key, msg.t0);
     } else if (msg.cmd === 'report') {
+      const lat = [];
+      for (const [key, t1] of arrivals) {
+        const t0 = pending.get(key);
+        if (t0 !== undefined) lat.push(t1 - t0);
+      }
+      arrivals = [];
       process.send({ cmd: 'latencies', lat, closed });
-      lat.length = 0;
     } else if (msg.cmd === 'exit') {
       for (const s of socks) s.terminate();
       process.exit(0);
@@ -100,6 +105,13 @@ async function startViewers(url, viewers, org) {
     },
     stop() { for (const w of workers) w.send({ cmd: 'exit' }); },
   };
+}
+
+// CPU time (user + system) the process has used, in ms: the server's cost per
+// delivered event, which the machine's load does not change much.
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;  // utime, stime in clock ticks (100 Hz)
 }
 
 function rssKiB(pid) {
@@ -190,10 +202,12 @@ async function main() {
     await sleep(2000);
     const rss = rssKiB(pid);
     console.log(JSON.stringify({ bench: 'live_idle_memory', viewers: v.subscribed, kib_per_conn: (rss - base) / Math.max(1, v.subscribed), rss_mib: rss / 1024, open_s: openSecs }));
+    const cpu0 = cpuMs(pid);
     await probes(port, volunteer.token, v, nProbes, 250);
     await sleep(1500);
+    const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed }));
+    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length) }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
     const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, Math.max(4, Math.floor(secs * 2)), 500)]);
     await sleep(1500);

@@ -22,7 +22,7 @@ const patrold = join(build, 'server', 'patrold');
 const skip = existsSync(patrold) ? false : `patrold not built: ${patrold} is missing`;
 
 const PASSWORD = 'patrol-demo';
-const PHONES = { city: '13900000000', leader: '13900000001', volunteer: '13900000002', other: '13900000003' };
+const PHONES = { city: '13900000000', leader: '13900000001', volunteer: '13900000002', other: '13900000003', admin: '13900000007' };
 
 function uuidv7() {
   const hex = Date.now().toString(16).padStart(12, '0');
@@ -324,6 +324,26 @@ describe('live feed and trackers on a real patrold', { skip }, () => {
       assert.equal(r.json.error.field, field, qs);
     }
     watch.close();
+  });
+
+  test('SOS acknowledged by one leader reaches another leader\'s socket', async () => {
+    const admin = await subscribed('admin');  // the village admin watches 大田刘村
+    await admin.next((m) => m.type === 'snapshot', 10000, 'snapshot');
+    const id = uuidv7();
+    await push(tok.volunteer, [{ op_id: uuidv7(), type: 'sos.raise', device_time: iso(), body: { id, raised_at: iso(), position: { lat: site.lat, lon: site.lon }, note: 'e2e ack' } }]);
+    const raised = await admin.next((m) => m.type === 'event' && m.kind === 'sos' && m.data.id === id, 10000, 'sos raised');
+    assert.equal(raised.data.state, 'open');
+    assert.equal((await call('POST', `/api/v1/sos/${id}/ack`, { token: tok.volunteer, body: {} })).status, 403);
+    assert.equal((await call('POST', `/api/v1/sos/${id}/ack`, { token: tok.other, body: {} })).status, 403);
+    const r = await call('POST', `/api/v1/sos/${id}/ack`, { token: tok.leader, body: {} });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(check(ajv, 'sos_alert', r.json), null);
+    assert.equal(r.json.state, 'acknowledged');
+    assert.equal(r.json.acknowledged_by, me.leader.id);
+    const acked = await admin.next((m) => m.type === 'event' && m.kind === 'sos' && m.data.id === id && m.data.state === 'acknowledged', 10000, 'sos acknowledged event');
+    assert.equal(acked.data.acknowledged_by, me.leader.id);
+    assert.ok(acked.seq > raised.seq);
+    admin.close();
   });
 
   test('every message the server sent matches live_message.schema.json', () => {

@@ -92,8 +92,10 @@ TestServer::TestServer(TestServerOptions o) : impl_(std::make_unique<Impl>()) {
   impl_->api = std::move(*api);
   net::LiveHooks hooks = std::move(o.live);
   if (!hooks.opened && !hooks.message && !hooks.closed) {
-    impl_->publisher = std::make_unique<live::Publisher>(impl_->api->store(),
-                                                         impl_->api->live_store(), o.live_options);
+    auto lo = o.live_options;
+    if (lo.metrics == nullptr) lo.metrics = &impl_->metrics;
+    impl_->publisher =
+        std::make_unique<live::Publisher>(impl_->api->store(), impl_->api->live_store(), lo);
     if (auto r = impl_->publisher->start(); !r) {
       impl_->api->shutdown();
       throw std::runtime_error("Publisher::start: " + r.error().message());

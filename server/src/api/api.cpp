@@ -41,6 +41,7 @@ Router make_router() {
   r.add({"GET", "/api/v1/positions/latest", h::latest_positions});
   r.add({"GET", "/api/v1/users/{id}/track", h::user_track});
   r.add({"GET", "/api/v1/alerts", h::list_alerts});
+  r.add({"POST", "/api/v1/sos/{id}/ack", h::acknowledge_sos});
   r.add({"HEAD", "/api/v1/attachments/{sha256}", h::head_attachment});
   r.add({"GET", "/api/v1/attachments/{sha256}", h::get_attachment});
   r.add({"PUT", "/api/v1/attachments/{sha256}", h::put_attachment});
@@ -81,6 +82,10 @@ Router make_router() {
   r.add({"GET", "/api/v1/rounds/{id}/track.gpx", h::export_round_gpx});
   r.add({"GET", "/healthz", h::healthz, false});
   r.add({"GET", "/metrics", h::metrics, false});
+  // Issue 9: the audit log (city admins) and a person's data (PIPL).
+  r.add({"GET", "/api/v1/audit", h::list_audit});
+  r.add({"GET", "/api/v1/users/{id}/export", h::export_user});
+  r.add({"POST", "/api/v1/users/{id}/erase", h::erase_user});
   return r;
 }
 
@@ -242,6 +247,13 @@ class ApiImpl final : public Api {
 
 }  // namespace
 
+std::vector<RouteInfo> route_table() {
+  std::vector<RouteInfo> out;
+  const Router router = make_router();  // kept alive: routes() refers into it
+  for (const auto& r : router.routes()) out.push_back({r.method, r.pattern, r.needs_auth});
+  return out;
+}
+
 boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
                                                       metrics::Metrics& metrics) {
   std::error_code fec;
@@ -293,6 +305,7 @@ boost::system::result<std::unique_ptr<Api>> Api::open(const ApiConfig& cfg,
   tc.rounds = s->round_policy;
   tc.hazards = s->hazard_policy;
   tc.horizon_ms = cfg.round_horizon.count();
+  tc.track_retention_ms = cfg.track_retention.count();
   s->timers = std::make_unique<Timers>(*s->db, tc);
   // Plan the horizon before serving, so a fresh demo already has its rounds.
   s->timers->run_once(now_ms(), true);

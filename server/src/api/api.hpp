@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http_types.hpp"
 #include "api/observer.hpp"
@@ -83,6 +84,10 @@ struct ApiConfig {
   // (--round-grace); rounds are planned this far ahead (--round-horizon).
   std::chrono::milliseconds round_grace{std::chrono::minutes(30)};
   std::chrono::milliseconds round_horizon{std::chrono::hours(24 * 14)};
+  // Track points (positions) older than this are deleted by the timers'
+  // retention pass (--track-retention, PIPL); inspections, hazards and
+  // alerts are kept.
+  std::chrono::milliseconds track_retention{std::chrono::hours(24 * 90)};
   // Run the timers' thread (missed rounds, hazard deadlines, planning); unit
   // tests drive Timers::run_once themselves instead.
   bool timers = true;
@@ -97,6 +102,18 @@ struct AuthResult {
   domain::Principal who;  // filled when status == ok
   bool ok() const { return status == Status::ok; }
 };
+
+// One row of the route table Api::handle serves (api.cpp): the method, the
+// pattern as matched ("/api/v1/sites/{id}") and whether a bearer token is
+// required. The authorisation matrix test enumerates these, so a route added
+// without a row in its expected table fails the test.
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+  bool needs_auth = true;
+};
+// The whole table, in the order it is matched. Thread-safe (builds a copy).
+std::vector<RouteInfo> route_table();
 
 class Api {
  public:

@@ -26,6 +26,7 @@ Response list_hazards(Ctx& c);            // GET  /api/v1/hazards
 Response latest_positions(Ctx& c);        // GET  /api/v1/positions/latest
 Response user_track(Ctx& c);              // GET  /api/v1/users/{id}/track
 Response list_alerts(Ctx& c);             // GET  /api/v1/alerts
+Response acknowledge_sos(Ctx& c);         // POST /api/v1/sos/{id}/ack
 Response head_attachment(Ctx& c);         // HEAD /api/v1/attachments/{sha256}
 Response put_attachment(Ctx& c);          // PUT  /api/v1/attachments/{sha256}
 Response get_attachment(Ctx& c);          // GET  /api/v1/attachments/{sha256}
@@ -50,6 +51,9 @@ Response export_hazards_csv(Ctx& c);      // GET /api/v1/exports/hazards.csv
 Response export_sites_geojson(Ctx& c);    // GET /api/v1/exports/sites.geojson
 Response export_hazards_geojson(Ctx& c);  // GET /api/v1/exports/hazards.geojson
 Response export_round_gpx(Ctx& c);        // GET /api/v1/rounds/{id}/track.gpx
+Response list_audit(Ctx& c);              // GET    /api/v1/audit
+Response export_user(Ctx& c);             // GET    /api/v1/users/{id}/export
+Response erase_user(Ctx& c);              // POST   /api/v1/users/{id}/erase
 Response register_tracker(Ctx& c);        // POST /api/v1/trackers
 Response osmand(Ctx& c);                  // GET|POST /osmand (Traccar Client / OsmAnd protocol)
 Response dashboard_config(Ctx& c);        // GET  /config.json (the dashboard's base map)

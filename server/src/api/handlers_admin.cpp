@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "api/audit.hpp"
 #include "api/admin_input.hpp"
 #include "api/handlers.hpp"
 #include "auth/password.hpp"
@@ -102,6 +103,9 @@ Response create_user(Ctx& c) {
   w.user.id = wire::make_uuid_v7();
   auto [otp, hash] = one_time_password(c);
   w.password_hash = hash;
+  w.audit =
+      audit_entry(c.me(), c.req, "user.create", "user", w.user.id, w.user.org_path,
+                  {{"role", w.user.role}, {"org_unit_id", std::to_string(w.user.org_unit_id)}});
   auto r = c.svc.store().create_user(w, now_ms());
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "conflict", "phone", "a user with this phone exists");
@@ -151,6 +155,21 @@ Response put_user(Ctx& c) {
     otp = p;
     w.password_hash = hash;
   }
+  // What changed, by field name only (no names or phone numbers in the log).
+  json::array fields;
+  if (w.user.name != u.name) fields.emplace_back("name");
+  if (w.user.phone != u.phone) fields.emplace_back("phone");
+  if (w.user.role != u.role) fields.emplace_back("role");
+  if (w.user.org_unit_id != u.org_unit_id) fields.emplace_back("org_unit_id");
+  if (w.disabled != u.disabled) fields.emplace_back("disabled");
+  const char* action = w.disabled != u.disabled ? (w.disabled ? "user.disable" : "user.enable")
+                       : otp && fields.empty()  ? "user.password_reset"
+                                                : "user.update";
+  json::object details{{"fields", fields}, {"password_reset", otp.has_value()}};
+  if (w.user.role != u.role) details["role"] = w.user.role;
+  if (w.user.org_unit_id != u.org_unit_id)
+    details["org_unit_id"] = std::to_string(w.user.org_unit_id);
+  w.audit = audit_entry(c.me(), c.req, action, "user", w.user.id, w.user.org_path, details);
   auto r = c.svc.store().update_user(w);
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "conflict", "phone", "a user with this phone exists");
@@ -171,6 +190,8 @@ Response delete_user(Ctx& c) {
   store::UserWrite w;
   w.user = u;
   w.disabled = true;
+  w.audit = audit_entry(c.me(), c.req, "user.disable", "user", u.id, u.org_path,
+                        {{"fields", json::array{"disabled"}}, {"password_reset", false}});
   must(c.svc.store().update_user(w));
   return no_content();
 }

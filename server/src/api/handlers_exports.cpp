@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "api/handlers.hpp"
+#include "domain/scope.hpp"
 
 namespace patrol::api::handlers {
 namespace json = boost::json;
@@ -197,7 +198,10 @@ Response export_round_gpx(Ctx& c) {
   store::Ms to = r->finished_at.value_or(std::max(r->ends_at, now_ms()));
   auto act = must(c.svc.store().round_activity(*r, from, to));
   std::map<std::string, std::vector<store::TrackPoint>> by_user;
-  for (const auto& [u, p] : act.track) by_user[u].push_back(p);
+  // PIPL: full tracks only of whom the caller may see (a volunteer: their
+  // own), as on /users/{id}/track (domain/roles.hpp).
+  for (const auto& [u, p] : act.track)
+    if (domain::sees_track_of(c.me(), u)) by_user[u].push_back(p);
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<gpx version=\"1.1\" creator=\"patrold\" xmlns=\"http://www.topografix.com/GPX/1/1\">\n"

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "api/hazard_transition.hpp"
 #include "patrol/wire/time.hpp"
@@ -45,7 +46,9 @@ Response transition_hazard(Ctx& c) {
     if (!u || !c.me().can_see(u->org_path))
       throw ApiError(422, "not_found", "assignee_id", "no such user in your area");
   }
-  auto out = apply_transition(c.svc, c.me(), h.id, *req, now_ms());
+  auto out =
+      apply_transition(c.svc, c.me(), h.id, *req, now_ms(),
+                       audit_entry(c.me(), c.req, "hazard.transition", "hazard", h.id, h.org_path));
   if (!out)
     throw ApiError(out.error().status, out.error().error.code, out.error().error.field,
                    out.error().error.message);

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "domain/admin_rules.hpp"
 #include "domain/round_planner.hpp"
@@ -128,12 +129,14 @@ store::Schedule visible_schedule(Ctx& c) {
   return std::move(*s);
 }
 
-Response save(Ctx& c, const store::Schedule& s, unsigned status) {
+Response save(Ctx& c, const store::Schedule& s, unsigned status, const char* action) {
   store::Ms now = now_ms();
   store::Ms horizon = c.svc.cfg.round_horizon.count();
   auto plan = domain::plan_rounds(s, now, now + horizon, now);
   if (!plan) throw ApiError(422, plan.error().code, plan.error().field, plan.error().message);
-  must(c.svc.store().put_schedule(s, *plan, now, now + horizon));
+  auto audit =
+      audit_entry(c.me(), c.req, action, "schedule", s.id, s.org_path, {{"team_id", s.team_id}});
+  must(c.svc.store().put_schedule(s, *plan, now, now + horizon, audit));
   return json_response(status, store::to_json(s));
 }
 
@@ -159,7 +162,7 @@ Response create_schedule(Ctx& c) {
   s.id = wire::make_uuid_v7();
   decode_schedule(c, body.get_object(), s);
   s.updated_at = now_ms();
-  return save(c, s, 201);
+  return save(c, s, 201, "schedule.create");
 }
 
 Response get_schedule(Ctx& c) {
@@ -175,13 +178,15 @@ Response put_schedule(Ctx& c) {
   s.id = old.id;
   decode_schedule(c, body.get_object(), s);
   s.updated_at = now_ms();
-  return save(c, s, 200);
+  return save(c, s, 200, "schedule.update");
 }
 
 Response delete_schedule(Ctx& c) {
   require_planner(c);
   auto s = visible_schedule(c);
-  must(c.svc.store().delete_schedule(s.id, now_ms()));
+  must(c.svc.store().delete_schedule(s.id, now_ms(),
+                                     audit_entry(c.me(), c.req, "schedule.delete", "schedule", s.id,
+                                                 s.org_path, {{"team_id", s.team_id}})));
   return no_content();
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "api/admin_input.hpp"
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "domain/demo_seed.hpp"
 #include "domain/geo.hpp"
@@ -111,7 +112,8 @@ Response create_site(Ctx& c) {
   s.id = wire::make_uuid_v7();
   apply_site(c, s, body.get_object(), true);
   s.updated_at = now_ms();
-  must(c.svc.store().put_site(s));
+  must(c.svc.store().put_site(s, audit_entry(c.me(), c.req, "site.create", "site", s.id, s.org_path,
+                                             {{"category", s.category}})));
   return json_response(201, store::to_json(s));
 }
 
@@ -120,9 +122,15 @@ Response put_site(Ctx& c) {
   auto s = live_visible_site(c);
   auto body = parse_json_body(c.req);
   if (!body.is_object()) invalid("invalid_type", "", "an object");
+  const auto before_path = s.org_path;
   apply_site(c, s, body.get_object(), false);
   s.updated_at = now_ms();
-  auto r = c.svc.store().put_site(s);
+  json::array fields;
+  for (const auto& kv : body.get_object()) fields.push_back(json::string(kv.key()));
+  json::object details{{"fields", std::move(fields)}};
+  if (before_path != s.org_path) details["moved_from"] = before_path;
+  auto r = c.svc.store().put_site(
+      s, audit_entry(c.me(), c.req, "site.update", "site", s.id, s.org_path, details));
   if (!r && r.error() == store::errc::not_found)
     throw ApiError(404, "not_found", "id", "no such site");
   must(std::move(r));
@@ -132,7 +140,8 @@ Response put_site(Ctx& c) {
 Response delete_site(Ctx& c) {
   admin::require_admin(c, "delete sites");
   auto s = live_visible_site(c);
-  auto r = c.svc.store().delete_site(s.id, now_ms());
+  auto r = c.svc.store().delete_site(
+      s.id, now_ms(), audit_entry(c.me(), c.req, "site.delete", "site", s.id, s.org_path));
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "in_use", "id",
                    "a schedule's route still names this site: take it off the route first");

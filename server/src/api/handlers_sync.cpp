@@ -4,7 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
+#include "api/hazard_transition.hpp"
 #include "domain/scope.hpp"
 #include "patrol/wire/messages.hpp"
 
@@ -39,9 +41,10 @@ Response push(Ctx& c) {
   if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
 
   store::Ms received = now_ms();
-  domain::OpValidator validator(c.svc.store(), c.svc.templates,
-                                {who, req->device_id, req->clock_offset_ms, received,
-                                 c.svc.round_policy, c.svc.hazard_policy, &c.svc.store()});
+  domain::OpValidator validator(
+      c.svc.store(), c.svc.templates,
+      {who, req->device_id, req->clock_offset_ms, received, c.svc.round_policy, c.svc.hazard_policy,
+       &c.svc.store(), &c.svc.store()});
 
   // Each op stands alone: a bad one is answered rejected, the others go on.
   std::vector<wire::OpResult> results(req->ops.size());
@@ -55,7 +58,19 @@ Response push(Ctx& c) {
       results[i] = {u->op_id, wire::OpStatus::rejected, u->error, store::format_ms(received)};
     } else {
       index.push_back(i);
-      to_store.push_back(std::move(std::get<store::PreparedOp>(*p)));
+      auto& prepared = std::get<store::PreparedOp>(*p);
+      if (auto* hw = std::get_if<store::HazardOpWrite>(&prepared.action)) {
+        // Audited like the REST route, in the push's own transaction.
+        auto entry = audit_entry(who, c.req, "hazard.transition", "hazard", hw->hazard_id, "", {},
+                                 req->device_id);
+        hw->decide = [inner = std::move(hw->decide), entry](const store::Hazard& cur)
+            -> boost::system::result<store::HazardChange, wire::FieldError> {
+          auto r = inner(cur);
+          if (r) add_transition_audit(*r, cur, entry);
+          return r;
+        };
+      }
+      to_store.push_back(std::move(prepared));
     }
   }
   if (!to_store.empty()) {

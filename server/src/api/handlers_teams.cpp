@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/admin_input.hpp"
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "domain/admin_rules.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -44,6 +45,13 @@ void check_member(Ctx& c, const store::Team& t, const std::string& user_id,
   if (!domain::may_grant(c.me().role, u->role))
     throw ApiError(403, "forbidden", field,
                    "a " + c.me().role + " may not manage a " + u->role + "'s team membership");
+}
+
+// The keys of body `o` the caller sent (audit details: what was changed).
+json::array fields_of(const json::object& o) {
+  json::array a;
+  for (const auto& kv : o) a.push_back(json::string(kv.key()));
+  return a;
 }
 
 // Applies `members` (the whole list), `add_members`, `remove_members` and
@@ -138,7 +146,8 @@ Response create_team(Ctx& c) {
   t.org_path = unit.path;
   t.id = wire::make_uuid_v7();
   apply_members(c, t, o);
-  auto r = c.svc.store().put_team(t);
+  auto r = c.svc.store().put_team(t, audit_entry(c.me(), c.req, "team.create", "team", t.id,
+                                                 t.org_path, {{"members", t.members.size()}}));
   if (!r && r.error() == store::errc::not_found)
     invalid("not_found", "members", "a member does not exist");
   must(std::move(r));
@@ -157,7 +166,8 @@ Response put_team(Ctx& c) {
     invalid("read_only", "org_unit_id", "a team stays in its org unit (create a new one)");
   if (o.contains("name")) t.name = admin::text(o, "name", 100);
   apply_members(c, t, o);
-  auto r = c.svc.store().put_team(t);
+  auto r = c.svc.store().put_team(t, audit_entry(c.me(), c.req, "team.update", "team", t.id,
+                                                 t.org_path, {{"fields", fields_of(o)}}));
   if (!r && r.error() == store::errc::not_found)
     throw ApiError(404, "not_found", "id", "no such team");
   must(std::move(r));
@@ -173,7 +183,8 @@ Response delete_team(Ctx& c) {
       throw ApiError(403, "forbidden", "id",
                      "the team has a " + u->role + ", above a " + c.me().role);
   }
-  auto r = c.svc.store().delete_team(t.id);
+  auto r = c.svc.store().delete_team(
+      t.id, audit_entry(c.me(), c.req, "team.delete", "team", t.id, t.org_path));
   if (!r && r.error() == store::errc::conflict)
     throw ApiError(409, "in_use", "id", "a schedule still names this team: delete it first");
   if (!r && r.error() == store::errc::not_found)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/json/serialize.hpp>
+
 #include "api/attachments.hpp"
 #include "patrol/wire/time.hpp"
 
@@ -51,7 +53,7 @@ boost::system::result<TransitionBody, wire::FieldError> decode_transition(const 
 
 boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition(
     Services& svc, const domain::Principal& who, const std::string& hazard_id,
-    const TransitionBody& body, store::Ms at) {
+    const TransitionBody& body, store::Ms at, std::optional<store::AuditEntry> audit) {
   std::optional<domain::TransitionRefusal> refusal;
   auto decide = [&](const store::Hazard& cur) -> std::optional<store::HazardChange> {
     auto c = domain::decide_transition(cur, who, body, at, svc.hazard_policy);
@@ -59,6 +61,7 @@ boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition
       refusal = c.error();
       return std::nullopt;
     }
+    if (audit) add_transition_audit(*c, cur, *audit);
     return std::move(*c);
   };
   auto r = svc.store().change_hazard(hazard_id, decide);
@@ -72,6 +75,18 @@ boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition
   if (refusal) return *refusal;
   if (!*r) return domain::TransitionRefusal{500, {"internal", "", "transition not stored"}};
   return std::move(**r);
+}
+
+void add_transition_audit(store::HazardChange& change, const store::Hazard& current,
+                          store::AuditEntry audit) {
+  json::object d{{"from", current.state}, {"to", change.next.state}};
+  if (change.next.assignee_id && change.next.assignee_id != current.assignee_id)
+    d["assignee_id"] = *change.next.assignee_id;
+  audit.details = json::serialize(d);
+  audit.object_type = "hazard";
+  audit.object_id = current.id;
+  audit.org_path = current.org_path;
+  change.audit = std::move(audit);
 }
 
 }  // namespace patrol::api

@@ -25,6 +25,12 @@ boost::system::result<TransitionBody, wire::FieldError> decode_transition(
 // The stored hazard, or why not (status 404/409/403/422/503 with the error).
 boost::system::result<store::Hazard, domain::TransitionRefusal> apply_transition(
     Services& svc, const domain::Principal& who, const std::string& hazard_id,
-    const TransitionBody& body, store::Ms at);
+    const TransitionBody& body, store::Ms at, std::optional<store::AuditEntry> audit = {});
+
+// Adds `audit` to a transition's change, with the states it moved between
+// (details {"from","to","assignee_id"?}); the store appends it in the same
+// transaction. Shared by the REST route and the hazard.transition op.
+void add_transition_audit(store::HazardChange& change, const store::Hazard& current,
+                          store::AuditEntry audit);
 
 }  // namespace patrol::api

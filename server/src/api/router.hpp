@@ -35,6 +35,8 @@ class Router {
   // The route for method + path; a HEAD request without a HEAD route gets the
   // path's GET route (the caller must send no body for HEAD).
   Match match(std::string_view method, std::string_view path) const;
+  // Every route in the order added (route_table() in api.hpp).
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;

@@ -1,5 +1,6 @@
 #include "api/timers.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "domain/hazard_decisions.hpp"
@@ -70,8 +71,26 @@ TimerCounts Timers::run_once(std::int64_t now, bool replan) {
   return n;
 }
 
+std::int64_t Timers::run_retention(std::int64_t now) {
+  if (cfg_.track_retention_ms <= 0) return 0;
+  constexpr std::int64_t kBatch = 5000;  // a few ms of the writer per batch
+  std::int64_t total = 0;
+  for (;;) {
+    auto n = store_.delete_positions_before(now - cfg_.track_retention_ms, kBatch);
+    if (!n) break;
+    total += *n;
+    if (*n < kBatch) break;
+    std::lock_guard lk(mu_);
+    if (stopping_) break;
+  }
+  return total;
+}
+
 void Timers::loop() {
   std::int64_t last_plan = 0;
+  std::int64_t last_retention = 0;
+  const std::int64_t retention_every =
+      std::clamp<std::int64_t>(cfg_.track_retention_ms / 10, 1000, 3600LL * 1000);
   std::unique_lock lk(mu_);
   while (!stopping_) {
     lk.unlock();
@@ -82,6 +101,10 @@ void Timers::loop() {
     if (replan) last_plan = now;
     try {
       run_once(now, replan);
+      if (now - last_retention >= retention_every) {
+        last_retention = now;
+        run_retention(now);
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "patrold: timer pass failed: %s\n", e.what());
     }

@@ -3,7 +3,10 @@
 //   - an open or assigned hazard gets its deadline by severity, turns overdue
 //     past it and escalates village → town → city (history entry "system");
 //   - every schedule's rounds are planned `horizon` ahead (at start, then every
-//     `replan_every`), so phones can pull tonight's round offline.
+//     `replan_every`), so phones can pull tonight's round offline;
+//   - track points older than `track_retention` are deleted (PIPL), checked
+//     every retention/10 (at least every second, at most every hour), in
+//     batches so the single writer is never held long.
 // Each pass runs every `tick` (1 s by default): the due-time queries are two
 // indexed min() lookups, so the timers act within a couple of seconds of a due
 // time (DESIGN: within 15 s).
@@ -35,6 +38,7 @@ struct TimerConfig {
   std::int64_t horizon_ms = 14LL * 24 * 3600 * 1000;
   std::int64_t replan_every_ms = 10LL * 60 * 1000;
   std::chrono::milliseconds tick{1000};
+  std::int64_t track_retention_ms = 90LL * 24 * 3600 * 1000;  // 0 = keep forever
 };
 
 struct TimerCounts {
@@ -56,6 +60,10 @@ class Timers {
   // One pass of everything due at `now` (ms since the epoch). Store failures
   // are skipped (retried next tick).
   TimerCounts run_once(std::int64_t now, bool replan);
+  // The retention pass alone: deletes track points older than now − retention
+  // (all of them, in batches); returns how many. Store failures end the pass
+  // (retried at the next one).
+  std::int64_t run_retention(std::int64_t now);
 
  private:
   void loop();

@@ -216,7 +216,7 @@ store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
                               ctx_.received_ms);
   if (op.type == wire::kOpHazardTransition) {
     if (!ctx_.hazards) return Action(reject("unknown_type", "type", "unknown op type"));
-    auto w = prepare_hazard_op(*ctx_.hazards, ctx_.who, op.body, t, ctx_.hazard_policy);
+    auto w = prepare_hazard_op(*ctx_.hazards, ctx_.who, op.body, t, ctx_.hazard_policy, ctx_.users);
     if (!w) return w.error();
     if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
     return Action(std::move(std::get<store::HazardOpWrite>(*w)));

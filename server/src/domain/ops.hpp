@@ -20,6 +20,7 @@
 #include "domain/principal.hpp"
 #include "domain/round_rules.hpp"
 #include "patrol/wire/field_error.hpp"
+#include "store/auth_store.hpp"
 #include "store/reference_store.hpp"
 #include "store/sync_store.hpp"
 
@@ -49,6 +50,8 @@ struct PushContext {
   RoundPolicy round_policy{};
   HazardPolicy hazard_policy{};
   store::HazardWorkflowStore* hazards = nullptr;
+  // Checks hazard assignees are users of the caller's subtree (when set).
+  store::AuthStore* users = nullptr;
 };
 
 // An op that cannot even be recorded (no usable op_id): answered rejected,

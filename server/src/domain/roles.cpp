@@ -10,6 +10,8 @@ struct RoleRow {
   std::string_view name;
   bool see_all_alerts;
   bool see_all_tracks;
+  bool acknowledge_alerts;
+  bool read_audit;
 };
 
 // The table. A volunteer sees only their own alerts and their own full track
@@ -17,12 +19,12 @@ struct RoleRow {
 // and staff above see their subtree's (PIPL: personal data only to those who
 // supervise the person).
 constexpr std::array<RoleRow, 5> kRoles{{
-    //  role               name              all alerts  all tracks
-    {Role::volunteer, "volunteer", false, false},
-    {Role::team_leader, "team_leader", true, true},
-    {Role::village_admin, "village_admin", true, true},
-    {Role::town_staff, "town_staff", true, true},
-    {Role::city_admin, "city_admin", true, true},
+    //  role               name              all alerts  all tracks  ack alerts  audit log
+    {Role::volunteer, "volunteer", false, false, false, false},
+    {Role::team_leader, "team_leader", true, true, true, false},
+    {Role::village_admin, "village_admin", true, true, true, false},
+    {Role::town_staff, "town_staff", true, true, true, false},
+    {Role::city_admin, "city_admin", true, true, true, true},
 }};
 
 const RoleRow* row(std::string_view name) noexcept {
@@ -53,6 +55,10 @@ bool has_right(std::string_view role, Right right) noexcept {
       return r->see_all_alerts;
     case Right::see_all_tracks:
       return r->see_all_tracks;
+    case Right::acknowledge_alerts:
+      return r->acknowledge_alerts;
+    case Right::read_audit:
+      return r->read_audit;
   }
   return false;
 }

@@ -22,8 +22,10 @@ std::string_view role_name(Role r) noexcept;
 // What a role may do inside its own subtree (Principal::can_see still limits
 // every right to the caller's subtree).
 enum class Right {
-  see_all_alerts,  // every SOS alert of the subtree, not only one's own
-  see_all_tracks,  // full track history of other users of the subtree
+  see_all_alerts,      // every SOS alert of the subtree, not only one's own
+  see_all_tracks,      // full track history of other users of the subtree
+  acknowledge_alerts,  // acknowledge an SOS alert of the subtree for everyone
+  read_audit,          // the audit log (GET /api/v1/audit): city admins only
 };
 
 // true when `role` is a known role whose row in the table grants `right`;

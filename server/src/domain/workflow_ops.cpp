@@ -71,7 +71,7 @@ store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round
 
 store::result<std::variant<wire::FieldError, store::HazardOpWrite>> prepare_hazard_op(
     store::HazardWorkflowStore& s, const Principal& who, const json::value& body, Ms device_t,
-    const HazardPolicy& p) {
+    const HazardPolicy& p, store::AuthStore* users) {
   using Out = std::variant<wire::FieldError, store::HazardOpWrite>;
   if (!body.is_object()) return Out(err("invalid_type", "body", "an object"));
   const auto& o = body.get_object();
@@ -89,7 +89,15 @@ store::result<std::variant<wire::FieldError, store::HazardOpWrite>> prepare_haza
   if (auto* ph = o.if_contains("photos"); ph && ph->is_array())
     for (const auto& x : ph->get_array())
       if (x.is_string()) in.photos.emplace_back(x.get_string());
-  if (auto a = id_field(o, "assignee_id")) in.req.assignee_id = *a;
+  if (auto a = id_field(o, "assignee_id")) {
+    if (users) {
+      auto u = users->user(*a);
+      if (!u && u.error() != store::errc::not_found) return u.error();
+      if (!u || !who.can_see(u->org_path))
+        return Out(err("not_found", "body.assignee_id", "no such user in your area"));
+    }
+    in.req.assignee_id = *a;
+  }
   store::HazardOpWrite w;
   w.hazard_id = *hazard_id;
   w.decide = [who, in, device_t, p](const store::Hazard& cur)

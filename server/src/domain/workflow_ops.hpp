@@ -34,8 +34,11 @@ store::result<std::variant<wire::FieldError, store::RoundOpWrite>> prepare_round
     store::ReferenceStore& s, const Principal& who, std::string_view type,
     const boost::json::value& body, Ms device_t, Ms now, const RoundPolicy& p);
 
+// `users`, when given, checks that an assignee exists in the caller's subtree
+// (as the REST route does): otherwise the op is rejected not_found naming
+// body.assignee_id, and nobody is assigned a hazard outside their area.
 store::result<std::variant<wire::FieldError, store::HazardOpWrite>> prepare_hazard_op(
     store::HazardWorkflowStore& s, const Principal& who, const boost::json::value& body,
-    Ms device_t, const HazardPolicy& p);
+    Ms device_t, const HazardPolicy& p, store::AuthStore* users = nullptr);
 
 }  // namespace patrol::domain

@@ -6,7 +6,16 @@
 namespace patrol::live {
 namespace json = boost::json;
 
-Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json) {
+namespace {
+Text make_text(std::string text, std::string key = {},
+               std::chrono::steady_clock::time_point committed = {}) {
+  return std::make_shared<const net::LiveMessage>(net::LiveMessage{
+      std::make_shared<const std::string>(std::move(text)), std::move(key), committed});
+}
+}  // namespace
+
+Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json,
+                std::string coalesce_key, std::chrono::steady_clock::time_point committed) {
   std::string s;
   s.reserve(48 + kind.size() + data_json.size());
   s += R"({"type":"event","seq":)";
@@ -16,18 +25,18 @@ Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_j
   s += R"(,"data":)";
   s += data_json;
   s += '}';
-  return std::make_shared<const std::string>(std::move(s));
+  return make_text(std::move(s), std::move(coalesce_key), committed);
 }
 
 Text error_text(std::string_view code, std::string_view field, std::string_view message) {
   json::object o{{"type", "error"},
                  {"error", json::object{{"code", code}, {"field", field}, {"message", message}}}};
-  return std::make_shared<const std::string>(json::serialize(o));
+  return make_text(json::serialize(o));
 }
 
 Text subscribed_text(std::string_view org_unit_id, std::int64_t seq) {
   json::object o{{"type", "subscribed"}, {"org_unit_id", org_unit_id}, {"seq", seq}};
-  return std::make_shared<const std::string>(json::serialize(o));
+  return make_text(json::serialize(o));
 }
 
 std::string snapshot_members(const SnapshotBody& b) {
@@ -60,7 +69,7 @@ Text snapshot_text(std::string_view org_unit_id, std::int64_t seq, bool reset,
   s += ',';
   s += body_members;
   s += '}';
-  return std::make_shared<const std::string>(std::move(s));
+  return make_text(std::move(s));
 }
 
 }  // namespace patrol::live

@@ -3,18 +3,24 @@
 #pragma once
 
 #include <boost/json/array.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "net/live.hpp"
+
 namespace patrol::live {
 
-using Text = std::shared_ptr<const std::string>;
+using Text = net::LiveMessagePtr;
 
 // {"type":"event","seq":SEQ,"kind":KIND,"data":DATA} where data_json is
 // already serialised JSON (e.g. a change log entry's data), spliced as is.
-Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json);
+// `coalesce_key` and `committed` go to the transport (net/live.hpp).
+Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json,
+                std::string coalesce_key = {},
+                std::chrono::steady_clock::time_point committed = {});
 
 // {"type":"error","error":{"code","field","message"}}
 Text error_text(std::string_view code, std::string_view field, std::string_view message);

@@ -20,6 +20,7 @@
 
 #include "domain/scope.hpp"
 #include "live/messages.hpp"
+#include "metrics/metrics.hpp"
 
 namespace patrol::live {
 namespace json = boost::json;
@@ -106,6 +107,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   std::int64_t seq = 0;         // last assigned; written by the publisher thread only
   std::unordered_map<std::string, CachedSnapshot> snapshots;
   std::uint64_t events = 0, deliveries = 0;
+  std::size_t subscribed = 0;  // connections in by_path
 
   // ---- presence: guarded by pmu ----
   std::mutex pmu;
@@ -116,6 +118,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   std::mutex wmu;
   std::condition_variable wcv;
   bool dirty = false;
+  Clock::time_point dirty_since{};  // the oldest commit not yet published
   bool presence_dirty = false;
   bool stopping = false;
   std::thread thread;
@@ -135,7 +138,12 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   void wake(bool presence_only = false) {
     {
       std::lock_guard lk(wmu);
-      (presence_only ? presence_dirty : dirty) = true;
+      if (presence_only) {
+        presence_dirty = true;
+      } else if (!dirty) {
+        dirty = true;
+        dirty_since = Clock::now();
+      }
     }
     wcv.notify_one();
   }
@@ -150,7 +158,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void send(const Conn& c, const Event& e) {
-    c.c->send(e.text, e.kind == "position" ? std::string_view(e.user_id) : std::string_view());
+    c.c->send(e.text);
     ++deliveries;
   }
 
@@ -168,7 +176,9 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Numbers, rings and delivers drafts, in order (publisher thread).
-  void publish(std::vector<Draft>& drafts) {
+  // `committed`: when the change behind them was committed (steady clock;
+  // default for presence, which no commit made).
+  void publish(std::vector<Draft>& drafts, Clock::time_point committed = {}) {
     if (drafts.empty()) return;
     std::vector<Event> evs;
     evs.reserve(drafts.size());
@@ -176,7 +186,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     for (auto& d : drafts) {
       Event e;
       e.seq = ++s;
-      e.text = event_text(e.seq, d.kind, d.data);
+      e.text = event_text(e.seq, d.kind, d.data, d.kind == "position" ? d.user_id : std::string(),
+                          committed);
       e.org_path = std::move(d.org_path);
       e.kind = std::move(d.kind);
       e.user_id = std::move(d.user_id);
@@ -193,6 +204,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     }
     seq = s;
     events += evs.size();
+    if (opts.metrics) opts.metrics->count_live_events(evs.size());
   }
 
   void unsubscribe(Conn& c) {
@@ -206,6 +218,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
         v.pop_back();
       }
       if (v.empty()) by_path.erase(it);
+      --subscribed;
+      if (opts.metrics) opts.metrics->set_live_subscribers(subscribed);
     }
     c.path.clear();
   }
@@ -246,16 +260,18 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     c.path = old_path;
     unsubscribe(c);
     c.path = path;
-    c.c->send(first, {});
+    c.c->send(first);
     for (const auto* e : replay)
       if (e) send(c, *e);
     by_path[path].push_back(key);
+    ++subscribed;
+    if (opts.metrics) opts.metrics->set_live_subscribers(subscribed);
     return true;
   }
 
   // ---------------------------------------------------------------- tailing
 
-  void tail_all() {
+  void tail_all(Clock::time_point committed) {
     for (int round = 0; round < 1000; ++round) {
       auto b = live.live_tail(cursors, opts.tail_limit);
       if (!b) {
@@ -297,7 +313,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
             {p.org_path, "position", p.latest.user_id, json::serialize(store::to_json(p.latest))});
       }
       cursors = b->upto;
-      publish(drafts);
+      publish(drafts, committed);
       if (!b->more) return;
     }
     wake();  // still more: yield to the other duties first
@@ -386,10 +402,11 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       wcv.wait_until(lk, next_sweep, [&] { return stopping || dirty || presence_dirty; });
       if (stopping) break;
       bool d = std::exchange(dirty, false);
+      const Clock::time_point committed = dirty_since;
       bool pd = std::exchange(presence_dirty, false);
       lk.unlock();
       try {
-        if (d) tail_all();
+        if (d) tail_all(committed);
         auto now = Clock::now();
         if (now >= next_sweep) {
           sweep_presence();
@@ -445,12 +462,12 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     auto v = json::parse(text, ec);
     const json::object* o = (!ec && v.is_object()) ? &v.as_object() : nullptr;
     if (!o) {
-      c->send(error_text("malformed_json", "", "expected a JSON object"), {});
+      c->send(error_text("malformed_json", "", "expected a JSON object"));
       return;
     }
     const auto* type = o->if_contains("type");
     if (!type || !type->is_string() || type->as_string() != "subscribe") {
-      c->send(error_text("unknown_type", "type", "expected \"subscribe\" or \"ping\""), {});
+      c->send(error_text("unknown_type", "type", "expected \"subscribe\" or \"ping\""));
       return;
     }
     std::int64_t org = 0;
@@ -465,7 +482,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       ok = org > 0;
     }
     if (!ok) {
-      c->send(error_text("invalid_format", "org_unit_id", "expected an org unit id"), {});
+      c->send(error_text("invalid_format", "org_unit_id", "expected an org unit id"));
       return;
     }
     std::optional<std::int64_t> since;
@@ -475,7 +492,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       else if (s->is_uint64())
         since = static_cast<std::int64_t>(std::min<std::uint64_t>(s->as_uint64(), INT64_MAX));
       else {
-        c->send(error_text("invalid_format", "since", "expected a non-negative integer"), {});
+        c->send(error_text("invalid_format", "since", "expected a non-negative integer"));
         return;
       }
     }
@@ -569,12 +586,12 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     const std::string org_id = std::to_string(org);
     auto unit = store.org_unit(org);
     if (!unit && unit.error() != store::errc::not_found) {
-      c->send(error_text("unavailable", "", "storage unavailable, subscribe again later"), {});
+      c->send(error_text("unavailable", "", "storage unavailable, subscribe again later"));
       return;
     }
     // Unknown and out-of-scope nodes get the same answer (nothing leaks).
     if (!unit || !who.can_see(unit->path)) {
-      c->send(error_text("forbidden", "org_unit_id", "this org unit is outside your scope"), {});
+      c->send(error_text("forbidden", "org_unit_id", "this org unit is outside your scope"));
       return;
     }
     const std::string path = unit->path;
@@ -603,7 +620,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       }
       auto members = read_snapshot(path, who);
       if (!members) {
-        c->send(error_text("unavailable", "", "storage unavailable, subscribe again later"), {});
+        c->send(error_text("unavailable", "", "storage unavailable, subscribe again later"));
         return;
       }
       std::lock_guard lk(mu);
@@ -619,7 +636,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       if (attach(c.get(), gen, path, t, s0)) return;
       snapshots.erase(key);
     }
-    c->send(error_text("unavailable", "", "too busy to take a snapshot, subscribe again"), {});
+    c->send(error_text("unavailable", "", "too busy to take a snapshot, subscribe again"));
   }
 };
 
@@ -673,6 +690,8 @@ void Publisher::stop() {
   std::lock_guard lk(impl_->mu);
   impl_->by_path.clear();
   impl_->conns.clear();
+  impl_->subscribed = 0;
+  if (impl_->opts.metrics) impl_->opts.metrics->set_live_subscribers(0);
 }
 
 net::LiveHooks Publisher::hooks() {
@@ -723,7 +742,7 @@ PublisherStats Publisher::stats() const {
   std::lock_guard lk(impl_->mu);
   PublisherStats s;
   s.connections = impl_->conns.size();
-  for (const auto& [p, v] : impl_->by_path) s.subscribed += v.size();
+  s.subscribed = impl_->subscribed;
   s.seq = impl_->seq;
   s.events = impl_->events;
   s.deliveries = impl_->deliveries;

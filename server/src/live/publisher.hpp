@@ -44,6 +44,7 @@
 #include <memory>
 
 #include "api/observer.hpp"
+#include "metrics/metrics.hpp"
 #include "net/live.hpp"
 #include "store/live_store.hpp"
 #include "store/store.hpp"
@@ -62,6 +63,10 @@ struct PublisherOptions {
   // connection at once; longer gets a (reset) snapshot. Keep it well under
   // --ws-send-queue.
   std::size_t replay_max = 1024;
+  // Where the feed reports subscribers and events published (/metrics); the
+  // transport reports the rest (coalesced, dropped, slow consumers, queue
+  // depth, commit-to-send). Not owned; outlives the Publisher. May be null.
+  metrics::Metrics* metrics = nullptr;
 };
 
 struct PublisherStats {

@@ -34,6 +34,20 @@ class Metrics {
   void count_connection_refused();
   void count_rate_limited();
 
+  // Live feed (/api/v1/live). The publisher: connections subscribed to a node,
+  // events published. The WebSocket sessions: messages replaced in a queue by
+  // a newer one of the same key (coalesced), messages not sent because their
+  // connection was closing or closed (dropped), consumers closed as too slow,
+  // the deepest send queue seen, and each event's time from its commit to
+  // its write on a socket completing.
+  void set_live_subscribers(std::size_t n);
+  void count_live_events(std::size_t n);
+  void count_live_coalesced();
+  void count_live_dropped(std::size_t n);
+  void count_live_slow_closed();
+  void observe_live_queue_depth(std::size_t depth);
+  void observe_live_send(std::chrono::microseconds commit_to_send);
+
   std::size_t open_connections() const;
   std::size_t open_websockets() const;
   std::string render_prometheus() const;

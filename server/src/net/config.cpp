@@ -422,6 +422,16 @@ const std::vector<Option>& options() {
          c.api.round_horizon = std::chrono::milliseconds(*ms);
          return {};
        }},
+      {"track-retention", "DURATION",
+       "delete track points older than this (90d, 12h, 30s); inspections and hazards are kept "
+       "[90d]",
+       [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {
+         auto ms = domain::parse_duration(v);
+         if (!ms || *ms < 1000 || *ms > 3660LL * 24 * 3600 * 1000)
+           return Error{"--" + std::string(n) + ": a duration from 1s to 3660d, e.g. 90d"};
+         c.api.track_retention = std::chrono::milliseconds(*ms);
+         return {};
+       }},
       {"max-pending-logins", "N",
        "logins running or waiting for the password KDF; beyond: 429 + Retry-After [8]",
        [](std::string_view n, std::string_view v, ServerConfig& c) -> Result<void> {

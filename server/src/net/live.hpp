@@ -3,6 +3,7 @@
 // feed only sees this handle.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,21 +13,36 @@
 
 namespace patrol::net {
 
+// One message for the live feed, built once and shared by every connection
+// it goes to (the fan-out copies a pointer, never the text).
+struct LiveMessage {
+  std::shared_ptr<const std::string> text;
+  // Non-empty: replaces a message with the same key still waiting in a
+  // connection's queue (one volunteer's positions: only the latest matters).
+  std::string coalesce_key;
+  // When the change it reports was committed (steady clock), for the
+  // commit-to-send histogram in /metrics; default (epoch): not an event.
+  std::chrono::steady_clock::time_point committed{};
+};
+using LiveMessagePtr = std::shared_ptr<const LiveMessage>;
+
 // Thread safety: every member may be called from any thread.
 class LiveConnection {
  public:
   virtual ~LiveConnection() = default;
   virtual const domain::Principal& principal() const = 0;
-  // Queues one text message (share one serialisation among all receivers).
-  // Exactly one write is outstanding per connection; when the bounded queue
-  // (--ws-send-queue) is full the consumer is too slow and is closed with
-  // close code 1008 "send queue overflow". A non-empty `coalesce_key` replaces
-  // a message with the same key still waiting in the queue (e.g. one
-  // volunteer's positions: only the latest matters); the new one goes to the
+  // Queues one message. Exactly one write is outstanding per connection; when
+  // the bounded queue (--ws-send-queue) is full, or its oldest message waited
+  // longer than --ws-slow-after, the consumer is too slow and is closed with
+  // close code 1008 "send queue overflow". A message with a coalesce_key
+  // replaces one with the same key still waiting; the new one goes to the
   // back, so the order of what is sent is kept. Returns false once the
   // connection is closing or closed (the message is dropped).
-  virtual bool send(std::shared_ptr<const std::string> message, std::string_view coalesce_key) = 0;
-  bool send(std::shared_ptr<const std::string> message) { return send(std::move(message), {}); }
+  virtual bool send(LiveMessagePtr message) = 0;
+  bool send(std::shared_ptr<const std::string> text, std::string_view coalesce_key = {}) {
+    return send(std::make_shared<const LiveMessage>(
+        LiveMessage{std::move(text), std::string(coalesce_key), {}}));
+  }
   // Starts a clean close (close frame with `code`, 1000 normal by default).
   virtual void close(unsigned short code = 1000, std::string_view reason = {}) = 0;
 };

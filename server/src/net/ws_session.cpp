@@ -8,10 +8,11 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <deque>
+
 #include <utility>
+#include "net/ws_tls_stream.hpp"
 
 namespace patrol::net {
 namespace asio = boost::asio;
@@ -28,7 +29,7 @@ class WsSession final : public Stoppable,
                         public LiveConnection,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(std::shared_ptr<ServerContext> ctx, TlsStream stream, domain::Principal who,
+  WsSession(std::shared_ptr<ServerContext> ctx, WsTlsStream stream, domain::Principal who,
             std::unique_ptr<ConnectionGuard> guard)
       : ctx_(std::move(ctx)),
         ex_(stream.get_executor()),
@@ -50,11 +51,9 @@ class WsSession final : public Stoppable,
       ~Finally() { self->finish(); }
     } finally{this};
     const auto& limits = ctx_->cfg.limits;
-    // The websocket stream has its own timeouts; the TCP one must not fire.
-    beast::get_lowest_layer(ws_).expires_never();
     if (limits.ws_socket_buffer > 0) {
       beast::error_code bec;
-      beast::get_lowest_layer(ws_).socket().set_option(
+      beast::get_lowest_layer(ws_).set_option(
           asio::socket_base::send_buffer_size(static_cast<int>(limits.ws_socket_buffer)), bec);
     }
     websocket::stream_base::timeout t{};
@@ -63,6 +62,8 @@ class WsSession final : public Stoppable,
     t.keep_alive_pings = true;  // a ping at half the idle timeout keeps NATs and us honest
     ws_.set_option(t);
     ws_.read_message_max(limits.ws_max_message_bytes);
+    // One frame per message: a small event is one TLS record and one send.
+    ws_.auto_fragment(false);
     ws_.set_option(websocket::stream_base::decorator([request_id](websocket::response_type& res) {
       res.set(beast::http::field::server, "patrold");
       res.set("Strict-Transport-Security", "max-age=31536000");
@@ -89,7 +90,7 @@ class WsSession final : public Stoppable,
     json::object hello;
     hello["type"] = "hello";
     hello["user"] = std::move(user);
-    enqueue(std::make_shared<const std::string>(json::serialize(hello)));
+    enqueue(text_message(json::serialize(hello)));
     if (ctx_->live.opened) ctx_->live.opened(shared_from_this());
     if (ctx_->stopping.load())
       begin_close(websocket::close_code::going_away, "server shutting down");
@@ -100,6 +101,7 @@ class WsSession final : public Stoppable,
       if (rec) break;  // closed by either side, timeout, too big, or cancelled
       if (ws_.got_text()) on_message(beast::buffers_to_string(buffer.data()));
       buffer.consume(buffer.size());
+      buffer.shrink_to_fit();  // an idle viewer keeps no read buffer
     }
   }
 
@@ -108,7 +110,7 @@ class WsSession final : public Stoppable,
     asio::post(ex_, [self = shared_from_this(), force] {
       if (force) {
         beast::error_code ec;
-        beast::get_lowest_layer(self->ws_).socket().close(ec);
+        beast::get_lowest_layer(self->ws_).close(ec);
         return;
       }
       self->begin_close(websocket::close_code::going_away, "server shutting down");
@@ -117,11 +119,14 @@ class WsSession final : public Stoppable,
 
   // LiveConnection
   const domain::Principal& principal() const override { return who_; }
-  bool send(std::shared_ptr<const std::string> message, std::string_view coalesce_key) override {
-    if (closed_.load() || closing_.load()) return false;
-    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message),
-                         k = std::string(coalesce_key)]() mutable {
-      self->enqueue(std::move(m), std::move(k));
+  using LiveConnection::send;
+  bool send(LiveMessagePtr message) override {
+    if (closed_.load() || closing_.load()) {
+      ctx_->metrics.count_live_dropped(1);
+      return false;
+    }
+    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message)]() mutable {
+      self->enqueue(std::move(m));
     });
     return true;
   }
@@ -141,6 +146,7 @@ class WsSession final : public Stoppable,
     if (finished_) return;
     finished_ = true;
     closed_ = true;
+    if (!queue_.empty()) ctx_->metrics.count_live_dropped(queue_.size());
     queue_.clear();
     if (open_) {
       ctx_->metrics.websocket_closed();
@@ -157,21 +163,31 @@ class WsSession final : public Stoppable,
     if (!jec && v.is_object()) {
       const auto* type = v.as_object().if_contains("type");
       if (type && type->is_string() && type->as_string() == "ping") {
-        enqueue(std::make_shared<const std::string>(R"({"type":"pong"})"));
+        enqueue(text_message(R"({"type":"pong"})"));
         return;
       }
     }
     if (ctx_->live.message) ctx_->live.message(shared_from_this(), text);
   }
 
-  // On the strand. Exactly one write in flight: the writer coroutine drains the queue.
-  void enqueue(std::shared_ptr<const std::string> m, std::string key = {}) {
-    if (closed_.load() || closing_.load()) return;
-    if (!key.empty()) {
+  static LiveMessagePtr text_message(std::string text) {
+    return std::make_shared<const LiveMessage>(
+        LiveMessage{std::make_shared<const std::string>(std::move(text)), {}, {}});
+  }
+
+  // On the strand. Exactly one write in flight: write_next() drains the queue,
+  // each completion starts the next (no coroutine per burst).
+  void enqueue(LiveMessagePtr m) {
+    if (closed_.load() || closing_.load()) {
+      ctx_->metrics.count_live_dropped(1);
+      return;
+    }
+    if (!m->coalesce_key.empty()) {
       // The front is being written while writing_: never touch it.
       for (auto it = queue_.begin() + (writing_ ? 1 : 0); it != queue_.end(); ++it) {
-        if (it->key == key) {
+        if (it->msg->coalesce_key == m->coalesce_key) {
           queue_.erase(it);
+          ctx_->metrics.count_live_coalesced();
           break;
         }
       }
@@ -182,31 +198,45 @@ class WsSession final : public Stoppable,
     const auto now = std::chrono::steady_clock::now();
     if (queue_.size() >= ctx_->cfg.limits.ws_send_queue ||
         (!queue_.empty() && now - queue_.front().at > ctx_->cfg.limits.ws_slow_after)) {
+      ctx_->metrics.count_live_slow_closed();
+      ctx_->metrics.count_live_dropped(1);
       begin_close(websocket::close_code::policy_error, "send queue overflow");
       return;
     }
-    queue_.push_back(Queued{std::move(m), std::move(key), now});
+    queue_.push_back(Queued{std::move(m), now});
+    ctx_->metrics.observe_live_queue_depth(queue_.size());
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ex_, write_loop(shared_from_this()), [](const std::exception_ptr& e) {
-        log_session_exception(e, "websocket write");
-      });
+      write_next();
     }
   }
 
-  static awaitable<void> write_loop(std::shared_ptr<WsSession> self) {
-    while (!self->queue_.empty() && !self->closed_.load()) {
-      auto msg = self->queue_.front().text;
-      self->ws_.text(true);
-      auto [ec, n] = co_await self->ws_.async_write(asio::buffer(*msg), as_tuple_awaitable);
-      if (ec) {
-        self->queue_.clear();
-        break;
-      }
-      if (!self->queue_.empty()) self->queue_.pop_front();
+  // On the strand, writing_ set, queue not empty.
+  void write_next() {
+    LiveMessagePtr m = queue_.front().msg;  // kept alive by the handler while written
+    ws_.text(true);
+    const auto* text = m->text.get();
+    ws_.async_write(asio::buffer(*text),
+                    [self = shared_from_this(), m = std::move(m)](
+                        beast::error_code ec, std::size_t) { self->written(ec, *m); });
+  }
+
+  void written(beast::error_code ec, const LiveMessage& m) {
+    if (!ec && m.committed != std::chrono::steady_clock::time_point{}) {
+      ctx_->metrics.observe_live_send(std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - m.committed));
     }
-    self->writing_ = false;
-    if (self->close_pending_) self->start_close_now();
+    if (ec) {
+      queue_.clear();
+    } else if (!queue_.empty()) {
+      queue_.pop_front();
+    }
+    if (!queue_.empty() && !closed_.load()) {
+      write_next();
+      return;
+    }
+    writing_ = false;
+    if (close_pending_) start_close_now();
   }
 
   // On the strand. The close frame goes out after the write in flight (one
@@ -214,6 +244,9 @@ class WsSession final : public Stoppable,
   void begin_close(websocket::close_code code, std::string reason) {
     if (closing_.exchange(true) || closed_.load()) return;
     close_reason_ = websocket::close_reason(code, reason);
+    // What waits behind the write in flight is not sent.
+    if (queue_.size() > (writing_ ? 1u : 0u))
+      ctx_->metrics.count_live_dropped(queue_.size() - (writing_ ? 1u : 0u));
     queue_.clear();
     if (writing_)
       close_pending_ = true;
@@ -234,15 +267,14 @@ class WsSession final : public Stoppable,
 
   std::shared_ptr<ServerContext> ctx_;
   asio::any_io_executor ex_;
-  websocket::stream<TlsStream> ws_;
+  websocket::stream<WsTlsStream> ws_;
   domain::Principal who_;
   std::unique_ptr<ConnectionGuard> guard_;
   std::uint64_t registry_id_ = 0;
   std::string remote_;
   // Strand-only state.
   struct Queued {
-    std::shared_ptr<const std::string> text;
-    std::string key;                           // coalescing key, empty for none
+    LiveMessagePtr msg;
     std::chrono::steady_clock::time_point at;  // when queued
   };
   std::deque<Queued> queue_;
@@ -263,8 +295,14 @@ void start_websocket_session(std::shared_ptr<ServerContext> ctx, TlsStream strea
                              std::unique_ptr<ConnectionGuard> guard, std::string request_id) {
   beast::error_code ec;
   auto remote = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+  std::string why;
+  auto tls = WsTlsStream::take_over(std::move(stream), why);
+  if (!tls) {
+    log_session_exception(std::make_exception_ptr(std::runtime_error(why)), "websocket upgrade");
+    return;  // the connection is dropped; the guard frees its slot
+  }
   auto session =
-      std::make_shared<WsSession>(ctx, std::move(stream), std::move(who), std::move(guard));
+      std::make_shared<WsSession>(ctx, std::move(*tls), std::move(who), std::move(guard));
   if (!ec) session->set_remote(remote.address().to_string() + ":" + std::to_string(remote.port()));
   session->register_self();
   asio::co_spawn(

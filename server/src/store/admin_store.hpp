@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 #include "store/page.hpp"
@@ -30,6 +31,7 @@ struct UserWrite {
   User user;
   std::optional<std::string> password_hash;  // set: replace the password
   bool disabled = false;
+  std::optional<AuditEntry> audit = std::nullopt;  // appended in the same transaction when set
 };
 
 struct TeamFilter {
@@ -59,20 +61,26 @@ class AdminStore {
   // from `members`), "member" for the rest; member names are read back from
   // the users. A change-log upsert with the stored team. not_found when the
   // org unit or a member does not exist, or the team was deleted.
-  [[nodiscard]] virtual result<void> put_team(const Team& t) = 0;
+  [[nodiscard]] virtual result<void> put_team(
+      const Team& t, const std::optional<AuditEntry>& audit = std::nullopt) = 0;
   // Marks a live team deleted (a change-log delete). not_found when unknown
   // or deleted; conflict while a live schedule names it.
-  [[nodiscard]] virtual result<void> delete_team(std::string_view id) = 0;
+  [[nodiscard]] virtual result<void> delete_team(
+      std::string_view id, const std::optional<AuditEntry>& audit = std::nullopt) = 0;
   // Inserts or replaces a site (every field of `s`). A change-log upsert; when
   // the site moved to another org unit also a delete at its old path, so the
   // old village's phones drop it. not_found when the org unit does not exist
   // or the site was deleted.
-  [[nodiscard]] virtual result<void> put_site(const Site& s) = 0;
+  [[nodiscard]] virtual result<void> put_site(
+      const Site& s, const std::optional<AuditEntry>& audit = std::nullopt) = 0;
   // Marks a live site deleted at `now` (a change-log delete); it leaves the
   // site lists and counts, and ReferenceStore::site() still finds it, flagged
   // (reports made offline before the delete still arrive). not_found when
   // unknown or deleted; conflict while a live schedule's route names it.
-  [[nodiscard]] virtual result<void> delete_site(std::string_view id, Ms now) = 0;
+  [[nodiscard]] virtual result<void> delete_site(
+      std::string_view id, Ms now, const std::optional<AuditEntry>& audit = std::nullopt) = 0;
+  // `audit`, when set, is appended in the same transaction as the write
+  // (AuditStore) for the four writes above.
   // The direct children of an org unit, ordered by id.
   [[nodiscard]] virtual result<std::vector<OrgUnit>> org_children(std::int64_t id) = 0;
 };

@@ -210,7 +210,10 @@ json::object to_json(const SosAlert& a) {
           {"received_at", format_ms(a.received_at)},
           {"position", geo(a.position)},
           {"note", a.note},
-          {"state", a.state}};
+          {"state", a.state},
+          {"acknowledged_by", opt_str(a.acknowledged_by)},
+          {"acknowledged_at",
+           a.acknowledged_at ? json::value(format_ms(*a.acknowledged_at)) : json::value(nullptr)}};
 }
 
 }  // namespace patrol::store

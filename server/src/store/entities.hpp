@@ -217,7 +217,9 @@ struct SosAlert {
   Ms received_at = 0;
   std::optional<GeoPoint> position;
   std::string note;
-  std::string state;  // open
+  std::string state;                           // open, acknowledged (POST /api/v1/sos/{id}/ack)
+  std::optional<std::string> acknowledged_by;  // user id
+  std::optional<Ms> acknowledged_at;
 };
 
 // org unit ids travel as strings (IDs are opaque on the wire).

@@ -15,14 +15,16 @@
 #include <vector>
 
 #include "patrol/wire/field_error.hpp"
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 
 namespace patrol::store {
 
 struct HazardChange {
-  Hazard next;                                // the hazard as it will be stored
-  std::optional<HazardHistoryEntry> history;  // appended when set
+  Hazard next;                                     // the hazard as it will be stored
+  std::optional<HazardHistoryEntry> history;       // appended when set
+  std::optional<AuditEntry> audit = std::nullopt;  // appended in the same transaction when set
 };
 
 // nullopt: refuse (nothing written; the caller remembers why) or no change.

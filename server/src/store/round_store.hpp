@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "patrol/wire/field_error.hpp"
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 #include "store/page.hpp"
@@ -82,11 +83,15 @@ class RoundStore {
   // of this schedule still planned or cancelled in the window that `plan` no
   // longer has are deleted. Started, completed and missed rounds are never
   // touched. Change-log entries for the schedule and every round written.
+  // `audit`, when set, is appended in the same transaction (AuditStore).
   [[nodiscard]] virtual result<void> put_schedule(const Schedule& s, const std::vector<Round>& plan,
-                                                  Ms plan_from, Ms plan_to) = 0;
+                                                  Ms plan_from, Ms plan_to,
+                                                  const std::optional<AuditEntry>& audit) = 0;
   // Deletes the schedule (kept as a tombstone for its past rounds) and its
-  // rounds that are still planned or cancelled; change-log delete entries.
-  [[nodiscard]] virtual result<void> delete_schedule(std::string_view id, Ms now) = 0;
+  // rounds that are still planned or cancelled; change-log delete entries;
+  // `audit` as above.
+  [[nodiscard]] virtual result<void> delete_schedule(std::string_view id, Ms now,
+                                                     const std::optional<AuditEntry>& audit) = 0;
   // Inserts the rounds of `plan` that do not exist yet (by id); existing ones
   // are left alone. Returns the rounds inserted. (The horizon planner.)
   [[nodiscard]] virtual result<std::vector<Round>> add_rounds(const std::vector<Round>& plan) = 0;

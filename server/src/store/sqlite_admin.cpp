@@ -119,6 +119,7 @@ result<void> SqliteStore::create_user(const UserWrite& w, Ms now) {
     s.bind(5, w.user.org_unit_id).bind(6, w.password_hash.value_or("!"));
     s.bind(7, now).bind(8, w.disabled ? 1 : 0);
     run(s);
+    if (w.audit) insert_audit(db, *w.audit);
   });
   if (ec) return ec;
   return {};
@@ -137,6 +138,7 @@ result<void> SqliteStore::update_user(const UserWrite& w) {
       e.bind(1, w.user.id);
       run(e);
     }
+    if (w.audit) insert_audit(db, *w.audit);
   });
   if (ec) return ec;
   return {};
@@ -166,7 +168,7 @@ result<Team> SqliteStore::team_with_members(std::string_view id) {
   });
 }
 
-result<void> SqliteStore::put_team(const Team& t) {
+result<void> SqliteStore::put_team(const Team& t, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     require_org(db, t.org_unit_id);
     {
@@ -195,12 +197,13 @@ result<void> SqliteStore::put_team(const Team& t) {
     auto stored = team_by_id(db, t.id);
     if (!stored) fail(errc::internal);
     append_change(db, "team", "upsert", t.id, t.org_path, to_json(*stored));
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> SqliteStore::delete_team(std::string_view id) {
+result<void> SqliteStore::delete_team(std::string_view id, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     if (!team_by_id(db, id)) throw NotFound{};
     if (exists(db, kTeamScheduled, id)) fail(errc::conflict);
@@ -210,12 +213,13 @@ result<void> SqliteStore::delete_team(std::string_view id) {
     std::string path = s.column_text(0);
     s.reset();
     append_change(db, "team", "delete", id, path, nullptr);
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> SqliteStore::put_site(const Site& x) {
+result<void> SqliteStore::put_site(const Site& x, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     require_org(db, x.org_unit_id);
     std::optional<std::string> old_path;
@@ -238,12 +242,14 @@ result<void> SqliteStore::put_site(const Site& x) {
     Site stored = x;
     stored.deleted = false;
     append_change(db, "site", "upsert", x.id, x.org_path, to_json(stored));
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> SqliteStore::delete_site(std::string_view id, Ms now) {
+result<void> SqliteStore::delete_site(std::string_view id, Ms now,
+                                      const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     {
       auto& st = q(db, kSiteState);
@@ -259,6 +265,7 @@ result<void> SqliteStore::delete_site(std::string_view id, Ms now) {
     std::string path = s.column_text(0);
     s.reset();
     append_change(db, "site", "delete", id, path, nullptr);
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};

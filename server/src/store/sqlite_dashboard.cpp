@@ -31,9 +31,8 @@ constexpr std::string_view kTrack =
     "AND (?2 IS NULL OR t >= ?2) AND (?3 IS NULL OR t < ?3) "
     "AND (t > ?4 OR (t = ?4 AND seq > ?5)) ORDER BY t, seq LIMIT ?6";
 constexpr std::string_view kAlerts =
-    "SELECT a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "
-    "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state "
-    "FROM sos_alerts a JOIN users u ON u.id = a.user_id "
+    "SELECT " PATROL_ALERT_READ_COLS
+    " FROM sos_alerts a JOIN users u ON u.id = a.user_id "
     "WHERE a.org_path >= ?1 AND a.org_path < ?2 AND (?3 IS NULL OR a.user_id = ?3) "
     "AND (?4 IS NULL OR a.seq < ?4) ORDER BY a.seq DESC LIMIT ?5";
 
@@ -120,18 +119,7 @@ result<Page<SosAlert>> SqliteStore::alerts(const AlertFilter& f) {
     s.bind(4, f.after).bind(5, f.limit + 1);
     Page<SosAlert> page;
     while (step(s)) {
-      SosAlert a;
-      a.seq = s.column_int64(0);
-      a.id = s.column_text(1);
-      a.user_id = s.column_text(2);
-      a.user_name = s.column_text(3);
-      a.org_unit_id = s.column_int64(4);
-      a.org_path = s.column_text(5);
-      a.raised_at = s.column_int64(6);
-      a.received_at = s.column_int64(7);
-      a.position = read_geo(s, 8);
-      a.note = s.column_text(11);
-      a.state = s.column_text(12);
+      SosAlert a = read_alert(s);
       page.items.push_back(std::move(a));
     }
     end_page(page, f.limit, [](const auto& x) { return std::to_string(x.seq); });

@@ -54,6 +54,7 @@ void persist(Database& db, const Hazard& before, const HazardChange& c) {
     run(x);
   }
   append_change(db, "hazard", "upsert", before.id, before.org_path, to_json(h));
+  if (c.audit) insert_audit(db, *c.audit);
 }
 
 }  // namespace

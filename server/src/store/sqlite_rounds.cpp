@@ -312,7 +312,8 @@ result<std::vector<Schedule>> SqliteStore::all_schedules() {
 }
 
 result<void> SqliteStore::put_schedule(const Schedule& x, const std::vector<Round>& plan,
-                                       Ms plan_from, Ms plan_to) {
+                                       Ms plan_from, Ms plan_to,
+                                       const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     auto& s = q(db, kUpsertSchedule);
     s.bind(1, x.id).bind(2, x.team_id).bind(3, x.org_unit_id).bind(4, x.org_path);
@@ -355,12 +356,14 @@ result<void> SqliteStore::put_schedule(const Schedule& x, const std::vector<Roun
       run(d);
       append_change(db, "round", "delete", gone.id, gone.org_path, nullptr);
     }
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> SqliteStore::delete_schedule(std::string_view id, Ms now) {
+result<void> SqliteStore::delete_schedule(std::string_view id, Ms now,
+                                          const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](Database& db) {
     auto& s = q(db, kDeleteSchedule);
     s.bind(1, id).bind(2, now);
@@ -379,6 +382,7 @@ result<void> SqliteStore::delete_schedule(std::string_view id, Ms now) {
       run(d);
       append_change(db, "round", "delete", rid, rpath, nullptr);
     }
+    if (audit) insert_audit(db, *audit);
   });
   if (ec) return ec;
   return {};

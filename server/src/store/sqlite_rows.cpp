@@ -114,6 +114,24 @@ Inspection read_inspection(sqlite::Statement& s) {
   return i;
 }
 
+SosAlert read_alert(sqlite::Statement& s) {
+  SosAlert a;
+  a.seq = s.column_int64(0);
+  a.id = s.column_text(1);
+  a.user_id = s.column_text(2);
+  a.user_name = s.column_text(3);
+  a.org_unit_id = s.column_int64(4);
+  a.org_path = s.column_text(5);
+  a.raised_at = s.column_int64(6);
+  a.received_at = s.column_int64(7);
+  a.position = read_geo(s, 8);
+  a.note = s.column_text(11);
+  a.state = s.column_text(12);
+  a.acknowledged_by = s.column_opt_text(13);
+  a.acknowledged_at = s.column_opt_int64(14);
+  return a;
+}
+
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col) {
   if (s.column_is_null(lat_col)) return std::nullopt;
   return GeoPoint{s.column_double(lat_col), s.column_double(lat_col + 1),

@@ -35,6 +35,12 @@
   "template_version, round_id, observed_at, observed_ms, received_ms, lat, lon, accuracy_m, " \
   "note, items"
 
+// sos_alerts a JOIN users u (read_alert).
+#define PATROL_ALERT_READ_COLS                                                      \
+  "a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "        \
+  "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state, a.acknowledged_by, " \
+  "a.acknowledged_at"
+
 namespace patrol::store::detail {
 
 // id, phone, name, role, org_unit_id, org path (columns 0–5).
@@ -49,6 +55,9 @@ Hazard read_hazard(sqlite::Statement& s);
 Round read_round(sqlite::Statement& s);
 // PATROL_INSPECTION_COLS.
 Inspection read_inspection(sqlite::Statement& s);
+
+// PATROL_ALERT_READ_COLS.
+SosAlert read_alert(sqlite::Statement& s);
 // lat, lon, accuracy_m from `lat_col`; nullopt when lat is NULL.
 std::optional<GeoPoint> read_geo(sqlite::Statement& s, int lat_col);
 // The inverse of items_json() (inspections.items).

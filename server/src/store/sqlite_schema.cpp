@@ -344,11 +344,31 @@ CREATE TABLE trackers (
 CREATE INDEX trackers_by_user ON trackers(user_id);
 )sql";
 
-// 4: reserved for the audit log (issue 9, its own branch): until that lands
-// this placeholder holds the number, and the merge replaces it with the real
-// migration 4 (a database made between the two would lack it: development
-// data only).
-constexpr std::string_view kV4 = "SELECT 1;";
+// 4: the audit log (issue 9, store/audit_store.hpp): append-only, enforced
+// by triggers so no code path (nor a mistaken maintenance query through the
+// server) can rewrite or remove an entry. Indexes serve the filters of
+// GET /api/v1/audit (actor, object) newest first.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  actor_id    TEXT NOT NULL,
+  actor_role  TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  object_id   TEXT NOT NULL,
+  org_path    TEXT NOT NULL DEFAULT '',
+  device_id   TEXT NOT NULL DEFAULT '',
+  address     TEXT NOT NULL DEFAULT '',
+  details     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+);
+CREATE INDEX audit_by_actor ON audit_log(actor_id, seq);
+CREATE INDEX audit_by_object ON audit_log(object_type, object_id, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
 
 // 5: sites and teams administered over REST (DELETE keeps the row, which
 // inspections, hazards and past rounds name, and tells phones through a
@@ -363,7 +383,14 @@ CREATE INDEX rounds_overview ON rounds(org_path, starts_at, state);
 CREATE INDEX inspections_overview ON inspections(org_path, observed_ms, site_id);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// 6: an SOS alert is acknowledged on the server, once, by a leader in scope
+// (POST /api/v1/sos/{id}/ack): who and when; its state becomes 'acknowledged'.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_by TEXT REFERENCES users(id);
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_at INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sqlite/database.hpp"
+#include "store/audit_store.hpp"
 #include "store/entities.hpp"
 
 namespace patrol::store::detail {
@@ -85,5 +86,8 @@ std::string json_strings(const std::vector<std::string>& v);
 // Appends one change-log entry (sync/pull's source) in the current transaction.
 void append_change(sqlite::Database& db, std::string_view entity, std::string_view op,
                    std::string_view id, std::string_view org_path, const boost::json::value& data);
+
+// Appends one audit entry in the current transaction (sqlite_audit.cpp).
+void insert_audit(sqlite::Database& db, const AuditEntry& e);
 
 }  // namespace patrol::store::detail

@@ -15,6 +15,9 @@
 //   hazard_workflow_store.hpp HazardWorkflowStore  one hazard, history, transitions, timer list
 //   admin_store.hpp       AdminStore       users within a subtree, org children
 //   overview_store.hpp    OverviewStore    the overview's counts per node and period
+//   alert_store.hpp       AlertStore       acknowledging an SOS alert
+//   audit_store.hpp       AuditStore       the append-only audit log
+//   privacy_store.hpp     PrivacyStore     track retention, a person's erasure (PIPL)
 // `Store` aggregates them; code that needs one use case takes that interface
 // (domain::OpValidator takes a ReferenceStore&), so it stays small to read and
 // to fake.
@@ -54,7 +57,9 @@
 #pragma once
 
 #include "store/admin_store.hpp"
+#include "store/alert_store.hpp"
 #include "store/attachment_store.hpp"
+#include "store/audit_store.hpp"
 #include "store/auth_store.hpp"
 #include "store/dashboard_store.hpp"
 #include "store/entities.hpp"
@@ -63,6 +68,7 @@
 #include "store/lifecycle_store.hpp"
 #include "store/overview_store.hpp"
 #include "store/page.hpp"
+#include "store/privacy_store.hpp"
 #include "store/reference_store.hpp"
 #include "store/round_store.hpp"
 #include "store/sync_store.hpp"
@@ -79,7 +85,10 @@ class Store : public LifecycleStore,
               public RoundStore,
               public HazardWorkflowStore,
               public AdminStore,
-              public OverviewStore {
+              public OverviewStore,
+              public AlertStore,
+              public AuditStore,
+              public PrivacyStore {
  public:
   ~Store() override = default;
 };

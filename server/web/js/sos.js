@@ -1,8 +1,12 @@
 // SOS alerts that cannot be missed: a red banner over every page and a
 // repeating tone (toggle in the header) until each alert is acknowledged.
-// Acknowledgement is kept per browser (localStorage); an alert the server
-// marks acknowledged or closed clears too.
+// Acknowledging tells the server (POST /api/v1/sos/{id}/ack), whose `sos`
+// event (state acknowledged) then clears the banner on every leader's
+// dashboard; it is also kept per browser (localStorage), so the banner clears
+// at once here and stays cleared when the server refuses (a volunteer's own
+// alert) or cannot be reached.
 
+import { api } from './api.js';
 import { h } from './dom.js';
 import { clock, onLangChange, t } from './i18n.js';
 
@@ -82,6 +86,9 @@ export class SosAlarm {
     this.acked.add(id);
     localStorage.setItem(ACK_KEY, JSON.stringify([...this.acked].slice(-500)));
     this.render();
+    api(`/api/v1/sos/${encodeURIComponent(id)}/ack`, { method: 'POST' })
+      .then((a) => { if (a?.id) this.state.alerts.set(a.id, { ...this.state.alerts.get(a.id), ...a }); })
+      .catch(() => { /* kept acknowledged in this browser */ });
   }
 
   render() {

@@ -289,3 +289,76 @@ TEST(LiveFeed, SnapshotRoundsCarryStateAndProgress) {
   EXPECT_EQ(round->at("route").as_array().size(), seeded.at("route").as_array().size());
   EXPECT_FALSE(round->at("started_at").is_null());
 }
+
+// Issue 6: an SOS acknowledged by one leader (POST /api/v1/sos/{id}/ack)
+// reaches another leader's socket as a `sos` event with the alert as stored,
+// so every banner clears; volunteers may not acknowledge, other villages see
+// no such alert, and a second acknowledgement keeps the first.
+TEST(LiveFeed, SosAcknowledgedByOneLeaderReachesAnother) {
+  TestServer s;
+  auto leader = login(s.port(), "13900000001");  // team_leader, 大田刘村
+  auto admin = login(s.port(), "13900000007");   // village_admin, 大田刘村
+  auto volunteer = login(s.port(), "13900000002");
+  auto outsider = login(s.port(), "13900000003");  // volunteer, 东溪单村
+  auto ws = open_live(s.port(), admin);
+  subscribe(*ws, admin.org_unit_id);
+  ASSERT_TRUE(read_until(*ws, [](auto& m) { return is(m, "snapshot"); }));
+
+  const std::string id = wire::make_uuid_v7();
+  push(s.port(), volunteer.token,
+       json::array{json::object{
+           {"op_id", wire::make_uuid_v7()},
+           {"type", "sos.raise"},
+           {"body", json::object{{"id", id},
+                                 {"raised_at", wire::format_rfc3339(wire::now_millis())},
+                                 {"note", "ankle"}}}}});
+  auto raised = read_until(*ws, [&](auto& m) {
+    return is(m, "event", "sos") && m.at("data").at("id").as_string() == id;
+  });
+  ASSERT_TRUE(raised);
+  EXPECT_EQ(raised->at("data").at("state").as_string(), "open");
+  EXPECT_TRUE(raised->at("data").at("acknowledged_by").is_null());
+
+  const std::string path = "/api/v1/sos/" + id + "/ack";
+  {
+    HttpsClient c(s.port());
+    c.set_bearer(volunteer.token);
+    EXPECT_EQ(c.post_json(path, "{}").status, 403u) << "a volunteer does not acknowledge";
+    c.set_bearer(outsider.token);
+    EXPECT_EQ(c.post_json(path, "{}").status, 403u);
+    HttpsClient l(s.port());
+    l.set_bearer(leader.token);
+    EXPECT_EQ(l.post_json("/api/v1/sos/" + wire::make_uuid_v7() + "/ack", "{}").status, 404u);
+  }
+  HttpsClient c(s.port());
+  c.set_bearer(leader.token);
+  auto r = c.post_json(path, "");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto stored = json::parse(r.body).as_object();
+  EXPECT_EQ(stored.at("state").as_string(), "acknowledged");
+  EXPECT_EQ(stored.at("acknowledged_by").as_string(), leader.user_id);
+  EXPECT_TRUE(stored.at("acknowledged_at").is_string());
+
+  auto acked = read_until(*ws, [&](auto& m) {
+    return is(m, "event", "sos") && m.at("data").at("id").as_string() == id;
+  });
+  ASSERT_TRUE(acked) << "the other leader's socket hears of the acknowledgement";
+  EXPECT_EQ(acked->at("data").at("state").as_string(), "acknowledged");
+  EXPECT_EQ(acked->at("data").at("acknowledged_by").as_string(), leader.user_id);
+
+  // The village admin acknowledging again keeps the first acknowledgement.
+  HttpsClient a(s.port());
+  a.set_bearer(admin.token);
+  auto again = a.post_json(path, "{}");
+  ASSERT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(json::parse(again.body).at("acknowledged_by").as_string(), leader.user_id);
+  // And the list says so too.
+  auto list = json::parse(a.get("/api/v1/alerts").body);
+  bool found = false;
+  for (const auto& al : list.at("items").as_array()) {
+    if (al.at("id").as_string() != id) continue;
+    found = true;
+    EXPECT_EQ(al.at("state").as_string(), "acknowledged");
+  }
+  EXPECT_TRUE(found);
+}

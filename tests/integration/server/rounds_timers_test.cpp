@@ -296,15 +296,18 @@ TEST(HazardOps, TransitionOpFollowsTheRoleTable) {
   auto hz = json::parse(phone.get("/api/v1/hazards?state=open&site_id=" + str(site.at("id"))).body);
   std::string hid = str(hz.at("items").at(0).at("id"));
   std::int64_t t = now_ms();
+  // The assignee must be a user of the caller's area (issue 9: the op
+  // assigned any id): the volunteer themselves.
+  const std::string me = str(json::parse(phone.get("/api/v1/me").body).at("id"));
   // A volunteer may not assign (the op is rejected with the 403's code).
-  res = push_ops(
-      phone, json::array{op("hazard.transition",
-                            {{"hazard_id", hid}, {"to", "assigned"}, {"assignee_id", "x"}}, t)});
+  res = push_ops(phone,
+                 json::array{op("hazard.transition",
+                                {{"hazard_id", hid}, {"to", "assigned"}, {"assignee_id", me}}, t)});
   EXPECT_EQ(str(res.at(0).at("error").at("code")), "forbidden") << res;
   auto leader = client_for("13900000001");
-  res = push_ops(
-      leader, json::array{op("hazard.transition",
-                             {{"hazard_id", hid}, {"to", "assigned"}, {"assignee_id", "x"}}, t)});
+  res = push_ops(leader,
+                 json::array{op("hazard.transition",
+                                {{"hazard_id", hid}, {"to", "assigned"}, {"assignee_id", me}}, t)});
   EXPECT_EQ(str(res.at(0).at("status")), "applied") << res;
   // Rectified, then the volunteer verifies at the next round (offline, later pushed).
   res = push_ops(

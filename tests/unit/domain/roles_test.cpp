@@ -23,6 +23,7 @@ TEST(Roles, UnknownRolesHaveNoRights) {
   for (const char* r : {"mayor", "", "Volunteer", "CITY_ADMIN", "city_admin ", "admin"}) {
     EXPECT_FALSE(parse_role(r)) << r;
     EXPECT_FALSE(sees_all_alerts(as(r))) << r;
+    EXPECT_FALSE(has_right(r, Right::read_audit)) << r;
     EXPECT_FALSE(sees_track_of(as(r), "someone-else")) << r;
     EXPECT_TRUE(sees_track_of(as(r, "me"), "me")) << r;  // one's own, as anyone
     EXPECT_FALSE(is_known_role(r)) << r;
@@ -34,13 +35,16 @@ TEST(Roles, TheTable) {
     const char* role;
     bool all_alerts;
     bool all_tracks;
+    bool audit;
   };
-  for (const auto& r : {Row{"volunteer", false, false}, Row{"team_leader", true, true},
-                        Row{"village_admin", true, true}, Row{"town_staff", true, true},
-                        Row{"city_admin", true, true}}) {
+  for (const auto& r :
+       {Row{"volunteer", false, false, false}, Row{"team_leader", true, true, false},
+        Row{"village_admin", true, true, false}, Row{"town_staff", true, true, false},
+        Row{"city_admin", true, true, true}}) {
     ASSERT_TRUE(parse_role(r.role)) << r.role;
     EXPECT_EQ(role_name(*parse_role(r.role)), r.role);
     EXPECT_EQ(has_right(r.role, Right::see_all_alerts), r.all_alerts) << r.role;
     EXPECT_EQ(has_right(r.role, Right::see_all_tracks), r.all_tracks) << r.role;
+    EXPECT_EQ(has_right(r.role, Right::read_audit), r.audit) << r.role;
   }
 }

@@ -105,3 +105,36 @@ TEST(Metrics, ConcurrentObservationsAreAllCounted) {
       << text;
   EXPECT_EQ(m.open_connections(), 0u);
 }
+
+TEST(Metrics, LiveFeedCountersAndCommitToSendHistogram) {
+  Metrics m;
+  m.set_live_subscribers(3);
+  m.count_live_events(5);
+  m.count_live_coalesced();
+  m.count_live_dropped(2);
+  m.count_live_slow_closed();
+  m.observe_live_queue_depth(7);
+  m.observe_live_queue_depth(4);  // the high-water stays 7
+  // From many threads at once, as the I/O threads observe.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&m] {
+      for (int i = 0; i < 1000; ++i) m.observe_live_send(3ms);  // <= 0.005
+    });
+  for (auto& t : threads) t.join();
+  m.observe_live_send(20s);  // only +Inf
+  const auto text = m.render_prometheus();
+  EXPECT_TRUE(contains(text, "patrol_live_subscribers 3\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_events_total 5\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_coalesced_total 1\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_dropped_total 2\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_slow_consumers_closed_total 1\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_send_queue_high_water 7\n")) << text;
+  const std::string p = "patrol_live_commit_to_send_seconds_bucket{le=";
+  EXPECT_TRUE(contains(text, p + "\"0.0025\"} 0\n")) << text;
+  EXPECT_TRUE(contains(text, p + "\"0.005\"} 4000\n")) << text;
+  EXPECT_TRUE(contains(text, p + "\"10\"} 4000\n")) << text;
+  EXPECT_TRUE(contains(text, p + "\"+Inf\"} 4001\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_commit_to_send_seconds_count 4001\n")) << text;
+  EXPECT_TRUE(contains(text, "patrol_live_commit_to_send_seconds_sum 32\n")) << text;
+}

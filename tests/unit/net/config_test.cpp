@@ -264,3 +264,20 @@ TEST(Config, DashboardBaseMapFlags) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("tile-crs"), std::string::npos) << bad.error().message;
 }
+
+TEST(Config, TrackRetentionIsADurationDefaulting90Days) {
+  auto d = parse({"--data-dir", "/tmp/d"});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->config.api.track_retention, std::chrono::hours(24 * 90));
+  auto r = parse({"--data-dir", "/tmp/d", "--track-retention", "30d"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.api.track_retention, std::chrono::hours(24 * 30));
+  r = parse({"--data-dir", "/tmp/d", "--track-retention=90s"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.api.track_retention, 90s);
+  for (const char* bad : {"0s", "soon", "-5m", "99999d"}) {
+    auto e = parse({"--data-dir", "/tmp/d", "--track-retention", bad});
+    ASSERT_FALSE(e) << bad;
+    EXPECT_NE(e.error().message.find("--track-retention"), std::string::npos) << bad;
+  }
+}

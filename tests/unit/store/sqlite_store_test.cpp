@@ -100,6 +100,29 @@ TEST_F(StoreTest, MigratesToCurrentVersionAndReopens) {
   EXPECT_FALSE(*empty) << "seed survived the reopen";
 }
 
+// Migration 4's triggers: the audit log refuses UPDATE and DELETE, whoever
+// runs them (issue 9: append-only); INSERT still works.
+TEST_F(StoreTest, AuditLogIsAppendOnly) {
+  AuditEntry e;
+  e.at = now();
+  e.actor_id = "admin";
+  e.actor_role = "city_admin";
+  e.action = "user.create";
+  e.object_type = "user";
+  e.object_id = "u1";
+  ASSERT_TRUE(store_->append_audit(e));
+  auto update = store_->run_on_writer(
+      [](sqlite::Database& db) { return db.exec("UPDATE audit_log SET actor_id = 'someone'"); });
+  EXPECT_TRUE(update) << "UPDATE of the audit log was allowed";
+  auto del =
+      store_->run_on_writer([](sqlite::Database& db) { return db.exec("DELETE FROM audit_log"); });
+  EXPECT_TRUE(del) << "DELETE from the audit log was allowed";
+  auto page = store_->audit(AuditFilter{});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].actor_id, "admin");
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
   ASSERT_FALSE(store_->run_on_writer(
       [](sqlite::Database& db) { return db.exec("PRAGMA user_version=999"); }));

@@ -78,7 +78,7 @@ TYPED_TEST(RoundConformance, PutScheduleReconcilesPlannedRoundsOnly) {
   s.weekdays = {2, 4};  // Tue/Thu from now on
   s.start_time = "20:00";
   auto plan = this->plan(s, now, now + 21 * kDay);
-  ASSERT_TRUE(this->store_->put_schedule(s, plan, now, now + 21 * kDay));
+  ASSERT_TRUE(this->store_->put_schedule(s, plan, now, now + 21 * kDay, std::nullopt));
   auto after = this->rounds_of(s.id);
   std::set<std::string> ids;
   for (const auto& r : after) ids.insert(r.id);
@@ -122,10 +122,11 @@ TYPED_TEST(RoundConformance, AddRoundsIsIdempotent) {
 }
 
 TYPED_TEST(RoundConformance, DeleteScheduleRemovesItsPlannedRounds) {
-  ASSERT_TRUE(this->store_->delete_schedule(this->schedule_.id, now_ms()));
+  ASSERT_TRUE(this->store_->delete_schedule(this->schedule_.id, now_ms(), std::nullopt));
   EXPECT_EQ(this->store_->schedule(this->schedule_.id).error(), errc::not_found);
   EXPECT_TRUE(this->rounds_of(this->schedule_.id).empty());
-  EXPECT_EQ(this->store_->delete_schedule(this->schedule_.id, now_ms()).error(), errc::not_found);
+  EXPECT_EQ(this->store_->delete_schedule(this->schedule_.id, now_ms(), std::nullopt).error(),
+            errc::not_found);
 }
 
 TYPED_TEST(RoundConformance, RoundsFilterAndPage) {
