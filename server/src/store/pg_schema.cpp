@@ -316,9 +316,37 @@ CREATE TABLE trackers (
 CREATE INDEX trackers_by_user ON trackers(user_id);
 )sql";
 
-// 4 (as SQLite's 4): a placeholder holding the number for the audit log
-// (issue 9, its own branch); that merge replaces it on both stores.
-constexpr std::string_view kV4 = "SELECT 1;";
+// 4 (as SQLite's 4): the audit log (store/audit_store.hpp), append-only:
+// triggers refuse UPDATE, DELETE and TRUNCATE, so no code path (nor a
+// mistaken query through the server's role) rewrites or removes an entry.
+// Indexes serve GET /api/v1/audit's filters (actor, object) newest first.
+// A database made with the placeholder 4 (`SELECT 1`) lacks the table:
+// development data only, as on SQLite.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE audit_log (
+  seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at          bigint NOT NULL,
+  actor_id    ctext NOT NULL,
+  actor_role  ctext NOT NULL,
+  action      ctext NOT NULL,
+  object_type ctext NOT NULL,
+  object_id   ctext NOT NULL,
+  org_path    ctext NOT NULL DEFAULT '',
+  device_id   text NOT NULL DEFAULT '',
+  address     text NOT NULL DEFAULT '',
+  details     text NOT NULL DEFAULT '{}' CHECK (details::json IS NOT NULL)
+);
+CREATE INDEX audit_by_actor ON audit_log(actor_id, seq);
+CREATE INDEX audit_by_object ON audit_log(object_type, object_id, seq);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+)sql";
 
 // 5 (as SQLite's 5): sites and teams deleted over REST keep their rows
 // (inspections, hazards and past rounds name them); indexes for the admin
@@ -332,7 +360,14 @@ CREATE INDEX rounds_overview ON rounds(org_path, starts_at, state);
 CREATE INDEX inspections_overview ON inspections(org_path, observed_ms, site_id);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// 6 (as SQLite's 6): an SOS alert acknowledged on the server, once, by a
+// leader in scope (POST /api/v1/sos/{id}/ack): who and when.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_by ctext REFERENCES users(id);
+ALTER TABLE sos_alerts ADD COLUMN acknowledged_at bigint;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 
