@@ -34,9 +34,8 @@ constexpr std::string_view kTrack =
     "AND ($2::bigint IS NULL OR t >= $2::bigint) AND ($3::bigint IS NULL OR t < $3::bigint) "
     "AND (t > $4 OR (t = $4 AND seq > $5)) ORDER BY t, seq LIMIT $6";
 constexpr std::string_view kAlerts =
-    "SELECT a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "
-    "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state "
-    "FROM sos_alerts a JOIN users u ON u.id = a.user_id "
+    "SELECT " PATROL_PG_ALERT_READ_COLS
+    " FROM sos_alerts a JOIN users u ON u.id = a.user_id "
     "WHERE a.org_path >= $1 AND a.org_path < $2 AND ($3::text IS NULL OR a.user_id = $3::text) "
     "AND ($4::bigint IS NULL OR a.seq < $4::bigint) ORDER BY a.seq DESC LIMIT $5";
 
@@ -170,19 +169,7 @@ result<Page<SosAlert>> PgStore::alerts(const AlertFilter& f) {
                                  .add(f.limit + 1));
     Page<SosAlert> page;
     for (int i = 0; i < r.rows(); ++i) {
-      SosAlert a;
-      a.seq = r.int64(i, 0);
-      a.id = r.text(i, 1);
-      a.user_id = r.text(i, 2);
-      a.user_name = r.text(i, 3);
-      a.org_unit_id = r.int64(i, 4);
-      a.org_path = r.text(i, 5);
-      a.raised_at = r.int64(i, 6);
-      a.received_at = r.int64(i, 7);
-      a.position = read_geo(r, i, 8);
-      a.note = r.text(i, 11);
-      a.state = r.text(i, 12);
-      page.items.push_back(std::move(a));
+      page.items.push_back(read_alert(r, i));
     }
     if (static_cast<int>(page.items.size()) > f.limit) {
       page.items.pop_back();

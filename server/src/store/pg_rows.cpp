@@ -17,6 +17,24 @@ User read_user(const Result& r, int i) {
   return u;
 }
 
+SosAlert read_alert(const Result& r, int i) {
+  SosAlert a;
+  a.seq = r.int64(i, 0);
+  a.id = r.text(i, 1);
+  a.user_id = r.text(i, 2);
+  a.user_name = r.text(i, 3);
+  a.org_unit_id = r.int64(i, 4);
+  a.org_path = r.text(i, 5);
+  a.raised_at = r.int64(i, 6);
+  a.received_at = r.int64(i, 7);
+  a.position = read_geo(r, i, 8);
+  a.note = r.text(i, 11);
+  a.state = r.text(i, 12);
+  a.acknowledged_by = r.opt_text(i, 13);
+  a.acknowledged_at = r.opt_int64(i, 14);
+  return a;
+}
+
 Team read_team(const Result& r, int i) {
   Team t;
   t.id = r.text(i, 0);

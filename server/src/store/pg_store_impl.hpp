@@ -41,7 +41,16 @@ namespace pg {
   "id, schedule_id, team_id, org_unit_id, org_path, date, starts_at, ends_at, state, " \
   "started_at, finished_at, route, sites_visited, distance_m, open_hazard_ids, updated_at"
 
+// sos_alerts a JOIN users u (read_alert), as SQLite's PATROL_ALERT_READ_COLS.
+#define PATROL_PG_ALERT_READ_COLS                                                   \
+  "a.seq, a.id, a.user_id, u.name, a.org_unit_id, a.org_path, a.raised_at, "        \
+  "a.received_at, a.lat, a.lon, a.accuracy_m, a.note, a.state, a.acknowledged_by, " \
+  "a.acknowledged_at"
+
 User read_user(const Result& r, int row);
+SosAlert read_alert(const Result& r, int row);  // PATROL_PG_ALERT_READ_COLS
+// Appends one audit entry in the current transaction (pg_audit.cpp).
+void insert_audit(Conn& c, const AuditEntry& e);
 Site read_site(const Result& r, int row);
 Hazard read_hazard(const Result& r, int row);  // PATROL_PG_HAZARD_READ_COLS
 Round read_round(const Result& r, int row);    // PATROL_PG_ROUND_COLS
