@@ -116,6 +116,7 @@ result<void> PgStore::create_user(const UserWrite& w, Ms now) {
     p.add(w.user.id).add(w.user.phone).add(w.user.name).add(w.user.role);
     p.add(w.user.org_unit_id).add(w.password_hash.value_or("!")).add(now).add(w.disabled);
     tx.conn.exec(kInsertUser, p);
+    if (w.audit) insert_audit(tx.conn, *w.audit);
   });
   if (ec) return ec;
   return {};
@@ -129,6 +130,7 @@ result<void> PgStore::update_user(const UserWrite& w) {
     p.add(w.user.org_unit_id).add(w.disabled).add(w.password_hash);
     if (tx.conn.exec(kUpdateUser, p).affected() == 0) throw NotFound{};
     if (w.disabled || w.password_hash) tx.conn.exec(kEndSessions, Params().add(w.user.id));
+    if (w.audit) insert_audit(tx.conn, *w.audit);
   });
   if (ec) return ec;
   return {};
@@ -171,7 +173,7 @@ result<Team> PgStore::team_with_members(std::string_view id) {
   });
 }
 
-result<void> PgStore::put_team(const Team& t) {
+result<void> PgStore::put_team(const Team& t, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     auto& c = tx.conn;
     require_org(c, t.org_unit_id);
@@ -192,12 +194,13 @@ result<void> PgStore::put_team(const Team& t) {
     auto stored = team_by_id(c, t.id);
     if (!stored) throw Failure{errc::internal, "", "the team written was not read back"};
     tx.append_change("team", "upsert", t.id, t.org_path, to_text(to_json(*stored)));
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> PgStore::delete_team(std::string_view id) {
+result<void> PgStore::delete_team(std::string_view id, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     auto& c = tx.conn;
     {
@@ -209,12 +212,13 @@ result<void> PgStore::delete_team(std::string_view id) {
     auto r = c.exec(kDeleteTeam, Params().add(id));
     if (r.rows() == 0) throw NotFound{};
     tx.append_change("team", "delete", id, r.text(0, 0), "null");
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> PgStore::put_site(const Site& x) {
+result<void> PgStore::put_site(const Site& x, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     auto& c = tx.conn;
     require_org(c, x.org_unit_id);
@@ -235,12 +239,14 @@ result<void> PgStore::put_site(const Site& x) {
     Site stored = x;
     stored.deleted = false;
     tx.append_change("site", "upsert", x.id, x.org_path, to_text(to_json(stored)));
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> PgStore::delete_site(std::string_view id, Ms now) {
+result<void> PgStore::delete_site(std::string_view id, Ms now,
+                                  const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     auto& c = tx.conn;
     {
@@ -252,6 +258,7 @@ result<void> PgStore::delete_site(std::string_view id, Ms now) {
     auto r = c.exec(kDeleteSite, Params().add(id).add(now));
     if (r.rows() == 0) throw NotFound{};
     tx.append_change("site", "delete", id, r.text(0, 0), "null");
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};

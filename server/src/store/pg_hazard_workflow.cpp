@@ -51,6 +51,7 @@ void persist(PgTx& tx, const Hazard& before, const HazardChange& ch) {
     tx.conn.exec(kAddHistory, x);
   }
   tx.append_change("hazard", "upsert", before.id, before.org_path, to_text(to_json(h)));
+  if (ch.audit) insert_audit(tx.conn, *ch.audit);
 }
 
 }  // namespace

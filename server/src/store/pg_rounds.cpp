@@ -319,7 +319,7 @@ result<std::vector<Schedule>> PgStore::all_schedules() {
 }
 
 result<void> PgStore::put_schedule(const Schedule& x, const std::vector<Round>& plan, Ms plan_from,
-                                   Ms plan_to) {
+                                   Ms plan_to, const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     Conn& c = tx.conn;
     Params p;
@@ -354,12 +354,14 @@ result<void> PgStore::put_schedule(const Schedule& x, const std::vector<Round>& 
       c.exec(kDeleteRound, Params().add(gone.id));
       tx.append_change("round", "delete", gone.id, gone.org_path, "null");
     }
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};
 }
 
-result<void> PgStore::delete_schedule(std::string_view id, Ms now) {
+result<void> PgStore::delete_schedule(std::string_view id, Ms now,
+                                      const std::optional<AuditEntry>& audit) {
   auto ec = impl_->writer->write([&](PgTx& tx) {
     Conn& c = tx.conn;
     auto s = c.exec(kDeleteSchedule, Params().add(id).add(now));
@@ -370,6 +372,7 @@ result<void> PgStore::delete_schedule(std::string_view id, Ms now) {
       c.exec(kDeleteRound, Params().add(r.text(i, 0)));
       tx.append_change("round", "delete", r.text(i, 0), r.text(i, 1), "null");
     }
+    if (audit) insert_audit(c, *audit);
   });
   if (ec) return ec;
   return {};
