@@ -98,8 +98,9 @@ class PgStore final : public Store, public LiveStore, public TrackerStore {
   result<Page<Schedule>> schedules(const ScheduleFilter& f) override;
   result<std::vector<Schedule>> all_schedules() override;
   result<void> put_schedule(const Schedule& s, const std::vector<Round>& plan, Ms plan_from,
-                            Ms plan_to) override;
-  result<void> delete_schedule(std::string_view id, Ms now) override;
+                            Ms plan_to, const std::optional<AuditEntry>& audit) override;
+  result<void> delete_schedule(std::string_view id, Ms now,
+                               const std::optional<AuditEntry>& audit) override;
   result<std::vector<Round>> add_rounds(const std::vector<Round>& plan) override;
   result<Page<Round>> rounds(const RoundFilter& f) override;
   result<std::vector<Round>> planned_rounds_starting_before(Ms starts_before, int limit) override;
@@ -126,10 +127,26 @@ class PgStore final : public Store, public LiveStore, public TrackerStore {
   result<std::vector<OrgUnit>> org_children(std::int64_t id) override;
   result<Page<Team>> teams(const TeamFilter& f) override;
   result<Team> team_with_members(std::string_view id) override;
-  result<void> put_team(const Team& t) override;
-  result<void> delete_team(std::string_view id) override;
-  result<void> put_site(const Site& s) override;
-  result<void> delete_site(std::string_view id, Ms now) override;
+  result<void> put_team(const Team& t,
+                        const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> delete_team(std::string_view id,
+                           const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> put_site(const Site& s,
+                        const std::optional<AuditEntry>& audit = std::nullopt) override;
+  result<void> delete_site(std::string_view id, Ms now,
+                           const std::optional<AuditEntry>& audit = std::nullopt) override;
+
+  // ---- AlertStore (pg_alerts.cpp) ----
+  result<Acknowledged> acknowledge_alert(std::string_view id, std::string_view scope_path,
+                                         std::string_view by_user_id, Ms at) override;
+
+  // ---- AuditStore (pg_audit.cpp) ----
+  result<void> append_audit(const AuditEntry& e) override;
+  result<Page<AuditEntry>> audit(const AuditFilter& f) override;
+
+  // ---- PrivacyStore (pg_privacy.cpp) ----
+  result<std::int64_t> delete_positions_before(Ms cutoff, std::int64_t max_rows) override;
+  result<void> erase_user(const UserErasure& e) override;
 
   // ---- OverviewStore (pg_overview.cpp) ----
   result<OverviewCounts> overview_counts(std::string_view scope_path, Ms from, Ms to) override;
