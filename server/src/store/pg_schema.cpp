@@ -320,9 +320,18 @@ CREATE INDEX trackers_by_user ON trackers(user_id);
 // triggers refuse UPDATE, DELETE and TRUNCATE, so no code path (nor a
 // mistaken query through the server's role) rewrites or removes an entry.
 // Indexes serve GET /api/v1/audit's filters (actor, object) newest first.
+// json_valid() as SQLite's, so malformed details fail the CHECK (conflict),
+// not the cast (internal).
 // A database made with the placeholder 4 (`SELECT 1`) lacks the table:
 // development data only, as on SQLite.
 constexpr std::string_view kV4 = R"sql(
+CREATE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  PERFORM t::json;
+  RETURN true;
+EXCEPTION WHEN others THEN
+  RETURN false;
+END $$;
 CREATE TABLE audit_log (
   seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at          bigint NOT NULL,
@@ -334,7 +343,7 @@ CREATE TABLE audit_log (
   org_path    ctext NOT NULL DEFAULT '',
   device_id   text NOT NULL DEFAULT '',
   address     text NOT NULL DEFAULT '',
-  details     text NOT NULL DEFAULT '{}' CHECK (details::json IS NOT NULL)
+  details     text NOT NULL DEFAULT '{}' CHECK (json_valid(details))
 );
 CREATE INDEX audit_by_actor ON audit_log(actor_id, seq);
 CREATE INDEX audit_by_object ON audit_log(object_type, object_id, seq);
