@@ -109,6 +109,38 @@ TYPED_TEST(DashboardConformance, TrackByTimeThenArrivalAcrossPages) {
   EXPECT_EQ(w->items.size(), 3u);  // 6,001,000 6,001,500 6,002,000
 }
 
+// AlertStore: the first acknowledgement stays; out of scope is not_found.
+TYPED_TEST(DashboardConformance, AcknowledgingAnAlertOnceInScope) {
+  const User& u = this->volunteer();
+  SosWrite w;
+  w.alert.id = wire::make_uuid_v7();
+  w.alert.user_id = u.id;
+  w.alert.org_unit_id = u.org_unit_id;
+  w.alert.org_path = u.org_path;
+  w.alert.raised_at = now_ms();
+  this->apply(PreparedOp{wire::make_uuid_v7(), u.id, "dev", "sos.raise", w});
+  auto& s = *this->store_;
+  EXPECT_EQ(s.acknowledge_alert(w.alert.id, "/9/", u.id, now_ms()).error(), errc::not_found);
+  EXPECT_EQ(s.acknowledge_alert("no-such-alert", "/", u.id, now_ms()).error(), errc::not_found);
+  const Ms at = now_ms();
+  auto first = s.acknowledge_alert(w.alert.id, "/1/", u.id, at);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->changed);
+  EXPECT_EQ(first->alert.state, "acknowledged");
+  auto again = s.acknowledge_alert(w.alert.id, "/1/", u.id, at + 5000);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->alert.acknowledged_at, at);
+  AlertFilter f;
+  f.scope_path = u.org_path;
+  auto listed = s.alerts(f);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].state, "acknowledged");
+  EXPECT_EQ(listed->items[0].acknowledged_by, u.id);
+  EXPECT_EQ(listed->items[0].acknowledged_at, at);
+}
+
 TYPED_TEST(DashboardConformance, AlertsNewestFirstAndPerUser) {
   const User& u = this->volunteer();
   std::vector<std::string> ids;
