@@ -4,8 +4,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include "api/audit.hpp"
 #include "api/admin_input.hpp"
+#include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "auth/password.hpp"
 #include "auth/token.hpp"

@@ -170,6 +170,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.waitForSelector(`.vol-pin[data-user-id="${ids.volunteer}"]`, { timeout: 10000 });
     liveMode = await connectionMode(page);
     t.diagnostic(`live feed mode: ${liveMode}`);
+    // The live publisher is part of patrold now: a page that fell back to polling
+    // means the feed is broken, and the live tests below must fail, not skip.
+    assert.equal(liveMode, 'live', 'the dashboard fell back to polling: patrold answered no subscribe');
   });
 
   test('a pushed position moves the volunteer marker, with its trail (live feed)', async (t) => {
