@@ -70,12 +70,12 @@ export function renderSites(el, sites, { period }) {
     num('inspections', t('ov.site_inspections'), s.inspections, undefined, uncovered ? 'n-bad' : ''),
     h('td', { class: 'last', dataset: { col: 'last_inspected_at', value: s.last_inspected_at ?? '', label: t('ov.site_last') } }, last(s)),
     num('rounds', t('ov.site_rounds'), `${s.rounds.visited}/${s.rounds.planned}`),
-    h('td', { class: 'site-links' },
+    h('td', { class: 'site-links' }, h('div', { class: 'site-link-row' },
       h('a', { class: 'secondary small', href: `#/map/site/${encodeURIComponent(s.id)}`, dataset: { link: 'map' }, title: t('ov.site_on_map', { name: s.name }) }, t('ov.site_map')),
       h('a', {
         class: s.open_hazards ? 'danger small' : 'secondary small', href: `#/hazards/site/${encodeURIComponent(s.id)}`,
         dataset: { link: 'hazards' }, title: t('ov.site_hazards_of', { name: s.name }),
-      }, s.open_hazards ? t('ov.site_hazards_n', { n: s.open_hazards }) : t('ov.site_hazards'))));
+      }, s.open_hazards ? t('ov.site_hazards_n', { n: s.open_hazards }) : t('ov.site_hazards')))));
   });
   el.replaceChildren(
     h('div', { class: 'toolbar site-sort' }, h('label', { for: 'ov-site-sort' }, t('ov.site_sort')), picker,
