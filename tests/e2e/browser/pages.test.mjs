@@ -521,6 +521,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const openNow = (await get(`/api/v1/hazards?site_id=${first.id}&limit=100`)).items.filter((x) => x.state !== 'closed');
     await page.waitForFunction((n) => document.querySelectorAll('.hz-row').length === n, openNow.length, { timeout: 10000 });
     assert.equal(openNow.length, first.open_hazards, 'the board shows the open hazards the overview counted');
+    await shot(page, 'hazards-site-1366');
     // clearing the site filter shows the whole board again
     await page.click('#hz-site');
     await page.waitForFunction(() => !document.querySelector('#hz-site') && location.hash === '#/hazards');
