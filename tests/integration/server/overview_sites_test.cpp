@@ -20,10 +20,13 @@
 #include "patrol/wire/uuid.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 
 using namespace patrol;
 namespace json = boost::json;
 using test::HttpsClient;
+using test::now_ms;
+using test::str;
 using test::TestServer;
 
 namespace {
@@ -46,22 +49,13 @@ HttpsClient as(const char* phone) {
   return c;
 }
 
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t ms_of(const json::value& v) {
   auto t = wire::parse_rfc3339(str(v));
   return t ? t->instant.time_since_epoch().count() : -1;
 }
 
-std::string rfc3339(std::int64_t ms) {
+// As a phone in China writes it (+08:00).
+std::string china_time(std::int64_t ms) {
   return wire::format_rfc3339(wire::Millis(std::chrono::milliseconds(ms)), 480);
 }
 
@@ -92,7 +86,7 @@ json::array push(HttpsClient& c, json::array ops) {
 json::object op(std::string_view type, json::object body, std::int64_t device_ms) {
   return {{"op_id", wire::make_uuid_v7()},
           {"type", type},
-          {"device_time", rfc3339(device_ms)},
+          {"device_time", china_time(device_ms)},
           {"body", std::move(body)}};
 }
 
@@ -147,9 +141,9 @@ TEST(OverviewSites, AVillageListsItsSitesWithNumbersTheTestComputes) {
           json::object{{"code", i.at("code")}, {"result", hazard && first ? "hazard" : "ok"}});
       first = false;
     }
-    json::object body{{"id", wire::make_uuid_v7()},  {"site_id", site.at("id")},
-                      {"template_id", tpl.at("id")}, {"template_version", tpl.at("version")},
-                      {"observed_at", rfc3339(at)},  {"items", items},
+    json::object body{{"id", wire::make_uuid_v7()},    {"site_id", site.at("id")},
+                      {"template_id", tpl.at("id")},   {"template_version", tpl.at("version")},
+                      {"observed_at", china_time(at)}, {"items", items},
                       {"note", "overview sites"}};
     if (round_id) body["round_id"] = *round_id;
     return op("inspection.create", body, at);
@@ -202,7 +196,7 @@ TEST(OverviewSites, AVillageListsItsSitesWithNumbersTheTestComputes) {
   // overdue (within 15 s of its due time).
   std::string late_id = hazard_of(sites[1]);
   transition(leader, late_id,
-             {{"to", "assigned"}, {"assignee_id", me}, {"deadline", rfc3339(now_ms() + 1500)}});
+             {{"to", "assigned"}, {"assignee_id", me}, {"deadline", china_time(now_ms() + 1500)}});
   bool overdue = false;
   for (auto until = now_ms() + 20'000; !overdue && now_ms() < until;) {
     overdue = json::parse(admin.get("/api/v1/hazards/" + late_id).body).at("overdue").as_bool();
