@@ -62,6 +62,10 @@ if (mode === 'viewers') {
       process.send({ cmd: 'opened', subscribed, closed });
     } else if (msg.cmd === 'probe') {
       pending.set(msg.key, msg.t0);
+    } else if (msg.cmd === 'count') {
+      let n = 0;
+      for (const [key] of arrivals) if (pending.has(key)) n++;
+      process.send({ cmd: 'count', n });
     } else if (msg.cmd === 'report') {
       const lat = [];
       for (const [key, t1] of arrivals) {
@@ -99,6 +103,16 @@ async function startViewers(url, viewers, org) {
   return {
     subscribed,
     probe(key, t0) { for (const w of workers) w.send({ cmd: 'probe', key, t0 }); },
+    // Waits until `expected` probe events arrived (or `ms` passed), so a
+    // loaded machine's late deliveries are timed, not counted as lost.
+    async settle(expected, ms = 20000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const rs = await Promise.all(workers.map((w) => new Promise((r) => { w.once('message', r); w.send({ cmd: 'count' }); })));
+        if (rs.reduce((a, m) => a + m.n, 0) >= expected || Date.now() > end) return;
+        await sleep(250);
+      }
+    },
     async collect() {
       const rs = await Promise.all(workers.map((w) => new Promise((r) => { w.once('message', r); w.send({ cmd: 'report' }); })));
       return { lat: rs.flatMap((m) => m.lat).sort((a, b) => a - b), closed: rs.reduce((a, m) => a + m.closed, 0) };
@@ -204,13 +218,14 @@ async function main() {
     console.log(JSON.stringify({ bench: 'live_idle_memory', viewers: v.subscribed, kib_per_conn: (rss - base) / Math.max(1, v.subscribed), rss_mib: rss / 1024, open_s: openSecs }));
     const cpu0 = cpuMs(pid);
     await probes(port, volunteer.token, v, nProbes, 250);
-    await sleep(1500);
+    await v.settle(v.subscribed * nProbes);
     const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
     console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length) }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
-    const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, Math.max(4, Math.floor(secs * 2)), 500)]);
-    await sleep(1500);
+    const ingestProbes = Math.max(4, Math.floor(secs * 2));
+    const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, ingestProbes, 500)]);
+    await v.settle(v.subscribed * ingestProbes);
     r = await v.collect();
     console.log(JSON.stringify({ bench: 'live_ingest', viewers: v.subscribed, positions_per_s: ing.points_per_s, errors: ing.errors, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), samples: r.lat.length, closed: r.closed }));
     v.stop();
@@ -248,7 +263,7 @@ async function main() {
       });
       await sleep(250);
     }
-    await sleep(1500);
+    await v.settle(v.subscribed * nProbes);
     const r = await v.collect();
     console.log(JSON.stringify({ bench: 'live_fanout', server: 'node ws broadcast (plaintext)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, kib_per_conn: (after - before) / 1024 / Math.max(1, v.subscribed) }));
     v.stop();
