@@ -128,6 +128,15 @@ function cpuMs(pid) {
   return (Number(f[11]) + Number(f[12])) * 10;  // utime, stime in clock ticks (100 Hz)
 }
 
+// patrold's live-feed counters from /metrics (loopback may read it): positions
+// coalesced in a slow queue (by design: only a volunteer's latest marker
+// matters), messages dropped, consumers closed as too slow.
+async function liveCounters(port) {
+  const r = await call(port, 'GET', '/metrics', null);
+  const v = (name) => { const m = new RegExp(`^${name}(?:{[^}]*})? (\\S+)`, 'm').exec(r.text); return m ? Number(m[1]) : undefined; };
+  return { coalesced: v('patrol_live_coalesced_total'), dropped: v('patrol_live_dropped_total'), slow_closed: v('patrol_live_slow_consumers_closed_total') };
+}
+
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
@@ -221,13 +230,15 @@ async function main() {
     await v.settle(v.subscribed * nProbes);
     const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length) }));
+    const c1 = await liveCounters(port);
+    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length), ...c1 }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
     const ingestProbes = Math.max(4, Math.floor(secs * 2));
     const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, ingestProbes, 500)]);
     await v.settle(v.subscribed * ingestProbes);
     r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_ingest', viewers: v.subscribed, positions_per_s: ing.points_per_s, errors: ing.errors, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), samples: r.lat.length, closed: r.closed }));
+    const c2 = await liveCounters(port);
+    console.log(JSON.stringify({ bench: 'live_ingest', viewers: v.subscribed, positions_per_s: ing.points_per_s, errors: ing.errors, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), samples: r.lat.length, expected: v.subscribed * ingestProbes, closed: r.closed, ...c2 }));
     v.stop();
     warm.stop();
   } else if (mode === 'anchor') {

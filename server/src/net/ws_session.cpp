@@ -29,8 +29,8 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
 
 class WsSession;
 
-// The live WebSockets are spread over a few shards, one per I/O thread; every
-// session of a shard runs on the shard's strand. What the publisher sends to
+// The live WebSockets are spread over a few shards (a few per I/O thread);
+// every session of a shard runs on the shard's strand. What the publisher sends to
 // thousands of sessions for one event is then one post per shard, not one per
 // session: send() appends to the shard's open batch and the first append posts
 // the batch, which queues (and starts writing) every message of it in one
@@ -359,15 +359,18 @@ void WsShard::run(Batch& b) {
 
 namespace {
 
-// One shard per I/O thread, made on first use (a strand of the io_context the
-// connection came in on) and kept while a session holds it: the strands go
-// with the sessions, before the io_context.
+// A few shards per I/O thread, made on first use (a strand of the io_context
+// the connection came in on) and kept while a session holds it: the strands go
+// with the sessions, before the io_context. More shards than threads, so a
+// thread that the OS preempts in the middle of a batch does not hold up the
+// other threads (they take the other shards' batches meanwhile).
+constexpr std::size_t kShardsPerThread = 4;
 std::shared_ptr<WsShard> pick_shard(ServerContext& ctx, const asio::any_io_executor& from) {
   std::lock_guard lk(ctx.ws_shards_mu);
   if (ctx.ws_shards.empty()) {
     std::size_t n = ctx.cfg.io_threads;
     if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
-    ctx.ws_shards.resize(n);
+    ctx.ws_shards.resize(n * kShardsPerThread);
   }
   auto& slot = ctx.ws_shards[ctx.ws_next_shard++ % ctx.ws_shards.size()];
   auto shard = slot.lock();
