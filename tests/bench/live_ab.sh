@@ -55,16 +55,16 @@ echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 node - "$results" <<'JS'
 const rows = require('fs').readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const f = (x, d = 0) => (x === undefined || Number.isNaN(Number(x)) ? '-' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-console.log('\n| live feed | viewers | p50 ms | p99 ms | delivered / expected | coalesced (server) | closed | server CPU per delivery | memory per idle connection | positions/s ingested while watched |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| live feed | viewers | p50 ms | p99 ms | server commit→sent p50 / p99 ms (bucket bound) | delivered / expected | coalesced (server) | closed | server CPU per delivery | memory per idle connection | positions/s ingested while watched |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const who = r.build ? `patrold, TLS, ${r.build}` : r.server;
   if (r.bench === 'live_fanout') {
     const mem = rows.find((m) => m.bench === 'live_idle_memory' && m.build === r.build && m.viewers === r.viewers);
     const kib = r.kib_per_conn ?? mem?.kib_per_conn;
-    console.log(`| ${who} | ${f(r.viewers)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.samples)} / ${f(r.expected)} | ${f(r.coalesced)} | ${r.closed} | ${r.server_cpu_us_per_delivery ? f(r.server_cpu_us_per_delivery, 1) + ' µs' : '-'} | ${kib !== undefined ? f(kib, 1) + ' KiB' : '-'} | - |`);
+    console.log(`| ${who} | ${f(r.viewers)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${r.server_sent ? `≤ ${f(r.server_p50_le_ms)} / ≤ ${f(r.server_p99_le_ms)}` : '-'} | ${f(r.samples)} / ${f(r.expected)} | ${f(r.coalesced)} | ${r.closed} | ${r.server_cpu_us_per_delivery ? f(r.server_cpu_us_per_delivery, 1) + ' µs' : '-'} | ${kib !== undefined ? f(kib, 1) + ' KiB' : '-'} | - |`);
   } else if (r.bench === 'live_ingest') {
-    console.log(`| ${who}, while ingesting | ${f(r.viewers)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.samples)} / ${f(r.expected)} | ${f(r.coalesced)} (total) | ${r.closed} | - | - | ${f(r.positions_per_s)} (${r.errors} errors) |`);
+    console.log(`| ${who}, while ingesting | ${f(r.viewers)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | - | ${f(r.samples)} / ${f(r.expected)} | ${f(r.coalesced)} (total) | ${r.closed} | - | - | ${f(r.positions_per_s)} (${r.errors} errors) |`);
   }
 }
 JS

@@ -137,6 +137,24 @@ async function liveCounters(port) {
   return { coalesced: v('patrol_live_coalesced_total'), dropped: v('patrol_live_dropped_total'), slow_closed: v('patrol_live_slow_consumers_closed_total') };
 }
 
+// patrold's own commit-to-send histogram (/metrics: from the commit to the
+// event written to the socket), as cumulative [upper bound s, count] pairs.
+async function sendHistogram(port) {
+  const r = await call(port, 'GET', '/metrics', null);
+  const out = [];
+  for (const m of r.text.matchAll(/^patrol_live_commit_to_send_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+    out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  return out;
+}
+// The bucket bounds (ms) holding the p50 and p99 of what was sent between two
+// readings: the server's part of the latency, without the viewers' share.
+function serverPercentiles(h0, h1) {
+  const d = h1.map(([le, n], i) => [le, n - (h0[i] ? h0[i][1] : 0)]);
+  const total = d.length ? d[d.length - 1][1] : 0;
+  const at = (p) => { const hit = d.find(([, n]) => n >= p * total); return hit ? hit[0] * 1000 : NaN; };
+  return { server_sent: total, server_p50_le_ms: at(0.5), server_p99_le_ms: at(0.99) };
+}
+
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
@@ -226,11 +244,12 @@ async function main() {
     const rss = rssKiB(pid);
     console.log(JSON.stringify({ bench: 'live_idle_memory', viewers: v.subscribed, kib_per_conn: (rss - base) / Math.max(1, v.subscribed), rss_mib: rss / 1024, open_s: openSecs }));
     const cpu0 = cpuMs(pid);
+    const h0 = await sendHistogram(port);
     await probes(port, volunteer.token, v, nProbes, 250);
     await v.settle(v.subscribed * nProbes);
     const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
-    const c1 = await liveCounters(port);
+    const c1 = { ...(await liveCounters(port)), ...serverPercentiles(h0, await sendHistogram(port)) };
     console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length), ...c1 }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
     const ingestProbes = Math.max(4, Math.floor(secs * 2));
