@@ -138,7 +138,9 @@ async function liveCounters(port) {
 }
 
 // patrold's own commit-to-send histogram (/metrics: from the commit to the
-// event written to the socket), as cumulative [upper bound s, count] pairs.
+// write's completion handler on the I/O thread, which may run well after the
+// bytes left: an upper bound of the server's share), as cumulative
+// [upper bound s, count] pairs.
 async function sendHistogram(port) {
   const r = await call(port, 'GET', '/metrics', null);
   const out = [];
@@ -147,7 +149,7 @@ async function sendHistogram(port) {
   return out;
 }
 // The bucket bounds (ms) holding the p50 and p99 of what was sent between two
-// readings: the server's part of the latency, without the viewers' share.
+// readings.
 function serverPercentiles(h0, h1) {
   const d = h1.map(([le, n], i) => [le, n - (h0[i] ? h0[i][1] : 0)]);
   const total = d.length ? d[d.length - 1][1] : 0;
