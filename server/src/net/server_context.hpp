@@ -163,7 +163,7 @@ struct ServerContext {
   UnprovenConnections unproven;             // evicted first at max_connections
   std::atomic<std::uint64_t> evicted{0};    // unproven connections closed to make room
   std::atomic<std::size_t> refusing{0};     // connections being told 503
-  // The live WebSockets' shards (ws_session.cpp): one strand per I/O thread,
+  // The live WebSockets' shards (ws_session.cpp): a few strands per I/O thread,
   // assigned round-robin; weak, so the strands go with the last session.
   std::mutex ws_shards_mu;
   std::vector<std::weak_ptr<WsShard>> ws_shards;
