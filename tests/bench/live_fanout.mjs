@@ -62,6 +62,10 @@ if (mode === 'viewers') {
       process.send({ cmd: 'opened', subscribed, closed });
     } else if (msg.cmd === 'probe') {
       pending.set(msg.key, msg.t0);
+    } else if (msg.cmd === 'count') {
+      let n = 0;
+      for (const [key] of arrivals) if (pending.has(key)) n++;
+      process.send({ cmd: 'count', n });
     } else if (msg.cmd === 'report') {
       const lat = [];
       for (const [key, t1] of arrivals) {
@@ -99,6 +103,16 @@ async function startViewers(url, viewers, org) {
   return {
     subscribed,
     probe(key, t0) { for (const w of workers) w.send({ cmd: 'probe', key, t0 }); },
+    // Waits until `expected` probe events arrived (or `ms` passed), so a
+    // loaded machine's late deliveries are timed, not counted as lost.
+    async settle(expected, ms = 20000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const rs = await Promise.all(workers.map((w) => new Promise((r) => { w.once('message', r); w.send({ cmd: 'count' }); })));
+        if (rs.reduce((a, m) => a + m.n, 0) >= expected || Date.now() > end) return;
+        await sleep(250);
+      }
+    },
     async collect() {
       const rs = await Promise.all(workers.map((w) => new Promise((r) => { w.once('message', r); w.send({ cmd: 'report' }); })));
       return { lat: rs.flatMap((m) => m.lat).sort((a, b) => a - b), closed: rs.reduce((a, m) => a + m.closed, 0) };
@@ -112,6 +126,35 @@ async function startViewers(url, viewers, org) {
 function cpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;  // utime, stime in clock ticks (100 Hz)
+}
+
+// patrold's live-feed counters from /metrics (loopback may read it): positions
+// coalesced in a slow queue (by design: only a volunteer's latest marker
+// matters), messages dropped, consumers closed as too slow.
+async function liveCounters(port) {
+  const r = await call(port, 'GET', '/metrics', null);
+  const v = (name) => { const m = new RegExp(`^${name}(?:{[^}]*})? (\\S+)`, 'm').exec(r.text); return m ? Number(m[1]) : undefined; };
+  return { coalesced: v('patrol_live_coalesced_total'), dropped: v('patrol_live_dropped_total'), slow_closed: v('patrol_live_slow_consumers_closed_total') };
+}
+
+// patrold's own commit-to-send histogram (/metrics: from the commit to the
+// write's completion handler on the I/O thread, which may run well after the
+// bytes left: an upper bound of the server's share), as cumulative
+// [upper bound s, count] pairs.
+async function sendHistogram(port) {
+  const r = await call(port, 'GET', '/metrics', null);
+  const out = [];
+  for (const m of r.text.matchAll(/^patrol_live_commit_to_send_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+    out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  return out;
+}
+// The bucket bounds (ms) holding the p50 and p99 of what was sent between two
+// readings.
+function serverPercentiles(h0, h1) {
+  const d = h1.map(([le, n], i) => [le, n - (h0[i] ? h0[i][1] : 0)]);
+  const total = d.length ? d[d.length - 1][1] : 0;
+  const at = (p) => { const hit = d.find(([, n]) => n >= p * total); return hit ? hit[0] * 1000 : NaN; };
+  return { server_sent: total, server_p50_le_ms: at(0.5), server_p99_le_ms: at(0.99) };
 }
 
 function rssKiB(pid) {
@@ -203,16 +246,20 @@ async function main() {
     const rss = rssKiB(pid);
     console.log(JSON.stringify({ bench: 'live_idle_memory', viewers: v.subscribed, kib_per_conn: (rss - base) / Math.max(1, v.subscribed), rss_mib: rss / 1024, open_s: openSecs }));
     const cpu0 = cpuMs(pid);
+    const h0 = await sendHistogram(port);
     await probes(port, volunteer.token, v, nProbes, 250);
-    await sleep(1500);
+    await v.settle(v.subscribed * nProbes);
     const cpu = cpuMs(pid) - cpu0;
     let r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length) }));
+    const c1 = { ...(await liveCounters(port)), ...serverPercentiles(h0, await sendHistogram(port)) };
+    console.log(JSON.stringify({ bench: 'live_fanout', server: 'patrold (TLS)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, server_cpu_us_per_delivery: (cpu * 1000) / Math.max(1, r.lat.length), ...c1 }));
     // Ingest from 东溪单村 while 大田刘村 is watched, with probes running.
-    const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, Math.max(4, Math.floor(secs * 2)), 500)]);
-    await sleep(1500);
+    const ingestProbes = Math.max(4, Math.floor(secs * 2));
+    const [ing] = await Promise.all([ingest(port, other.token, secs), probes(port, volunteer.token, v, ingestProbes, 500)]);
+    await v.settle(v.subscribed * ingestProbes);
     r = await v.collect();
-    console.log(JSON.stringify({ bench: 'live_ingest', viewers: v.subscribed, positions_per_s: ing.points_per_s, errors: ing.errors, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), samples: r.lat.length, closed: r.closed }));
+    const c2 = await liveCounters(port);
+    console.log(JSON.stringify({ bench: 'live_ingest', viewers: v.subscribed, positions_per_s: ing.points_per_s, errors: ing.errors, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), samples: r.lat.length, expected: v.subscribed * ingestProbes, closed: r.closed, ...c2 }));
     v.stop();
     warm.stop();
   } else if (mode === 'anchor') {
@@ -248,7 +295,7 @@ async function main() {
       });
       await sleep(250);
     }
-    await sleep(1500);
+    await v.settle(v.subscribed * nProbes);
     const r = await v.collect();
     console.log(JSON.stringify({ bench: 'live_fanout', server: 'node ws broadcast (plaintext)', viewers: v.subscribed, samples: r.lat.length, expected: v.subscribed * nProbes, p50_ms: percentile(r.lat, 0.5), p99_ms: percentile(r.lat, 0.99), max_ms: r.lat.at(-1), closed: r.closed, kib_per_conn: (after - before) / 1024 / Math.max(1, v.subscribed) }));
     v.stop();

@@ -101,7 +101,9 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   // ---- connections, ring, seq: guarded by mu ----
   mutable std::mutex mu;
   std::unordered_map<const net::LiveConnection*, Conn> conns;
-  std::unordered_map<std::string, std::vector<const net::LiveConnection*>> by_path;
+  // Subscribers by node path, pointing into conns (its nodes do not move):
+  // the fan-out walks these without a lookup per connection.
+  std::unordered_map<std::string, std::vector<Conn*>> by_path;
   std::deque<Event> ring;
   std::int64_t ring_floor = 0;  // every event with seq > ring_floor is in the ring
   std::int64_t seq = 0;         // last assigned; written by the publisher thread only
@@ -168,10 +170,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       if (e.org_path[i] != '/') continue;
       auto it = by_path.find(e.org_path.substr(0, i + 1));
       if (it == by_path.end()) continue;
-      for (const auto* key : it->second) {
-        const Conn& c = conns.at(key);
-        if (visible(c, e)) send(c, e);
-      }
+      for (const Conn* c : it->second)
+        if (visible(*c, e)) send(*c, e);
     }
   }
 
@@ -212,7 +212,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     auto it = by_path.find(c.path);
     if (it != by_path.end()) {
       auto& v = it->second;
-      auto pos = std::find(v.begin(), v.end(), c.c.get());
+      auto pos = std::find(v.begin(), v.end(), &c);
       if (pos != v.end()) {
         *pos = v.back();
         v.pop_back();
@@ -263,7 +263,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     c.c->send(first);
     for (const auto* e : replay)
       if (e) send(c, *e);
-    by_path[path].push_back(key);
+    by_path[path].push_back(&c);
     ++subscribed;
     if (opts.metrics) opts.metrics->set_live_subscribers(subscribed);
     return true;

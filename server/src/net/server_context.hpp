@@ -20,6 +20,8 @@
 
 namespace patrol::net {
 
+class WsShard;  // ws_session.cpp
+
 // A connection the shutdown can reach. stop() is thread-safe: it posts to the
 // connection's strand. force=false: finish the request in flight, close when
 // idle (WebSocket: send a close frame). force=true: close the socket now.
@@ -161,6 +163,11 @@ struct ServerContext {
   UnprovenConnections unproven;             // evicted first at max_connections
   std::atomic<std::uint64_t> evicted{0};    // unproven connections closed to make room
   std::atomic<std::size_t> refusing{0};     // connections being told 503
+  // The live WebSockets' shards (ws_session.cpp): a few strands per I/O thread,
+  // assigned round-robin; weak, so the strands go with the last session.
+  std::mutex ws_shards_mu;
+  std::vector<std::weak_ptr<WsShard>> ws_shards;
+  std::size_t ws_next_shard = 0;
 };
 
 // Counts one client connection for its whole life (HTTP, then maybe

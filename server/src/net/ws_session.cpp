@@ -2,16 +2,20 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <deque>
-
+#include <mutex>
+#include <thread>
 #include <utility>
+#include <vector>
+
 #include "net/ws_tls_stream.hpp"
 
 namespace patrol::net {
@@ -23,15 +27,49 @@ using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
 
-namespace {
+class WsSession;
+
+// The live WebSockets are spread over a few shards (a few per I/O thread);
+// every session of a shard runs on the shard's strand. What the publisher sends to
+// thousands of sessions for one event is then one post per shard, not one per
+// session: send() appends to the shard's open batch and the first append posts
+// the batch, which queues (and starts writing) every message of it in one
+// handler. Order is kept: a session's messages and closes go through the same
+// batches in the order they were called. Thread-safe.
+class WsShard : public std::enable_shared_from_this<WsShard> {
+ public:
+  explicit WsShard(boost::asio::any_io_executor strand) : strand_(std::move(strand)) {}
+  const boost::asio::any_io_executor& executor() const { return strand_; }
+
+  struct Item {
+    std::shared_ptr<WsSession> to;
+    LiveMessagePtr message;  // null: close with `code` and `reason`
+    unsigned short code = 0;
+    std::string reason;
+  };
+  void push(Item item);
+
+ private:
+  struct Batch {
+    std::vector<Item> items;
+  };
+  void run(Batch& b);
+
+  boost::asio::any_io_executor strand_;
+  std::mutex mu_;
+  // Weak: the posted handler owns the batch, so a batch never run (the
+  // io_context went first) goes with the handler, and its sessions with it.
+  std::weak_ptr<Batch> open_;
+};
 
 class WsSession final : public Stoppable,
                         public LiveConnection,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(std::shared_ptr<ServerContext> ctx, WsTlsStream stream, domain::Principal who,
-            std::unique_ptr<ConnectionGuard> guard)
+  WsSession(std::shared_ptr<ServerContext> ctx, std::shared_ptr<WsShard> shard, WsTlsStream stream,
+            domain::Principal who, std::unique_ptr<ConnectionGuard> guard)
       : ctx_(std::move(ctx)),
+        shard_(std::move(shard)),
         ex_(stream.get_executor()),
         ws_(std::move(stream)),
         who_(std::move(who)),
@@ -125,21 +163,19 @@ class WsSession final : public Stoppable,
       ctx_->metrics.count_live_dropped(1);
       return false;
     }
-    asio::dispatch(ex_, [self = shared_from_this(), m = std::move(message)]() mutable {
-      self->enqueue(std::move(m));
-    });
+    shard_->push({shared_from_this(), std::move(message), 0, {}});
     return true;
   }
   void close(unsigned short code, std::string_view reason) override {
-    asio::dispatch(ex_, [self = shared_from_this(), code, r = std::string(reason)] {
-      self->begin_close(static_cast<websocket::close_code>(code), r);
-    });
+    shard_->push({shared_from_this(), nullptr, code, std::string(reason)});
   }
 
   void set_remote(std::string r) { remote_ = std::move(r); }
   const asio::any_io_executor& executor() const { return ex_; }
 
  private:
+  friend class WsShard;
+
   // Once, on the strand (or during io_context teardown): the connection is over.
   // Releases the connection slot now rather than when the last handle dies.
   void finish() {
@@ -266,7 +302,8 @@ class WsSession final : public Stoppable,
   }
 
   std::shared_ptr<ServerContext> ctx_;
-  asio::any_io_executor ex_;
+  std::shared_ptr<WsShard> shard_;
+  asio::any_io_executor ex_;  // shard_'s strand
   websocket::stream<WsTlsStream> ws_;
   domain::Principal who_;
   std::unique_ptr<ConnectionGuard> guard_;
@@ -288,6 +325,67 @@ class WsSession final : public Stoppable,
   std::atomic<bool> closed_{false};
 };
 
+void WsShard::push(Item item) {
+  std::shared_ptr<Batch> fresh;
+  {
+    std::lock_guard lk(mu_);
+    auto b = open_.lock();
+    if (!b) {
+      b = std::make_shared<Batch>();
+      open_ = b;
+      fresh = b;
+    }
+    b->items.push_back(std::move(item));
+  }
+  // Posted once per batch; appends made before it runs join it.
+  if (fresh)
+    asio::post(strand_, [self = shared_from_this(), b = std::move(fresh)] { self->run(*b); });
+}
+
+// On the strand.
+void WsShard::run(Batch& b) {
+  {
+    std::lock_guard lk(mu_);
+    if (open_.lock().get() == &b) open_.reset();  // later appends start the next batch
+  }
+  for (auto& it : b.items) {
+    if (it.message)
+      it.to->enqueue(std::move(it.message));
+    else
+      it.to->begin_close(static_cast<websocket::close_code>(it.code), std::move(it.reason));
+  }
+  b.items.clear();  // the sessions' last handles may go here, on their strand
+}
+
+namespace {
+
+// A few shards per I/O thread, made on first use (a strand of the io_context
+// the connection came in on) and kept while a session holds it: the strands go
+// with the sessions, before the io_context. More shards than threads, so a
+// thread that the OS preempts in the middle of a batch does not hold up the
+// other threads (they take the other shards' batches meanwhile).
+constexpr std::size_t kShardsPerThread = 4;
+std::shared_ptr<WsShard> pick_shard(ServerContext& ctx, const asio::any_io_executor& from) {
+  std::lock_guard lk(ctx.ws_shards_mu);
+  if (ctx.ws_shards.empty()) {
+    std::size_t n = ctx.cfg.io_threads;
+    if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+    ctx.ws_shards.resize(n * kShardsPerThread);
+  }
+  auto& slot = ctx.ws_shards[ctx.ws_next_shard++ % ctx.ws_shards.size()];
+  auto shard = slot.lock();
+  if (!shard) {
+    asio::any_io_executor strand;
+    if (const auto* s = from.target<asio::strand<asio::io_context::executor_type>>())
+      strand = asio::make_strand(s->get_inner_executor());
+    else
+      strand = asio::make_strand(from);
+    shard = std::make_shared<WsShard>(std::move(strand));
+    slot = shard;
+  }
+  return shard;
+}
+
 }  // namespace
 
 void start_websocket_session(std::shared_ptr<ServerContext> ctx, TlsStream stream,
@@ -296,13 +394,14 @@ void start_websocket_session(std::shared_ptr<ServerContext> ctx, TlsStream strea
   beast::error_code ec;
   auto remote = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
   std::string why;
-  auto tls = WsTlsStream::take_over(std::move(stream), why);
+  auto shard = pick_shard(*ctx, stream.get_executor());
+  auto tls = WsTlsStream::take_over(std::move(stream), shard->executor(), why);
   if (!tls) {
     log_session_exception(std::make_exception_ptr(std::runtime_error(why)), "websocket upgrade");
     return;  // the connection is dropped; the guard frees its slot
   }
   auto session =
-      std::make_shared<WsSession>(ctx, std::move(*tls), std::move(who), std::move(guard));
+      std::make_shared<WsSession>(ctx, shard, std::move(*tls), std::move(who), std::move(guard));
   if (!ec) session->set_remote(remote.address().to_string() + ":" + std::to_string(remote.port()));
   session->register_self();
   asio::co_spawn(

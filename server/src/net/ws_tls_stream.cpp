@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace patrol::net {
 namespace asio = boost::asio;
@@ -89,7 +90,8 @@ boost::system::error_code ssl_error_code(int ssl_error) {
 }  // namespace
 
 std::optional<WsTlsStream> WsTlsStream::take_over(
-    boost::beast::ssl_stream<boost::beast::tcp_stream>&& from, std::string& why) {
+    boost::beast::ssl_stream<boost::beast::tcp_stream>&& from, const executor_type& ex,
+    std::string& why) {
   SSL* ssl = from.native_handle();
   if (SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0 ||
       BIO_ctrl_wpending(SSL_get_wbio(ssl)) > 0) {
@@ -97,8 +99,15 @@ std::optional<WsTlsStream> WsTlsStream::take_over(
     return std::nullopt;
   }
   boost::system::error_code ec;
-  auto socket = from.next_layer().release_socket();
-  socket.non_blocking(true, ec);
+  next_layer_type socket(ex);
+  {
+    auto old = from.next_layer().release_socket();
+    const auto endpoint = old.local_endpoint(ec);
+    const int fd = ec ? -1 : old.release(ec);  // deregistered from the old executor
+    if (!ec) socket.assign(endpoint.protocol(), fd, ec);
+    if (ec && fd >= 0) ::close(fd);
+  }
+  if (!ec) socket.non_blocking(true, ec);
   if (ec || !socket.is_open()) {
     why = "socket: " + ec.message();
     return std::nullopt;

@@ -45,11 +45,14 @@ class WsTlsStream {
   using next_layer_type = boost::asio::ip::tcp::socket;
 
   // Takes the TLS connection out of an asio/Beast ssl_stream whose handshake
-  // is done and whose last operation completed (nothing in flight). Fails
-  // (std::nullopt, `why` set) when bytes are still buffered between OpenSSL
-  // and the socket: a client may not send frames before the 101 response.
+  // is done and whose last operation completed (nothing in flight), and runs
+  // it on `ex` from now on (the socket is re-registered there: the live feed
+  // puts many WebSockets on one strand per I/O thread). Fails (std::nullopt,
+  // `why` set) when bytes are still buffered between OpenSSL and the socket:
+  // a client may not send frames before the 101 response.
   static std::optional<WsTlsStream> take_over(
-      boost::beast::ssl_stream<boost::beast::tcp_stream>&& from, std::string& why);
+      boost::beast::ssl_stream<boost::beast::tcp_stream>&& from, const executor_type& ex,
+      std::string& why);
 
   WsTlsStream(WsTlsStream&& o) noexcept : socket_(std::move(o.socket_)), ssl_(o.ssl_) {
     o.ssl_ = nullptr;
