@@ -2,8 +2,9 @@
 // volunteers, 10 sites and a Mon/Wed/Fri schedule per village, a year of
 // rounds, inspections with hazards) in a real SQLite store, then the issue's
 // three measurements: round generation for every schedule for a week, the
-// overview per org node (city with its 19 towns, a town, a village), and a
-// volunteer's sync/pull with an up-to-date cursor. Prints JSON lines for
+// overview per org node (city with its 19 towns, a town, a village, and the
+// village with its sites: the drill-down's last level), and a volunteer's
+// sync/pull with an up-to-date cursor. Prints JSON lines for
 // tests/bench/table.js. Usage: patrol_bench_city WORKDIR [INSPECTIONS_PER_VILLAGE]
 #include <algorithm>
 #include <boost/json.hpp>
@@ -155,9 +156,11 @@ int main(int argc, char** argv) {
   t0 = Clock::now();
   std::size_t year_rounds = 0;
   std::vector<store::Round> batch;
+  std::vector<store::Round> village_rounds;  // the measured village's (/1/2/100/)
   for (const auto& sch : d.schedules) {
     auto r = domain::plan_rounds(sch, now - 365 * kDay, now, now);
     if (!r) return 1;
+    if (&sch == &d.schedules[0]) village_rounds = *r;
     batch.insert(batch.end(), r->begin(), r->end());
     if (batch.size() > 5000) {
       year_rounds += must(s.add_rounds(batch), "add_rounds").size();
@@ -270,6 +273,33 @@ int main(int argc, char** argv) {
        "ms", 200);
   emit("overview, village node + weekly trend, one year", best(one_pass, "/1/2/100/", 100), "ms",
        200);
+  // The village with its sites (GET /api/v1/overview of a village): the
+  // tree as above plus overview_sites(). Its rounds check in at 7 of the 10
+  // route sites first, so the visits are read too.
+  for (const auto& r : village_rounds)
+    for (std::size_t k = 0; k < 7 && k < r.route.size(); ++k)
+      must(s.add_checkin(r.id, r.route[k], village_users[0][0].id, r.starts_at + 60'000),
+           "checkin");
+  auto with_sites = [&](store::Ms from) {
+    return [&, from](const std::string& path, std::int64_t id) {
+      auto start = Clock::now();
+      std::vector<std::string> kids;
+      for (const auto& c : must(s.org_children(id), "children")) kids.push_back(c.path);
+      std::vector<store::Ms> weeks;
+      for (store::Ms w = from; w < now + kDay; w += 7 * kDay) weeks.push_back(w);
+      must(s.overview_tree(path, kids, from, now + kDay, weeks), "tree");
+      auto sites = must(s.overview_sites(path, from, now + kDay), "sites");
+      if (sites.size() != kSitesPerVillage || sites.front().rounds_planned == 0) std::exit(1);
+      return ms_since(start);
+    };
+  };
+  with_sites(now - 365 * kDay)("/1/2/100/", 100);  // warm
+  emit("overview, village node + weekly trend + its 10 sites, one year",
+       best(with_sites(now - 365 * kDay), "/1/2/100/", 100), "ms", 200);
+  emit("overview, village node + weekly trend + its 10 sites, 30 days",
+       best(with_sites(now - 30 * kDay), "/1/2/100/", 100), "ms", 200);
+  emit("overview, village node + weekly trend + its 10 sites, one year, thread CPU",
+       best_cpu(with_sites(now - 365 * kDay), "/1/2/100/", 100), "ms", 200);
 
   // ---- 3: a volunteer's pull with an up-to-date cursor ----
   auto end = must(s.changes("/1/2/100/", 0, 1), "changes");

@@ -395,6 +395,10 @@ describe('patrold API against the schemas', { skip }, () => {
     const ov = expectOk(await call('GET', '/api/v1/overview', { token: tokens.city_admin }), 200, 'overview', 'overview');
     assert.equal(ov.children.length, 19);
     expectError(await call('GET', '/api/v1/overview?org_unit_id=1', { token: tokens.village_admin }), 403, 'overview above');
+    // a village's overview lists its sites (site_details), validated by the same schema
+    const village = expectOk(await call('GET', '/api/v1/overview', { token: tokens.village_admin }), 200, 'overview', 'village overview');
+    assert.ok(Array.isArray(village.site_details) && village.site_details.length === village.sites, 'one entry per site');
+    assert.equal(ov.site_details, undefined, 'the city lists no sites');
 
     for (const [path, type] of [['inspections.csv', 'text/csv'], ['hazards.csv', 'text/csv'],
       ['sites.geojson', 'application/geo+json'], ['hazards.geojson', 'application/geo+json']]) {

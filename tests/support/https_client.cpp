@@ -229,4 +229,23 @@ std::string login(HttpsClient& client, std::string_view phone, std::string_view 
   return std::string(v.at("token").as_string());
 }
 
+LoggedIn::LoggedIn(std::uint16_t port, std::string_view phone_, std::string_view device_id,
+                   std::string_view password)
+    : client(port), phone(phone_) {
+  token = login(client, phone, password, device_id);
+  client.set_bearer(token);
+  auto res = client.get("/api/v1/me");
+  if (res.status != 200)
+    throw std::runtime_error("GET /api/v1/me as " + phone + ": " + std::to_string(res.status) +
+                             " " + res.body);
+  auto me = boost::json::parse(res.body).as_object();
+  auto text = [&](std::string_view k) {
+    const auto* x = me.if_contains(k);
+    return x && x->is_string() ? std::string(x->get_string()) : std::string();
+  };
+  id = text("id");
+  org_unit_id = text("org_unit_id");
+  org_path = text("org_path");
+}
+
 }  // namespace patrol::test

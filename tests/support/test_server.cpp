@@ -66,6 +66,15 @@ struct TestServer::Impl {
   }
 };
 
+TestServerOptions without_request_rate_limits() {
+  TestServerOptions o;
+  o.configure = [](net::ServerConfig& cfg) {
+    cfg.api.user_rate_per_s = 0;
+    cfg.limits.rate_limit_per_ip = 0;
+  };
+  return o;
+}
+
 TestServer::TestServer(TestServerOptions o) : impl_(std::make_unique<Impl>()) {
   auto& cfg = impl_->cfg;
   if (o.data_dir.empty()) {

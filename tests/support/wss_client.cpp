@@ -81,8 +81,8 @@ WssClient::WssClient(std::uint16_t port, std::string_view target,
 
 WssClient::~WssClient() {
   if (impl_ && impl_->ws) {
-    beast::error_code ec;
-    beast::get_lowest_layer(*impl_->ws).close();
+    beast::error_code ec;  // a destructor must not throw: the error is ignored
+    beast::get_lowest_layer(*impl_->ws).socket().close(ec);
   }
 }
 

@@ -1,12 +1,15 @@
 // The overview (平安全景图) of one org node and period, with the same numbers
 // for each child node (drill-down city → town → village) and the node's
 // week-by-week trend; all read in one pass (OverviewStore::overview_tree).
+// A village adds its sites, the drill-down's last level (`site_details`,
+// OverviewStore::overview_sites; `sites` stays the count it always was).
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/handlers.hpp"
 #include "domain/local_time.hpp"
 #include "domain/overview_math.hpp"
+#include "domain/site_overview.hpp"
 
 namespace patrol::api::handlers {
 namespace json = boost::json;
@@ -40,6 +43,25 @@ json::object counts_json(const store::OverviewCounts& k) {
                                    {"by_category", std::move(by_category)}}},
           {"rectification_rate", rate ? json::value(*rate) : json::value(nullptr)},
           {"median_close_hours", med ? json::value(*med) : json::value(nullptr)}};
+}
+
+json::object site_json(const store::OverviewSite& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"category", s.category},
+          {"lat", s.lat},
+          {"lon", s.lon},
+          {"inspections", s.inspections},
+          {"last_inspected_at", s.last_inspected_at
+                                    ? json::value(store::format_ms(*s.last_inspected_at))
+                                    : json::value(nullptr)},
+          {"hazards", json::object{{"found", s.hazards_found},
+                                   {"open", s.hazards_open},
+                                   {"overdue", s.hazards_overdue},
+                                   {"closed", s.hazards_closed}}},
+          {"open_hazards", s.open_hazards},
+          {"overdue_hazards", s.overdue_hazards},
+          {"rounds", json::object{{"planned", s.rounds_planned}, {"visited", s.rounds_visited}}}};
 }
 
 domain::CivilDate date_param(Ctx& c, std::string_view name, domain::CivilDate fallback) {
@@ -101,6 +123,12 @@ Response overview(Ctx& c) {
     children.push_back(std::move(co));
   }
   o["children"] = std::move(children);
+  if (domain::overview_lists_sites(must(c.svc.store().org_unit(id)).kind)) {
+    json::array sites;
+    for (const auto& s : must(c.svc.store().overview_sites(path, t0, t1)))
+      sites.push_back(site_json(s));
+    o["site_details"] = std::move(sites);
+  }
   return json_response(200, o);
 }
 

@@ -4,7 +4,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "domain/scope.hpp"
+#include "live/client_message.hpp"
 #include "live/messages.hpp"
 #include "metrics/metrics.hpp"
 
@@ -496,44 +496,13 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
 
   // On the connection's strand: parse, then hand to a job thread.
   void on_message(const std::shared_ptr<net::LiveConnection>& c, std::string_view text) {
-    boost::system::error_code ec;
-    auto v = json::parse(text, ec);
-    const json::object* o = (!ec && v.is_object()) ? &v.as_object() : nullptr;
-    if (!o) {
-      c->send(error_text("malformed_json", "", "expected a JSON object"));
+    auto m = decode_client_message(text);
+    if (!m) {
+      c->send(error_text(m.error().code, m.error().field, m.error().message));
       return;
     }
-    const auto* type = o->if_contains("type");
-    if (!type || !type->is_string() || type->as_string() != "subscribe") {
-      c->send(error_text("unknown_type", "type", "expected \"subscribe\" or \"ping\""));
-      return;
-    }
-    std::int64_t org = 0;
-    const auto* id = o->if_contains("org_unit_id");
-    bool ok = false;
-    if (id && id->is_string()) {
-      auto s = std::string_view(id->as_string());
-      auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), org);
-      ok = e == std::errc() && p == s.data() + s.size() && org > 0;
-    } else if (id && id->is_int64()) {
-      org = id->as_int64();
-      ok = org > 0;
-    }
-    if (!ok) {
-      c->send(error_text("invalid_format", "org_unit_id", "expected an org unit id"));
-      return;
-    }
-    std::optional<std::int64_t> since;
-    if (const auto* s = o->if_contains("since"); s && !s->is_null()) {
-      if (s->is_int64() && s->as_int64() >= 0)
-        since = s->as_int64();
-      else if (s->is_uint64())
-        since = static_cast<std::int64_t>(std::min<std::uint64_t>(s->as_uint64(), INT64_MAX));
-      else {
-        c->send(error_text("invalid_format", "since", "expected a non-negative integer"));
-        return;
-      }
-    }
+    const std::int64_t org = m->org_unit_id;
+    const std::optional<std::int64_t> since = m->since;
     std::uint64_t gen = 0;
     {
       std::lock_guard lk(mu);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,28 @@ struct OverviewTree {
   std::vector<OverviewCounts> children;  // in the order of `child_paths`, without `weekly`
 };
 
+// One site of a village: the drill-down's last level (city → town → village
+// → site). Counted by domain/site_overview.hpp's SiteTally from the rows a
+// store reads; the hazard counts mean what OverviewCounts' do, so a village's
+// sites add up to the village.
+struct OverviewSite {
+  std::string id;
+  std::string name;
+  std::string category;
+  double lat = 0;
+  double lon = 0;
+  std::int64_t inspections = 0;         // observed in [from, to)
+  std::optional<Ms> last_inspected_at;  // the newest observed before `to`, whenever
+  std::int64_t hazards_found = 0;       // first found in [from, to)
+  std::int64_t hazards_open = 0;        // of those, not closed
+  std::int64_t hazards_overdue = 0;     // of those, overdue
+  std::int64_t hazards_closed = 0;      // of those, closed
+  std::int64_t open_hazards = 0;        // not closed now, whenever found (the live map's badge)
+  std::int64_t overdue_hazards = 0;     // of those, overdue now
+  std::int64_t rounds_planned = 0;      // rounds starting in [from, to), not cancelled, routed here
+  std::int64_t rounds_visited = 0;      // of those, with an inspection or check-in here
+};
+
 class OverviewStore {
  public:
   virtual ~OverviewStore() = default;
@@ -64,6 +87,12 @@ class OverviewStore {
   [[nodiscard]] virtual result<OverviewTree> overview_tree(
       std::string_view scope_path, const std::vector<std::string>& child_paths, Ms from, Ms to,
       const std::vector<Ms>& week_starts) = 0;
+  // The sites (not deleted) of the subtree at `scope_path` (a village) with
+  // their numbers for [from, to), in domain::SiteTally's order (most open
+  // hazards first). Reads only that subtree's rows (indexed by org_path), in
+  // one snapshot.
+  [[nodiscard]] virtual result<std::vector<OverviewSite>> overview_sites(
+      std::string_view scope_path, Ms from, Ms to) = 0;
 };
 
 }  // namespace patrol::store

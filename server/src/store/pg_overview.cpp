@@ -8,7 +8,9 @@
 #include <map>
 #include <unordered_set>
 
+#include "domain/site_overview.hpp"
 #include "store/pg_store_impl.hpp"
+#include "store/sqlite_support.hpp"
 
 namespace patrol::store {
 using namespace pg;  // NOLINT(google-build-using-namespace): internal helpers
@@ -46,6 +48,30 @@ constexpr std::string_view kTreeHazards =
     "SELECT h.org_path, h.item_code, h.state, h.overdue, h.first_found_at, h.closed_at, "
     "s.category FROM hazards h JOIN sites s ON s.id = h.site_id "
     "WHERE h.org_path >= $1 AND h.org_path < $2 AND h.first_found_at < $3";
+
+// overview_sites: the village's own rows, as sqlite_overview.cpp.
+constexpr std::string_view kSiteList =
+    "SELECT id, name, category, lat, lon FROM sites "
+    "WHERE org_path >= $1 AND org_path < $2 AND deleted = 0";
+constexpr std::string_view kSiteInspections =
+    "SELECT site_id, count(*) FILTER (WHERE observed_ms >= $3), max(observed_ms) "
+    "FROM inspections WHERE org_path >= $1 AND org_path < $2 AND observed_ms < $4 "
+    "GROUP BY site_id";
+// Open now, or found in the period (SiteTally decides what each counts for).
+constexpr std::string_view kSiteHazards =
+    "SELECT site_id, state, overdue, first_found_at FROM hazards "
+    "WHERE org_path >= $1 AND org_path < $2 "
+    "AND (state <> 'closed' OR (first_found_at >= $3 AND first_found_at < $4))";
+constexpr std::string_view kSiteRounds =
+    "SELECT id, state, route FROM rounds "
+    "WHERE org_path >= $1 AND org_path < $2 AND starts_at >= $3 AND starts_at < $4";
+// What the rounds of the period saw: inspections naming them, and check-ins.
+constexpr std::string_view kSiteVisits =
+    "SELECT i.round_id, i.site_id FROM rounds r "
+    "JOIN inspections i ON i.round_id = r.id AND i.round_id IS NOT NULL "
+    "WHERE r.org_path >= $1 AND r.org_path < $2 AND r.starts_at >= $3 AND r.starts_at < $4 "
+    "UNION SELECT c.round_id, c.site_id FROM rounds r JOIN round_checkins c ON c.round_id = r.id "
+    "WHERE r.org_path >= $1 AND r.org_path < $2 AND r.starts_at >= $3 AND r.starts_at < $4";
 
 // A found hazard's share of the counts.
 void count_hazard(OverviewCounts& c, std::string_view item, std::string_view category,
@@ -250,6 +276,49 @@ result<OverviewTree> PgStore::overview_tree(std::string_view scope_path,
       }
     }
     return t;
+  });
+}
+
+result<std::vector<OverviewSite>> PgStore::overview_sites(std::string_view scope_path, Ms from,
+                                                          Ms to) {
+  return impl_->readers.read([&](Conn& c) {
+    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");  // one snapshot
+    EndSnapshot end{c};
+    domain::SiteTally tally(from, to);
+    std::string upper = path_upper(scope_path);
+    auto range = [&] { return Params().add(scope_path).add(upper).add(from).add(to); };
+    {
+      auto r = c.exec(kSiteList, Params().add(scope_path).add(upper));
+      for (int i = 0; i < r.rows(); ++i) {
+        OverviewSite site;
+        site.id = r.text(i, 0);
+        site.name = r.text(i, 1);
+        site.category = r.text(i, 2);
+        site.lat = r.dbl(i, 3);
+        site.lon = r.dbl(i, 4);
+        tally.site(std::move(site));
+      }
+    }
+    {
+      auto r = c.exec(kSiteInspections, range());
+      for (int i = 0; i < r.rows(); ++i)
+        tally.inspections(r.text_view(i, 0), r.int64(i, 1), r.int64(i, 2));
+    }
+    {
+      auto r = c.exec(kSiteHazards, range());
+      for (int i = 0; i < r.rows(); ++i)
+        tally.hazard(r.text_view(i, 0), r.text_view(i, 1), r.boolean(i, 2), r.int64(i, 3));
+    }
+    {
+      auto r = c.exec(kSiteRounds, range());
+      for (int i = 0; i < r.rows(); ++i)
+        tally.round(r.text_view(i, 0), r.text_view(i, 1), detail::string_array(r.text_view(i, 2)));
+    }
+    {
+      auto r = c.exec(kSiteVisits, range());
+      for (int i = 0; i < r.rows(); ++i) tally.visit(r.text_view(i, 0), r.text_view(i, 1));
+    }
+    return tally.take();
   });
 }
 

@@ -154,6 +154,8 @@ class PgStore final : public Store, public LiveStore, public TrackerStore {
   result<OverviewTree> overview_tree(std::string_view scope_path,
                                      const std::vector<std::string>& child_paths, Ms from, Ms to,
                                      const std::vector<Ms>& week_starts) override;
+  result<std::vector<OverviewSite>> overview_sites(std::string_view scope_path, Ms from,
+                                                   Ms to) override;
 
   // ---- LiveStore, TrackerStore (pg_live.cpp) ----
   result<LiveCursors> live_head() override;

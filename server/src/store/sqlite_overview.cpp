@@ -8,6 +8,7 @@
 #include <functional>
 #include <unordered_set>
 
+#include "domain/site_overview.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
 
@@ -46,6 +47,30 @@ constexpr std::string_view kTreeHazards =
     "SELECT h.org_path, h.item_code, h.state, h.overdue, h.first_found_at, h.closed_at, "
     "s.category FROM hazards h JOIN sites s ON s.id = h.site_id "
     "WHERE h.org_path >= ?1 AND h.org_path < ?2 AND h.first_found_at < ?3";
+
+// overview_sites: the village's own rows, each an indexed range over org_path.
+constexpr std::string_view kSiteList =
+    "SELECT id, name, category, lat, lon FROM sites "
+    "WHERE org_path >= ?1 AND org_path < ?2 AND deleted = 0";
+constexpr std::string_view kSiteInspections =
+    "SELECT site_id, count(*) FILTER (WHERE observed_ms >= ?3), max(observed_ms) "
+    "FROM inspections INDEXED BY inspections_overview "
+    "WHERE org_path >= ?1 AND org_path < ?2 AND observed_ms < ?4 GROUP BY site_id";
+// Open now, or found in the period (SiteTally decides what each counts for).
+constexpr std::string_view kSiteHazards =
+    "SELECT site_id, state, overdue, first_found_at FROM hazards "
+    "WHERE org_path >= ?1 AND org_path < ?2 "
+    "AND (state <> 'closed' OR (first_found_at >= ?3 AND first_found_at < ?4))";
+constexpr std::string_view kSiteRounds =
+    "SELECT id, state, route FROM rounds INDEXED BY rounds_by_path_start "
+    "WHERE org_path >= ?1 AND org_path < ?2 AND starts_at >= ?3 AND starts_at < ?4";
+// What the rounds of the period saw: inspections naming them, and check-ins.
+constexpr std::string_view kSiteVisits =
+    "SELECT i.round_id, i.site_id FROM rounds r "
+    "JOIN inspections i ON i.round_id = r.id AND i.round_id IS NOT NULL "
+    "WHERE r.org_path >= ?1 AND r.org_path < ?2 AND r.starts_at >= ?3 AND r.starts_at < ?4 "
+    "UNION SELECT c.round_id, c.site_id FROM rounds r JOIN round_checkins c ON c.round_id = r.id "
+    "WHERE r.org_path >= ?1 AND r.org_path < ?2 AND r.starts_at >= ?3 AND r.starts_at < ?4";
 
 // A found hazard's share of the counts.
 void count_hazard(OverviewCounts& c, std::string_view item, std::string_view category,
@@ -255,6 +280,61 @@ result<OverviewTree> SqliteStore::overview_tree(std::string_view scope_path,
     }
     (void)tx.commit();
     return t;
+  });
+}
+
+result<std::vector<OverviewSite>> SqliteStore::overview_sites(std::string_view scope_path, Ms from,
+                                                              Ms to) {
+  return impl_->readers.read([&](Database& db) {
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::deferred);  // one snapshot
+    if (tx.begin_error()) fail(tx.begin_error());
+    domain::SiteTally tally(from, to);
+    std::string upper = path_upper(scope_path);
+    {
+      auto& s = q(db, kSiteList);
+      s.bind(1, scope_path).bind(2, upper);
+      while (step(s)) {
+        OverviewSite site;
+        site.id = s.column_text(0);
+        site.name = s.column_text(1);
+        site.category = s.column_text(2);
+        site.lat = s.column_double(3);
+        site.lon = s.column_double(4);
+        tally.site(std::move(site));
+      }
+      s.reset();
+    }
+    {
+      auto& s = q(db, kSiteInspections);
+      s.bind(1, scope_path).bind(2, upper).bind(3, from).bind(4, to);
+      while (step(s))
+        tally.inspections(s.column_text_view(0), s.column_int64(1), s.column_int64(2));
+      s.reset();
+    }
+    {
+      auto& s = q(db, kSiteHazards);
+      s.bind(1, scope_path).bind(2, upper).bind(3, from).bind(4, to);
+      while (step(s))
+        tally.hazard(s.column_text_view(0), s.column_text_view(1), s.column_int64(2) != 0,
+                     s.column_int64(3));
+      s.reset();
+    }
+    {
+      auto& s = q(db, kSiteRounds);
+      s.bind(1, scope_path).bind(2, upper).bind(3, from).bind(4, to);
+      while (step(s))
+        tally.round(s.column_text_view(0), s.column_text_view(1),
+                    string_array(s.column_text_view(2)));
+      s.reset();
+    }
+    {
+      auto& s = q(db, kSiteVisits);
+      s.bind(1, scope_path).bind(2, upper).bind(3, from).bind(4, to);
+      while (step(s)) tally.visit(s.column_text_view(0), s.column_text_view(1));
+      s.reset();
+    }
+    (void)tx.commit();
+    return tally.take();
   });
 }
 

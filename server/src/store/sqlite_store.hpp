@@ -153,6 +153,8 @@ class SqliteStore final : public Store {
   result<OverviewTree> overview_tree(std::string_view scope_path,
                                      const std::vector<std::string>& child_paths, Ms from, Ms to,
                                      const std::vector<Ms>& week_starts) override;
+  result<std::vector<OverviewSite>> overview_sites(std::string_view scope_path, Ms from,
+                                                   Ms to) override;
 
   // ---- AuditStore (sqlite_audit.cpp) ----
   result<void> append_audit(const AuditEntry& e) override;

@@ -7,48 +7,31 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { request, startServer } from '../server.mjs';
-import { localTime, png, uuidv7 } from './helpers.mjs';
+import { join } from 'node:path';
+import {
+  PASSWORD, assertNoCsp, localTime, logInPage, openContext, png, shots, skipReason, startDashboard, uuidv7,
+} from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..', '..');
-const build = resolve(process.env.PATROL_BUILD_DIR ?? join(repo, 'build', 'asan'));
-const patrold = join(build, 'server', 'patrold');
-const webRoot = join(repo, 'server', 'web');
-const shots = join(repo, 'build', 'e2e-screenshots');
-const chromiumPath = process.env.PATROL_CHROMIUM ?? '/usr/bin/chromium';
+const skip = skipReason('leaflet/leaflet-src.esm.js');
 
-const skip = !existsSync(patrold) ? `patrold not built: ${patrold} is missing`
-  : !existsSync(chromiumPath) ? `${chromiumPath} missing (scripts/dev.sh deps installs Debian's chromium)`
-    : !existsSync(join(webRoot, 'vendor', 'leaflet', 'leaflet-src.esm.js'))
-      ? 'server/web/vendor/leaflet missing: run scripts/dev.sh deps' : false;
-
-const PASSWORD = 'patrol-demo';
 const LEADER = '13900000001';
 const VOLUNTEER = '13900000002';
-const LIVE_NOT_MERGED = 'live feed not there: patrold answered no subscribe (the dashboard fell back to polling); '
-  + 'this part runs once the live publisher (branch live) is merged';
 
 describe('dashboard in headless Chromium', { skip }, () => {
-  let srv;
+  let dash;  // patrold and Chromium (helpers.mjs startDashboard)
   let browser;
   let origin;
   const requests = [];  // every URL any page asked for
   const pageErrors = [];
   const tokens = {};
   const ids = {};
-  let liveMode = null;
   let desktop;  // {context, page}
   let site;
   let template;
 
-  const call = (method, path, opts) => request(srv.port, method, path, opts);
+  const call = (method, path, opts) => dash.call(method, path, opts);
   async function login(phone) {
-    const r = await call('POST', '/api/v1/auth/login', { body: { phone, password: PASSWORD, device_id: `e2e-browser-${phone}` } });
+    const r = await dash.login(phone);
     assert.equal(r.status, 200, r.text);
     return r.json;
   }
@@ -68,32 +51,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
   const CSP = "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
     + "style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-  async function newPage(viewport, mobile) {
-    const context = await browser.newContext({
-      viewport, ignoreHTTPSErrors: true, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1,
-      locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    });
-    context.on('request', (r) => requests.push(r.url()));
+  // A page whose index.html carries the stricter CSP above (helpers.mjs openContext).
+  async function newPage(viewport) {
+    const { context, page } = await openContext(browser, viewport, { requests, pageErrors });
     await context.route((url) => url.pathname === '/' || url.pathname === '/index.html', async (route) => {
       const res = await route.fetch();
       await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
     });
-    await context.addInitScript(() => {
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('websocket', (ws) => requests.push(ws.url()));
     return { context, page };
-  }
-
-  async function logInPage(page, phone) {
-    await page.goto(`${origin}/`);
-    await page.fill('#phone', phone);
-    await page.fill('#password', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
   }
 
   // 'live' once the feed answered the subscribe, 'polling' if it never did.
@@ -102,15 +67,19 @@ describe('dashboard in headless Chromium', { skip }, () => {
       await page.waitForFunction(() => ['live', 'polling'].includes(document.body.dataset.live), null, { timeout: 30000 });
     } catch (e) {
       const why = await page.evaluate(() => ({ state: document.body.dataset.live, csp: window.__csp }));
-      throw new Error(`live feed never connected: ${JSON.stringify(why)}\n${srv.log().slice(-2000)}`);
+      throw new Error(`live feed never connected: ${JSON.stringify(why)}\n${dash.srv.log().slice(-2000)}`);
     }
     return page.evaluate(() => document.body.dataset.live);
   }
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    srv = await startServer(patrold, { args: ['--web-root', webRoot, '--access-log=false'] });
-    origin = `https://127.0.0.1:${srv.port}`;
+    // A page fulfilled by the test (to add the CSP header) counts as coming from
+    // no network address, and Chromium's Local Network Access checks would then
+    // refuse its WebSocket to 127.0.0.1: off, the real page comes from there anyway.
+    dash = await startDashboard({
+      chromiumArgs: ['--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets'],
+    });
+    ({ browser, origin } = dash);
     const leader = await login(LEADER);
     const volunteer = await login(VOLUNTEER);
     tokens.leader = leader.token;
@@ -124,23 +93,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
     template = templates.find((x) => x.id === site.template_id);
     // a position from before the page opened: it must be on the map from the REST load
     await pushPosition(site.lat - 0.001, site.lon - 0.001, -60000);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      // A page fulfilled by the test (to add the CSP header) counts as coming from
-      // no network address, and Chromium's Local Network Access checks would then
-      // refuse its WebSocket to 127.0.0.1: off, the real page comes from there anyway.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-        '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets'],
-    });
   });
 
   after(async () => {
-    await browser?.close();
-    if (srv) await srv.stop();
+    await dash?.stop();
   });
 
-  test('log in (Chinese by default) and see the demo sites, outlines, scale and the volunteer', async (t) => {
-    desktop = await newPage({ width: 1280, height: 800 }, false);
+  test('log in (Chinese by default) and see the demo sites, outlines, scale and the volunteer', async () => {
+    desktop = await newPage({ width: 1280, height: 800 });
     const { page } = desktop;
     await page.goto(`${origin}/`);
     assert.equal(await page.textContent('#login-submit'), '登录');
@@ -168,15 +128,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(cfg.json, { tiles: null }, 'no --tile-url: no base map');
     assert.equal(await page.textContent('#tab-rounds'), '今晚巡防');
     await page.waitForSelector(`.vol-pin[data-user-id="${ids.volunteer}"]`, { timeout: 10000 });
-    liveMode = await connectionMode(page);
-    t.diagnostic(`live feed mode: ${liveMode}`);
-    // The live publisher is part of patrold now: a page that fell back to polling
-    // means the feed is broken, and the live tests below must fail, not skip.
-    assert.equal(liveMode, 'live', 'the dashboard fell back to polling: patrold answered no subscribe');
+    // The live publisher is part of patrold: a page that fell back to polling
+    // means the feed is broken (and the live tests below fail too).
+    assert.equal(await connectionMode(page), 'live', 'the dashboard fell back to polling: patrold answered no subscribe');
   });
 
-  test('a pushed position moves the volunteer marker, with its trail (live feed)', async (t) => {
-    if (liveMode !== 'live') return t.skip(LIVE_NOT_MERGED);
+  test('a pushed position moves the volunteer marker, with its trail (live feed)', async () => {
     const { page } = desktop;
     const sel = `.vol-pin[data-user-id="${ids.volunteer}"]`;
     const a = [site.lat + 0.0005, site.lon + 0.0004];
@@ -204,7 +161,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.match(label, /刚刚|秒前/, `marker shows its age: ${label}`);
   });
 
-  test('an inspection with a hazard pops in; its detail shows each item and the photo', async (t) => {
+  test('an inspection with a hazard pops in; its detail shows each item and the photo', async () => {
     const { page } = desktop;
     const photo = png(48, 32, [200, 40, 40]);
     ids.photo = createHash('sha256').update(photo).digest('hex');
@@ -227,17 +184,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
         note: 'e2e 浏览器测试',
       },
     }]);
-    if (liveMode === 'live') {
-      await page.waitForSelector(`.hazard-pin[data-site-id="${site.id}"]`, { timeout: 10000 });
-      await page.click('#tab-feed');
-      await page.waitForSelector(`.feed-item[data-inspection-id="${ids.inspection}"]`, { timeout: 10000 });
-    } else {
-      t.diagnostic(`${LIVE_NOT_MERGED}: checked after a reload instead`);
-      await page.reload();
-      await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
-      await page.waitForSelector(`.hazard-pin[data-site-id="${site.id}"]`, { timeout: 10000 });
-      await page.click('#tab-feed');
-    }
+    await page.waitForSelector(`.hazard-pin[data-site-id="${site.id}"]`, { timeout: 10000 });
+    await page.click('#tab-feed');
+    await page.waitForSelector(`.feed-item[data-inspection-id="${ids.inspection}"]`, { timeout: 10000 });
     const entry = page.locator(`.feed-item[data-inspection-id="${ids.inspection}"]`);
     assert.match(await entry.textContent(), new RegExp(site.name));
     assert.match(await entry.textContent(), /三楼窗口飞线/);
@@ -254,9 +203,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(items, template.items.length, 'every item with its result');
     assert.match(await page.textContent(`.item[data-code="${ids.item}"]`), /隐患/);
     const get = await call('GET', `/api/v1/attachments/${ids.photo}`, { token: tokens.leader });
-    if (get.status !== 200) {
-      return t.skip(`GET /api/v1/attachments/{sha256} answers ${get.status}: photo display runs once the live branch (attachments GET) is merged`);
-    }
+    assert.equal(get.status, 200, 'the photo is served to the leader');
     const img = page.locator(`img.photo[data-sha256="${ids.photo}"]`);
     await img.waitFor({ timeout: 10000 });
     await page.waitForFunction((sha) => {
@@ -266,14 +213,13 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.screenshot({ path: join(shots, 'desktop-inspection.png') });
   });
 
-  test('SOS: a banner that stays until acknowledged (live feed, or the polling fallback)', async (t) => {
+  test('SOS: a banner that stays until acknowledged (live feed)', async () => {
     const { page } = desktop;
-    if (liveMode !== 'live') t.diagnostic(`${LIVE_NOT_MERGED}: the SOS arrives by polling (≤ 10 s)`);
     await push([{
       op_id: uuidv7(), type: 'sos.raise', device_time: localTime(),
       body: { id: uuidv7(), raised_at: localTime(), position: { lat: site.lat, lon: site.lon }, note: '需要支援' },
     }]);
-    await page.waitForSelector('#sos-banner:not([hidden])', { timeout: liveMode === 'live' ? 10000 : 25000 });
+    await page.waitForSelector('#sos-banner:not([hidden])', { timeout: 10000 });
     assert.match(await page.textContent('#sos-banner'), /需要支援/);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(shots, 'desktop-sos.png') });
@@ -281,11 +227,10 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.waitForSelector('#sos-banner', { state: 'hidden', timeout: 5000 });
   });
 
-  test('reconnects after a drop with since and gets what it missed, once (live feed)', async (t) => {
-    if (liveMode !== 'live') return t.skip(LIVE_NOT_MERGED);
+  test('reconnects after a drop with since and gets what it missed, once (live feed)', async () => {
     // The page's socket goes through Playwright's WebSocket route to the real
     // patrold, so the test can cut it (a dropped connection, as in a lift).
-    const { page, context } = await newPage({ width: 1280, height: 800 }, false);
+    const { page, context } = await newPage({ width: 1280, height: 800 });
     const sockets = [];  // [{route, sent: [client messages]}]
     await page.routeWebSocket(/\/api\/v1\/live/, (ws) => {
       const server = ws.connectToServer();
@@ -293,7 +238,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
       sockets.push(entry);
       ws.onMessage((m) => { entry.sent.push(String(m)); server.send(m); });
     });
-    await logInPage(page, LEADER);
+    await logInPage(page, origin, LEADER);
     await page.waitForFunction(() => document.body.dataset.live === 'live', null, { timeout: 20000 });
     assert.equal(sockets.length, 1);
     const first = JSON.parse(sockets[0].sent.find((m) => m.includes('subscribe')));
@@ -332,12 +277,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.click('.map-btn.fit');
     await page.waitForTimeout(600);
     await page.screenshot({ path: join(shots, 'desktop.png') });
-    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
+    await assertNoCsp(page);
   });
 
   test('phone-sized viewport (390x844): bottom sheet, big targets, no sideways scroll, English switch', async () => {
-    const { page, context } = await newPage({ width: 390, height: 844 }, true);
-    await logInPage(page, LEADER);
+    const { page, context } = await newPage({ width: 390, height: 844 });
+    await logInPage(page, origin, LEADER);
     await page.waitForTimeout(800);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal overflow (${width}px)`);
@@ -361,7 +306,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(await page.textContent('#tab-feed'), 'Latest reports');
     assert.equal(await page.textContent('#logout'), 'Log out');
     await page.screenshot({ path: join(shots, 'phone-en.png') });
-    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
+    await assertNoCsp(page);
     await context.close();
   });
 
@@ -381,36 +326,27 @@ describe('dashboard in headless Chromium', { skip }, () => {
 // tiles. The tile URL is on patrold itself (404s: the test reads where Leaflet
 // places the tiles, not their pictures), so nothing leaves the machine.
 describe('dashboard with a GCJ-02 base map', { skip }, () => {
-  let srv;
-  let browser;
+  let dash;
   before(async () => {
-    srv = await startServer(patrold, {
-      args: ['--web-root', webRoot, '--access-log=false', '--tile-url', '/tiles/{z}/{x}/{y}.png', '--tile-crs', 'gcj02',
-        '--tile-attribution', 'e2e tiles'],
+    dash = await startDashboard({
+      args: ['--tile-url', '/tiles/{z}/{x}/{y}.png', '--tile-crs', 'gcj02', '--tile-attribution', 'e2e tiles'],
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   after(async () => {
-    await browser?.close();
-    if (srv) await srv.stop();
+    await dash?.stop();
   });
 
   test('tiles from --tile-url; markers shifted to GCJ-02 on them', async () => {
-    const origin = `https://127.0.0.1:${srv.port}`;
-    const cfg = await request(srv.port, 'GET', '/config.json');
+    const { origin } = dash;
+    const cfg = await dash.call('GET', '/config.json');
     assert.deepEqual(cfg.json, { tiles: { url: '/tiles/{z}/{x}/{y}.png', crs: 'gcj02', attribution: 'e2e tiles' } });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors: true });
-    const page = await context.newPage();
-    await page.goto(`${origin}/`);
-    await page.fill('#phone', LEADER);
-    await page.fill('#password', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
+    const { context, page } = await openContext(dash.browser, { width: 1280, height: 800 });
+    await logInPage(page, origin, LEADER);
     await page.waitForSelector('.leaflet-tile', { state: 'attached', timeout: 10000 });
     await page.waitForTimeout(800);  // zoom/pan animations of the first fit
     assert.match(await page.textContent('.leaflet-control-attribution'), /e2e tiles/);
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('patrol.session')).token);
-    const sites = (await request(srv.port, 'GET', '/api/v1/sites?limit=1000', { token })).json.items;
+    const sites = (await dash.call('GET', '/api/v1/sites?limit=1000', { token })).json.items;
     const { wgs84ToGcj02 } = await import('../../../server/web/js/geo.js');
     const tile = await page.evaluate(() => {
       const img = [...document.querySelectorAll('.leaflet-tile')].find((t) => t.getBoundingClientRect().width > 0);

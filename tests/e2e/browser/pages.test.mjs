@@ -3,7 +3,8 @@
 // calendar (rounds with their state, a schedule created in the form and its
 // rounds, a round going live), the hazard board (open → assigned → rectified
 // with note and an uploaded photo, a refused transition shown in Chinese),
-// the overview (numbers = GET /api/v1/overview, drill-down, charts, export),
+// the overview (numbers = GET /api/v1/overview, drill-down, charts, export;
+// a village's sites, sortable, to the hazard board and the map),
 // admin (a user created, its one-time password shown once and working), the
 // phone tab bar, the live map's round progress, and no request leaving the
 // origin. Screenshots of every page at 1366x800 and 390x844 go to
@@ -11,27 +12,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { request, startServer } from '../server.mjs';
-import { localTime, png, uuidv7 } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  PASSWORD, assertNoCsp, localTime, logInPage, openContext, png, shots, skipReason, startDashboard, uuidv7,
+} from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..', '..');
-const build = resolve(process.env.PATROL_BUILD_DIR ?? join(repo, 'build', 'asan'));
-const patrold = join(build, 'server', 'patrold');
-const webRoot = join(repo, 'server', 'web');
-const shots = join(repo, 'build', 'e2e-screenshots');
-const chromiumPath = process.env.PATROL_CHROMIUM ?? '/usr/bin/chromium';
+const skip = skipReason('echarts/echarts.esm.min.js');
 
-const skip = !existsSync(patrold) ? `patrold not built: ${patrold} is missing`
-  : !existsSync(chromiumPath) ? `${chromiumPath} missing (scripts/dev.sh deps installs Debian's chromium)`
-    : !existsSync(join(webRoot, 'vendor', 'echarts', 'echarts.esm.min.js'))
-      ? 'server/web/vendor/echarts missing: run scripts/dev.sh deps' : false;
-
-const PASSWORD = 'patrol-demo';
 const CITY = '13900000000';
 const LEADER = '13900000001';
 const VOLUNTEER = '13900000002';
@@ -47,7 +35,7 @@ const isoWeekday = (d) => ((new Date(`${d}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
 const monday = (d) => addDays(d, 1 - isoWeekday(d));
 
 describe('dashboard pages in headless Chromium', { skip }, () => {
-  let srv;
+  let dash;  // patrold and Chromium (helpers.mjs startDashboard)
   let browser;
   let origin;
   const requests = [];
@@ -60,15 +48,13 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
   let team;
   let created;  // the schedule made in the form
 
-  const call = (method, path, opts) => request(srv.port, method, path, opts);
+  const call = (method, path, opts) => dash.call(method, path, opts);
   const get = async (path, token = tokens.leader) => {
     const r = await call('GET', path, { token });
     assert.equal(r.status, 200, `${path}: ${r.text}`);
     return r.json;
   };
-  async function login(phone, password = PASSWORD) {
-    return call('POST', '/api/v1/auth/login', { body: { phone, password, device_id: `e2e-pages-${phone}` } });
-  }
+  const login = (phone, password = PASSWORD) => dash.login(phone, password, `e2e-pages-${phone}`);
   async function push(ops, token = tokens.volunteer) {
     const r = await call('POST', '/api/v1/sync/push', { token, body: { device_id: 'e2e-pages-phone', ops } });
     assert.equal(r.status, 200, r.text);
@@ -88,26 +74,10 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
   }
 
   async function open(phone, viewport, hash) {
-    const mobile = viewport.width < 500;
-    const context = await browser.newContext({
-      viewport, ignoreHTTPSErrors: true, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: 1,
-      locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true,
-    });
+    const { context, page } = await openContext(browser, viewport, { requests, pageErrors, label: hash, acceptDownloads: true });
     contexts.push(context);
-    context.on('request', (r) => requests.push(r.url()));
-    await context.addInitScript(() => {
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${hash}: ${e.message}`));
-    page.on('websocket', (ws) => requests.push(ws.url()));
-    const res = await page.goto(`${origin}/`);
+    const res = await logInPage(page, origin, phone);
     assert.match(res.headers()['content-security-policy'] ?? '', /script-src 'self'/, 'patrold sends its CSP with the page');
-    await page.fill('#phone', phone);
-    await page.fill('#password', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForSelector('body[data-map-ready]', { timeout: 30000 });
     if (hash) await page.evaluate((x) => { location.hash = x; }, hash);
     return { context, page };
   }
@@ -121,15 +91,14 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const inner = await page.evaluate(() => window.innerWidth);
     assert.ok(w <= inner, `no sideways scroll (${w} > ${inner})`);
   };
-  const noCsp = async (page) => assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
+  const noCsp = assertNoCsp;
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
     // The leader's browser contexts stay open until after() (several HTTP
     // connections and a WebSocket each): over patrold's default per-user cap
     // (32, issue 9) by the live-map subtest, whose page then never loads.
-    srv = await startServer(patrold, { args: ['--web-root', webRoot, '--access-log=false', '--max-connections-per-user=1000'] });
-    origin = `https://127.0.0.1:${srv.port}`;
+    dash = await startDashboard({ args: ['--max-connections-per-user=1000'] });
+    ({ browser, origin } = dash);
     for (const [k, phone] of Object.entries({ city: CITY, leader: LEADER, volunteer: VOLUNTEER, admin: VILLAGE_ADMIN })) {
       const r = await login(phone);
       assert.equal(r.status, 200, r.text);
@@ -149,16 +118,11 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       return inspectionOp(s, [tpl.items[i % tpl.items.length].code], `e2e 隐患 ${i}`);
     });
     for (const r of await push(ops)) assert.equal(r.status, 'applied', JSON.stringify(r));
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
   });
 
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    if (srv) await srv.stop();
+    await dash?.stop();
   });
 
   test('the login page at 1366 and 390', async () => {
@@ -494,6 +458,103 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     await shot(page, 'overview-390');
     await page.locator('#ov-children').scrollIntoViewIfNeeded();
     await shot(page, 'overview-children-390');
+    await noCsp(page);
+  });
+
+  // The drill-down's last level: a village's sites with their numbers from
+  // GET /api/v1/overview (`site_details`), sorted by open hazards (and by a
+  // header), each linking to the hazard board (that site's hazards) and to
+  // the live map (the site selected).
+  const siteRows = (page) => page.locator('#ov-sites tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    id: tr.dataset.siteId,
+    ...Object.fromEntries([...tr.querySelectorAll('td[data-col]')].map((td) => [td.dataset.col, td.dataset.value])),
+  })));
+  const ordered = (xs, f, desc) => xs.every((x, i) => i === 0 || (desc ? f(xs[i - 1]) >= f(x) : f(xs[i - 1]) <= f(x)));
+
+  test('overview: a village lists its sites, sorted by open hazards; each to the hazard board and the map', async () => {
+    const village = String(users.leader.org_unit_id);
+    const { page } = await open(LEADER, DESKTOP, '#/overview');
+    await page.waitForSelector(`body[data-overview-ready="${village}"]`, { timeout: 20000 });
+    const ov = await get(`/api/v1/overview?org_unit_id=${village}`);
+    assert.ok(Array.isArray(ov.site_details), 'a village answers its sites');
+    assert.equal(typeof ov.sites, 'number', '`sites` stays the count');
+    assert.equal(ov.site_details.length, ov.sites);
+    let rows = await siteRows(page);
+    assert.equal(rows.length, ov.site_details.length, 'one row per site');
+    const byId = new Map(ov.site_details.map((x) => [x.id, x]));
+    for (const r of rows) {
+      const want = byId.get(r.id);
+      assert.ok(want, `a site of the village: ${r.id}`);
+      assert.equal(r.open_hazards, String(want.open_hazards), `open hazards of ${want.name}`);
+      assert.equal(r.overdue_hazards, String(want.overdue_hazards), `overdue of ${want.name}`);
+      assert.equal(r.inspections, String(want.inspections), `inspections of ${want.name}`);
+      assert.equal(r.rounds, `${want.rounds.visited}/${want.rounds.planned}`, `rounds of ${want.name}`);
+      assert.equal(r.last_inspected_at, want.last_inspected_at ?? '');
+    }
+    // the sites pushed with a hazard in before() lead, most open hazards first
+    assert.ok(ordered(rows, (x) => Number(x.open_hazards), true), `open hazards first: ${rows.map((x) => x.open_hazards)}`);
+    for (const s of sites.slice(0, 4)) assert.ok(Number(rows.find((x) => x.id === s.id).open_hazards) >= 1, `${s.name} has its hazard`);
+    assert.ok(Number(rows[0].open_hazards) >= 1);
+    const headText = await page.textContent('#ov-sites thead');
+    for (const w of ['场所', '未整改', '超期', '期内检查', '最近检查', '巡到/计划']) assert.ok(headText.includes(w), `header ${w} in Chinese: ${headText}`);
+    assert.match(await page.textContent('#ov-sites-title'), /村内场所/);
+    // a header sorts: fewest inspections first, then most
+    await page.click('#ov-sites thead button[data-sort="inspections"]');
+    rows = await siteRows(page);
+    assert.ok(ordered(rows, (x) => Number(x.inspections), false), `fewest inspections first: ${rows.map((x) => x.inspections)}`);
+    assert.equal(await page.getAttribute('#ov-sites thead th:has(button[data-sort="inspections"])', 'aria-sort'), 'ascending');
+    await page.click('#ov-sites thead button[data-sort="inspections"]');
+    rows = await siteRows(page);
+    assert.ok(ordered(rows, (x) => Number(x.inspections), true), 'then most');
+    await page.click('#ov-sites thead button[data-sort="open"]');
+    rows = await siteRows(page);
+    assert.ok(ordered(rows, (x) => Number(x.open_hazards), true), 'back to open hazards first');
+    await page.locator('#ov-sites-title').scrollIntoViewIfNeeded();
+    await shot(page, 'overview-sites-1366');
+
+    // the first site's hazards on the board: that site only, the ones not closed
+    const first = byId.get(rows[0].id);
+    await page.click(`#ov-sites tr[data-site-id="${first.id}"] a[data-link="hazards"]`);
+    await page.waitForSelector('body[data-hazards-ready]', { timeout: 20000 });
+    assert.equal(await page.evaluate(() => location.hash), `#/hazards/site/${first.id}`);
+    assert.match(await page.textContent('#hz-site'), new RegExp(first.name));
+    const openNow = (await get(`/api/v1/hazards?site_id=${first.id}&limit=100`)).items.filter((x) => x.state !== 'closed');
+    await page.waitForFunction((n) => document.querySelectorAll('.hz-row').length === n, openNow.length, { timeout: 10000 });
+    assert.equal(openNow.length, first.open_hazards, 'the board shows the open hazards the overview counted');
+    await shot(page, 'hazards-site-1366');
+    // clearing the site filter shows the whole board again
+    await page.click('#hz-site');
+    await page.waitForFunction(() => !document.querySelector('#hz-site') && location.hash === '#/hazards');
+    // back to the overview, and the site on the live map
+    await page.goBack();
+    await page.goBack();
+    await page.waitForSelector(`body[data-overview-ready="${village}"]`, { timeout: 20000 });
+    await page.waitForSelector('#ov-sites');
+    await page.click(`#ov-sites tr[data-site-id="${first.id}"] a[data-link="map"]`);
+    await page.waitForFunction((name) => [...document.querySelectorAll('.detail-title')].some((x) => x.textContent === name), first.name, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => location.hash), `#/map/site/${first.id}`);
+    await noCsp(page);
+  });
+
+  test('overview sites on a phone: one card per site, sort picker, no sideways scroll', async () => {
+    const village = String(users.leader.org_unit_id);
+    const { page } = await open(LEADER, PHONE, '#/overview');
+    await page.waitForSelector(`body[data-overview-ready="${village}"]`, { timeout: 20000 });
+    await page.waitForSelector('#ov-sites');
+    await noOverflow(page);
+    assert.equal(await page.locator('#ov-sites thead').isVisible(), false, 'cards, no table head');
+    await page.selectOption('#ov-site-sort', 'last');
+    const rows = await siteRows(page);
+    const at = (x) => (x.last_inspected_at ? Date.parse(x.last_inspected_at) : -Infinity);
+    assert.ok(ordered(rows, at, false), 'longest not inspected first');
+    // every link is a thumb-sized target, side by side in the card
+    const boxes = await page.locator('#ov-sites tbody tr >> nth=0').locator('a').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().toJSON()));
+    assert.equal(boxes.length, 2);
+    for (const b of boxes) assert.ok(b.height >= 44 && b.width >= 100, `tap target ${JSON.stringify(b)}`);
+    await page.selectOption('#ov-site-sort', 'open');
+    await page.locator('#ov-sites-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await noOverflow(page);
+    await shot(page, 'overview-sites-390');
     await noCsp(page);
   });
 

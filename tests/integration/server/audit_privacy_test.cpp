@@ -17,12 +17,16 @@
 #include "patrol/wire/uuid.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 
 using namespace patrol;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 using test::HttpResponse;
 using test::HttpsClient;
+using test::now_ms;
+using test::rfc3339;
+using test::str;
 using test::TestServer;
 
 namespace {
@@ -34,60 +38,23 @@ constexpr const char* kVillageAdmin = "13900000007";
 constexpr const char* kTown = "13900000004";
 constexpr const char* kCity = "13900000000";
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string rfc3339(std::int64_t ms) {
-  std::time_t s = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
 json::value parse(const HttpResponse& r) {
-  boost::system::error_code ec;
-  auto v = json::parse(r.body, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << r.body;
-  return ec ? json::value() : v;
+  auto v = test::parse_json(r.body);
+  EXPECT_FALSE(v.is_null()) << "not JSON: " << r.body;
+  return v;
 }
 
 TestServer& server() {
-  static TestServer s([] {
-    test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& cfg) {
-      cfg.api.user_rate_per_s = 0;
-      cfg.limits.rate_limit_per_ip = 0;
-    };
-    return o;
-  }());
+  static TestServer s(test::without_request_rate_limits());
   return s;
 }
 
-struct As {
-  HttpsClient c;
-  std::string id, org;
-  As(std::uint16_t port, const std::string& phone, const std::string& device,
-     const std::string& password = "patrol-demo")
-      : c(port) {
-    c.set_bearer(test::login(c, phone, password, device));
-    auto me = parse(c.get("/api/v1/me"));
-    id = str(me.at("id"));
-    org = str(me.at("org_unit_id"));
-  }
+// A logged-in user (client, id, org_unit_id) with the calls these tests make.
+struct As : test::LoggedIn {
+  using LoggedIn::LoggedIn;
   json::value call(const std::string& method, const std::string& target, const std::string& body,
                    unsigned want) {
-    auto r = c.request(method, target, body, body.empty() ? "" : "application/json");
+    auto r = client.request(method, target, body, body.empty() ? "" : "application/json");
     EXPECT_EQ(r.status, want) << method << " " << target << " " << body << " -> " << r.body;
     return r.body.empty() ? json::value() : parse(r);
   }
@@ -160,7 +127,7 @@ TEST(AuditLog, RecordsAdminActionsAndHazardTransitionsForCityAdminsOnly) {
                             json::serialize(json::object{{"phone", fresh_phone()},
                                                          {"name", "审计对象"},
                                                          {"role", "volunteer"},
-                                                         {"org_unit_id", admin.org}}),
+                                                         {"org_unit_id", admin.org_unit_id}}),
                             201);
   const std::string uid = str(created.at("user").at("id"));
   admin.call("PUT", "/api/v1/users/" + uid, R"({"name":"改名"})", 200);
@@ -168,7 +135,7 @@ TEST(AuditLog, RecordsAdminActionsAndHazardTransitionsForCityAdminsOnly) {
   admin.call("DELETE", "/api/v1/users/" + uid, "", 204);
 
   // Schedules: create, update, delete by the team leader.
-  auto sch = leader.call("GET", "/api/v1/schedules?org_unit_id=" + leader.org, "", 200);
+  auto sch = leader.call("GET", "/api/v1/schedules?org_unit_id=" + leader.org_unit_id, "", 200);
   const auto team = str(sch.at("items").at(0).at("team_id"));
   const std::string body = json::serialize(json::object{{"team_id", team},
                                                         {"weekdays", json::array{2, 4}},
@@ -247,14 +214,14 @@ TEST(AuditLog, RecordsAdminActionsAndHazardTransitionsForCityAdminsOnly) {
 
   // City admins only; bad parameters are 400 naming them.
   for (auto* who : {&admin, &leader, &vol}) {
-    auto d = who->c.get("/api/v1/audit");
+    auto d = who->client.get("/api/v1/audit");
     EXPECT_EQ(d.status, 403u) << d.body;
   }
   As town(server().port(), kTown, "town-desk");
-  EXPECT_EQ(town.c.get("/api/v1/audit").status, 403u);
-  EXPECT_EQ(city.c.get("/api/v1/audit?cursor=x").status, 400u);
-  EXPECT_EQ(city.c.get("/api/v1/audit?from=yesterday").status, 400u);
-  EXPECT_EQ(city.c.get("/api/v1/audit?limit=0").status, 400u);
+  EXPECT_EQ(town.client.get("/api/v1/audit").status, 403u);
+  EXPECT_EQ(city.client.get("/api/v1/audit?cursor=x").status, 400u);
+  EXPECT_EQ(city.client.get("/api/v1/audit?from=yesterday").status, 400u);
+  EXPECT_EQ(city.client.get("/api/v1/audit?limit=0").status, 400u);
 }
 
 TEST(Privacy, AnAdminAboveExportsAndErasesAPersonsData) {
@@ -265,7 +232,7 @@ TEST(Privacy, AnAdminAboveExportsAndErasesAPersonsData) {
                             json::serialize(json::object{{"phone", fresh_phone()},
                                                          {"name", "张三丰"},
                                                          {"role", "volunteer"},
-                                                         {"org_unit_id", admin.org}}),
+                                                         {"org_unit_id", admin.org_unit_id}}),
                             201);
   const std::string uid = str(created.at("user").at("id"));
   const std::string phone = str(created.at("user").at("phone"));
@@ -280,24 +247,24 @@ TEST(Privacy, AnAdminAboveExportsAndErasesAPersonsData) {
   // Export: who may.
   for (const char* phone_of : {kVolunteer, kLeader}) {
     As other(server().port(), phone_of, "x");
-    EXPECT_EQ(other.c.get("/api/v1/users/" + uid + "/export").status, 403u) << phone_of;
+    EXPECT_EQ(other.client.get("/api/v1/users/" + uid + "/export").status, 403u) << phone_of;
   }
   As town(server().port(), kTown, "town-desk");
-  EXPECT_EQ(town.c.get("/api/v1/users/" + uid + "/export").status, 200u);
-  EXPECT_EQ(admin.c.get("/api/v1/users/" + town.id + "/export").status, 404u)
+  EXPECT_EQ(town.client.get("/api/v1/users/" + uid + "/export").status, 200u);
+  EXPECT_EQ(admin.client.get("/api/v1/users/" + town.id + "/export").status, 404u)
       << "outside the village admin's subtree";
   // A town staff member placed in the village: inside the subtree, role above.
   auto senior = city.call("POST", "/api/v1/users",
                           json::serialize(json::object{{"phone", fresh_phone()},
                                                        {"name", "上级"},
                                                        {"role", "town_staff"},
-                                                       {"org_unit_id", admin.org}}),
+                                                       {"org_unit_id", admin.org_unit_id}}),
                           201);
-  EXPECT_EQ(admin.c.get("/api/v1/users/" + str(senior.at("user").at("id")) + "/export").status,
+  EXPECT_EQ(admin.client.get("/api/v1/users/" + str(senior.at("user").at("id")) + "/export").status,
             403u)
       << "a village admin may not handle a town staff's data";
   As outsider(server().port(), "13900000003", "x");
-  EXPECT_EQ(outsider.c.get("/api/v1/users/" + uid + "/export").status, 404u);
+  EXPECT_EQ(outsider.client.get("/api/v1/users/" + uid + "/export").status, 404u);
 
   auto ex = admin.call("GET", "/api/v1/users/" + uid + "/export", "", 200);
   ASSERT_TRUE(ex.is_object());
@@ -313,14 +280,15 @@ TEST(Privacy, AnAdminAboveExportsAndErasesAPersonsData) {
 
   // Erase: who may, then what it does.
   As vol(server().port(), kVolunteer, "x");
-  EXPECT_EQ(vol.c.request("POST", "/api/v1/users/" + uid + "/erase", "", "").status, 403u);
-  EXPECT_EQ(admin.c.request("POST", "/api/v1/users/" + admin.id + "/erase", "", "").status, 403u)
+  EXPECT_EQ(vol.client.request("POST", "/api/v1/users/" + uid + "/erase", "", "").status, 403u);
+  EXPECT_EQ(admin.client.request("POST", "/api/v1/users/" + admin.id + "/erase", "", "").status,
+            403u)
       << "nobody erases themselves";
   auto er = admin.call("POST", "/api/v1/users/" + uid + "/erase", "", 200);
   EXPECT_NE(str(er.at("user").at("name")), "张三丰");
   EXPECT_NE(str(er.at("user").at("phone")), phone);
   // Sessions ended and the login gone.
-  EXPECT_EQ(person.c.get("/api/v1/me").status, 401u);
+  EXPECT_EQ(person.client.get("/api/v1/me").status, 401u);
   HttpsClient again(server().port());
   auto login = again.post_json(
       "/api/v1/auth/login",

@@ -18,7 +18,6 @@
 // A second test checks mass assignment: ids, owners, org units, states and
 // server-set times in bodies are ignored or refused, never stored.
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <boost/json.hpp>
@@ -39,12 +38,17 @@
 #include "patrol/wire/uuid.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 #include "test_support/wss_client.hpp"
 
 using namespace patrol;
 namespace json = boost::json;
 using test::HttpResponse;
 using test::HttpsClient;
+using test::now_ms;
+using test::rfc3339;
+using test::sha256_hex;
+using test::str;
 using test::TestServer;
 
 namespace {
@@ -161,54 +165,13 @@ constexpr const char* kVolunteerB = "13900000003";  // volunteer of 东溪单村
 
 // ---------------------------------------------------------------------------
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string rfc3339(std::int64_t ms) {
-  std::time_t s = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
 json::value parse(const std::string& s) {
-  boost::system::error_code ec;
-  auto v = json::parse(s, ec);
-  return ec ? json::value() : v;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : md) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return test::parse_json(s);
 }
 
 TestServer& server() {
-  static TestServer s([] {
-    test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& cfg) {
-      cfg.api.user_rate_per_s = 0;  // hundreds of requests per role, back to back
-      cfg.limits.rate_limit_per_ip = 0;
-    };
-    return o;
-  }());
+  // hundreds of requests per role, back to back
+  static TestServer s(test::without_request_rate_limits());
   return s;
 }
 
@@ -221,16 +184,8 @@ struct Session {
 };
 
 Session login_as(const std::string& phone) {
-  HttpsClient c(server().port());
-  Session s;
-  s.phone = phone;
-  s.token = test::login(c, phone, "patrol-demo", "matrix-" + phone);
-  c.set_bearer(s.token);
-  auto me = parse(c.get("/api/v1/me").body);
-  s.id = str(me.at("id"));
-  s.org = str(me.at("org_unit_id"));
-  s.org_path = str(me.at("org_path"));
-  return s;
+  test::LoggedIn u(server().port(), phone, "matrix-" + phone);
+  return {phone, u.token, u.id, u.org_unit_id, u.org_path};
 }
 
 // One kept-alive connection per token (hundreds of cells: no handshake each).

@@ -4,7 +4,6 @@
 // answers, hazard linking and photo_missing, sync/pull paging under
 // concurrent writes, logout and token expiry.
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -19,12 +18,15 @@
 #include "patrol/wire/uuid.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 
 using namespace patrol;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 using test::HttpResponse;
 using test::HttpsClient;
+using test::sha256_hex;
+using test::str;
 using test::TestServer;
 
 namespace {
@@ -38,22 +40,14 @@ TestServer& shared_server() {
   // The per-user and per-address request limits off: the paging stress test
   // drives one user from four connections on one address as fast as they go,
   // which passes 100 requests/s on a quiet machine (limits: hardening_test.cpp).
-  static TestServer server([] {
-    test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& cfg) {
-      cfg.api.user_rate_per_s = 0;
-      cfg.limits.rate_limit_per_ip = 0;
-    };
-    return o;
-  }());
+  static TestServer server(test::without_request_rate_limits());
   return server;
 }
 
 json::value body_json(const HttpResponse& r) {
-  boost::system::error_code ec;
-  auto v = json::parse(r.body, ec);
-  EXPECT_FALSE(ec) << "not JSON: " << r.body;
-  return ec ? json::value() : v;
+  auto v = test::parse_json(r.body);
+  EXPECT_FALSE(v.is_null()) << "not JSON: " << r.body;
+  return v;
 }
 
 // The error object of a JSON error answer ({} when there is none).
@@ -65,21 +59,9 @@ json::object error_of(const HttpResponse& r) {
   return {};
 }
 
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
-// A logged-in user with what the tests need about them.
-struct User {
-  HttpsClient client;
-  std::string id;
-  std::string org_unit_id;
-  explicit User(const char* phone) : client(shared_server().port()) {
-    client.set_bearer(test::login(client, phone));
-    auto me = body_json(client.get("/api/v1/me"));
-    id = str(me.at("id"));
-    org_unit_id = str(me.at("org_unit_id"));
-  }
+// A logged-in user of the shared server.
+struct User : test::LoggedIn {
+  explicit User(const char* phone) : LoggedIn(shared_server().port(), phone) {}
 };
 
 struct Site {
@@ -133,18 +115,6 @@ json::array push(HttpsClient& c, json::array ops) {
 
 std::string status_of(const json::array& results, std::size_t i) {
   return i < results.size() ? str(results[i].at("status")) : "<missing>";
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : md) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
 }
 
 std::size_t count_items(HttpsClient& c, const std::string& target) {

@@ -105,4 +105,18 @@ std::string login(HttpsClient& client, std::string_view phone,
                   std::string_view password = "patrol-demo",
                   std::string_view device_id = "test-device");
 
+// A user logged in (login() above) on its own kept-alive connection, the
+// bearer set, with who they are from GET /api/v1/me. Throws as login() does,
+// and std::runtime_error when /me does not answer 200.
+struct LoggedIn {
+  LoggedIn(std::uint16_t port, std::string_view phone, std::string_view device_id = "test-device",
+           std::string_view password = "patrol-demo");
+  HttpsClient client;
+  std::string phone;
+  std::string token;
+  std::string id;
+  std::string org_unit_id;
+  std::string org_path;
+};
+
 }  // namespace patrol::test

@@ -53,6 +53,11 @@ struct TestServerOptions {
   live::PublisherOptions live_options;
 };
 
+// The default options with the per-user and per-address request rate limits
+// off: for tests that drive one user (or one address) harder than a phone
+// would (the limits themselves are tested in hardening_test.cpp).
+TestServerOptions without_request_rate_limits();
+
 // patrold in this process: Api::open on the data dir, then net::Server on
 // 127.0.0.1:0. The constructor returns when the port accepts connections and
 // throws std::runtime_error if anything fails to start.

@@ -4,7 +4,8 @@ import { h } from '../dom.js';
 import { age, clock, currentLang, t } from '../i18n.js';
 import { HAZARD_STATES } from '../roles.js';
 
-// Filter values: {state: ''(not closed)|'all'|STATE, overdue, escalation, village, category, item}.
+// Filter values: {state: ''(not closed)|'all'|STATE, overdue, escalation, village, category, item,
+// site (one site's hazards: #/hazards/site/ID, from the overview's site table)}.
 export function matches(state, hz, f) {
   if (f.state === '' && hz.state === 'closed') return false;
   if (f.state && f.state !== 'all' && hz.state !== f.state) return false;
@@ -13,6 +14,7 @@ export function matches(state, hz, f) {
   if (f.village && !state.orgChain(hz.org_unit_id).some((o) => String(o.id) === f.village)) return false;
   if (f.category && state.sites.get(hz.site_id)?.category !== f.category) return false;
   if (f.item && hz.item_code !== f.item) return false;
+  if (f.site && hz.site_id !== f.site) return false;
   return true;
 }
 
@@ -45,7 +47,11 @@ export function renderFilters(el, state, hazards, f, onChange) {
   const pairs = { state: stateSel, escalation: escSel, village: villageSel, category: catSel, item: itemSel };
   for (const [k, sel] of Object.entries(pairs)) sel.addEventListener('change', () => onChange({ ...f, [k]: sel.value }));
   overdue.addEventListener('change', () => onChange({ ...f, overdue: overdue.checked }));
-  el.replaceChildren(stateSel, h('label', { class: 'check-chip' }, overdue, h('span', {}, t('hz.overdue_only'))),
+  const site = f.site ? h('button', {
+    type: 'button', class: 'chip site-filter', id: 'hz-site', title: t('hz.site_clear'),
+    onclick: () => onChange({ ...f, site: '' }),
+  }, t('hz.site_filter', { name: state.sites.get(f.site)?.name ?? f.site }), h('span', { 'aria-hidden': 'true' }, ' ✕')) : null;
+  el.replaceChildren(...(site ? [site] : []), stateSel, h('label', { class: 'check-chip' }, overdue, h('span', {}, t('hz.overdue_only'))),
     escSel, villageSel, catSel, itemSel);
 }
 

@@ -1,6 +1,7 @@
 // The hazard board (隐患整改): every hazard in scope with filters (state,
 // overdue, escalation level, village, site category, item), and the chosen
-// hazard's detail with its transitions. URL: #/hazards[/ID]
+// hazard's detail with its transitions. URL: #/hazards[/ID], or
+// #/hazards/site/SITE_ID for one site's hazards (the overview links there).
 
 import '../words/hazards.js';
 import { download, listAll } from '../api.js';
@@ -18,7 +19,7 @@ export async function mount(container, ctx, params) {
   const me = state.me;
   let hazards = new Map();
   let users = new Map();
-  let f = { state: '', overdue: false, escalation: '', village: '', category: '', item: '' };
+  let f = { state: '', overdue: false, escalation: '', village: '', category: '', item: '', site: '' };
   let selected = null;
 
   const title = h('h1', { class: 'page-title' });
@@ -43,7 +44,12 @@ export async function mount(container, ctx, params) {
   function draw() {
     const all = [...hazards.values()];
     const shown = all.filter((x) => matches(state, x, f));
-    renderFilters(filters, state, all, f, (next) => { f = next; draw(); });
+    renderFilters(filters, state, all, f, (next) => {
+      const leavingSite = f.site && !next.site;
+      f = next;
+      if (leavingSite && location.hash.includes('/site/')) navigate('hazards');
+      else draw();
+    });
     count.textContent = `${t('hz.count', { n: shown.length })}${shown.some((x) => x.overdue) ? ` · ${t('hz.count_overdue', { n: shown.filter((x) => x.overdue).length })}` : ''}`;
     renderList(list, state, shown, { selectedId: selected, userName, onOpen: (x) => navigate('hazards', x.id) });
   }
@@ -82,6 +88,10 @@ export async function mount(container, ctx, params) {
   };
 
   async function apply(p) {
+    if (p[0] === 'site') {
+      f = { ...f, site: p[1] ?? '' };
+      p = [];
+    }
     selected = p[0] ?? null;
     panel.el.hidden = !selected;
     document.body.classList.toggle('drawer-open', !!selected);

@@ -1,7 +1,8 @@
 // The overview (平安全景图) of an org node over a period: headline numbers,
 // charts (rounds, hazards by item and category, rectification rate by child,
-// week-by-week trend), the children to drill into (city → town → village)
-// and the exports. URL: #/overview[/ORG_ID]
+// week-by-week trend), the children to drill into (city → town → village),
+// a village's sites (the last level: each to the live map or the hazard
+// board) and the exports. URL: #/overview[/ORG_ID]
 
 import '../words/overview.js';
 import { api, download } from '../api.js';
@@ -11,6 +12,7 @@ import { addDays, dateIn } from '../dates.js';
 import { errorText } from '../errors.js';
 import { barsHeight, countsOption, draw, loadECharts, rateOption, roundsOption, trendOption } from '../overview/charts.js';
 import { kindWord, renderChildren, renderKpis } from '../overview/kpis.js';
+import { renderSites } from '../overview/sites.js';
 import { navigate } from '../router.js';
 
 // The period survives drilling down and coming back.
@@ -39,11 +41,13 @@ export async function mount(container, ctx, params) {
   const chartsEl = h('div', { class: 'charts', id: 'ov-charts' });
   const childTitle = h('h2', { class: 'section-title' });
   const children = h('div', { class: 'ov-children' });
+  const sitesTitle = h('h2', { class: 'section-title', id: 'ov-sites-title', hidden: true });
+  const sitesEl = h('div', { class: 'ov-sites', hidden: true });
   const exportTitle = h('h2', { class: 'section-title' });
   const exports = h('div', { class: 'actions exports', id: 'ov-exports' });
   const page = h('div', { class: 'page overview-page' },
     h('div', { class: 'page-head' }, title, h('div', { class: 'toolbar period' }, presets, from, h('span', {}, '–'), to)),
-    crumbs, status, kpis, chartsEl, childTitle, children, exportTitle, exports);
+    crumbs, status, kpis, sitesTitle, sitesEl, chartsEl, childTitle, children, exportTitle, exports);
   container.replaceChildren(h('div', { class: 'page-wrap' }, page));
 
   function drawCrumbs() {
@@ -108,7 +112,19 @@ export async function mount(container, ctx, params) {
       renderKpis(kpis, ov);
       childTitle.textContent = t('ov.children', { kind: kindWord(ov.children[0]?.kind) });
       childTitle.hidden = !ov.children.length;
-      renderChildren(children, ov, (c) => navigate('overview', c.org_unit_id));
+      // A village has no children: its sites are the level to drill into.
+      const sites = Array.isArray(ov.site_details) ? ov.site_details : null;
+      children.hidden = !!sites && !ov.children.length;
+      if (!children.hidden) renderChildren(children, ov, (c) => navigate('overview', c.org_unit_id));
+      sitesTitle.hidden = !sites;
+      sitesEl.hidden = !sites;
+      if (sites) {
+        sitesTitle.textContent = t('ov.sites_title', { n: sites.length });
+        renderSites(sitesEl, sites, { period });
+      }
+    } else {
+      sitesTitle.hidden = true;
+      sitesEl.hidden = true;
     }
     exportTitle.textContent = t('ov.exports');
     const q = `?org_unit_id=${encodeURIComponent(node)}`;

@@ -1,4 +1,6 @@
 // AdminStore and OverviewStore conformance.
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -302,6 +304,164 @@ TYPED_TEST(OverviewConformance, CountsMatchTheDataset) {
   for (const auto& w : tree->node.weekly) completed += w.rounds_completed + w.rounds_missed;
   EXPECT_EQ(completed,
             tree->node.rounds_by_state["completed"] + tree->node.rounds_by_state["missed"]);
+}
+
+// The site level (drill-down village → site) against the dataset, computed
+// here: inspections, hazards open / closed / overdue, open now, rounds that
+// planned and visited each site; the sites add up to the village.
+TYPED_TEST(OverviewConformance, SitesMatchTheDataset) {
+  constexpr Ms kDay = 24LL * 3600 * 1000;
+  Ms now = now_ms();
+  Ms from = now - 7 * kDay, to = now + 8 * kDay;  // the seeded rounds ahead lie in it
+  std::vector<const Site*> liu;
+  for (const auto& s : this->seed_.sites)
+    if (s.org_unit_id == domain::kDatianLiuVillageId) liu.push_back(&s);
+  ASSERT_GE(liu.size(), 5u);
+  const Round* round = nullptr;  // a round of the period, on the village's route
+  for (const auto& r : this->seed_.rounds)
+    if (r.org_path == "/1/2/21/" && r.starts_at >= from && r.starts_at < to &&
+        r.route.size() >= 2) {
+      round = &r;
+      break;
+    }
+  ASSERT_NE(round, nullptr);
+
+  // Site 0: two inspections in the period, one long before (not counted; the
+  // newest is the last inspected). Site 1: a hazard found now, left open and
+  // made overdue. Site 2: a hazard found and closed. Site 3: a hazard found
+  // 40 days ago, still open (open now, not found in the period).
+  this->apply(this->inspection_op(*liu[0], now - 40 * kDay));
+  this->apply(this->inspection_op(*liu[0], now - 3 * kDay));
+  this->apply(this->inspection_op(*liu[0], now - 2000));
+  this->apply(this->inspection_op(*liu[1], now - 1000, std::vector<std::string>{}));
+  this->apply(this->inspection_op(*liu[2], now - 1000, std::vector<std::string>{}));
+  this->apply(this->inspection_op(*liu[3], now - 40 * kDay, std::vector<std::string>{}));
+  auto change = [&](const Site& s, std::function<void(Hazard&)> f) {
+    auto hz = this->hazards_at(s);
+    ASSERT_EQ(hz.size(), 1u);
+    ASSERT_TRUE(this->store_->change_hazard(hz[0].id, [&](const Hazard& cur) {
+      HazardChange c{cur, std::nullopt};
+      f(c.next);
+      return std::optional<HazardChange>(c);
+    }));
+  };
+  change(*liu[1], [](Hazard& h) { h.overdue = true; });
+  change(*liu[2], [&](Hazard& h) {
+    h.state = "closed";
+    h.closed_at = now;
+  });
+  // The round: a check-in at its first route site, an inspection naming it at
+  // its second, and one naming it at a site off its route (not a visit).
+  const User& v = this->volunteer();
+  ASSERT_TRUE(this->store_->add_checkin(round->id, round->route[0], v.id, round->starts_at + 1000));
+  const Site* off_route = nullptr;
+  for (const auto* s : liu)
+    if (std::find(round->route.begin(), round->route.end(), s->id) == round->route.end())
+      off_route = s;
+  auto named = [&](const Site& s) {
+    auto op = this->inspection_op(s, now - 500);
+    std::get<InspectionWrite>(op.action).inspection.round_id = round->id;
+    this->apply(std::move(op));
+  };
+  const Site* second = nullptr;
+  for (const auto* s : liu)
+    if (s->id == round->route[1]) second = s;
+  ASSERT_NE(second, nullptr);
+  named(*second);
+  if (off_route) named(*off_route);
+  // A deleted site is not listed; another village's site never is.
+  Site gone = *liu[4];
+  gone.id = wire::make_uuid_v7();
+  gone.name = "已删场所";
+  ASSERT_TRUE(this->store_->put_site(gone));
+  ASSERT_TRUE(this->store_->delete_site(gone.id, now));
+
+  // The expected numbers, from the writes above and the seed.
+  struct Want {
+    std::int64_t inspections = 0, found = 0, open = 0, overdue = 0, closed = 0, open_now = 0,
+                 overdue_now = 0, planned = 0, visited = 0;
+    std::optional<Ms> last;
+  };
+  std::map<std::string, Want> want;
+  for (const auto* s : liu) want[s->id];
+  auto inspected = [&](const Site& s, Ms at) {
+    auto& w = want[s.id];
+    if (at >= from && at < to) ++w.inspections;
+    if (!w.last || *w.last < at) w.last = at;
+  };
+  inspected(*liu[0], now - 40 * kDay);
+  inspected(*liu[0], now - 3 * kDay);
+  inspected(*liu[0], now - 2000);
+  inspected(*liu[1], now - 1000);
+  inspected(*liu[2], now - 1000);
+  inspected(*liu[3], now - 40 * kDay);
+  inspected(*second, now - 500);
+  if (off_route) inspected(*off_route, now - 500);
+  want[liu[1]->id].found = 1, want[liu[1]->id].open = 1, want[liu[1]->id].overdue = 1;
+  want[liu[1]->id].open_now = 1;
+  want[liu[1]->id].overdue_now = 1;
+  want[liu[2]->id].found = 1, want[liu[2]->id].closed = 1;
+  want[liu[3]->id].open_now = 1;
+  for (const auto& r : this->seed_.rounds) {
+    if (r.org_path != "/1/2/21/" || r.starts_at < from || r.starts_at >= to) continue;
+    std::set<std::string> on(r.route.begin(), r.route.end());
+    for (const auto& id : on) ++want[id].planned;
+  }
+  ++want[round->route[0]].visited;
+  ++want[round->route[1]].visited;
+
+  auto got = this->store_->overview_sites("/1/2/21/", from, to);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), liu.size()) << "the village's sites, not the deleted one";
+  OverviewSite sum;
+  for (const auto& s : *got) {
+    ASSERT_TRUE(want.count(s.id)) << s.id;
+    const auto& w = want[s.id];
+    EXPECT_EQ(s.inspections, w.inspections) << s.name;
+    EXPECT_EQ(s.last_inspected_at, w.last) << s.name;
+    EXPECT_EQ(s.hazards_found, w.found) << s.name;
+    EXPECT_EQ(s.hazards_open, w.open) << s.name;
+    EXPECT_EQ(s.hazards_overdue, w.overdue) << s.name;
+    EXPECT_EQ(s.hazards_closed, w.closed) << s.name;
+    EXPECT_EQ(s.open_hazards, w.open_now) << s.name;
+    EXPECT_EQ(s.overdue_hazards, w.overdue_now) << s.name;
+    EXPECT_EQ(s.rounds_planned, w.planned) << s.name;
+    EXPECT_EQ(s.rounds_visited, w.visited) << s.name;
+    sum.inspections += s.inspections;
+    sum.hazards_found += s.hazards_found;
+    sum.hazards_open += s.hazards_open;
+    sum.hazards_closed += s.hazards_closed;
+    sum.hazards_overdue += s.hazards_overdue;
+  }
+  for (const auto* s : liu) {
+    auto it = std::find_if(got->begin(), got->end(), [&](const auto& x) { return x.id == s->id; });
+    ASSERT_NE(it, got->end());
+    EXPECT_EQ(it->name, s->name);
+    EXPECT_EQ(it->category, s->category);
+    EXPECT_DOUBLE_EQ(it->lat, s->lat);
+    EXPECT_DOUBLE_EQ(it->lon, s->lon);
+  }
+  // Most open hazards first: the two sites with one open now lead.
+  ASSERT_GE(got->size(), 2u);
+  EXPECT_EQ((*got)[0].open_hazards, 1);
+  EXPECT_EQ((*got)[0].id, liu[1]->id) << "open and overdue before open only";
+  EXPECT_EQ((*got)[1].id, liu[3]->id);
+  // The sites add up to the village's own counts.
+  auto k = this->store_->overview_counts("/1/2/21/", from, to);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(sum.inspections, k->inspections);
+  EXPECT_EQ(sum.hazards_found, k->hazards_found);
+  EXPECT_EQ(sum.hazards_open, k->hazards_open);
+  EXPECT_EQ(sum.hazards_closed, k->hazards_closed);
+  EXPECT_EQ(sum.hazards_overdue, k->hazards_overdue);
+  // Another village: its own sites, none of these numbers.
+  auto shan = this->store_->overview_sites("/1/3/22/", from, to);
+  ASSERT_TRUE(shan);
+  for (const auto& s : *shan) {
+    EXPECT_FALSE(want.count(s.id));
+    EXPECT_EQ(s.inspections, 0);
+    EXPECT_EQ(s.open_hazards, 0);
+  }
 }
 
 }  // namespace
