@@ -91,7 +91,7 @@ pg_bench() {
   mkdir -p "$work/pgnodes"
   start_node() {  # $1 = index; sets node_port
     "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/pgnodes" --database "$db" \
-      --demo --access-log=false --rate-limit 0 --user-rate-limit 0 \
+      --demo --access-log=false --rate-limit 0 --user-rate-limit 0 --max-connections-per-user 0 \
       >"$work/pg$1.out" 2>"$work/pg$1.log" &
     nodes+=($!)
     node_port=""

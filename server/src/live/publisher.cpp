@@ -51,7 +51,8 @@ struct Draft {
   std::string org_path;
   std::string kind;
   std::string user_id;
-  std::string data;  // JSON text
+  std::string data;      // JSON text
+  std::int64_t seq = 0;  // the store's event number; 0: the next of this process
 };
 
 struct Conn {
@@ -107,6 +108,11 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   std::deque<Event> ring;
   std::int64_t ring_floor = 0;  // every event with seq > ring_floor is in the ring
   std::int64_t seq = 0;         // last assigned; written by the publisher thread only
+  // The store numbers events (LiveCursors::events): seqs are the same on
+  // every node, so `since` works across nodes; this node's own events
+  // (presence) take numbers in (seq, db_free). Set at start().
+  bool db_numbers = false;
+  std::int64_t db_free = 0;
   std::unordered_map<std::string, CachedSnapshot> snapshots;
   std::uint64_t events = 0, deliveries = 0;
   std::size_t subscribed = 0;  // connections in by_path
@@ -125,6 +131,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   bool stopping = false;
   std::thread thread;
   store::LiveCursors cursors;  // publisher thread only
+  bool retry_soon = false;     // publisher thread only: LiveBatch::pending
   struct Marker {
     std::int64_t t = 0;
     double lat = 0, lon = 0;
@@ -185,7 +192,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     std::int64_t s = seq;  // only this thread writes seq
     for (auto& d : drafts) {
       Event e;
-      e.seq = ++s;
+      e.seq = d.seq != 0 ? d.seq : s + 1;
+      s = e.seq;
       e.text = event_text(e.seq, d.kind, d.data, d.kind == "position" ? d.user_id : std::string(),
                           committed);
       e.org_path = std::move(d.org_path);
@@ -283,12 +291,15 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       }
       std::vector<Draft> drafts;
       drafts.reserve(b->inspections.size() + b->changes.size() + b->positions.size());
-      for (const auto& i : b->inspections)
-        drafts.push_back({i.org_path, "inspection", i.user_id, json::serialize(store::to_json(i))});
+      for (std::size_t k = 0; k < b->inspections.size(); ++k) {
+        const auto& i = b->inspections[k];
+        drafts.push_back({i.org_path, "inspection", i.user_id, json::serialize(store::to_json(i)),
+                          k < b->inspection_events.size() ? b->inspection_events[k] : 0});
+      }
       for (auto& c : b->changes) {
         if (c.op != "upsert") continue;
         if (c.entity != "hazard" && c.entity != "round" && c.entity != "sos") continue;
-        Draft d{c.org_path, c.entity, {}, std::move(c.data)};
+        Draft d{c.org_path, c.entity, {}, std::move(c.data), c.event};
         if (c.entity == "sos") {
           boost::system::error_code ec;
           auto v = json::parse(d.data, ec);
@@ -309,11 +320,24 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
           if (m.t < was.t || (m.t == was.t && m.lat == was.lat && m.lon == was.lon)) continue;
           it->second = m;
         }
-        drafts.push_back(
-            {p.org_path, "position", p.latest.user_id, json::serialize(store::to_json(p.latest))});
+        drafts.push_back({p.org_path, "position", p.latest.user_id,
+                          json::serialize(store::to_json(p.latest)), p.event});
       }
       cursors = b->upto;
+      if (db_numbers) {
+        // The store's numbers: in order across the three tails; a row it
+        // could not number (over kEventsPerXid in one transaction) is left out.
+        std::erase_if(drafts, [](const Draft& d) { return d.seq == 0; });
+        std::stable_sort(drafts.begin(), drafts.end(),
+                         [](const Draft& x, const Draft& y) { return x.seq < y.seq; });
+      }
       publish(drafts, committed);
+      if (db_numbers) {
+        std::lock_guard lk(mu);
+        seq = std::max(seq, b->upto.events);
+        db_free = b->upto.events_free;
+      }
+      retry_soon = b->pending;
       if (!b->more) return;
     }
     wake();  // still more: yield to the other duties first
@@ -347,9 +371,18 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       changes.swap(presence_changes);
     }
     std::vector<Draft> drafts;
-    for (auto& c : changes)
-      drafts.push_back(
-          {c.org_path, "presence", c.user_id, presence_json(c.user_id, c.name, c.online, c.t)});
+    std::int64_t next = seq + 1;  // only this thread writes seq
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      auto& c = changes[i];
+      if (db_numbers && next >= db_free) {
+        // No number left before the store's next events: after the next tail.
+        std::lock_guard lk(pmu);
+        presence_changes.insert(presence_changes.begin(), changes.begin() + i, changes.end());
+        break;
+      }
+      drafts.push_back({c.org_path, "presence", c.user_id,
+                        presence_json(c.user_id, c.name, c.online, c.t), db_numbers ? next++ : 0});
+    }
     publish(drafts);
   }
 
@@ -399,10 +432,15 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     auto next_check = Clock::now() + opts.revalidate_interval;
     std::unique_lock lk(wmu);
     while (!stopping) {
-      wcv.wait_until(lk, next_sweep, [&] { return stopping || dirty || presence_dirty; });
+      // Rows held back by a running transaction (LiveBatch::pending): look
+      // again soon even if no commit is notified.
+      auto until = retry_soon ? std::min(next_sweep, Clock::now() + std::chrono::milliseconds(20))
+                              : next_sweep;
+      wcv.wait_until(lk, until, [&] { return stopping || dirty || presence_dirty; });
       if (stopping) break;
-      bool d = std::exchange(dirty, false);
-      const Clock::time_point committed = dirty_since;
+      const bool notified = dirty;
+      bool d = std::exchange(dirty, false) || (retry_soon && Clock::now() >= until);
+      const Clock::time_point committed = notified ? dirty_since : Clock::now();
       bool pd = std::exchange(presence_dirty, false);
       lk.unlock();
       try {
@@ -565,8 +603,18 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     }
     const std::string path = unit->path;
     if (since) {
+      // With the store's numbers a `since` from another node may be ahead of
+      // this one's tail for a moment: let it catch up (up to 2 s).
+      for (int wait = 0; db_numbers && wait < 100; ++wait) {
+        {
+          std::lock_guard lk(mu);
+          if (*since < std::max(seq + 1, db_free)) break;
+        }
+        wake();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
       std::lock_guard lk(mu);
-      if (*since >= ring_floor && *since <= seq &&
+      if (*since >= ring_floor && (*since <= seq || (db_numbers && *since < db_free)) &&
           attach(c.get(), gen, path, subscribed_text(org_id, *since), *since))
         return;
     }
@@ -627,6 +675,13 @@ store::result<void> Publisher::start() {
   auto head = impl_->live.live_head();
   if (!head) return head.error();
   impl_->cursors = *head;
+  if (head->events > 0) {
+    // The store numbers events: the ring starts at its head (a `since`
+    // before it gets a reset snapshot, as after a restart).
+    impl_->db_numbers = true;
+    impl_->seq = impl_->ring_floor = head->events;
+    impl_->db_free = head->events_free;
+  }
   Impl* raw = impl_.get();
   impl_->thread = std::thread([raw] {
     pthread_setname_np(pthread_self(), "patrol-live");

@@ -18,9 +18,14 @@
 // subtree (or unknown) is answered {"type":"error","error":{"code":"forbidden",
 // "field":"org_unit_id",…}} and nothing of it is sent.
 //
-// Sequence numbers are this process's: they start at the start time in
-// microseconds, so a `since` from before a restart is always older than the
-// ring and gets a fresh snapshot with reset (never a silent gap).
+// Sequence numbers: when the store numbers events (LiveCursors::events,
+// PostgreSQL: the same numbers on every node) they are the store's, so a
+// viewer that reconnects to another node with `since` gets the events it
+// missed there (if that node's ring covers them); this node's presence
+// events take free numbers between them. Otherwise (SQLite) they are this
+// process's: they start at the start time in microseconds, so a `since` from
+// before a restart is always older than the ring and gets a fresh snapshot
+// with reset (never a silent gap).
 //
 // Presence: a user is online while a device of theirs synced or sent a
 // position within `presence_window`; `presence` events on every change.

@@ -12,25 +12,27 @@ namespace json = boost::json;
 
 namespace {
 
-// Numbers the transaction's change entries after the log's end, in order.
-// Runs after pg_advisory_xact_lock(kChangeLogLock) in its own statement, so
-// its snapshot sees every change committed by the previous lock holder.
+// What a group writes for the tails (change log, inspections' live_seq,
+// positions) is keyed by its transaction id: key = xid << 24 | ordinal
+// (kXidShift, pg_engine.hpp). No lock: readers only hand out keys below the
+// oldest transaction still running (pg_live.cpp, pg_sync_pull.cpp), so a key
+// taken by a transaction that commits late is never stepped over.
 constexpr std::string_view kInsertChanges =
     "WITH ins AS (INSERT INTO change_log(seq, entity, op, id, org_path, data) "
-    "SELECT (SELECT coalesce(max(seq), 0) FROM change_log) + t.ord, e->>0, e->>1, e->>2, "
+    "SELECT (pg_current_xact_id()::text::bigint << 24) + t.ord, e->>0, e->>1, e->>2, "
     "e->>3, e->>4 FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, ord) "
     "RETURNING seq) SELECT pg_notify('patrol_changes', max(seq)::text) FROM ins";
 constexpr std::string_view kNotify = "SELECT pg_notify('patrol_changes', '0')";
-constexpr std::string_view kLockChangeLog = "SELECT pg_advisory_xact_lock($1)";
 // The group's points: [[user, device, path, t, lat, lon, accuracy|null, received], …].
 constexpr std::string_view kInsertPositions =
-    "INSERT INTO positions(user_id, device_id, org_path, t, lat, lon, accuracy_m, received_ms) "
-    "SELECT e->>0, e->>1, e->>2, (e->>3)::bigint, (e->>4)::float8, (e->>5)::float8, "
-    "(e->>6)::float8, (e->>7)::bigint FROM json_array_elements($1::json) WITH ORDINALITY "
-    "AS t(e, ord) ORDER BY ord";
+    "INSERT INTO positions(seq, user_id, device_id, org_path, t, lat, lon, accuracy_m, "
+    "received_ms) OVERRIDING SYSTEM VALUE "
+    "SELECT (pg_current_xact_id()::text::bigint << 24) + t.ord, e->>0, e->>1, e->>2, "
+    "(e->>3)::bigint, (e->>4)::float8, (e->>5)::float8, (e->>6)::float8, (e->>7)::bigint "
+    "FROM json_array_elements($1::json) WITH ORDINALITY AS t(e, ord) ORDER BY ord";
 constexpr std::string_view kNumberInspections =
-    "UPDATE inspections SET live_seq = nextval('inspections_live_seq') WHERE id IN "
-    "(SELECT json_array_elements_text($1::json))";
+    "UPDATE inspections i SET live_seq = (pg_current_xact_id()::text::bigint << 24) + o.ord "
+    "FROM json_array_elements_text($1::json) WITH ORDINALITY AS o(id, ord) WHERE i.id = o.id";
 // The group's keys in ascending hash order (the same order on every node).
 constexpr std::string_view kLockKeys =
     "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
@@ -136,19 +138,28 @@ void PgWriter::loop() {
 void PgWriter::commit_group(std::vector<std::unique_ptr<PgJob>>& batch) {
   std::vector<error_code> res(batch.size());
   Pass p = Pass::broken;
+  std::size_t used = batch.size();
   for (int attempt = 0; attempt < 4; ++attempt) {
-    p = run_pass(batch, res, false);
-    if (p == Pass::job_failed) p = run_pass(batch, res, true);
+    p = run_pass(batch, res, false, used);
+    if (p == Pass::job_failed) p = run_pass(batch, res, true, used);
     if (p != Pass::retry) break;
   }
-  if (p != Pass::ok)
+  if (p != Pass::ok) {
+    used = batch.size();
     for (auto& r : res) r = errc::unavailable;
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(res[i]);
+  }
+  if (used < batch.size()) {
+    // The group was cut (PgTx::full): the rest goes first into the next one.
+    std::lock_guard lk(mu_);
+    for (std::size_t i = batch.size(); i-- > used;) queue_.push_front(std::move(batch[i]));
+  }
+  for (std::size_t i = 0; i < used; ++i) batch[i]->done.set_value(res[i]);
   if (p == Pass::ok && committed_rows_ && on_commit_) on_commit_();
 }
 
 PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
-                                  std::vector<error_code>& res, bool careful) {
+                                  std::vector<error_code>& res, bool careful, std::size_t& used) {
+  used = batch.size();
   if (!conn_->healthy()) return Pass::broken;
   PgTx tx{*conn_, {}, {}, {}, {}};
   committed_rows_ = false;
@@ -183,9 +194,12 @@ PgWriter::Pass PgWriter::run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
         conn_->exec("RELEASE SAVEPOINT job");
       }
       res[i] = ec;
+      if (i + 1 < batch.size() && tx.full()) {
+        used = i + 1;
+        break;
+      }
     }
     if (tx.pending()) {
-      conn_->exec(kLockChangeLog, Params().add(kChangeLogLock));
       if (!tx.positions.empty())
         conn_->exec(kInsertPositions, Params().add(positions_json(tx.positions)));
       if (!tx.inspections.empty())

@@ -13,16 +13,21 @@
 // whose answer was lost may still have committed: every write is idempotent
 // by op id / entity id, so the client's retry is answered `duplicate`.)
 //
-// Change log in commit order: jobs append change entries to PgTx::changes; at
-// the end of the transaction the writer takes the transaction-level advisory
-// lock kChangeLogLock, numbers the entries max(seq)+1… and COMMITs while
-// still holding it (PostgreSQL releases it only after the commit is visible).
-// So seqs become visible in seq order across every node, and a pull that
-// reads `seq > cursor` can never step over a smaller seq that commits later.
-// The same statement NOTIFYs channel `patrol_changes` with the last seq. The
-// group's positions are inserted in the same locked section (their identity
-// seq is then in commit order too) and its inspections numbered (live_seq),
-// so the live feed can tail all three by number on any node.
+// Tails keyed by transaction id, no lock across nodes: jobs append change
+// entries to PgTx::changes, positions to PgTx::positions and the ids of the
+// inspections they wrote to PgTx::inspections; at the end of the transaction
+// the writer inserts the change entries with seq = xid << kXidShift | n
+// (pg_current_xact_id(), n = 1, 2, … in order), the positions with the same
+// kind of key, and gives the inspections live_seq keys likewise. Keys are
+// not in commit order (a smaller xid may commit later), so readers only hand
+// out keys of transactions older than the oldest one still running
+// (pg_horizon.hpp, from pg_snapshot_xip: every such transaction has ended
+// and its rows are visible): a pull or a live tail that reads `key > cursor`
+// below that horizon never steps over a row that commits later, on any node.
+// The same statement NOTIFYs channel `patrol_changes` with the last seq.
+// A group stops taking jobs when PgTx::full() (the ordinals must stay below
+// 2^kXidShift, and the live feed numbers at most kEventsPerXid events per
+// transaction); the rest of the batch goes into the next group.
 //
 // Thread safety: PgWriter::submit/write/stopping from any thread; stop once
 // (later calls return false). PgReaders: any thread.
@@ -49,9 +54,19 @@
 
 namespace patrol::store::pg {
 
-// Advisory lock keys (pg_advisory_xact_lock(bigint)).
-inline constexpr std::int64_t kChangeLogLock = 0x70617472'6f6c0001;  // "patrol" 1
+// Advisory lock keys (pg_advisory_xact_lock(bigint)). 0x…0001 was the
+// change-log lock every group took before tails were keyed by xid.
 inline constexpr std::int64_t kMigrationLock = 0x70617472'6f6c0002;
+
+// Tail keys (change_log.seq, inspections.live_seq, positions.seq written by
+// PgWriter): xid << kXidShift | ordinal within the transaction (from 1).
+inline constexpr int kXidShift = 24;
+// Live event numbers (pg_live.cpp): xid << kEventShift | local; locals
+// [0, kEventsPerXid) are the transaction's rows, the rest of each xid's range
+// is left to the feed's own events (presence). Exact in a JavaScript number
+// while xid < 2^37.
+inline constexpr int kEventShift = 16;
+inline constexpr std::int64_t kEventsPerXid = 61440;
 
 struct ChangeRow {
   std::string entity, op, id, org_path, data;
@@ -95,6 +110,12 @@ struct PgTx {
     inspections.resize(m.inspections);
   }
   bool pending() const { return !changes.empty() || !positions.empty() || !inspections.empty(); }
+  // Enough for one transaction: the live feed numbers its rows in at most
+  // kEventsPerXid events and keys stay below 2^kXidShift (one job adds at
+  // most a push's worth on top).
+  bool full() const {
+    return changes.size() + inspections.size() >= 16384 || positions.size() >= (1U << 22);
+  }
 };
 
 struct PgJob {
@@ -157,8 +178,9 @@ class PgWriter {
   enum class Pass { ok, job_failed, retry, broken };
   void loop();
   void commit_group(std::vector<std::unique_ptr<PgJob>>& batch);
+  // `used`: how many jobs of `batch` the pass took (fewer when PgTx::full).
   Pass run_pass(std::vector<std::unique_ptr<PgJob>>& batch,
-                std::vector<boost::system::error_code>& res, bool careful);
+                std::vector<boost::system::error_code>& res, bool careful, std::size_t& used);
 
   std::unique_ptr<Conn> conn_;
   std::size_t max_jobs_per_commit_;

@@ -10,13 +10,16 @@ namespace {
 //  - ctext (text COLLATE "C") for every key and path: keyset pages and the
 //    org-path prefix ranges compare bytes, as SQLite does, whatever the
 //    database's default collation.
-//  - change_log.seq has no default: it is assigned at commit, in commit order,
-//    under an advisory lock (pg_writer.cpp), so a pull never passes a change
-//    that commits later with a smaller seq.
-//  - The live feed tails inspections and positions by a number that is also
-//    in commit order (store/live_store.hpp): positions are inserted at commit,
-//    under the same advisory lock (their identity seq is then commit-ordered);
-//    inspections get live_seq there (their seq is taken mid-transaction).
+//  - change_log.seq has no default: the writer assigns xid << 24 | n at
+//    commit (pg_engine.hpp), and readers hand out only keys below the oldest
+//    running transaction, so a pull never passes a change that commits later.
+//    (Until issue 10's last step they were numbered max+1 under a lock: such
+//    old entries stay below every new key.)
+//  - The live feed tails inspections and positions by keys of the same kind
+//    (store/live_store.hpp): positions are inserted at commit with
+//    seq = xid << 24 | n (OVERRIDING SYSTEM VALUE), inspections get live_seq
+//    there (their identity seq is taken mid-transaction). The sequence
+//    inspections_live_seq below is no longer used.
 //  - Times are bigint milliseconds; JSON columns are text written by our own
 //    serializer (nothing queries inside them).
 constexpr std::string_view kV1 = R"sql(

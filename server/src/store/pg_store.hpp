@@ -6,8 +6,9 @@
 //
 // Concurrency model: per node ONE writer connection drains a queue of write
 // jobs in group commits (pg_engine.hpp: one transaction per batch, durable at
-// synchronous_commit=on, change-log seqs numbered at commit under an advisory
-// lock so pulls are correct with writers on several nodes); reads run on a
+// synchronous_commit=on, change-log seqs keyed by the transaction id and read
+// only below the oldest running transaction, so pulls are correct with
+// writers on several nodes without a lock between them); reads run on a
 // pool of connections. Across nodes: a hazard's open row is decided under a
 // per-(site, item) advisory lock, so two nodes finding the same hazard at
 // once update one row instead of racing to insert two.

@@ -1,15 +1,21 @@
-// PgStore-only behaviour: the sync/pull cursor with writers on several nodes.
+// PgStore-only behaviour: the sync/pull cursor and the live tails with
+// writers on several nodes.
 //
 // PostgreSQL sequence order is not commit order: with a change log numbered
 // by a sequence at INSERT time, node A's transaction can take seq N, stall,
 // while node B takes N+1 and commits; a pull then answers cursor N+1 and A's
-// change N, committed later, is never pulled. PgStore numbers the log at
-// commit under an advisory lock instead; this test makes A's transaction
-// write a change first and commit last (it waits on a hazard lock held by a
-// third connection) while B commits in between, and checks that the pulls
-// around it return every change exactly once, in commit order.
+// change N, committed later, is never pulled. PgStore keys the log by the
+// writing transaction's id (not in commit order either) and hands out only
+// keys of transactions older than the oldest one still running. The first
+// test makes A's transaction write a change and then stall (on a row lock
+// held by a third connection) while B commits: B's change gets the larger
+// key, so a naive `seq > cursor` pull taken after B's commit would skip A's;
+// PgStore's pull and live tail hold B's back until A has ended, then return
+// both, A's first, each exactly once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -54,7 +60,7 @@ PreparedOp sos_op(const User& u) {
   return {wire::make_uuid_v7(), u.id, "dev", "sos.raise", w};
 }
 
-PreparedOp hazard_op(const User& u, const Site& site) {
+PreparedOp inspection_op(const User& u, const Site& site) {
   InspectionWrite w;
   auto& i = w.inspection;
   i.id = wire::make_uuid_v7();
@@ -67,8 +73,7 @@ PreparedOp hazard_op(const User& u, const Site& site) {
   i.template_version = 1;
   i.observed_at = "2026-11-28T19:05:00+08:00";
   i.observed_ms = now();
-  i.items = {{"flying_wire_charging", "hazard", "", {}}};
-  w.hazards = {{"flying_wire_charging", "critical", false, {}, ""}};
+  i.items = {{"flying_wire_charging", "ok", "", {}}};
   return {wire::make_uuid_v7(), u.id, "dev", "inspection.create", std::move(w)};
 }
 
@@ -89,42 +94,58 @@ TEST(PgStore, PullSkipsNothingWhenCommitsLandOutOfOrder) {
     if (s.org_unit_id == domain::kDatianLiuVillageId) site = &s;
   ASSERT_TRUE(site);
 
-  auto start = b->changes("/", 0, 10000);
+  auto start = b->changes("/", 0, 100000);
   ASSERT_TRUE(start);
-  std::int64_t cursor = start->cursor;
+  ASSERT_FALSE(start->has_more);
+  const std::int64_t cursor = start->cursor;
+  auto head = b->live_head();
+  ASSERT_TRUE(head);
 
-  // A third connection holds the (site, item) hazard lock, so node A's
-  // transaction stalls after it wrote its SOS change and before it commits.
+  // A third connection locks the site's row, so node A's transaction stalls
+  // at its inspection (the foreign key check) after it wrote its SOS.
   auto x = pg::Conn::open(db.conninfo());
   ASSERT_TRUE(x);
   (*x)->exec("BEGIN");
-  (*x)->exec("SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))",
-             pg::Params().add(site->id).add("flying_wire_charging"));
+  (*x)->exec("SELECT id FROM sites WHERE id = $1 FOR UPDATE", pg::Params().add(site->id));
 
   std::vector<PreparedOp> a_ops;
   a_ops.push_back(sos_op(*vol));
-  a_ops.push_back(hazard_op(*vol, *site));
+  const std::string a_alert = std::get<SosWrite>(a_ops.back().action).alert.id;
+  a_ops.push_back(inspection_op(*vol, *site));
   auto a_done = std::async(std::launch::async, [&] { return a->apply_ops(std::move(a_ops)); });
   // Wait until A's writer is blocked inside its transaction.
   auto watch = pg::Conn::open(db.conninfo());
   ASSERT_TRUE(watch);
   for (int i = 0;; ++i) {
-    auto r = (*watch)->exec(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", pg::Params());
+    auto r = (*watch)->exec("SELECT count(*) FROM pg_locks WHERE NOT granted", pg::Params());
     if (r.int64(0, 0) > 0) break;
-    ASSERT_LT(i, 500) << "node A never reached the hazard lock";
+    ASSERT_LT(i, 500) << "node A never reached the row lock";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(a_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
 
-  // Node B commits a change while A's is still uncommitted, and a viewer pulls.
-  auto b_out = b->apply_ops({sos_op(*vol)});
+  // Node B commits a change while A's is still uncommitted.
+  auto b_ops = std::vector<PreparedOp>{sos_op(*vol)};
+  const std::string b_alert = std::get<SosWrite>(b_ops.back().action).alert.id;
+  auto b_out = b->apply_ops(std::move(b_ops));
   ASSERT_TRUE(b_out);
   ASSERT_EQ(b_out->at(0).status, wire::OpStatus::applied);
+  // What a naive `seq > cursor` reader would take as the log's end now: B's
+  // entry, committed and visible.
+  const std::int64_t naive_end =
+      (*watch)->exec("SELECT max(seq) FROM change_log", pg::Params()).int64(0, 0);
+  EXPECT_GT(naive_end, cursor);
+
+  // A viewer pulls: B's change is held back (A is older and still running),
+  // and the cursor it gets stays below A's keys.
   auto mid = b->changes("/", cursor, 10000);
   ASSERT_TRUE(mid);
-  ASSERT_EQ(mid->changes.size(), 1u);  // B's SOS only: A has not committed
-  EXPECT_EQ(mid->changes[0].entity, "sos");
+  EXPECT_TRUE(mid->changes.empty());
+  EXPECT_LT(mid->cursor, naive_end);
+  auto mid_live = b->live_tail(*head, 1000);
+  ASSERT_TRUE(mid_live);
+  EXPECT_TRUE(mid_live->changes.empty() && mid_live->inspections.empty());
+  EXPECT_TRUE(mid_live->pending);
 
   // A commits last.
   (*x)->exec("COMMIT");
@@ -134,13 +155,17 @@ TEST(PgStore, PullSkipsNothingWhenCommitsLandOutOfOrder) {
   EXPECT_EQ(a_out->at(0).status, wire::OpStatus::applied);
   EXPECT_EQ(a_out->at(1).status, wire::OpStatus::applied);
 
-  // Pulling on from the viewer's cursor returns A's two changes: nothing skipped.
+  // Pulling on from the viewer's cursor returns both: nothing skipped.
   auto after = a->changes("/", mid->cursor, 10000);
   ASSERT_TRUE(after);
   ASSERT_EQ(after->changes.size(), 2u);
-  EXPECT_EQ(after->changes[0].entity, "sos");
-  EXPECT_EQ(after->changes[1].entity, "hazard");
-  EXPECT_GT(after->changes[0].seq, mid->changes[0].seq);  // numbered in commit order
+  EXPECT_EQ(after->changes[0].id, a_alert);
+  EXPECT_EQ(after->changes[1].id, b_alert);
+  EXPECT_EQ(after->changes[1].seq, naive_end);
+  // A's entry is keyed below B's, which was visible first: a naive pull
+  // from naive_end would never have returned it.
+  EXPECT_LT(after->changes[0].seq, naive_end);
+  EXPECT_GE(after->cursor, naive_end);
 
   // The whole log, pulled in one go, is exactly the two pulls together.
   auto all = a->changes("/", cursor, 10000);
@@ -151,11 +176,37 @@ TEST(PgStore, PullSkipsNothingWhenCommitsLandOutOfOrder) {
   std::set<std::int64_t> logged;
   for (const auto& c : all->changes) logged.insert(c.seq);
   EXPECT_EQ(pulled, logged);
+
+  // The live tail, from where it stood, now hands out A's SOS and inspection
+  // then B's SOS, with event numbers in that order (the same on every node).
+  std::vector<std::pair<std::int64_t, std::string>> events;  // (event, what)
+  LiveCursors at = mid_live->upto;
+  for (int i = 0; i < 10; ++i) {
+    auto t = b->live_tail(at, 1000);
+    ASSERT_TRUE(t);
+    ASSERT_EQ(t->inspection_events.size(), t->inspections.size());
+    for (std::size_t k = 0; k < t->inspections.size(); ++k)
+      events.emplace_back(t->inspection_events[k], "inspection");
+    for (const auto& c : t->changes) events.emplace_back(c.event, c.id);
+    at = t->upto;
+    if (!t->more) break;
+  }
+  std::sort(events.begin(), events.end());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].second, "inspection");
+  EXPECT_EQ(events[1].second, a_alert);
+  EXPECT_EQ(events[2].second, b_alert);
+  EXPECT_GT(events[0].first, head->events);
+  auto again = a->live_tail(mid_live->upto, 1000);  // node A numbers them alike
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->changes.size(), 2u);
+  EXPECT_EQ(again->changes[0].event, events[1].first);
+  EXPECT_EQ(again->changes[1].event, events[2].first);
   a->shutdown();
   b->shutdown();
 }
 
-TEST(PgStore, ManyConcurrentWritersOnTwoNodesLeaveAGaplessLog) {
+TEST(PgStore, ManyConcurrentWritersOnTwoNodesMissNothing) {
   if (!PgTestDb::configured()) GTEST_SKIP() << "no PostgreSQL test cluster";
   PgTestDb db;
   auto a = open_node(db);
@@ -168,19 +219,21 @@ TEST(PgStore, ManyConcurrentWritersOnTwoNodesLeaveAGaplessLog) {
   ASSERT_TRUE(base);
   std::int64_t cursor = base->cursor;
   std::atomic<bool> stop{false};
-  std::set<std::int64_t> seen;
+  std::vector<std::int64_t> seen;
   // A viewer pulls while 4 writers on 2 nodes push; every seq it is given
-  // must be new and contiguous with what it saw before.
+  // must be above its cursor (never a repeat), and in the end it must have
+  // been given every entry the writers made (never a skip).
   auto viewer = std::async(std::launch::async, [&] {
     while (!stop) {
-      auto p = b->changes("/", cursor, 1000);
+      auto p = b->changes("/", cursor, 7);
       if (!p) return false;
       for (const auto& c : p->changes) {
-        if (c.seq != cursor + 1) return false;  // a gap: something would be skipped
+        if (c.seq <= cursor) return false;
         cursor = c.seq;
-        seen.insert(c.seq);
+        seen.push_back(c.seq);
       }
-      if (!p->has_more) cursor = std::max(cursor, p->cursor);
+      if (p->cursor < cursor) return false;
+      cursor = p->cursor;
     }
     return true;
   });
@@ -196,10 +249,20 @@ TEST(PgStore, ManyConcurrentWritersOnTwoNodesLeaveAGaplessLog) {
   for (auto& f : writers) f.get();
   stop = true;
   EXPECT_TRUE(viewer.get());
-  auto rest = b->changes("/", cursor, 100000);
-  ASSERT_TRUE(rest);
-  for (const auto& c : rest->changes) seen.insert(c.seq);
+  for (;;) {
+    auto rest = b->changes("/", cursor, 1000);
+    ASSERT_TRUE(rest);
+    for (const auto& c : rest->changes) seen.push_back(c.seq);
+    cursor = rest->cursor;
+    if (!rest->has_more) break;
+  }
   EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()).size(), 100u);
+  auto all = a->changes("/", base->cursor, 100000);
+  ASSERT_TRUE(all);
+  std::vector<std::int64_t> logged;
+  for (const auto& c : all->changes) logged.push_back(c.seq);
+  EXPECT_EQ(seen, logged) << "every entry, in the log's order";
 }
 
 TEST(PgStore, ANodeHearsWhatAnotherCommittedThroughNotify) {
@@ -238,6 +301,42 @@ TEST(PgStore, ANodeHearsWhatAnotherCommittedThroughNotify) {
   ASSERT_EQ(page->changes.size(), 1u);
   EXPECT_EQ(page->changes[0].entity, "sos");
   EXPECT_EQ(page->changes[0].seq, heard);
+}
+
+// Migration 4's triggers, as on SQLite (sqlite_store_test: AuditLogIsAppendOnly):
+// the audit log refuses UPDATE, DELETE and TRUNCATE from any connection (the
+// test's role owns the database, as the server's does); INSERT still works.
+TEST(PgStore, AuditLogIsAppendOnly) {
+  if (!PgTestDb::configured()) GTEST_SKIP() << "no PostgreSQL test cluster";
+  PgTestDb db;
+  auto s = open_node(db);
+  ASSERT_TRUE(s);
+  AuditEntry e;
+  e.at = now();
+  e.actor_id = "admin";
+  e.actor_role = "city_admin";
+  e.action = "user.create";
+  e.object_type = "user";
+  e.object_id = "u1";
+  ASSERT_TRUE(s->append_audit(e));
+  auto c = pg::Conn::open(db.conninfo());
+  ASSERT_TRUE(c);
+  for (const char* sql : {"UPDATE audit_log SET actor_id = 'someone'", "DELETE FROM audit_log",
+                          "TRUNCATE audit_log"}) {
+    std::string state;
+    try {
+      (*c)->exec(sql);
+    } catch (const pg::Failure& f) {
+      state = f.sqlstate;
+    }
+    EXPECT_EQ(state, "23000") << sql << " was not refused";
+  }
+  auto page = s->audit(AuditFilter{});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].actor_id, "admin");
+  EXPECT_EQ(page->items[0].object_id, "u1");
+  s->shutdown();
 }
 
 }  // namespace

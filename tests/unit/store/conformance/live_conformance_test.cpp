@@ -6,6 +6,14 @@
 namespace patrol::store::conformance {
 namespace {
 
+// `later` is where `earlier` is or after it, tail by tail. (PostgreSQL's
+// cursors follow the transaction ids, which other databases on the same
+// server also take: an empty tail may still move the cursor on.)
+bool not_behind(const LiveCursors& later, const LiveCursors& earlier) {
+  return later.changes >= earlier.changes && later.inspections >= earlier.inspections &&
+         later.positions >= earlier.positions && later.events >= earlier.events;
+}
+
 template <class F>
 using LiveConformance = StoreConformance<F>;
 TYPED_TEST_SUITE(LiveConformance, Implementations, ImplementationName);
@@ -19,7 +27,7 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
   auto empty = lt.live->live_tail(*head, 100);
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->inspections.empty() && empty->changes.empty() && empty->positions.empty());
-  EXPECT_EQ(empty->upto, *head);
+  EXPECT_TRUE(not_behind(empty->upto, *head));
 
   const Ms t0 = now_ms() - 60000;
   const auto& site = this->village_site();
@@ -54,7 +62,22 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
   EXPECT_TRUE(again->inspections.empty() && again->changes.empty() && again->positions.empty());
   auto head2 = lt.live->live_head();
   ASSERT_TRUE(head2);
-  EXPECT_EQ(*head2, b->upto);
+  EXPECT_TRUE(not_behind(*head2, b->upto));
+  EXPECT_TRUE(not_behind(again->upto, b->upto));
+  // Events numbered by the store (PostgreSQL) are one per row, increasing
+  // in the order handed out; a store that does not number them leaves 0.
+  if (b->upto.events != 0) {
+    ASSERT_EQ(b->inspection_events.size(), b->inspections.size());
+    std::vector<std::int64_t> ev(b->inspection_events);
+    for (const auto& c : b->changes) ev.push_back(c.event);
+    for (const auto& p : b->positions) ev.push_back(p.event);
+    std::sort(ev.begin(), ev.end());
+    EXPECT_GT(ev.front(), head->events);
+    EXPECT_LE(ev.back(), b->upto.events);
+    EXPECT_EQ(std::adjacent_find(ev.begin(), ev.end()), ev.end()) << "an event number repeats";
+  } else {
+    EXPECT_TRUE(b->inspection_events.empty());
+  }
 
   // A small limit pages through the same rows.
   LiveCursors at = *head;
@@ -67,7 +90,7 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
     if (!p->more) break;
   }
   EXPECT_EQ(inspections, 2u);
-  EXPECT_EQ(at, b->upto);
+  EXPECT_TRUE(not_behind(at, b->upto));
 }
 
 TYPED_TEST(LiveConformance, RoundsAndPhotoScope) {
