@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -58,8 +59,10 @@ void emit(const std::string& bench, double value, const std::string& unit,
   std::cout << json::serialize(o) << std::endl;
 }
 
-std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port) {
+std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port,
+                                            std::size_t connections = 2) {
   patrol::ClientOptions opts;
+  opts.push_connections = connections;
   opts.data_dir = dir.string();
   opts.server_url = "https://127.0.0.1:" + std::to_string(port);
   opts.insecure = true;
@@ -133,6 +136,17 @@ int main(int argc, char** argv) try {
     }
     ::close(fd);
   }
+  if (std::getenv("PATROL_BENCH_SDK_TAIL")) {  // the slowest ten of each, in round order
+    for (const auto* v : {&enqueue_ms, &fsync_ms}) {
+      std::vector<std::pair<double, std::size_t>> t;
+      for (std::size_t i = 0; i < v->size(); ++i) t.emplace_back((*v)[i], i);
+      std::sort(t.rbegin(), t.rend());
+      std::cerr << (v == &enqueue_ms ? "enqueue" : "fsync  ") << " tail:";
+      for (std::size_t i = 0; i < 10 && i < t.size(); ++i)
+        std::cerr << " " << t[i].first << "@" << t[i].second;
+      std::cerr << "\n";
+    }
+  }
   emit("enqueue_inspection_p50", pct(enqueue_ms, 0.5), "ms", "fsync p50", pct(fsync_ms, 0.5));
   emit("enqueue_inspection_p99", pct(enqueue_ms, 0.99), "ms", "fsync p99", pct(fsync_ms, 0.99));
   if (const std::int64_t after = bytes_written(); written_before >= 0 && after >= 0) {
@@ -163,23 +177,44 @@ int main(int argc, char** argv) try {
   dev.reset();
 
   // ---- backlog sync of n inspections over TLS ----
-  auto sync_dev = open_client(work / "sdk" / "device-sync", port);
-  check(sync_dev->login("13900000002", "patrol-demo"), "login");
-  if (auto p = sync_dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
-  check(sync_dev->set_online(false), "offline");
-  for (int i = 0; i < n; ++i) {
-    auto r = sync_dev->enqueue_inspection(drafts[i % drafts.size()]);
-    if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+  // PATROL_BENCH_SDK_CONNECTIONS: a comma-separated list of the SDK's push
+  // connections to measure, one fresh device each, in that order (default:
+  // the SDK's default, 2). "1,2,1,2" is a before/after in one run.
+  std::vector<std::size_t> conn_counts;
+  if (const char* e = std::getenv("PATROL_BENCH_SDK_CONNECTIONS"); e && *e) {
+    std::string list = e;
+    for (std::size_t pos = 0; pos < list.size();) {
+      auto comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      conn_counts.push_back(static_cast<std::size_t>(std::stoul(list.substr(pos, comma - pos))));
+      pos = comma + 1;
+    }
   }
-  check(sync_dev->set_online(true), "online");
-  auto t0 = Clock::now();
-  auto summary = sync_dev->sync();
-  double secs = ms_since(t0) / 1000.0;
-  if (!summary) throw std::runtime_error("sync: " + summary.error().message);
-  if (summary->pushed != n)
-    throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " +
-                             std::to_string(n));
-  emit("sync_backlog_" + std::to_string(n), secs, "s");
+  if (conn_counts.empty()) conn_counts.push_back(patrol::ClientOptions{}.push_connections);
+  for (std::size_t k = 0; k < conn_counts.size(); ++k) {
+    const std::size_t conns = conn_counts[k];
+    auto sync_dev = open_client(work / "sdk" / ("device-sync-" + std::to_string(k)), port, conns);
+    check(sync_dev->login("13900000002", "patrol-demo"), "login");
+    if (auto p = sync_dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
+    check(sync_dev->set_online(false), "offline");
+    for (int i = 0; i < n; ++i) {
+      auto r = sync_dev->enqueue_inspection(drafts[i % drafts.size()]);
+      if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+    }
+    check(sync_dev->set_online(true), "online");
+    auto t0 = Clock::now();
+    auto summary = sync_dev->sync();
+    double secs = ms_since(t0) / 1000.0;
+    if (!summary) throw std::runtime_error("sync: " + summary.error().message);
+    if (summary->pushed != n)
+      throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " +
+                               std::to_string(n));
+    json::object o{{"bench", "sync_backlog_" + std::to_string(n)},
+                   {"value", secs},
+                   {"unit", "s"},
+                   {"connections", conns}};
+    std::cout << json::serialize(o) << std::endl;
+  }
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "patrol_bench_sdk: " << e.what() << "\n";
