@@ -245,7 +245,7 @@ struct Client::Impl {
       auto r = db->enqueue({op});
       if (!r) return std::move(r).error();
       seq = r->front();
-      auto rc = db->receipt(*op.report_id);
+      auto rc = db->receipt_by_seq(seq);
       if (rc && *rc) {
         // A report (and an SOS above all) leaves at once, even during backoff.
         if (online()) engine->notify_work(/*urgent=*/true);

@@ -62,11 +62,13 @@ void emit(const std::string& bench, double value, const std::string& unit,
 std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port,
                                             std::size_t connections = 2) {
   patrol::ClientOptions opts;
-  opts.push_connections = connections;
+  // Older SDKs (a "before" build of this same bench) have one connection.
+  if constexpr (requires { opts.push_connections; }) opts.push_connections = connections;
   opts.data_dir = dir.string();
   opts.server_url = "https://127.0.0.1:" + std::to_string(port);
   opts.insecure = true;
-  opts.background_sync = false;
+  // PATROL_BENCH_SDK_BACKGROUND=1: the engine thread runs (as in an app).
+  opts.background_sync = std::getenv("PATROL_BENCH_SDK_BACKGROUND") != nullptr;
   auto c = patrol::Client::open(std::move(opts));
   if (!c) throw std::runtime_error("open: " + c.error().message);
   return std::move(*c);
@@ -190,7 +192,13 @@ int main(int argc, char** argv) try {
       pos = comma + 1;
     }
   }
-  if (conn_counts.empty()) conn_counts.push_back(patrol::ClientOptions{}.push_connections);
+  if (conn_counts.empty()) {
+    patrol::ClientOptions defaults;
+    if constexpr (requires { defaults.push_connections; })
+      conn_counts.push_back(defaults.push_connections);
+    else
+      conn_counts.push_back(1);
+  }
   for (std::size_t k = 0; k < conn_counts.size(); ++k) {
     const std::size_t conns = conn_counts[k];
     auto sync_dev = open_client(work / "sdk" / ("device-sync-" + std::to_string(k)), port, conns);
