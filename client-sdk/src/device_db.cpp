@@ -776,11 +776,13 @@ Result<std::vector<std::string>> DeviceDb::entities(std::string_view entity) {
 }
 
 Result<std::optional<std::int64_t>> DeviceDb::newest_template_version(std::string_view id) {
-  // One indexed range over the cached templates, JSON read by SQLite itself:
-  // an enqueue must not parse every cached template to learn one number.
+  // One range of the primary key (the pull keys a template "id@version", and
+  // '@' + 1 is 'A'), JSON read by SQLite itself: an enqueue must not read
+  // every cached template to learn one number.
   PATROL_TRY_STMT(st, db_,
                   "SELECT max(json_extract(data, '$.version')) FROM ref_entities "
-                  "WHERE entity='checklist_template' AND json_extract(data, '$.id') = ?",
+                  "WHERE entity='checklist_template' AND id >= ?1 || '@' AND id < ?1 || 'A' "
+                  "AND json_extract(data, '$.id') = ?1",
                   "template version");
   st.bind(1, id);
   auto row = st.step();
