@@ -8,6 +8,7 @@
 // Usage: patrol_bench_sdk WORK_DIR PORT [N]
 // Prints one JSON line per measurement.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,6 +45,12 @@ std::int64_t bytes_written() {
   return -1;
 }
 
+double thread_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -59,11 +66,23 @@ void emit(const std::string& bench, double value, const std::string& unit,
   std::cout << json::serialize(o) << std::endl;
 }
 
+// Older SDKs (a "before" build of this same bench) push on one connection.
+template <class Options>
+void set_connections(Options& o, std::size_t n) {
+  if constexpr (requires { o.push_connections; }) o.push_connections = n;
+}
+template <class Options>
+std::size_t default_connections() {
+  if constexpr (requires(Options o) { o.push_connections; })
+    return Options{}.push_connections;
+  else
+    return 1;
+}
+
 std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port,
                                             std::size_t connections = 2) {
   patrol::ClientOptions opts;
-  // Older SDKs (a "before" build of this same bench) have one connection.
-  if constexpr (requires { opts.push_connections; }) opts.push_connections = connections;
+  set_connections(opts, connections);
   opts.data_dir = dir.string();
   opts.server_url = "https://127.0.0.1:" + std::to_string(port);
   opts.insecure = true;
@@ -121,6 +140,7 @@ int main(int argc, char** argv) try {
   }
   auto dev = open_client(enq_dir, port);
   std::vector<double> fsync_ms, enqueue_ms;
+  std::vector<double> enqueue_cpu_ms;  // this thread's CPU time in each enqueue (user + kernel)
   const std::int64_t written_before = bytes_written();
   {
     int fd = ::open((work / "sdk" / "fsync.probe").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -132,8 +152,10 @@ int main(int argc, char** argv) try {
         throw std::runtime_error("fdatasync failed");
       fsync_ms.push_back(ms_since(t0));
       t0 = Clock::now();
+      const double cpu0 = thread_cpu_ms();
       auto r = dev->enqueue_inspection(drafts[i % drafts.size()]);
       enqueue_ms.push_back(ms_since(t0));
+      enqueue_cpu_ms.push_back(thread_cpu_ms() - cpu0);
       if (!r) throw std::runtime_error("enqueue: " + r.error().message);
     }
     ::close(fd);
@@ -151,6 +173,9 @@ int main(int argc, char** argv) try {
   }
   emit("enqueue_inspection_p50", pct(enqueue_ms, 0.5), "ms", "fsync p50", pct(fsync_ms, 0.5));
   emit("enqueue_inspection_p99", pct(enqueue_ms, 0.99), "ms", "fsync p99", pct(fsync_ms, 0.99));
+  // The work one enqueue does, whatever the machine's load: its CPU time
+  // (SDK, SQLite and the kernel's write/fdatasync path), p50.
+  emit("enqueue_inspection_cpu_p50", pct(enqueue_cpu_ms, 0.5), "ms");
   if (const std::int64_t after = bytes_written(); written_before >= 0 && after >= 0) {
     // Pages written per durable enqueue: the bytes this process passed to
     // write() during the 500 rounds, less the probe's own 500 x 200 bytes,
@@ -192,13 +217,7 @@ int main(int argc, char** argv) try {
       pos = comma + 1;
     }
   }
-  if (conn_counts.empty()) {
-    patrol::ClientOptions defaults;
-    if constexpr (requires { defaults.push_connections; })
-      conn_counts.push_back(defaults.push_connections);
-    else
-      conn_counts.push_back(1);
-  }
+  if (conn_counts.empty()) conn_counts.push_back(default_connections<patrol::ClientOptions>());
   for (std::size_t k = 0; k < conn_counts.size(); ++k) {
     const std::size_t conns = conn_counts[k];
     auto sync_dev = open_client(work / "sdk" / ("device-sync-" + std::to_string(k)), port, conns);
