@@ -1,7 +1,7 @@
-// The default Transport: HTTPS/1.1 over Boost.Beast + OpenSSL with one
-// keep-alive connection. The only SDK file that sees Asio, so the core stays
-// portable and cheap to compile; apps that bring their own HTTP stack may
-// leave this file (and patrol_asio) out of their build.
+// The default Transport: HTTPS/1.1 over Boost.Beast + OpenSSL with a few
+// keep-alive connections (one per exchange in progress, see TransportOptions). The only SDK file
+// that sees Asio, so the core stays portable and cheap to compile; apps that bring their own HTTP
+// stack may leave this file (and patrol_asio) out of their build.
 //
 // Each exchange runs the private io_context in short slices so that cancel()
 // from another thread (SDK shutdown) takes effect within ~100 ms, and every
@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,7 +21,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "patrol/transport.hpp"
 
@@ -58,31 +62,15 @@ std::string base64(const unsigned char* p, unsigned n) {
   return out;
 }
 
-class BeastTransport final : public Transport {
+// One keep-alive connection and the io_context that drives it; used by one
+// send() at a time (BeastTransport hands it out).
+class Conn {
  public:
-  BeastTransport(TransportOptions opts, std::string host, std::string port)
-      : opts_(std::move(opts)),
-        host_(std::move(host)),
-        port_(std::move(port)),
-        ctx_(ssl::context::tls_client) {
-    ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (opts_.insecure || !opts_.spki_sha256_pins.empty()) {
-      // insecure: the demo's self-signed certificate. Pins: trust is the key
-      // match checked after the handshake, not the issuer.
-      ctx_.set_verify_mode(ssl::verify_none);
-    } else {
-      boost::system::error_code ec;
-      ctx_.set_default_verify_paths(ec);
-      ctx_.set_verify_mode(ssl::verify_peer);
-    }
-  }
+  Conn(const TransportOptions& opts, const std::string& host, const std::string& port,
+       ssl::context& ctx, const std::atomic<bool>& cancelled)
+      : opts_(opts), host_(host), port_(port), ctx_(ctx), cancelled_(cancelled) {}
 
-  // Sticky: the SDK cancels only when shutting down, so every later send fails
-  // at once too (no race between a cancel and the start of the next send).
-  void cancel() noexcept override { cancelled_ = true; }
-
-  Result<HttpResponse> send(const HttpRequest& req) override {
+  Result<HttpResponse> send(const HttpRequest& req) {
     if (cancelled_) return make_error(ErrorCode::network, "transport shut down", true);
     const bool reused = stream_.has_value();
     auto r = attempt(req);
@@ -275,14 +263,78 @@ class BeastTransport final : public Transport {
     return out;
   }
 
+  const TransportOptions& opts_;
+  const std::string& host_;
+  const std::string& port_;
+  ssl::context& ctx_;
+  const std::atomic<bool>& cancelled_;
+  asio::io_context ioc_;
+  std::optional<Stream> stream_;
+  beast::flat_buffer buffer_;
+};
+
+class BeastTransport final : public Transport {
+ public:
+  BeastTransport(TransportOptions opts, std::string host, std::string port)
+      : opts_(std::move(opts)),
+        host_(std::move(host)),
+        port_(std::move(port)),
+        ctx_(ssl::context::tls_client) {
+    opts_.max_connections = std::max<std::size_t>(1, opts_.max_connections);
+    ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (opts_.insecure || !opts_.spki_sha256_pins.empty()) {
+      // insecure: the demo's self-signed certificate. Pins: trust is the key
+      // match checked after the handshake, not the issuer.
+      ctx_.set_verify_mode(ssl::verify_none);
+    } else {
+      boost::system::error_code ec;
+      ctx_.set_default_verify_paths(ec);
+      ctx_.set_verify_mode(ssl::verify_peer);
+    }
+  }
+
+  // Sticky: the SDK cancels only when shutting down, so every later send fails
+  // at once too (no race between a cancel and the start of the next send).
+  void cancel() noexcept override { cancelled_ = true; }
+
+  std::size_t max_concurrent_sends() const noexcept override { return opts_.max_connections; }
+
+  // Thread-safe for up to max_connections callers: each takes an idle
+  // connection (the most recently used, so a lone caller keeps reusing one),
+  // or makes a new one while fewer than max_connections exist.
+  Result<HttpResponse> send(const HttpRequest& req) override {
+    std::unique_ptr<Conn> conn;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return !idle_.empty() || open_ < opts_.max_connections; });
+      if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+      } else {
+        ++open_;
+      }
+    }
+    if (!conn) conn = std::make_unique<Conn>(opts_, host_, port_, ctx_, cancelled_);
+    auto r = conn->send(req);
+    {
+      std::lock_guard lk(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_one();
+    return r;
+  }
+
+ private:
   TransportOptions opts_;
   std::string host_;
   std::string port_;
-  asio::io_context ioc_;
-  ssl::context ctx_;
-  std::optional<Stream> stream_;
-  beast::flat_buffer buffer_;
+  ssl::context ctx_;  // shared by the connections (an SSL_CTX is thread-safe to use)
   std::atomic<bool> cancelled_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> idle_;  // guarded by mu_
+  std::size_t open_ = 0;                     // connections made (idle or in use); guarded by mu_
 };
 
 }  // namespace

@@ -245,7 +245,7 @@ struct Client::Impl {
       auto r = db->enqueue({op});
       if (!r) return std::move(r).error();
       seq = r->front();
-      auto rc = db->receipt(*op.report_id);
+      auto rc = db->receipt_by_seq(seq);
       if (rc && *rc) {
         // A report (and an SOS above all) leaves at once, even during backoff.
         if (online()) engine->notify_work(/*urgent=*/true);
@@ -300,6 +300,7 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions opts) {
     to.server_url = opts.server_url;
     to.insecure = opts.insecure;
     to.spki_sha256_pins = opts.spki_sha256_pins;
+    to.max_connections = std::max<std::size_t>(1, opts.push_connections);
     auto t = make_default_transport(to);
     if (!t) return std::move(t).error();
     transport = std::move(*t);

@@ -23,7 +23,7 @@ using sqlite::Transaction;
 
 // Migrations, numbered from 1: entry i brings user_version from i to i+1.
 // Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
@@ -129,6 +129,32 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v4 RENAME TO outbox;
 CREATE INDEX outbox_urgent ON outbox(seq) WHERE lane=0;
 DELETE FROM sqlite_sequence WHERE name IN ('outbox', 'outbox_v4');
+)sql",
+    // 5: one b-tree fewer again (three pages per durable enqueue become two:
+    // the outbox's and the receipts' right-most leaves). A receipt is keyed by
+    // its op's seq (the rowid, as the outbox), which is how the engine finds
+    // it when the answer comes and how the list is ordered, so it needs no
+    // index; a lookup by report id (the app asking about one report) scans
+    // the table, which holds the newest 1,000 answered receipts plus the
+    // reports still waiting. Seqs are unique per op (never reused while a
+    // receipt refers to one), so no row collides.
+    R"sql(
+CREATE TABLE receipts_v5 (
+  seq INTEGER PRIMARY KEY,                -- the op's local seq (outbox.seq)
+  report_id TEXT NOT NULL,
+  op_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  state INTEGER NOT NULL,                 -- 0 saved, 1 received, 2 rejected
+  saved_at TEXT NOT NULL,
+  received_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT ''
+);
+INSERT OR REPLACE INTO receipts_v5(seq, report_id, op_id, kind, site_id, state, saved_at,
+  received_at, reason) SELECT seq, report_id, op_id, kind, site_id, state, saved_at, received_at,
+  reason FROM receipts ORDER BY seq;
+DROP TABLE receipts;
+ALTER TABLE receipts_v5 RENAME TO receipts;
 )sql",
 };
 
@@ -428,10 +454,10 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
       ++out.done;
       if (report_id) {
         PATROL_TRY_STMT(st, db_,
-                        "UPDATE receipts SET state=1, received_at=? WHERE report_id=? AND state=0",
+                        "UPDATE receipts SET state=1, received_at=? WHERE seq=? AND state=0",
                         "receipt");
         const std::string& at = v.received_at.empty() ? server_time : v.received_at;
-        st.bind(1, at).bind(2, *report_id);
+        st.bind(1, at).bind(2, seq);
         PATROL_TRY_EC(st.run(), "update receipt");
         out.received_reports.emplace_back(*report_id, at);
       }
@@ -454,9 +480,8 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
         PATROL_TRY_EC(st.run(), "insert dead letter");
       }
       if (report_id) {
-        PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=2, reason=? WHERE report_id=?",
-                        "receipt");
-        st.bind(1, v.code + (v.message.empty() ? "" : ": " + v.message)).bind(2, *report_id);
+        PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=2, reason=? WHERE seq=?", "receipt");
+        st.bind(1, v.code + (v.message.empty() ? "" : ": " + v.message)).bind(2, seq);
         PATROL_TRY_EC(st.run(), "update receipt");
       }
       out.new_dead_letters.push_back(std::move(dl));
@@ -541,20 +566,24 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
   Transaction tx(db_);
   PATROL_TRY_EC(tx.begin_error(), "begin retry");
   std::string type, op_json;
+  std::int64_t old_seq = 0;
   {
-    PATROL_TRY_STMT(st, db_, "SELECT type, op_json FROM dead_letters WHERE op_id=?", "dead letter");
+    PATROL_TRY_STMT(st, db_, "SELECT type, op_json, seq FROM dead_letters WHERE op_id=?",
+                    "dead letter");
     st.bind(1, op_id);
     auto row = st.step();
     if (!row) return storage_error(row.error(), "dead letter");
     if (!*row) return false;
     type = st.column_text(0);
     op_json = st.column_text(1);
+    old_seq = st.column_int64(2);
     st.reset();
   }
   std::optional<std::string> report_id;
   {
-    PATROL_TRY_STMT(st, db_, "SELECT report_id FROM receipts WHERE op_id=?", "receipt");
-    st.bind(1, op_id);
+    // The receipt has the op's seq, which the dead letter kept.
+    PATROL_TRY_STMT(st, db_, "SELECT report_id FROM receipts WHERE seq=? AND op_id=?", "receipt");
+    st.bind(1, old_seq).bind(2, op_id);
     auto row = st.step();
     if (!row) return storage_error(row.error(), "receipt");
     if (*row) report_id = st.column_text(0);
@@ -586,9 +615,10 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
     PATROL_TRY_EC(st.run(), "delete dead letter");
   }
   {
-    PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=0, reason='', seq=? WHERE op_id=?",
+    PATROL_TRY_STMT(st, db_,
+                    "UPDATE receipts SET state=0, reason='', seq=? WHERE seq=? AND op_id=?",
                     "receipt");
-    st.bind(1, seq).bind(2, op_id);
+    st.bind(1, seq).bind(2, old_seq).bind(3, op_id);
     PATROL_TRY_EC(st.run(), "receipt");
   }
   PATROL_TRY_EC(tx.commit(), "commit retry");
@@ -624,6 +654,17 @@ ReceiptRow read_receipt(const Statement& st) {
 Result<std::optional<ReceiptRow>> DeviceDb::receipt(const std::string& report_id) {
   PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "WHERE report_id=?", "receipt");
   st.bind(1, report_id);
+  auto row = st.step();
+  if (!row) return storage_error(row.error(), "receipt");
+  if (!*row) return std::optional<ReceiptRow>{};
+  auto r = read_receipt(st);
+  st.reset();
+  return std::optional<ReceiptRow>(std::move(r));
+}
+
+Result<std::optional<ReceiptRow>> DeviceDb::receipt_by_seq(std::int64_t seq) {
+  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "WHERE seq=?", "receipt");
+  st.bind(1, seq);
   auto row = st.step();
   if (!row) return storage_error(row.error(), "receipt");
   if (!*row) return std::optional<ReceiptRow>{};
@@ -735,11 +776,13 @@ Result<std::vector<std::string>> DeviceDb::entities(std::string_view entity) {
 }
 
 Result<std::optional<std::int64_t>> DeviceDb::newest_template_version(std::string_view id) {
-  // One indexed range over the cached templates, JSON read by SQLite itself:
-  // an enqueue must not parse every cached template to learn one number.
+  // One range of the primary key (the pull keys a template "id@version", and
+  // '@' + 1 is 'A'), JSON read by SQLite itself: an enqueue must not read
+  // every cached template to learn one number.
   PATROL_TRY_STMT(st, db_,
                   "SELECT max(json_extract(data, '$.version')) FROM ref_entities "
-                  "WHERE entity='checklist_template' AND json_extract(data, '$.id') = ?",
+                  "WHERE entity='checklist_template' AND id >= ?1 || '@' AND id < ?1 || 'A' "
+                  "AND json_extract(data, '$.id') = ?1",
                   "template version");
   st.bind(1, id);
   auto row = st.step();

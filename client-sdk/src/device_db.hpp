@@ -137,7 +137,7 @@ class DeviceDb {
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   // Answered receipts kept (newest first); older ones are dropped as answers come in.
   static constexpr std::int64_t kKeptReceipts = 1000;
 
@@ -188,7 +188,10 @@ class DeviceDb {
   Result<bool> retry_dead_letter(const std::string& op_id);
   // Forgets a dead letter (its receipt keeps saying "rejected"). false when absent.
   Result<bool> dismiss_dead_letter(const std::string& op_id);
+  // By report id: a scan (receipts are keyed by seq, see migration 5).
   Result<std::optional<ReceiptRow>> receipt(const std::string& report_id);
+  // By its op's local seq (the key).
+  Result<std::optional<ReceiptRow>> receipt_by_seq(std::int64_t seq);
   Result<std::vector<ReceiptRow>> receipts(std::size_t limit);  // newest first
 
   // ---- settings ----

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -404,19 +406,261 @@ Status SyncEngine::apply_answer(PendingAnswer&& a, SyncSummary& sum, SyncProgres
   return {};
 }
 
+// What one push_all carries from batch to batch (both loops share it).
+struct SyncEngine::PushState {
+  SyncProgress prog;
+  std::size_t max_ops = 500;
+  std::size_t max_bytes = 1024 * 1024;
+  // A flag + value rather than std::optional: g++ 12 at -O2 warns
+  // (maybe-uninitialized) through optional<int64_t> in these loops.
+  bool has_offset = false;
+  std::int64_t clock_offset = 0;
+};
+
+// One push request on its way (push_concurrent): the batch, the request and,
+// once its sender thread is joined, the answer.
+struct SyncEngine::Flight {
+  std::vector<OutboxOp> batch;
+  std::vector<std::int64_t> seqs;  // the batch, in send order
+  HttpRequest req;
+  bool ordered = false;  // holds an op whose effect depends on order: sent alone
+  Result<HttpResponse> r = make_error(ErrorCode::internal, "push not sent");
+  std::chrono::system_clock::time_point t0, t1;
+  std::thread sender;
+  Flight() = default;
+  Flight(const Flight&) = delete;
+  Flight& operator=(const Flight&) = delete;
+  ~Flight() {
+    if (sender.joinable()) sender.join();
+  }
+};
+
+namespace {
+// Ops whose outcome on the server does not depend on what was applied before
+// them: reports (a hazard sighting is merged by its observed time, whatever
+// the arrival order), track points (the latest position is the newest by
+// time) and SOS. Round and hazard workflow ops (and any type this SDK does
+// not know) judge the state their predecessors left, so they never travel
+// beside another batch.
+bool commutative(std::string_view type) {
+  return type == wire::kOpInspectionCreate || type == wire::kOpPositionAppend ||
+         type == wire::kOpSosRaise;
+}
+}  // namespace
+
+HttpRequest SyncEngine::push_request(const std::vector<OutboxOp>& batch, const PushState& ps) {
+  std::string body;
+  body.reserve(ps.max_bytes + 256);
+  body += "{\"device_id\":" + json_string(cfg_.device_id);
+  if (ps.has_offset) body += ",\"clock_offset_ms\":" + std::to_string(ps.clock_offset);
+  body += ",\"ops\":[";
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i) body += ',';
+    body += batch[i].op_json;
+  }
+  body += "]}";
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/sync/push";
+  req.headers.emplace_back("Content-Type", "application/json");
+  req.body = std::move(body);
+  return req;
+}
+
+Result<SyncEngine::PendingAnswer> SyncEngine::read_push_answer(
+    const HttpResponse& r, const std::vector<OutboxOp>& batch, std::vector<std::int64_t> seqs,
+    std::chrono::system_clock::time_point t0, std::chrono::system_clock::time_point t1,
+    PushState& ps) {
+  auto v = parse_json(r.body, "sync/push");
+  if (!v) return std::move(v).error();
+  auto resp = wire::decode_push_response(*v);
+  if (!resp)
+    return make_error(
+        ErrorCode::protocol,
+        "sync/push: unexpected answer (" + resp.error().field + ": " + resp.error().message + ")",
+        true);
+  // Clock offset: the server stamped server_time somewhere inside our
+  // request; the midpoint of send and receive is our best guess of when.
+  PendingAnswer a;
+  if (auto ts = wire::parse_rfc3339(resp->server_time)) {
+    const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
+    ps.clock_offset = bounded_offset(ts->instant.time_since_epoch().count() - mid);
+    ps.has_offset = true;
+    a.settings.emplace_back(keys::kClockOffsetMs, std::to_string(ps.clock_offset));
+  }
+  std::unordered_map<std::string_view, std::int64_t> sent_ids;
+  for (const auto& op : batch) sent_ids.emplace(op.op_id, op.seq);
+  a.verdicts.reserve(resp->results.size());
+  for (auto& res : resp->results) {
+    auto sent = sent_ids.find(res.op_id);
+    if (sent == sent_ids.end()) continue;  // not ours: ignore rather than trust
+    OpVerdict ov;
+    ov.op_id = res.op_id;
+    ov.seq = sent->second;
+    if (res.status == wire::OpStatus::rejected) {
+      ov.kind = OpVerdict::Kind::rejected;
+      if (res.error) {
+        ov.code = res.error->code;
+        ov.field = res.error->field;
+        ov.message = res.error->message;
+      }
+      if (ov.code.empty()) ov.code = "rejected";
+    } else {
+      ov.received_at = res.received_at.value_or(resp->server_time);
+    }
+    a.verdicts.push_back(std::move(ov));
+  }
+  if (a.verdicts.empty())
+    return make_error(ErrorCode::protocol, "sync/push: the server answered for none of our ops",
+                      true);
+  a.server_time = std::move(resp->server_time);
+  std::sort(seqs.begin(), seqs.end());
+  a.seqs = std::move(seqs);
+  return a;
+}
+
+Result<bool> SyncEngine::push_concurrent(const std::string& token, SyncSummary& sum, PushState& ps,
+                                         const std::function<void(const SyncProgress&)>& progress,
+                                         std::size_t window) {
+  // Up to `window` batches in flight, each exchanged on its own thread (and
+  // so on its own connection of the transport), so the server parses and
+  // validates one while it commits another and answers a third. Answers are
+  // awaited and applied oldest first, by this thread alone (the database's
+  // one user), while the younger batches are still on the wire. Only
+  // commutative ops travel beside another batch: a batch holding a round or
+  // hazard op is sent with nothing else in flight, and nothing follows it
+  // until it is answered, so the server applies those in the device's order.
+  std::deque<std::unique_ptr<Flight>> flights;
+  auto land = [&]() {
+    auto f = std::move(flights.front());
+    flights.pop_front();
+    if (f->sender.joinable()) f->sender.join();
+    return f;
+  };
+  // Applies a landed flight's answer if it is a 200 with verdicts: true;
+  // false if it is anything else (its ops stay queued, untouched).
+  auto settle = [&](Flight& f) -> Result<bool> {
+    const auto n = static_cast<std::int64_t>(f.seqs.size());
+    if (!f.r || f.r->status != 200) {
+      in_flight_ -= n;
+      return false;
+    }
+    auto a = read_push_answer(*f.r, f.batch, f.seqs, f.t0, f.t1, ps);
+    if (!a) {
+      in_flight_ -= n;
+      return false;
+    }
+    if (auto st = apply_answer(std::move(*a), sum, ps.prog, progress, {}); !st)
+      return std::move(st).error();
+    return true;
+  };
+  // Lands every flight, applying what was answered 200 (failures leave their
+  // ops queued); the first storage failure is returned.
+  auto drain = [&]() -> Status {
+    Status first;
+    while (!flights.empty()) {
+      auto f = land();
+      if (auto s = settle(*f); !s && first) first = std::move(s).error();
+    }
+    return first;
+  };
+
+  for (;;) {
+    bool stopping = false;
+    {
+      std::lock_guard lk(state_mu_);
+      stopping = stop_;
+    }
+    if (stopping) {
+      (void)drain();  // what the server has answered is recorded either way
+      return make_error(ErrorCode::network, "sync stopped", true);
+    }
+    if (!is_online()) {
+      (void)drain();
+      return make_error(ErrorCode::offline, "device went offline");
+    }
+    while (flights.size() < window && (flights.empty() || !flights.back()->ordered)) {
+      std::vector<std::int64_t> skip;
+      for (const auto& f : flights) skip.insert(skip.end(), f->seqs.begin(), f->seqs.end());
+      std::sort(skip.begin(), skip.end());
+      auto batch = db_.next_batch(ps.max_ops, ps.max_bytes, skip);
+      if (!batch) {
+        (void)drain();
+        return std::move(batch).error();
+      }
+      if (!flights.empty()) {  // beside others: commutative ops only, up to the first other
+        auto first_ordered = std::find_if(batch->begin(), batch->end(),
+                                          [](const OutboxOp& op) { return !commutative(op.type); });
+        batch->erase(first_ordered, batch->end());
+      }
+      if (batch->empty()) break;
+      auto f = std::make_unique<Flight>();
+      f->ordered = std::any_of(batch->begin(), batch->end(),
+                               [](const OutboxOp& op) { return !commutative(op.type); });
+      f->req = push_request(*batch, ps);
+      f->seqs.reserve(batch->size());
+      for (const auto& op : *batch) f->seqs.push_back(op.seq);
+      f->batch = std::move(*batch);
+      in_flight_ += static_cast<std::int64_t>(f->seqs.size());
+      Flight* fp = f.get();
+      flights.push_back(std::move(f));
+      try {
+        fp->sender = std::thread([this, fp, &token]() noexcept {
+          try {
+            fp->t0 = std::chrono::system_clock::now();
+            fp->r = send_with_auth(fp->req, token);
+            fp->t1 = std::chrono::system_clock::now();
+          } catch (const std::exception& e) {
+            fp->r = make_error(ErrorCode::internal, std::string("push: ") + e.what());
+          }
+        });
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: it stays unsent (its answer is an error) and is landed as a
+                // failure
+      }
+    }
+    if (flights.empty()) return true;  // the outbox is empty
+    auto f = land();
+    auto settled = settle(*f);
+    if (!settled) {
+      (void)drain();
+      return std::move(settled).error();
+    }
+    if (!*settled) {
+      // Anything but a readable 200 (network failure, 401, 413, 4xx/5xx, an
+      // unreadable body): the serial loop sends that batch again and handles
+      // its answer as it always has (halving, bisect, dead letters, backoff),
+      // with nothing else in flight.
+      if (auto st = drain(); !st) return std::move(st).error();
+      return false;
+    }
+  }
+}
+
 Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
                             const std::function<void(const SyncProgress&)>& progress) {
   auto c = db_.counts();
   if (!c) return std::move(c).error();
-  SyncProgress prog{0, c->pending};
-  if (progress) progress(prog);
-  std::size_t max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);
-  std::size_t max_bytes = std::max<std::size_t>(1024, cfg_.batch_max_bytes);
-  // A flag + value rather than std::optional: g++ 12 at -O2 warns
-  // (maybe-uninitialized) through optional<int64_t> in this loop.
+  PushState ps;
+  ps.prog = SyncProgress{0, c->pending};
+  if (progress) progress(ps.prog);
+  ps.max_ops = std::max<std::size_t>(1, cfg_.batch_max_ops);
+  ps.max_bytes = std::max<std::size_t>(1024, cfg_.batch_max_bytes);
   const auto stored_offset = stored_clock_offset();
-  bool has_offset = stored_offset.has_value();
-  std::int64_t clock_offset = stored_offset.value_or(0);
+  ps.has_offset = stored_offset.has_value();
+  ps.clock_offset = stored_offset.value_or(0);
+  // Several batches in flight where the transport allows it (the default
+  // one: a connection each). Anything but a plain 200 hands over to the
+  // serial loop below.
+  if (const std::size_t window = transport_ ? transport_->max_concurrent_sends() : 1; window > 1) {
+    auto done = push_concurrent(token, sum, ps, progress, window);
+    if (!done) return std::move(done).error();
+    if (*done) return {};
+  }
+  SyncProgress& prog = ps.prog;
+  std::size_t& max_ops = ps.max_ops;
+  std::size_t& max_bytes = ps.max_bytes;
+  bool& has_offset = ps.has_offset;
   // Reason of the last op set aside in this push that nothing went through
   // after: the same whole-request failure twice in a row is the server
   // refusing every push, not one bad op (then stop rather than dead-letter the
@@ -457,27 +701,13 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
     if (batch->empty()) return flush();
     std::vector<std::int64_t> seqs;
     seqs.reserve(batch->size());
-    std::string body;
-    body.reserve(max_bytes + 256);
-    body += "{\"device_id\":" + json_string(cfg_.device_id);
-    if (has_offset) body += ",\"clock_offset_ms\":" + std::to_string(clock_offset);
-    body += ",\"ops\":[";
-    for (std::size_t i = 0; i < batch->size(); ++i) {
-      if (i) body += ',';
-      body += (*batch)[i].op_json;
-      seqs.push_back((*batch)[i].seq);
-    }
-    body += "]}";
+    for (const auto& op : *batch) seqs.push_back(op.seq);
     // In flight until its answer is applied or the exchange fails: kept in
     // memory (status() reads it), not in the outbox, whose rows would
     // otherwise be rewritten twice per push for a mark no restart needs.
     in_flight_ += static_cast<std::int64_t>(seqs.size());
 
-    HttpRequest req;
-    req.method = "POST";
-    req.target = "/api/v1/sync/push";
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = std::move(body);
+    HttpRequest req = push_request(*batch, ps);
     auto unmark = [&, n = static_cast<std::int64_t>(seqs.size())] { in_flight_ -= n; };
     std::chrono::system_clock::time_point t0, t1;
     Result<HttpResponse> r = make_error(ErrorCode::internal, "push not sent");
@@ -553,52 +783,9 @@ Status SyncEngine::push_all(const std::string& token, SyncSummary& sum,
     }
     if (r->status != 200) return fail(http_error(*r, "sync/push"));
     last_isolated_reason.clear();
-    auto v = parse_json(r->body, "sync/push");
-    if (!v) return fail(std::move(v).error());
-    auto resp = wire::decode_push_response(*v);
-    if (!resp)
-      return fail(make_error(
-          ErrorCode::protocol,
-          "sync/push: unexpected answer (" + resp.error().field + ": " + resp.error().message + ")",
-          true));
-    // Clock offset: the server stamped server_time somewhere inside our
-    // request; the midpoint of send and receive is our best guess of when.
-    PendingAnswer a;
-    if (auto ts = wire::parse_rfc3339(resp->server_time)) {
-      const std::int64_t mid = (to_ms(t0) + to_ms(t1)) / 2;
-      clock_offset = bounded_offset(ts->instant.time_since_epoch().count() - mid);
-      has_offset = true;
-      a.settings.emplace_back(keys::kClockOffsetMs, std::to_string(clock_offset));
-    }
-    std::unordered_map<std::string_view, std::int64_t> sent_ids;
-    for (const auto& op : *batch) sent_ids.emplace(op.op_id, op.seq);
-    a.verdicts.reserve(resp->results.size());
-    for (auto& res : resp->results) {
-      auto sent = sent_ids.find(res.op_id);
-      if (sent == sent_ids.end()) continue;  // not ours: ignore rather than trust
-      OpVerdict ov;
-      ov.op_id = res.op_id;
-      ov.seq = sent->second;
-      if (res.status == wire::OpStatus::rejected) {
-        ov.kind = OpVerdict::Kind::rejected;
-        if (res.error) {
-          ov.code = res.error->code;
-          ov.field = res.error->field;
-          ov.message = res.error->message;
-        }
-        if (ov.code.empty()) ov.code = "rejected";
-      } else {
-        ov.received_at = res.received_at.value_or(resp->server_time);
-      }
-      a.verdicts.push_back(std::move(ov));
-    }
-    if (a.verdicts.empty())
-      return fail(make_error(ErrorCode::protocol,
-                             "sync/push: the server answered for none of our ops", true));
-    a.server_time = std::move(resp->server_time);
-    std::sort(seqs.begin(), seqs.end());
-    a.seqs = std::move(seqs);
-    pending = std::move(a);
+    auto a = read_push_answer(*r, *batch, std::move(seqs), t0, t1, ps);
+    if (!a) return fail(std::move(a).error());
+    pending = std::move(*a);
   }
 }
 

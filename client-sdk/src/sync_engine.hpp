@@ -110,6 +110,24 @@ class SyncEngine {
   Status push_all(const std::string& token, SyncSummary& sum,
                   const std::function<void(const SyncProgress&)>& progress);
   struct PendingAnswer;
+  struct PushState;
+  struct Flight;
+  // Up to `window` push batches in flight at once (a transport that allows
+  // concurrent sends). True: the outbox is empty. False: an answer other than
+  // a readable 200 came back; every flight is landed and the serial loop of
+  // push_all takes over (it sends that batch again). Errors: stopped, offline,
+  // storage.
+  Result<bool> push_concurrent(const std::string& token, SyncSummary& sum, PushState& ps,
+                               const std::function<void(const SyncProgress&)>& progress,
+                               std::size_t window);
+  HttpRequest push_request(const std::vector<OutboxOp>& batch, const PushState& ps);
+  // A push's 200 answer as verdicts for `batch` (ops the server did not name
+  // stay queued); re-estimates the clock offset into `ps`. Fails (protocol)
+  // on a body that is not a push answer or names none of the batch's ops.
+  Result<PendingAnswer> read_push_answer(const HttpResponse& r, const std::vector<OutboxOp>& batch,
+                                         std::vector<std::int64_t> seqs,
+                                         std::chrono::system_clock::time_point t0,
+                                         std::chrono::system_clock::time_point t1, PushState& ps);
   // Applies a push answer to the outbox and reports it (events, progress).
   // With `meanwhile`, the database work runs on a helper thread while
   // `meanwhile` runs on this one (it must not touch db_). On failure the

@@ -8,11 +8,13 @@
 // Usage: patrol_bench_sdk WORK_DIR PORT [N]
 // Prints one JSON line per measurement.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -43,6 +45,12 @@ std::int64_t bytes_written() {
   return -1;
 }
 
+double thread_cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -58,12 +66,28 @@ void emit(const std::string& bench, double value, const std::string& unit,
   std::cout << json::serialize(o) << std::endl;
 }
 
-std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port) {
+// Older SDKs (a "before" build of this same bench) push on one connection.
+template <class Options>
+void set_connections(Options& o, std::size_t n) {
+  if constexpr (requires { o.push_connections; }) o.push_connections = n;
+}
+template <class Options>
+std::size_t default_connections() {
+  if constexpr (requires(Options o) { o.push_connections; })
+    return Options{}.push_connections;
+  else
+    return 1;
+}
+
+std::unique_ptr<patrol::Client> open_client(const fs::path& dir, unsigned short port,
+                                            std::size_t connections = 2) {
   patrol::ClientOptions opts;
+  set_connections(opts, connections);
   opts.data_dir = dir.string();
   opts.server_url = "https://127.0.0.1:" + std::to_string(port);
   opts.insecure = true;
-  opts.background_sync = false;
+  // PATROL_BENCH_SDK_BACKGROUND=1: the engine thread runs (as in an app).
+  opts.background_sync = std::getenv("PATROL_BENCH_SDK_BACKGROUND") != nullptr;
   auto c = patrol::Client::open(std::move(opts));
   if (!c) throw std::runtime_error("open: " + c.error().message);
   return std::move(*c);
@@ -116,6 +140,7 @@ int main(int argc, char** argv) try {
   }
   auto dev = open_client(enq_dir, port);
   std::vector<double> fsync_ms, enqueue_ms;
+  std::vector<double> enqueue_cpu_ms;  // this thread's CPU time in each enqueue (user + kernel)
   const std::int64_t written_before = bytes_written();
   {
     int fd = ::open((work / "sdk" / "fsync.probe").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -127,14 +152,30 @@ int main(int argc, char** argv) try {
         throw std::runtime_error("fdatasync failed");
       fsync_ms.push_back(ms_since(t0));
       t0 = Clock::now();
+      const double cpu0 = thread_cpu_ms();
       auto r = dev->enqueue_inspection(drafts[i % drafts.size()]);
       enqueue_ms.push_back(ms_since(t0));
+      enqueue_cpu_ms.push_back(thread_cpu_ms() - cpu0);
       if (!r) throw std::runtime_error("enqueue: " + r.error().message);
     }
     ::close(fd);
   }
+  if (std::getenv("PATROL_BENCH_SDK_TAIL")) {  // the slowest ten of each, in round order
+    for (const auto* v : {&enqueue_ms, &fsync_ms}) {
+      std::vector<std::pair<double, std::size_t>> t;
+      for (std::size_t i = 0; i < v->size(); ++i) t.emplace_back((*v)[i], i);
+      std::sort(t.rbegin(), t.rend());
+      std::cerr << (v == &enqueue_ms ? "enqueue" : "fsync  ") << " tail:";
+      for (std::size_t i = 0; i < 10 && i < t.size(); ++i)
+        std::cerr << " " << t[i].first << "@" << t[i].second;
+      std::cerr << "\n";
+    }
+  }
   emit("enqueue_inspection_p50", pct(enqueue_ms, 0.5), "ms", "fsync p50", pct(fsync_ms, 0.5));
   emit("enqueue_inspection_p99", pct(enqueue_ms, 0.99), "ms", "fsync p99", pct(fsync_ms, 0.99));
+  // The work one enqueue does, whatever the machine's load: its CPU time
+  // (SDK, SQLite and the kernel's write/fdatasync path), p50.
+  emit("enqueue_inspection_cpu_p50", pct(enqueue_cpu_ms, 0.5), "ms");
   if (const std::int64_t after = bytes_written(); written_before >= 0 && after >= 0) {
     // Pages written per durable enqueue: the bytes this process passed to
     // write() during the 500 rounds, less the probe's own 500 x 200 bytes,
@@ -163,23 +204,44 @@ int main(int argc, char** argv) try {
   dev.reset();
 
   // ---- backlog sync of n inspections over TLS ----
-  auto sync_dev = open_client(work / "sdk" / "device-sync", port);
-  check(sync_dev->login("13900000002", "patrol-demo"), "login");
-  if (auto p = sync_dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
-  check(sync_dev->set_online(false), "offline");
-  for (int i = 0; i < n; ++i) {
-    auto r = sync_dev->enqueue_inspection(drafts[i % drafts.size()]);
-    if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+  // PATROL_BENCH_SDK_CONNECTIONS: a comma-separated list of the SDK's push
+  // connections to measure, one fresh device each, in that order (default:
+  // the SDK's default, 2). "1,2,1,2" is a before/after in one run.
+  std::vector<std::size_t> conn_counts;
+  if (const char* e = std::getenv("PATROL_BENCH_SDK_CONNECTIONS"); e && *e) {
+    std::string list = e;
+    for (std::size_t pos = 0; pos < list.size();) {
+      auto comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      conn_counts.push_back(static_cast<std::size_t>(std::stoul(list.substr(pos, comma - pos))));
+      pos = comma + 1;
+    }
   }
-  check(sync_dev->set_online(true), "online");
-  auto t0 = Clock::now();
-  auto summary = sync_dev->sync();
-  double secs = ms_since(t0) / 1000.0;
-  if (!summary) throw std::runtime_error("sync: " + summary.error().message);
-  if (summary->pushed != n)
-    throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " +
-                             std::to_string(n));
-  emit("sync_backlog_" + std::to_string(n), secs, "s");
+  if (conn_counts.empty()) conn_counts.push_back(default_connections<patrol::ClientOptions>());
+  for (std::size_t k = 0; k < conn_counts.size(); ++k) {
+    const std::size_t conns = conn_counts[k];
+    auto sync_dev = open_client(work / "sdk" / ("device-sync-" + std::to_string(k)), port, conns);
+    check(sync_dev->login("13900000002", "patrol-demo"), "login");
+    if (auto p = sync_dev->pull(); !p) throw std::runtime_error("pull: " + p.error().message);
+    check(sync_dev->set_online(false), "offline");
+    for (int i = 0; i < n; ++i) {
+      auto r = sync_dev->enqueue_inspection(drafts[i % drafts.size()]);
+      if (!r) throw std::runtime_error("enqueue: " + r.error().message);
+    }
+    check(sync_dev->set_online(true), "online");
+    auto t0 = Clock::now();
+    auto summary = sync_dev->sync();
+    double secs = ms_since(t0) / 1000.0;
+    if (!summary) throw std::runtime_error("sync: " + summary.error().message);
+    if (summary->pushed != n)
+      throw std::runtime_error("pushed " + std::to_string(summary->pushed) + " of " +
+                               std::to_string(n));
+    json::object o{{"bench", "sync_backlog_" + std::to_string(n)},
+                   {"value", secs},
+                   {"unit", "s"},
+                   {"connections", conns}};
+    std::cout << json::serialize(o) << std::endl;
+  }
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "patrol_bench_sdk: " << e.what() << "\n";

@@ -39,6 +39,6 @@ if (other.length) {
   console.log('\n| benchmark | value | unit | compared with | ratio |');
   console.log('|---|---|---|---|---|');
   for (const r of other) {
-    console.log(`| ${r.bench} | ${f(r.value, 3)} | ${r.unit} | ${r.baseline_name ? `${r.baseline_name}: ${f(r.baseline, 3)}` : '-'} | ${r.ratio ? f(r.ratio, 2) + '×' : '-'} |`);
+    console.log(`| ${r.bench}${r.connections ? ` (${r.connections} conn.)` : ''}${r.sdk ? ` [${r.sdk}]` : ''} | ${f(r.value, 3)} | ${r.unit} | ${r.baseline_name ? `${r.baseline_name}: ${f(r.baseline, 3)}` : '-'} | ${r.ratio ? f(r.ratio, 2) + '×' : '-'} |`);
   }
 }

@@ -186,6 +186,11 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   std::size_t batch_max_ops = 500;
   std::size_t batch_max_bytes = 1024 * 1024;
+  // The default transport's connections: a backlog is pushed with up to this
+  // many batches in flight (reports, positions, SOS; round and hazard ops go
+  // one batch at a time, in order). 1 = one batch at a time. A custom
+  // transport decides through Transport::max_concurrent_sends().
+  std::size_t push_connections = 2;
   std::size_t photo_chunk_bytes = 256 * 1024;
   std::uint64_t jitter_seed = 0;  // 0 = random
 };

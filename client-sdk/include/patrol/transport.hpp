@@ -43,7 +43,8 @@ struct HttpResponse {
 
 // Thread safety: the SDK calls send() from one thread at a time (its sync
 // engine, or the caller of a blocking call, serialised by the SDK). An
-// implementation need not be thread-safe, except for cancel().
+// implementation need not be thread-safe, except for cancel() — unless it
+// says otherwise through max_concurrent_sends().
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -55,6 +56,12 @@ class Transport {
   // Aborts an exchange in progress from another thread (best effort, may be a
   // no-op); used when the SDK shuts down.
   virtual void cancel() noexcept {}
+  // How many send() calls the SDK may run at once, each from its own thread
+  // (the implementation then uses one connection per call in progress). 1,
+  // the default, keeps the contract above: one thread at a time. Only the
+  // push of a backlog uses more (several batches in flight); every other
+  // exchange is sent alone.
+  virtual std::size_t max_concurrent_sends() const noexcept { return 1; }
 };
 
 struct TransportOptions {
@@ -69,10 +76,16 @@ struct TransportOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   // Largest response body accepted; bigger answers fail with code protocol.
   std::size_t max_response_bytes = 16u << 20;
+  // Keep-alive connections held at most, one per exchange in progress
+  // (max_concurrent_sends(); at least 1). A backlog is pushed on up to this
+  // many at once: the server's per-request work then overlaps.
+  std::size_t max_connections = 2;
 };
 
 // The default Beast/OpenSSL transport. Fails (invalid_argument) on a bad URL.
-// Keeps one keep-alive connection and reconnects when it breaks.
+// Keeps up to max_connections keep-alive connections (one per send() in
+// progress; send() is thread-safe up to that many callers) and reconnects one
+// when it breaks.
 Result<std::unique_ptr<Transport>> make_default_transport(const TransportOptions& opts);
 
 }  // namespace patrol

@@ -7,6 +7,7 @@
 // against the real patrold is tests/integration/sdk.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <csignal>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -194,6 +196,118 @@ TEST(SyncEngine, CloseWhileSendingKeepsWhatWasNotAcknowledged) {
   ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
       << c->status()->last_error;
   EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), total);
+}
+
+// A transport that lets three pushes be in flight at once (as the default one
+// does with three connections) and records, for every push, how many others
+// were in flight beside it. Each exchange takes a little while, so batches
+// overlap when the engine lets them.
+class OverlapTransport final : public Transport {
+ public:
+  Result<HttpResponse> send(const HttpRequest& req) override {
+    HttpResponse res;
+    res.status = 200;
+    if (req.target == "/api/v1/auth/login") {
+      res.body = R"({"token":"t0k","expires_at":"2099-01-01T00:00:00Z",)"
+                 R"("user":{"id":"u1","name":"Vol","role":"volunteer","org_unit_id":"1"}})";
+      return res;
+    }
+    if (req.target.rfind("/api/v1/sync/pull", 0) == 0) {
+      res.body = R"({"cursor":0,"has_more":false,"changes":[]})";
+      return res;
+    }
+    if (req.target != "/api/v1/sync/push") {
+      res.status = 404;
+      return res;
+    }
+    auto v = boost::json::parse(req.body);
+    std::vector<std::pair<std::string, std::string>> ops;  // id, type
+    for (const auto& op : v.at("ops").as_array())
+      ops.emplace_back(op.at("op_id").as_string(), op.at("type").as_string());
+    bool ordered = false;
+    for (const auto& [id, type] : ops) ordered = ordered || type.rfind("inspection", 0) != 0;
+    {
+      std::lock_guard lk(mu);
+      if (ordered && in_flight > 0) ++ordered_beside_others;
+      if (ordered_in_flight) ++sent_beside_ordered;
+      ++in_flight;
+      ordered_in_flight = ordered_in_flight || ordered;
+      peak = std::max(peak, in_flight);
+      for (const auto& [id, type] : ops) arrival.push_back(id);
+    }
+    std::this_thread::sleep_for(15ms);
+    std::string results;
+    {
+      std::lock_guard lk(mu);
+      --in_flight;
+      if (ordered) ordered_in_flight = false;
+      for (const auto& [id, type] : ops)
+        results += std::string(results.empty() ? "" : ",") + R"({"op_id":")" + id +
+                   R"(","status":"applied"})";
+    }
+    res.body = R"({"results":[)" + results + R"(],"server_time":"2026-11-28T12:00:00Z"})";
+    return res;
+  }
+  std::size_t max_concurrent_sends() const noexcept override { return 3; }
+
+  std::mutex mu;
+  int in_flight = 0, peak = 0;
+  bool ordered_in_flight = false;
+  int ordered_beside_others = 0;     // a round/hazard push sent while another was in flight
+  int sent_beside_ordered = 0;       // a push sent while a round/hazard push was in flight
+  std::vector<std::string> arrival;  // op ids in the order their pushes reached the server
+};
+
+// A backlog goes out several batches at once where the transport allows it,
+// but a batch holding a round or hazard op travels alone: everything queued
+// before it has been answered when it is sent, and nothing queued after it is
+// sent before its answer. Every op arrives exactly once.
+TEST(SyncEngine, ConcurrentPushKeepsRoundAndHazardOpsInOrder) {
+  Dir d;
+  auto t = std::make_unique<OverlapTransport>();
+  OverlapTransport* tp = t.get();
+  ClientOptions o;
+  o.data_dir = d.p.string();
+  o.transport = std::move(t);
+  o.background_sync = false;
+  o.batch_max_ops = 20;
+  auto c = Client::open(std::move(o));
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->login("13900000002", "pw"));
+  ASSERT_TRUE((*c)->set_online(false));
+  std::string round_op, hazard_op;
+  for (int part = 0; part < 3; ++part) {
+    for (int i = 0; i < 150; ++i) ASSERT_TRUE((*c)->enqueue_inspection(draft()));
+    if (part == 0) {
+      auto rc = (*c)->enqueue_round_op("start", "r1");
+      ASSERT_TRUE(rc);
+      round_op = rc->op_id;
+    }
+    if (part == 1) {
+      auto rc = (*c)->enqueue_hazard_transition("h1", "rectified", "fixed");
+      ASSERT_TRUE(rc);
+      hazard_op = rc->op_id;
+    }
+  }
+  ASSERT_TRUE((*c)->set_online(true));
+  auto r = (*c)->sync();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->pushed, 452);
+  EXPECT_EQ((*c)->status()->pending, 0);
+  std::lock_guard lk(tp->mu);
+  EXPECT_GT(tp->peak, 1) << "batches never overlapped";
+  EXPECT_LE(tp->peak, 3);
+  EXPECT_EQ(tp->ordered_beside_others, 0);
+  EXPECT_EQ(tp->sent_beside_ordered, 0);
+  std::set<std::string> unique(tp->arrival.begin(), tp->arrival.end());
+  EXPECT_EQ(unique.size(), tp->arrival.size()) << "an op was sent twice";
+  EXPECT_EQ(unique.size(), 452u);
+  // Exactly the ops queued before each arrived before it.
+  auto at = [&](const std::string& id) {
+    return std::find(tp->arrival.begin(), tp->arrival.end(), id) - tp->arrival.begin();
+  };
+  EXPECT_EQ(at(round_op), 150);
+  EXPECT_EQ(at(hazard_op), 301);
 }
 
 // A month of daily rounds (40 reports, an evening's track, a photo), synced
