@@ -94,6 +94,13 @@ FaultStats FaultProxy::stats() {
   return stats_;
 }
 
+void FaultProxy::cut() {
+  std::lock_guard lk(mu_);
+  cut_ = true;
+  for (const int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+  stats_.cut_resets += open_fds_.size() / 2;  // two sockets per connection
+}
+
 void FaultProxy::accept_loop() {
   while (!stop_) {
     pollfd p{listen_fd_, POLLIN, 0};
@@ -121,6 +128,19 @@ void FaultProxy::serve(int cfd) {
     ++stats_.upstream_refused;
     reset_close(cfd);  // like a server that is down
     return;
+  }
+  {
+    // Registered under the lock cut() takes: either cut() sees these sockets
+    // and shuts them down, or this sees cut_ and resets the connection.
+    std::lock_guard lk(mu_);
+    if (cut_) {
+      ++stats_.cut_resets;
+      reset_close(cfd);
+      reset_close(sfd);
+      return;
+    }
+    open_fds_.push_back(cfd);
+    open_fds_.push_back(sfd);
   }
   // The dice are rolled again at every new request on the connection (client
   // bytes after server bytes), so keep-alive connections get faults too.
@@ -202,6 +222,11 @@ void FaultProxy::serve(int cfd) {
       if (!from_client) server_spoke = true;
     }
     if (closed) break;
+  }
+  {
+    std::lock_guard lk(mu_);
+    std::erase(open_fds_, cfd);
+    std::erase(open_fds_, sfd);
   }
   reset_close(cfd);
   reset_close(sfd);

@@ -48,7 +48,9 @@ class FaultProxy {
   void set_upstream(std::uint16_t port) { upstream_ = port; }
   void set_plan(const FaultPlan& plan);
   // Network gone: resets every open connection and every new one until restore().
-  void cut() { cut_ = true; }
+  // Open connections are shut down before cut() returns, so no byte written
+  // after it reaches either side (a poll already under way cannot forward one).
+  void cut();
   void restore() { cut_ = false; }
   FaultStats stats();
 
@@ -61,7 +63,8 @@ class FaultProxy {
   std::atomic<std::uint16_t> upstream_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};
-  std::mutex mu_;  // plan_, rng_, stats_, workers_
+  std::mutex mu_;              // plan_, rng_, stats_, workers_, open_fds_
+  std::vector<int> open_fds_;  // sockets of connections being served (closed only after removal)
   FaultPlan plan_;
   std::mt19937_64 rng_;
   FaultStats stats_;
