@@ -595,8 +595,11 @@ Result<bool> SyncEngine::push_concurrent(const std::string& token, SyncSummary& 
       }
       if (batch->empty()) break;
       auto f = std::make_unique<Flight>();
-      f->ordered = std::any_of(batch->begin(), batch->end(),
-                               [](const OutboxOp& op) { return !commutative(op.type); });
+      // An SOS also goes alone: it must reach the server before the backlog
+      // queued behind it, not race a batch sent beside it.
+      f->ordered = std::any_of(batch->begin(), batch->end(), [](const OutboxOp& op) {
+        return !commutative(op.type) || op.type == wire::kOpSosRaise;
+      });
       f->req = push_request(*batch, ps);
       f->seqs.reserve(batch->size());
       for (const auto& op : *batch) f->seqs.push_back(op.seq);
