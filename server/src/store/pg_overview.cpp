@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "domain/site_overview.hpp"
+#include "store/overview_tally.hpp"
 #include "store/pg_store_impl.hpp"
 #include "store/sqlite_support.hpp"
 
@@ -72,59 +73,6 @@ constexpr std::string_view kSiteVisits =
     "WHERE r.org_path >= $1 AND r.org_path < $2 AND r.starts_at >= $3 AND r.starts_at < $4 "
     "UNION SELECT c.round_id, c.site_id FROM rounds r JOIN round_checkins c ON c.round_id = r.id "
     "WHERE r.org_path >= $1 AND r.org_path < $2 AND r.starts_at >= $3 AND r.starts_at < $4";
-
-// A found hazard's share of the counts.
-void count_hazard(OverviewCounts& c, std::string_view item, std::string_view category,
-                  std::string_view state, bool overdue, Ms found, std::optional<Ms> closed) {
-  ++c.hazards_found;
-  ++c.hazards_by_item[std::string(item)];
-  ++c.hazards_by_category[std::string(category)];
-  if (state == "closed") {
-    ++c.hazards_closed;
-    if (closed) c.close_hours.push_back(static_cast<double>(*closed - found) / 3.6e6);
-  } else {
-    ++c.hazards_open;
-  }
-  if (state == "verified" || state == "closed") ++c.hazards_rectified;
-  if (overdue) ++c.hazards_overdue;
-}
-
-// Looks strings up by string_view without making a std::string per row.
-struct ViewHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view v) const noexcept {
-    return std::hash<std::string_view>{}(v);
-  }
-};
-
-// Maps org paths to the child they lie under; memoises the last path, since
-// rows arrive grouped by path.
-class ChildOf {
- public:
-  explicit ChildOf(const std::vector<std::string>& children) : children_(children) {}
-  int operator()(std::string_view path) {
-    moved(path);
-    return last_index_;
-  }
-  // True when `path` differs from the previous call's (index() is then its child's).
-  bool moved(std::string_view path) {
-    if (path == last_) return false;
-    last_.assign(path);
-    last_index_ = -1;
-    for (std::size_t i = 0; i < children_.size(); ++i)
-      if (path.substr(0, children_[i].size()) == children_[i]) {
-        last_index_ = static_cast<int>(i);
-        break;
-      }
-    return true;
-  }
-  int index() const { return last_index_; }
-
- private:
-  const std::vector<std::string>& children_;
-  std::string last_;
-  int last_index_ = -1;
-};
 
 // Ends the read-only snapshot a read began.
 struct EndSnapshot {
