@@ -97,7 +97,9 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     // The leader's browser contexts stay open until after() (several HTTP
     // connections and a WebSocket each): over patrold's default per-user cap
     // (32, issue 9) by the live-map subtest, whose page then never loads.
-    dash = await startDashboard({ args: ['--max-connections-per-user=1000'] });
+    // The leader keeps many pages open through these subtests: lift the
+    // per-user caps so the screenshots show the live map, not a refused feed.
+    dash = await startDashboard({ args: ['--max-connections-per-user=1000', '--max-websockets-per-user=1000'] });
     ({ browser, origin } = dash);
     for (const [k, phone] of Object.entries({ city: CITY, leader: LEADER, volunteer: VOLUNTEER, admin: VILLAGE_ADMIN })) {
       const r = await login(phone);
@@ -679,6 +681,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
   test('screenshots of the live map at 1366 and 390', async () => {
     for (const [vp, name] of [[DESKTOP, 'map-1366'], [PHONE, 'map-390']]) {
       const { page } = await open(LEADER, vp, '#/map');
+      await page.waitForFunction(() => document.body.dataset.live === 'live', null, { timeout: 20000 });
       await page.waitForTimeout(1500);
       for (const text of await page.locator('.round-card').allTextContents()) {
         assert.doesNotMatch(text, /已巡 0\/0 处/, 'a round with a route never shows 0 of 0');
