@@ -15,6 +15,7 @@
 
 #include "domain/hazard_rules.hpp"
 #include "patrol/wire/uuid.hpp"
+#include "store/op_receipt.hpp"
 #include "store/pg_store_impl.hpp"
 #include "store/sqlite_support.hpp"
 
@@ -203,18 +204,7 @@ void previous_outcome(PgTx& tx, const PreparedOp& op, OpOutcome& out) {
   std::string status = r.text(0, 1);
   auto err = r.opt_text(0, 2);
   out.received_at = r.int64(0, 3);
-  out.error.reset();
-  if (user != op.user_id) {
-    out.status = wire::OpStatus::rejected;
-    out.error = wire::FieldError{"conflict", "op_id", "op id already used"};
-    out.received_at = detail::now_ms();
-  } else if (status == "applied") {
-    out.status = wire::OpStatus::duplicate;
-  } else {
-    out.status = wire::OpStatus::rejected;
-    out.error =
-        err ? wire::field_error_from_json(json::parse(*err)) : wire::FieldError{"rejected", "", ""};
-  }
+  outcome_from_receipt(out, user, status, err, op.user_id, detail::now_ms());
 }
 
 // False when the op's entity id is already stored (nothing written). A round

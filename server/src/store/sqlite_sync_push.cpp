@@ -12,6 +12,7 @@
 
 #include "domain/hazard_rules.hpp"
 #include "patrol/wire/uuid.hpp"
+#include "store/op_receipt.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
 #include "store/sqlite_workflow.hpp"
@@ -247,19 +248,7 @@ void previous_outcome(Database& db, const PreparedOp& op, OpOutcome& out) {
   auto err = s.column_opt_text(2);
   out.received_at = s.column_int64(3);
   s.reset();
-  out.error.reset();
-  if (user != op.user_id) {
-    // Someone else's op id: do not reveal or reuse its outcome.
-    out.status = wire::OpStatus::rejected;
-    out.error = wire::FieldError{"conflict", "op_id", "op id already used"};
-    out.received_at = now_ms();
-  } else if (status == "applied") {
-    out.status = wire::OpStatus::duplicate;
-  } else {
-    out.status = wire::OpStatus::rejected;
-    out.error =
-        err ? wire::field_error_from_json(json::parse(*err)) : wire::FieldError{"rejected", "", ""};
-  }
+  outcome_from_receipt(out, user, status, err, op.user_id, now_ms());
 }
 
 // False when the op's entity id is already stored (nothing written). A round
