@@ -4,18 +4,14 @@
 // deciding the same round, and waits for this commit instead of writing over
 // it from a stale read.
 #include <algorithm>
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <limits>
 
 #include "domain/round_progress.hpp"
 #include "store/pg_store_impl.hpp"
+#include "store/schedule_columns.hpp"
 #include "store/sqlite_support.hpp"
 
 namespace patrol::store {
 using namespace pg;  // NOLINT(google-build-using-namespace): internal helpers
-namespace json = boost::json;
 
 namespace {
 
@@ -107,9 +103,7 @@ Schedule read_schedule(const Result& r, int i) {
   x.org_unit_id = r.int64(i, 2);
   x.org_path = r.text(i, 3);
   x.name = r.text(i, 4);
-  json::value weekdays = json::parse(r.text_view(i, 5));
-  for (const auto& v : weekdays.as_array())
-    x.weekdays.push_back(static_cast<int>(v.to_number<std::int64_t>()));
+  x.weekdays = parse_weekdays(r.text_view(i, 5));
   x.start_time = r.text(i, 6);
   x.duration_min = static_cast<int>(r.int64(i, 7));
   x.tz = r.text(i, 8);
@@ -117,34 +111,9 @@ Schedule read_schedule(const Result& r, int i) {
   x.geofence_m = r.dbl(i, 10);
   x.starts_on = r.text(i, 11);
   x.ends_on = r.opt_text(i, 12);
-  json::value exceptions = json::parse(r.text_view(i, 13));
-  for (const auto& v : exceptions.as_array()) {
-    const auto& o = v.as_object();
-    ScheduleExceptionEntry e;
-    e.date = std::string(o.at("date").as_string());
-    e.action = std::string(o.at("action").as_string());
-    if (auto* t = o.if_contains("start_time"); t && t->is_string())
-      e.start_time = std::string(t->get_string());
-    x.exceptions.push_back(std::move(e));
-  }
+  x.exceptions = parse_exceptions(r.text_view(i, 13));
   x.updated_at = r.int64(i, 14);
   return x;
-}
-
-std::string weekdays_json(const std::vector<int>& w) {
-  json::array a;
-  for (int d : w) a.emplace_back(d);
-  return to_text(a);
-}
-
-std::string exceptions_json(const std::vector<ScheduleExceptionEntry>& v) {
-  json::array a;
-  for (const auto& e : v) {
-    json::object o{{"date", e.date}, {"action", e.action}};
-    if (e.start_time) o["start_time"] = *e.start_time;
-    a.push_back(std::move(o));
-  }
-  return to_text(a);
 }
 
 std::vector<std::string> open_hazards_at(Conn& c, const std::vector<std::string>& route) {
@@ -396,22 +365,16 @@ result<std::vector<Round>> PgStore::add_rounds(const std::vector<Round>& plan) {
 
 result<Page<Round>> PgStore::rounds(const RoundFilter& f) {
   return impl_->readers.read([&](Conn& c) {
-    Ms after_t = std::numeric_limits<Ms>::min();
-    std::string after_id;
-    if (f.after) {
-      auto dot = f.after->find('.');
-      after_t = std::stoll(f.after->substr(0, dot));
-      after_id = dot == std::string::npos ? "" : f.after->substr(dot + 1);
-    }
+    auto after = parse_round_cursor(f.after);
     Params p;
     p.add(f.scope_path).add(path_upper(f.scope_path)).add(f.team_id).add(f.from).add(f.to);
-    p.add(f.state).add(after_t).add(after_id).add(f.limit + 1);
+    p.add(f.state).add(after.t).add(after.id).add(f.limit + 1);
     auto r = c.exec(kRounds, p);
     Page<Round> page;
     for (int i = 0; i < r.rows(); ++i) page.items.push_back(read_round(r, i));
     if (static_cast<int>(page.items.size()) > f.limit) {
       page.items.pop_back();
-      page.next = std::to_string(page.items.back().starts_at) + "." + page.items.back().id;
+      page.next = round_cursor(page.items.back());
     }
     return page;
   });

@@ -1,8 +1,7 @@
 // SqliteStore's RoundStore: schedules, the rounds planned from them, check-ins.
-#include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 
 #include "domain/round_progress.hpp"
+#include "store/schedule_columns.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store_impl.hpp"
 #include "store/sqlite_workflow.hpp"
@@ -10,7 +9,6 @@
 namespace patrol::store {
 using namespace detail;  // NOLINT(google-build-using-namespace): internal helpers
 using sqlite::Database;
-namespace json = boost::json;
 
 namespace {
 
@@ -100,9 +98,7 @@ Schedule read_schedule(sqlite::Statement& s) {
   x.org_unit_id = s.column_int64(2);
   x.org_path = s.column_text(3);
   x.name = s.column_text(4);
-  json::value weekdays = json::parse(s.column_text_view(5));
-  for (const auto& v : weekdays.as_array())
-    x.weekdays.push_back(static_cast<int>(v.to_number<std::int64_t>()));
+  x.weekdays = parse_weekdays(s.column_text_view(5));
   x.start_time = s.column_text(6);
   x.duration_min = static_cast<int>(s.column_int64(7));
   x.tz = s.column_text(8);
@@ -110,34 +106,9 @@ Schedule read_schedule(sqlite::Statement& s) {
   x.geofence_m = s.column_double(10);
   x.starts_on = s.column_text(11);
   x.ends_on = s.column_opt_text(12);
-  json::value exceptions = json::parse(s.column_text_view(13));
-  for (const auto& v : exceptions.as_array()) {
-    const auto& o = v.as_object();
-    ScheduleExceptionEntry e;
-    e.date = std::string(o.at("date").as_string());
-    e.action = std::string(o.at("action").as_string());
-    if (auto* t = o.if_contains("start_time"); t && t->is_string())
-      e.start_time = std::string(t->get_string());
-    x.exceptions.push_back(std::move(e));
-  }
+  x.exceptions = parse_exceptions(s.column_text_view(13));
   x.updated_at = s.column_int64(14);
   return x;
-}
-
-std::string weekdays_json(const std::vector<int>& w) {
-  json::array a;
-  for (int d : w) a.emplace_back(d);
-  return to_text(a);
-}
-
-std::string exceptions_json(const std::vector<ScheduleExceptionEntry>& v) {
-  json::array a;
-  for (const auto& e : v) {
-    json::object o{{"date", e.date}, {"action", e.action}};
-    if (e.start_time) o["start_time"] = *e.start_time;
-    a.push_back(std::move(o));
-  }
-  return to_text(a);
 }
 
 std::vector<std::string> open_hazards_at(Database& db, const std::vector<std::string>& route) {
@@ -409,20 +380,14 @@ result<std::vector<Round>> SqliteStore::add_rounds(const std::vector<Round>& pla
 
 result<Page<Round>> SqliteStore::rounds(const RoundFilter& f) {
   return impl_->readers.read([&](Database& db) {
-    Ms after_t = std::numeric_limits<Ms>::min();
-    std::string after_id;
-    if (f.after) {
-      auto dot = f.after->find('.');
-      after_t = std::stoll(f.after->substr(0, dot));
-      after_id = dot == std::string::npos ? "" : f.after->substr(dot + 1);
-    }
+    auto after = parse_round_cursor(f.after);
     auto& s = q(db, kRounds);
     s.bind(1, f.scope_path).bind(2, path_upper(f.scope_path)).bind(3, f.team_id);
-    s.bind(4, f.from).bind(5, f.to).bind(6, f.state).bind(7, after_t).bind(8, after_id);
+    s.bind(4, f.from).bind(5, f.to).bind(6, f.state).bind(7, after.t).bind(8, after.id);
     s.bind(9, f.limit + 1);
     Page<Round> page;
     while (step(s)) page.items.push_back(read_round(s));
-    end_page(page, f.limit, [](const auto& x) { return std::to_string(x.starts_at) + "." + x.id; });
+    end_page(page, f.limit, [](const auto& x) { return round_cursor(x); });
     return page;
   });
 }

@@ -60,6 +60,25 @@ TYPED_TEST(RoundConformance, SeededScheduleAndRoundsReadBack) {
   EXPECT_EQ(this->store_->schedule("nope").error(), errc::not_found);
 }
 
+// The JSON columns (weekdays, exceptions with and without a moved start)
+// read back as written, whichever store wrote them.
+TYPED_TEST(RoundConformance, ScheduleExceptionsAndWeekdaysReadBack) {
+  Schedule s = this->schedule_;
+  s.weekdays = {0, 6};
+  s.exceptions = {{"2026-10-01", "cancel", std::nullopt}, {"2026-10-03", "move", "20:30"}};
+  s.updated_at = now_ms();
+  ASSERT_TRUE(this->store_->put_schedule(s, {}, s.updated_at, s.updated_at, std::nullopt));
+  auto back = this->store_->schedule(s.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->weekdays, (std::vector<int>{0, 6}));
+  ASSERT_EQ(back->exceptions.size(), 2u);
+  EXPECT_EQ(back->exceptions[0].date, "2026-10-01");
+  EXPECT_EQ(back->exceptions[0].action, "cancel");
+  EXPECT_FALSE(back->exceptions[0].start_time);
+  EXPECT_EQ(back->exceptions[1].action, "move");
+  EXPECT_EQ(back->exceptions[1].start_time, std::optional<std::string>("20:30"));
+}
+
 TYPED_TEST(RoundConformance, PutScheduleReconcilesPlannedRoundsOnly) {
   Ms now = now_ms();
   auto before = this->rounds_of(this->schedule_.id);
