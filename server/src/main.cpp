@@ -39,14 +39,7 @@ int main(int argc, char** argv) {
     (void)setrlimit(RLIMIT_NOFILE, &rl);
   }
 
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.api.data_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "patrold: cannot create data directory %s: %s\n", cfg.api.data_dir.c_str(),
-                 ec.message().c_str());
-    return 1;
-  }
-
+  // Api::open creates the data directory (owner only) when it does not exist.
   metrics::Metrics metrics;
   auto api = api::Api::open(cfg.api, metrics);
   if (!api) {

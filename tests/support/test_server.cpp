@@ -163,7 +163,7 @@ fs::path PatroldProcess::binary() {
 
 PatroldProcess::PatroldProcess(const fs::path& data_dir, bool demo,
                                std::vector<std::string> extra_args) {
-  fs::create_directories(data_dir);
+  fs::create_directories(data_dir.parent_path());  // the data dir itself is patrold's to make
   std::vector<std::string> args = {binary().string(),
                                    "--listen",
                                    "127.0.0.1:0",
@@ -180,7 +180,10 @@ PatroldProcess::PatroldProcess(const fs::path& data_dir, bool demo,
 
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  const auto log_path = (data_dir / "patrold.log").string();
+  // Beside a data dir that does not exist yet: patrold itself must create it.
+  const auto log_path = (fs::exists(data_dir) ? data_dir / "patrold.log"
+                                              : fs::path(data_dir.string() + ".patrold.log"))
+                            .string();
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);

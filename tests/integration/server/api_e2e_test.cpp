@@ -277,6 +277,21 @@ TEST(ApiE2e, PullWithCursorsSeesNewChangesOnly) {
   EXPECT_TRUE(saw_hazard);
 }
 
+// The real patrold on a data directory that does not exist yet: it creates it
+// owner-only (reports, photos and the TLS key live there), whatever the umask.
+// (An in-process Api::open test cannot see this: patrold's main used to create
+// the directory first, with the default mode, so Api::open found it existing.)
+TEST(ApiE2e, PatroldCreatesItsDataDirectoryOwnerOnly) {
+  namespace fs = std::filesystem;
+  test::TempDir dir("patrol-datadir");
+  const fs::path data = dir.path() / "fresh" / "data";
+  const auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+  test::PatroldProcess p(data);
+  EXPECT_EQ(mode(data), fs::perms::owner_all);
+  EXPECT_EQ(mode(data / "patrol.db"), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mode(data / "tls-key.pem"), fs::perms::owner_read | fs::perms::owner_write);
+}
+
 // kill -9 in the middle of a stream of pushes: every op answered `applied` is
 // on disk after restart, and re-pushing everything never makes a second copy.
 TEST(ApiE2e, KillNineLosesNothingThatWasAcknowledged) {

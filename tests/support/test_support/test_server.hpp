@@ -89,7 +89,8 @@ class TestServer {
 };
 
 // The real patrold binary as a child process (stdout parsed for the port,
-// stderr appended to <data_dir>/patrold.log).
+// stderr appended to <data_dir>/patrold.log, or to <data_dir>.patrold.log
+// when the data dir does not exist yet and patrold is to create it).
 class PatroldProcess {
  public:
   // Starts `patrold --listen 127.0.0.1:0 --data-dir DIR [--demo] extra_args...`
