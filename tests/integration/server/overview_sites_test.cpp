@@ -59,17 +59,12 @@ std::string china_time(std::int64_t ms) {
   return wire::format_rfc3339(wire::Millis(std::chrono::milliseconds(ms)), 480);
 }
 
-// "YYYY-MM-DD" of the China day `days` since the epoch (civil from days).
+// "YYYY-MM-DD" of the China day `days` since the epoch.
 std::string date_of(std::int64_t days) {
-  std::int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-  std::int64_t doe = z - era * 146097;
-  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  std::int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-  std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y + (m <= 2)),
-                static_cast<int>(m), static_cast<int>(d));
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  char buf[32];  // room for any int year: -Wformat-truncation at -O2 counts them
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
