@@ -636,8 +636,11 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
 
   std::mt19937 rng(7);
   std::set<std::string> printed;
-  int killed = 0;
-  for (int i = 0; i < 40; ++i) {
+  int killed = 0, runs = 0;
+  // At least 40 runs, and on until 12 of them were killed: how many die in
+  // flight depends on how fast this build of patrolctl is (a release build
+  // often finishes a report inside 150 ms), and the point is to kill it.
+  for (int i = 0; i < 40 || (killed < 12 && i < 400); ++i, ++runs) {
     // Two runs in three die early (start-up, enqueue), one late (sync, or done).
     const auto after = std::chrono::milliseconds(i % 3 != 2 ? rng() % 150 : 300 + rng() % 1200);
     auto args =
@@ -652,7 +655,7 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
       if (end != std::string::npos && end - p - 7 == 36) printed.insert(out.substr(p + 7, 36));
     }
   }
-  EXPECT_GT(killed, 10);
+  EXPECT_GE(killed, 12);
   // Restart for good: everything drains.
   int rc = -1;
   for (int i = 0; i < 5 && rc != 0; ++i) rc = run_patrolctl(with({"sync"}), std::nullopt).first;
@@ -681,7 +684,7 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
   EXPECT_EQ(on_server, on_device);
   for (const auto& p : printed) EXPECT_TRUE(on_server.count(p)) << "lost " << p;
   EXPECT_GT(printed.size(), 3u);
-  std::cout << "[ kill -9  ] " << killed << " of 40 runs killed; " << on_device.size()
+  std::cout << "[ kill -9  ] " << killed << " of " << runs << " runs killed; " << on_device.size()
             << " reports saved, " << printed.size() << " confirmed before the kill\n";
 }
 
