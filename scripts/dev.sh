@@ -170,7 +170,7 @@ cmd_demo() {
   build_preset release --target patrold patrolctl patrol_sim
   local data="${PATROL_DATA_DIR:-$root/patrol-data}"
   local listen="${PATROL_LISTEN:-127.0.0.1:8443}"
-  mkdir -p "$data"
+  mkdir -p -m 700 "$data"  # reports, photos, the TLS key: owner only
   cat <<MSG
 
   Patrol demo
