@@ -153,7 +153,7 @@ result<Database> Database::open(const std::string& path, const OpenOptions& opts
   if (rc != SQLITE_OK) return make_error(rc);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, opts.busy_timeout_ms);
-  db.cache_ = std::make_unique<std::unordered_map<std::string, Statement>>();
+  db.cache_ = std::make_unique<StatementCache>();
   return db;
 }
 
@@ -173,7 +173,7 @@ result<Statement> Database::prepare(std::string_view sql) {
 }
 
 result<Statement*> Database::cached(std::string_view sql) {
-  auto it = cache_->find(std::string(sql));
+  auto it = cache_->find(sql);
   if (it == cache_->end()) {
     auto st = prepare(sql);
     if (!st) return st.error();

@@ -15,6 +15,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -130,7 +131,16 @@ class Database {
   };
   std::unique_ptr<sqlite3, Closer> db_;
   // Declared after db_ so cached statements are finalized before the connection closes.
-  std::unique_ptr<std::unordered_map<std::string, Statement>> cache_;
+  // Looked up by the caller's string_view, without building a std::string
+  // per statement run.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using StatementCache = std::unordered_map<std::string, Statement, SqlHash, std::equal_to<>>;
+  std::unique_ptr<StatementCache> cache_;
 };
 
 // RAII transaction: BEGIN IMMEDIATE (or DEFERRED for readers) on construction,
