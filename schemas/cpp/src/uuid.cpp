@@ -1,7 +1,9 @@
 #include "patrol/wire/uuid.hpp"
 
 #include <openssl/rand.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -39,9 +41,26 @@ std::string make_uuid_v7() {
   static std::uint64_t last_ms = 0;
   static std::uint16_t counter = 0;
 
+  // The random bits come from OpenSSL's CSPRNG as before, drawn 32 ids' worth
+  // at a time (one RAND_bytes call per id was most of an id's cost: a phone
+  // makes two per report). The pool is refilled in a forked child, so two
+  // processes never hand out the same bytes.
+  static std::array<unsigned char, 320> pool{};
+  static std::size_t pool_used = pool.size();
+  static pid_t pool_pid = 0;
   std::array<unsigned char, 10> rnd{};
-  if (RAND_bytes(rnd.data(), static_cast<int>(rnd.size())) != 1)
-    throw std::runtime_error("make_uuid_v7: RAND_bytes failed");
+  {
+    std::lock_guard lock(mu);
+    if (pool_used + rnd.size() > pool.size() || pool_pid != ::getpid()) {
+      if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1)
+        throw std::runtime_error("make_uuid_v7: RAND_bytes failed");
+      pool_used = 0;
+      pool_pid = ::getpid();
+    }
+    std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(pool_used), rnd.size(), rnd.begin());
+    std::fill_n(pool.begin() + static_cast<std::ptrdiff_t>(pool_used), rnd.size(), 0);
+    pool_used += rnd.size();
+  }
 
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
