@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include "device_db.hpp"
 #include "patrol/wire/messages.hpp"
@@ -233,27 +234,56 @@ struct Client::Impl {
     return best;
   }
 
-  bool online() {
-    auto v = db->get(sdk::keys::kOnline);
-    return !v || !*v || **v != "0";
+  // What every enqueue would otherwise read again (the online flag, a site's
+  // template and a template's newest version), kept while the database's
+  // content is unchanged (DeviceDb::change_epoch: any other connection's
+  // commit, e.g. the engine's pull, or a settings write through this one,
+  // drops it). Caller holds db_mu.
+  struct Memo {
+    std::pair<std::int64_t, std::uint64_t> epoch{-1, 0};
+    std::optional<bool> online;
+    std::unordered_map<std::string, std::string> site_template;
+    std::unordered_map<std::string, std::int64_t> template_version;
+  };
+  Memo memo;
+  Memo& fresh_memo() {
+    auto e = db->change_epoch();
+    if (!e || *e != memo.epoch) {
+      memo = Memo{};
+      if (e) memo.epoch = *e;  // on an error nothing is kept
+    }
+    return memo;
   }
 
-  Result<Receipt> enqueue_report(sdk::NewOp op) {
-    std::int64_t seq = 0;
-    {
-      std::lock_guard lk(db_mu);
-      auto r = db->enqueue({op});
-      if (!r) return std::move(r).error();
-      seq = r->front();
-      auto rc = db->receipt_by_seq(seq);
-      if (rc && *rc) {
-        // A report (and an SOS above all) leaves at once, even during backoff.
-        if (online()) engine->notify_work(/*urgent=*/true);
-        return to_receipt(**rc);
-      }
-    }
-    return Receipt{
-        *op.report_id, op.op_id, op.receipt_kind, op.site_id, seq, ReceiptState::saved, {}, {}, {}};
+  bool online() {
+    auto& m = fresh_memo();
+    if (m.online) return *m.online;
+    auto v = db->get(sdk::keys::kOnline);
+    const bool on = !v || !*v || **v != "0";
+    if (v) m.online = on;
+    return on;
+  }
+
+  Result<Receipt> enqueue_report(sdk::NewOp&& op) {
+    std::vector<sdk::NewOp> ops;
+    ops.push_back(std::move(op));
+    std::string saved_at;
+    std::lock_guard lk(db_mu);
+    auto r = db->enqueue(ops, false, &saved_at);
+    if (!r) return std::move(r).error();
+    // A report (and an SOS above all) leaves at once, even during backoff.
+    if (online()) engine->notify_work(/*urgent=*/true);
+    // The receipt as enqueue wrote it (no read back).
+    auto& o = ops.front();
+    return Receipt{std::move(*o.report_id),
+                   std::move(o.op_id),
+                   std::move(o.receipt_kind),
+                   std::move(o.site_id),
+                   r->front(),
+                   ReceiptState::saved,
+                   std::move(saved_at),
+                   {},
+                   {}};
   }
 };
 
@@ -383,27 +413,36 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
   b.note = d.note;
   {
     std::lock_guard lk(impl_->db_mu);
+    auto& memo = impl_->fresh_memo();
     std::string tid = d.template_id.value_or("");
     if (tid.empty()) {
-      auto site = impl_->db->entity("site", d.site_id);
-      if (!site) return std::move(site).error();
-      if (!*site)
-        return make_error(
-            ErrorCode::not_found,
-            "site " + d.site_id + " is not in the cached reference data (pull first)");
-      tid = to_site(**site).template_id;
-      if (tid.empty())
-        return make_error(ErrorCode::not_found,
-                          "site " + d.site_id + " names no checklist template");
+      if (auto hit = memo.site_template.find(d.site_id); hit != memo.site_template.end()) {
+        tid = hit->second;
+      } else {
+        auto site = impl_->db->entity("site", d.site_id);
+        if (!site) return std::move(site).error();
+        if (!*site)
+          return make_error(
+              ErrorCode::not_found,
+              "site " + d.site_id + " is not in the cached reference data (pull first)");
+        tid = to_site(**site).template_id;
+        if (tid.empty())
+          return make_error(ErrorCode::not_found,
+                            "site " + d.site_id + " names no checklist template");
+        memo.site_template.emplace(d.site_id, tid);
+      }
     }
-    b.template_id = tid;
     if (d.template_version) {
       b.template_version = *d.template_version;
+    } else if (auto hit = memo.template_version.find(tid); hit != memo.template_version.end()) {
+      b.template_version = hit->second;
     } else {
       auto v = impl_->db->newest_template_version(tid);
       if (!v) return std::move(v).error();
       b.template_version = v->value_or(1);
+      memo.template_version.emplace(tid, b.template_version);
     }
+    b.template_id = std::move(tid);
   }
   for (const auto& it : d.items) {
     wire::ItemReport ir;

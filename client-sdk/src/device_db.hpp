@@ -150,8 +150,10 @@ class DeviceDb {
   // Appends ops in ONE transaction (all or nothing) and returns their local
   // sequence numbers. With demote_urgent_positions, urgent position ops already
   // waiting move to the backlog first (only the newest position stays urgent).
+  // `saved_at`, if given, receives the device time the receipts were stamped with.
   Result<std::vector<std::int64_t>> enqueue(const std::vector<NewOp>& ops,
-                                            bool demote_urgent_positions = false);
+                                            bool demote_urgent_positions = false,
+                                            std::string* saved_at = nullptr);
   // The next ops to send: urgent lane first, then backlog, each by sequence;
   // at most max_ops and (beyond the first op) at most max_bytes of op JSON.
   // Ops whose seq is in `skip` (sorted: a batch whose answer is still being
@@ -212,6 +214,13 @@ class DeviceDb {
   Result<std::optional<std::int64_t>> newest_template_version(std::string_view id);
   // Forgets all cached reference data and the cursor (e.g. another user logs in).
   Status clear_reference_data();
+  // Changes whenever what this connection reads may have changed since the
+  // last call: a commit by another connection (PRAGMA data_version, no I/O)
+  // or a settings or reference-data write through this one (an enqueue does
+  // not count). Lets the caller keep what it derived from those tables (the
+  // site's template, the online flag) across enqueues. Thread safety: as the
+  // connection (one thread at a time).
+  Result<std::pair<std::int64_t, std::uint64_t>> change_epoch();
 
   // ---- photos ----
   Status add_photo(const PhotoRow& p);
@@ -231,6 +240,7 @@ class DeviceDb {
   template <class Take>
   Status in_send_order(std::size_t limit, Take&& take);
   sqlite::Database db_;
+  std::uint64_t local_epoch_ = 0;  // bumped by this connection's settings/reference writes
 };
 
 // Error helpers shared by the SDK's sources.
