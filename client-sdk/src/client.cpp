@@ -174,13 +174,16 @@ std::optional<wire::Position> to_wire(const std::optional<GeoPoint>& p) {
   return w;
 }
 
+// The wire op, as wire::to_json(wire::Op) writes it (same keys, same order),
+// with the body moved in rather than copied.
 std::string op_json(const std::string& op_id, std::string_view type, json::object body) {
-  wire::Op op;
-  op.op_id = op_id;
-  op.type = std::string(type);
-  op.device_time = wire::format_rfc3339(wire::now_millis());
-  op.body = std::move(body);
-  return json::serialize(wire::to_json(op));
+  json::object o;
+  o.reserve(4);
+  o["op_id"] = op_id;
+  o["type"] = type;
+  o["device_time"] = wire::format_rfc3339(wire::now_millis());
+  o["body"] = std::move(body);
+  return json::serialize(o);
 }
 
 Receipt to_receipt(const sdk::ReceiptRow& r) {
@@ -255,8 +258,10 @@ struct Client::Impl {
     return memo;
   }
 
-  bool online() {
-    auto& m = fresh_memo();
+  // `checked`: fresh_memo() was called already in this call (no second
+  // PRAGMA data_version).
+  bool online(bool checked = false) {
+    auto& m = checked ? memo : fresh_memo();
     if (m.online) return *m.online;
     auto v = db->get(sdk::keys::kOnline);
     const bool on = !v || !*v || **v != "0";
@@ -264,7 +269,7 @@ struct Client::Impl {
     return on;
   }
 
-  Result<Receipt> enqueue_report(sdk::NewOp&& op) {
+  Result<Receipt> enqueue_report(sdk::NewOp&& op, bool memo_checked = false) {
     std::vector<sdk::NewOp> ops;
     ops.push_back(std::move(op));
     std::string saved_at;
@@ -272,7 +277,7 @@ struct Client::Impl {
     auto r = db->enqueue(ops, false, &saved_at);
     if (!r) return std::move(r).error();
     // A report (and an SOS above all) leaves at once, even during backoff.
-    if (online()) engine->notify_work(/*urgent=*/true);
+    if (online(memo_checked)) engine->notify_work(/*urgent=*/true);
     // The receipt as enqueue wrote it (no read back).
     auto& o = ops.front();
     return Receipt{std::move(*o.report_id),
@@ -466,18 +471,20 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
   }
   // Validate with the same decoder the server uses: a report that could never
   // be accepted is refused here, while the volunteer can still fix it.
-  json::object body = wire::to_json(b);
+  // (A json::value from the start: the decoder takes one, and handing it the
+  // object would copy the whole report.)
+  json::value body = wire::to_json(b);
   if (auto chk = wire::decode_inspection_create(body, "body"); !chk)
     return invalid("inspection: " + chk.error().field + ": " + chk.error().message);
   sdk::NewOp op;
   op.op_id = wire::make_uuid_v7();
   op.type = std::string(wire::kOpInspectionCreate);
   op.lane = sdk::Lane::backlog;
-  op.op_json = op_json(op.op_id, wire::kOpInspectionCreate, std::move(body));
+  op.op_json = op_json(op.op_id, wire::kOpInspectionCreate, std::move(body.as_object()));
   op.report_id = b.id;
   op.receipt_kind = "inspection";
   op.site_id = b.site_id;
-  return impl_->enqueue_report(std::move(op));
+  return impl_->enqueue_report(std::move(op), /*memo_checked=*/true);
 }
 
 Result<std::int64_t> Client::enqueue_positions(const std::vector<TrackPoint>& points,
@@ -525,14 +532,14 @@ Result<Receipt> Client::raise_sos(const std::optional<GeoPoint>& position,
   s.raised_at = wire::format_rfc3339(wire::now_millis());
   s.position = to_wire(position);
   s.note = note;
-  json::object body = wire::to_json(s);
+  json::value body = wire::to_json(s);  // a value: the decoder would copy an object
   if (auto chk = wire::decode_sos_raise(body, "body"); !chk)
     return invalid("sos: " + chk.error().field + ": " + chk.error().message);
   sdk::NewOp op;
   op.op_id = wire::make_uuid_v7();
   op.type = std::string(wire::kOpSosRaise);
   op.lane = sdk::Lane::urgent;
-  op.op_json = op_json(op.op_id, wire::kOpSosRaise, std::move(body));
+  op.op_json = op_json(op.op_id, wire::kOpSosRaise, std::move(body.as_object()));
   op.report_id = s.id;
   op.receipt_kind = "sos";
   return impl_->enqueue_report(std::move(op));
@@ -602,6 +609,7 @@ Status Client::set_online(bool online) {
   {
     std::lock_guard lk(impl_->db_mu);
     auto st = impl_->db->set(sdk::keys::kOnline, online ? "1" : "0");
+    impl_->memo.online.reset();  // also for an enqueue that checked the memo before this
     if (!st) return st;
   }
   if (online) impl_->engine->wake_now();
