@@ -197,6 +197,32 @@ TEST(Client, ReferenceQueriesReadTheCache) {
   auto db = sdk::DeviceDb::open((d.p / "device.db").string());
   const auto op = db->outbox(1)->front().op_json;
   EXPECT_NE(op.find(R"("template_version":2)"), std::string::npos) << op;
+  // Enqueue keeps the site's template and its version between reports; a pull
+  // through another connection (as the engine's) that moves the site to
+  // another template, or brings a newer version, is seen by the next report.
+  ASSERT_TRUE(c->enqueue_inspection(dr));
+  ASSERT_TRUE(
+      db->apply_changes({{"site", "s1", false, R"({"id":"s1","name":"x","template_id":"tpl2"})", 8},
+                         {"checklist_template", "tpl2@5", false,
+                          R"({"id":"tpl2","version":5,"items":[{"code":"b"}]})", 9}},
+                        9));
+  ASSERT_TRUE(c->enqueue_inspection(dr));
+  ASSERT_TRUE(db->apply_changes({{"checklist_template", "tpl2@6", false,
+                                  R"({"id":"tpl2","version":6,"items":[{"code":"b"}]})", 10}},
+                                10));
+  ASSERT_TRUE(c->enqueue_inspection(dr));
+  auto ops = db->outbox(10);
+  ASSERT_TRUE(ops);
+  ASSERT_EQ(ops->size(), 4u);
+  EXPECT_NE((*ops)[1].op_json.find(R"("template_id":"tpl","template_version":2)"),
+            std::string::npos)
+      << (*ops)[1].op_json;
+  EXPECT_NE((*ops)[2].op_json.find(R"("template_id":"tpl2","template_version":5)"),
+            std::string::npos)
+      << (*ops)[2].op_json;
+  EXPECT_NE((*ops)[3].op_json.find(R"("template_id":"tpl2","template_version":6)"),
+            std::string::npos)
+      << (*ops)[3].op_json;
 }
 
 TEST(Client, EventsAreQueuedForPollingAndSentToTheCallback) {

@@ -351,6 +351,92 @@ TEST(Outbox, VerdictsRemoveDoneOpsDeadLetterRejectedAndKeepTheRest) {
   EXPECT_EQ((*db.receipt("report-ok"))->received_at, "2026-11-28T11:05:03.000Z");
 }
 
+// The engine's path: verdicts carry the op's seq, and the ops the server has
+// are settled for the whole batch at once (one DELETE, one UPDATE of the
+// receipts). A seq with another op id, a repeated verdict and an op answered
+// twice must change nothing they should not.
+TEST(Outbox, VerdictsBySeqSettleTheWholeBatchExactlyOnce) {
+  TempDir d;
+  auto db = open_db(d);
+  std::vector<NewOp> ops;
+  for (int i = 0; i < 6; ++i)
+    ops.push_back(
+        make_op("inspection.create", Lane::backlog,
+                i == 4 ? std::nullopt : std::optional<std::string>("r" + std::to_string(i))));
+  ops[5].op_id = "quote\"and\\back\nslash";  // escaped on its way through json_each
+  auto seqs = db.enqueue(ops);
+  ASSERT_TRUE(seqs);
+  auto verdict = [&](int i, std::string at = "") {
+    OpVerdict v;
+    v.op_id = ops[static_cast<std::size_t>(i)].op_id;
+    v.received_at = std::move(at);
+    v.seq = (*seqs)[static_cast<std::size_t>(i)];
+    return v;
+  };
+  std::vector<OpVerdict> v = {verdict(0, "2026-11-28T11:05:03.000Z"), verdict(1), verdict(4),
+                              verdict(5, "2026-11-28T11:05:05.000Z"), verdict(0)};
+  OpVerdict wrong = verdict(2);  // op 2's seq with op 3's id: neither may go
+  wrong.op_id = ops[3].op_id;
+  v.push_back(wrong);
+  OpVerdict rejected = verdict(3);
+  rejected.kind = OpVerdict::Kind::rejected;
+  rejected.code = "invalid";
+  v.push_back(rejected);
+
+  auto out = db.apply_verdicts(v, "2026-11-28T11:06:00.000Z", *seqs);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->done, 4);
+  EXPECT_EQ(out->rejected, 1);
+  EXPECT_EQ(out->unknown, 2);  // the repeated verdict for op 0 and the mismatched one
+  ASSERT_EQ(out->received_reports.size(), 3u);  // op 4 has no receipt
+  EXPECT_EQ(out->received_reports[0],
+            (std::pair<std::string, std::string>{"r0", "2026-11-28T11:05:03.000Z"}));
+  EXPECT_EQ(out->received_reports[1],
+            (std::pair<std::string, std::string>{"r1", "2026-11-28T11:06:00.000Z"}));
+  EXPECT_EQ(out->received_reports[2],
+            (std::pair<std::string, std::string>{"r5", "2026-11-28T11:05:05.000Z"}));
+  auto left = db.outbox(10);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().op_id, ops[2].op_id);
+  EXPECT_EQ((*db.receipt("r0"))->state, ReceiptState::received);
+  EXPECT_EQ((*db.receipt("r0"))->received_at, "2026-11-28T11:05:03.000Z");
+  EXPECT_EQ((*db.receipt("r5"))->received_at, "2026-11-28T11:05:05.000Z");
+  EXPECT_EQ((*db.receipt("r2"))->state, ReceiptState::saved);
+  EXPECT_EQ((*db.receipt("r3"))->state, ReceiptState::rejected);
+  EXPECT_EQ(db.counts()->dead_letters, 1);
+
+  // The same answer again (another process, a replay): nothing changes.
+  auto again = db.apply_verdicts(v, "later", *seqs);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->done, 0);
+  EXPECT_EQ(again->unknown, 7);
+  EXPECT_EQ((*db.receipt("r0"))->received_at, "2026-11-28T11:05:03.000Z");
+  EXPECT_EQ(db.outbox(10)->size(), 1u);
+}
+
+// change_epoch moves with another connection's commit and this one's
+// settings/reference writes, not with this connection's enqueues.
+TEST(DeviceDb, ChangeEpochSeesOtherConnectionsAndOwnReferenceWrites) {
+  TempDir d;
+  auto app = open_db(d);
+  auto engine = DeviceDb::open(d.file("device.db"), DeviceDb::Durability::relaxed);
+  ASSERT_TRUE(engine);
+  auto e0 = app.change_epoch();
+  ASSERT_TRUE(e0);
+  ASSERT_TRUE(app.enqueue({make_op("inspection.create", Lane::backlog, "r")}));
+  EXPECT_EQ(*app.change_epoch(), *e0);
+  ASSERT_TRUE(engine->apply_changes({{"site", "s1", false, R"({"id":"s1"})", 1}}, 1));
+  auto e1 = app.change_epoch();
+  ASSERT_TRUE(e1);
+  EXPECT_NE(*e1, *e0);
+  ASSERT_TRUE(app.set("online", "0"));
+  auto e2 = app.change_epoch();
+  EXPECT_NE(*e2, *e1);
+  ASSERT_TRUE(app.clear_reference_data());
+  EXPECT_NE(*app.change_epoch(), *e2);
+}
+
 TEST(Receipts, ListNewestFirst) {
   TempDir d;
   auto db = open_db(d);
