@@ -1,6 +1,7 @@
 #include "live/publisher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "domain/scope.hpp"
@@ -38,12 +40,26 @@ std::int64_t unix_ms() {
 // 4000-4999 range applications may use; the reason says which.
 constexpr unsigned short kSessionEnded = 4001;
 
+// An event's `data`: JSON text already (change log, presence), or the row it
+// is made from, serialised only when a viewer needs it (a delivery or a
+// replay): a node nobody watches does not serialise what it ingests.
+using Data = std::variant<std::string, store::Inspection, store::LatestPosition>;
+
+std::string data_json(const Data& d) {
+  if (const auto* s = std::get_if<std::string>(&d)) return *s;
+  if (const auto* i = std::get_if<store::Inspection>(&d))
+    return json::serialize(store::to_json(*i));
+  return json::serialize(store::to_json(std::get<store::LatestPosition>(d)));
+}
+
 struct Event {
   std::int64_t seq = 0;
   std::string org_path;
   std::string kind;
   std::string user_id;  // position: coalescing key; sos: whose alert
-  Text text;
+  Clock::time_point committed{};
+  Data data;  // cleared once `text` is made
+  Text text;  // null until first needed (text_of)
 };
 
 // An event before it has a seq (built off the lock, numbered in order).
@@ -51,9 +67,20 @@ struct Draft {
   std::string org_path;
   std::string kind;
   std::string user_id;
-  std::string data;      // JSON text
+  Data data;
   std::int64_t seq = 0;  // the store's event number; 0: the next of this process
 };
+
+// The event's message, made on first use (under the publisher's mu, or before
+// the event is shared).
+const Text& text_of(Event& e) {
+  if (!e.text) {
+    e.text = event_text(e.seq, e.kind, data_json(e.data),
+                        e.kind == "position" ? e.user_id : std::string(), e.committed);
+    e.data = std::string();
+  }
+  return e.text;
+}
 
 struct Conn {
   std::shared_ptr<net::LiveConnection> c;
@@ -116,6 +143,10 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   std::unordered_map<std::string, CachedSnapshot> snapshots;
   std::uint64_t events = 0, deliveries = 0;
   std::size_t subscribed = 0;  // connections in by_path
+  // Subscribed connections plus subscribe requests being answered: while 0,
+  // nobody needs the events soon, so the publisher reads the committed rows
+  // only every idle_tail_interval and serialises none (lazily, on replay).
+  std::atomic<std::size_t> active{0};
 
   // ---- presence: guarded by pmu ----
   std::mutex pmu;
@@ -129,6 +160,9 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point dirty_since{};  // the oldest commit not yet published
   bool presence_dirty = false;
   bool stopping = false;
+  bool tailing = false;          // tail_all() running
+  std::uint64_t tails_done = 0;  // tail_all() calls finished (tcv on each)
+  std::condition_variable tcv;
   std::thread thread;
   store::LiveCursors cursors;  // publisher thread only
   bool retry_soon = false;     // publisher thread only: LiveBatch::pending
@@ -166,13 +200,13 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     return true;
   }
 
-  void send(const Conn& c, const Event& e) {
-    c.c->send(e.text);
+  void send(const Conn& c, Event& e) {
+    c.c->send(text_of(e));
     ++deliveries;
   }
 
   // Under mu: to every connection subscribed at the event's node or above.
-  void deliver(const Event& e) {
+  void deliver(Event& e) {
     for (std::size_t i = 1; i < e.org_path.size(); ++i) {
       if (e.org_path[i] != '/') continue;
       auto it = by_path.find(e.org_path.substr(0, i + 1));
@@ -190,15 +224,19 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     std::vector<Event> evs;
     evs.reserve(drafts.size());
     std::int64_t s = seq;  // only this thread writes seq
+    // Someone watches (or is about to): serialise here, off the lock, as the
+    // fan-out will need it. Otherwise leave it to the first replay.
+    const bool watched = active.load(std::memory_order_relaxed) > 0;
     for (auto& d : drafts) {
       Event e;
       e.seq = d.seq != 0 ? d.seq : s + 1;
       s = e.seq;
-      e.text = event_text(e.seq, d.kind, d.data, d.kind == "position" ? d.user_id : std::string(),
-                          committed);
       e.org_path = std::move(d.org_path);
       e.kind = std::move(d.kind);
       e.user_id = std::move(d.user_id);
+      e.committed = committed;
+      e.data = std::move(d.data);
+      if (watched) text_of(e);
       evs.push_back(std::move(e));
     }
     std::lock_guard lk(mu);
@@ -227,6 +265,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       }
       if (v.empty()) by_path.erase(it);
       --subscribed;
+      active.fetch_sub(1);
       if (opts.metrics) opts.metrics->set_live_subscribers(subscribed);
     }
     c.path.clear();
@@ -246,7 +285,7 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     const std::string old_path = std::exchange(c.path, path);
     auto from = std::upper_bound(ring.begin(), ring.end(), after,
                                  [](std::int64_t s, const Event& e) { return s < e.seq; });
-    std::vector<const Event*> replay;
+    std::vector<Event*> replay;
     std::unordered_map<std::string_view, std::size_t> last_position;
     for (auto e = from; e != ring.end(); ++e) {
       if (!visible(c, *e)) continue;
@@ -269,10 +308,11 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
     unsubscribe(c);
     c.path = path;
     c.c->send(first);
-    for (const auto* e : replay)
+    for (auto* e : replay)
       if (e) send(c, *e);
     by_path[path].push_back(&c);
     ++subscribed;
+    active.fetch_add(1);
     if (opts.metrics) opts.metrics->set_live_subscribers(subscribed);
     return true;
   }
@@ -292,8 +332,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       std::vector<Draft> drafts;
       drafts.reserve(b->inspections.size() + b->changes.size() + b->positions.size());
       for (std::size_t k = 0; k < b->inspections.size(); ++k) {
-        const auto& i = b->inspections[k];
-        drafts.push_back({i.org_path, "inspection", i.user_id, json::serialize(store::to_json(i)),
+        auto& i = b->inspections[k];
+        drafts.push_back({i.org_path, "inspection", i.user_id, std::move(i),
                           k < b->inspection_events.size() ? b->inspection_events[k] : 0});
       }
       for (auto& c : b->changes) {
@@ -302,14 +342,14 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
         Draft d{c.org_path, c.entity, {}, std::move(c.data), c.event};
         if (c.entity == "sos") {
           boost::system::error_code ec;
-          auto v = json::parse(d.data, ec);
+          auto v = json::parse(std::get<std::string>(d.data), ec);
           if (!ec && v.is_object())
             if (const auto* u = v.as_object().if_contains("user_id"); u && u->is_string())
               d.user_id = u->as_string();
         }
         drafts.push_back(std::move(d));
       }
-      for (const auto& p : b->positions) {
+      for (auto& p : b->positions) {
         seen(p.latest.user_id, p.latest.user_name, p.org_path, p.received_ms);
         // A late point extends the track but never moves the marker back
         // (latest_positions keeps the newest; an unchanged marker is not re-sent).
@@ -320,8 +360,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
           if (m.t < was.t || (m.t == was.t && m.lat == was.lat && m.lon == was.lon)) continue;
           it->second = m;
         }
-        drafts.push_back({p.org_path, "position", p.latest.user_id,
-                          json::serialize(store::to_json(p.latest)), p.event});
+        std::string uid = p.latest.user_id;
+        drafts.push_back({p.org_path, "position", std::move(uid), std::move(p.latest), p.event});
       }
       cursors = b->upto;
       if (db_numbers) {
@@ -427,24 +467,61 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
 
   // ---------------------------------------------------------------- threads
 
+  bool idle() const { return active.load() == 0; }
+
+  // Wakes the publisher to read what it deferred while idle (a subscribe
+  // request arrived), and returns the number of tails to wait for.
+  std::uint64_t catch_up() {
+    std::lock_guard lk(wmu);
+    wcv.notify_one();
+    return tails_done + (tailing ? 2 : 1);
+  }
+
+  // Waits (up to `max`) until `done` tails finished, or there is nothing to read.
+  void wait_caught_up(std::uint64_t done, std::chrono::milliseconds max) {
+    std::unique_lock lk(wmu);
+    tcv.wait_for(lk, max, [&] { return stopping || tails_done >= done || (!dirty && !tailing); });
+  }
+
   void run() {
     auto next_sweep = Clock::now() + opts.sweep_interval;
     auto next_check = Clock::now() + opts.revalidate_interval;
+    auto last_tail = Clock::now();
     std::unique_lock lk(wmu);
     while (!stopping) {
       // Rows held back by a running transaction (LiveBatch::pending): look
-      // again soon even if no commit is notified.
-      auto until = retry_soon ? std::min(next_sweep, Clock::now() + std::chrono::milliseconds(20))
-                              : next_sweep;
-      wcv.wait_until(lk, until, [&] { return stopping || dirty || presence_dirty; });
+      // again soon even if no commit is notified. While nobody watches,
+      // commits are read in one go every idle_tail_interval instead.
+      constexpr auto kRetry = std::chrono::milliseconds(20);
+      const bool quiet = idle();
+      auto until = next_sweep;
+      if (quiet && dirty) until = std::min(until, last_tail + opts.idle_tail_interval);
+      if (retry_soon)
+        until = std::min(
+            until, last_tail + (quiet ? std::max<Clock::duration>(opts.idle_tail_interval, kRetry)
+                                      : Clock::duration(kRetry)));
+      // Also woken when someone starts watching while quiet (catch_up()).
+      wcv.wait_until(lk, until,
+                     [&] { return stopping || presence_dirty || (!idle() && (dirty || quiet)); });
       if (stopping) break;
-      const bool notified = dirty;
-      bool d = std::exchange(dirty, false) || (retry_soon && Clock::now() >= until);
-      const Clock::time_point committed = notified ? dirty_since : Clock::now();
+      const auto woke = Clock::now();
+      const bool watched = !idle();
+      const bool due = watched || woke >= last_tail + opts.idle_tail_interval;
+      const bool notified = dirty && due;
+      const bool d =
+          notified ||
+          (retry_soon && woke >= last_tail + (watched ? Clock::duration(kRetry)
+                                                      : Clock::duration(opts.idle_tail_interval)));
+      const Clock::time_point committed = notified ? dirty_since : woke;
+      if (notified) dirty = false;
       bool pd = std::exchange(presence_dirty, false);
+      tailing = d;
       lk.unlock();
       try {
-        if (d) tail_all(committed);
+        if (d) {
+          tail_all(committed);
+          last_tail = Clock::now();
+        }
         auto now = Clock::now();
         if (now >= next_sweep) {
           sweep_presence();
@@ -461,7 +538,12 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
         std::fprintf(stderr, "patrold: live feed: %s\n", e.what());
       }
       lk.lock();
+      if (std::exchange(tailing, false)) {
+        ++tails_done;
+        tcv.notify_all();
+      }
     }
+    tcv.notify_all();
   }
 
   void job_loop() {
@@ -510,8 +592,17 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       if (it == conns.end()) return;
       gen = ++it->second.gen;
     }
-    post_job([self = shared_from_this(), w = std::weak_ptr<net::LiveConnection>(c), gen, org,
-              since] { self->subscribe(w, gen, org, since); });
+    // Counted as watching from now on, so the publisher reads what it
+    // deferred while nobody watched (catch_up() in subscribe()).
+    active.fetch_add(1);
+    post_job(
+        [self = shared_from_this(), w = std::weak_ptr<net::LiveConnection>(c), gen, org, since] {
+          struct Done {
+            Impl* self;
+            ~Done() { self->active.fetch_sub(1); }
+          } done{self.get()};
+          self->subscribe(w, gen, org, since);
+        });
   }
 
   store::result<std::string> read_snapshot(const std::string& path, const domain::Principal& who) {
@@ -602,6 +693,10 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     const std::string path = unit->path;
+    // What was committed before this request, deferred while nobody watched,
+    // is read now (up to 2 s): the replay or the snapshot's seq is then
+    // current, and the next events are not a backlog on the new subscriber.
+    wait_caught_up(catch_up(), std::chrono::milliseconds(2000));
     if (since) {
       // With the store's numbers a `since` from another node may be ahead of
       // this one's tail for a moment: let it catch up (up to 2 s).

@@ -63,6 +63,12 @@ struct PublisherOptions {
   std::chrono::milliseconds sweep_interval{1000};  // presence and token expiry checks
   std::chrono::milliseconds revalidate_interval{std::chrono::minutes(1)};
   std::chrono::milliseconds snapshot_reuse{1000};  // share one snapshot read this long
+  // While nobody is subscribed (nor subscribing), committed rows are read at
+  // most this often, in one go, and left unserialised in the ring until a
+  // replay needs them: ingest on a node nobody watches pays almost nothing.
+  // A subscribe request first reads what was deferred (so `since` and the
+  // snapshot's seq are exact, as ever).
+  std::chrono::milliseconds idle_tail_interval{1000};
   std::size_t snapshot_threads = 2;
   // Longest catch-up (events after `since` or after a snapshot) sent to one
   // connection at once; longer gets a (reset) snapshot. Keep it well under
