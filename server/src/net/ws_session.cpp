@@ -211,16 +211,19 @@ class WsSession final : public Stoppable,
         LiveMessage{std::make_shared<const std::string>(std::move(text)), {}, {}});
   }
 
-  // On the strand. Exactly one write in flight: write_next() drains the queue,
-  // each completion starts the next (no coroutine per burst).
+  // On the strand. The queue is written by flush(): what it holds goes out
+  // at once, several messages in one TLS record and one send, straight from
+  // this handler when the socket takes it; the rest (a full socket) is one
+  // write in flight, whose completion flushes again.
   void enqueue(LiveMessagePtr m) {
     if (closed_.load() || closing_.load()) {
       ctx_->metrics.count_live_dropped(1);
       return;
     }
     if (!m->coalesce_key.empty()) {
-      // The front is being written while writing_: never touch it.
-      for (auto it = queue_.begin() + (writing_ ? 1 : 0); it != queue_.end(); ++it) {
+      // The front `inflight_` messages are being written: never touch them.
+      for (auto it = queue_.begin() + static_cast<std::ptrdiff_t>(inflight_); it != queue_.end();
+           ++it) {
         if (it->msg->coalesce_key == m->coalesce_key) {
           queue_.erase(it);
           ctx_->metrics.count_live_coalesced();
@@ -241,38 +244,108 @@ class WsSession final : public Stoppable,
     }
     queue_.push_back(Queued{std::move(m), now});
     ctx_->metrics.observe_live_queue_depth(queue_.size());
-    if (!writing_) {
-      writing_ = true;
-      write_next();
-    }
+    if (!writing_) flush();
   }
 
-  // On the strand, writing_ set, queue not empty.
-  void write_next() {
-    LiveMessagePtr m = queue_.front().msg;  // kept alive by the handler while written
-    ws_.text(true);
-    const auto* text = m->text.get();
-    ws_.async_write(asio::buffer(*text),
-                    [self = shared_from_this(), m = std::move(m)](
-                        beast::error_code ec, std::size_t) { self->written(ec, *m); });
+  // The WebSocket frame of a text message (RFC 6455 5.2: FIN, opcode 1;
+  // a server's frames are not masked; no extension is negotiated), appended
+  // to `out`. Beast writes only the control frames (see ws_tls_stream.hpp).
+  static void append_frame(std::vector<unsigned char>& out, const std::string& text) {
+    const std::size_t n = text.size();
+    out.push_back(0x81);
+    if (n < 126) {
+      out.push_back(static_cast<unsigned char>(n));
+    } else if (n <= 0xffff) {
+      out.push_back(126);
+      out.push_back(static_cast<unsigned char>(n >> 8));
+      out.push_back(static_cast<unsigned char>(n));
+    } else {
+      out.push_back(127);
+      for (int shift = 56; shift >= 0; shift -= 8)
+        out.push_back(static_cast<unsigned char>(static_cast<std::uint64_t>(n) >> shift));
+    }
+    out.insert(out.end(), text.begin(), text.end());
   }
 
-  void written(beast::error_code ec, const LiveMessage& m) {
-    if (!ec && m.committed != std::chrono::steady_clock::time_point{}) {
-      ctx_->metrics.observe_live_send(std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - m.committed));
+  // On the strand, no write in flight: writes the queue's frames, up to
+  // kFlushBytes a time (more than one TLS record: a burst is few sends).
+  void flush() {
+    static constexpr std::size_t kFlushBytes = 64 * 1024;
+    thread_local std::vector<unsigned char> frames;
+    while (!queue_.empty()) {
+      if (closed_.load() || !ws_.is_open()) {
+        // Closed, or Beast started a close (answering the peer's): no data
+        // frame may follow a close frame.
+        ctx_->metrics.count_live_dropped(queue_.size());
+        queue_.clear();
+        break;
+      }
+      frames.clear();
+      std::size_t count = 0;
+      for (const auto& q : queue_) {
+        if (count > 0 && frames.size() + q.msg->text->size() > kFlushBytes) break;
+        append_frame(frames, *q.msg->text);
+        ++count;
+      }
+      std::size_t n = 0;
+      beast::error_code ec;
+      const auto step = ws_.next_layer().try_write(frames.data(), frames.size(), n, ec);
+      if (ec) {
+        write_failed();
+        break;
+      }
+      if (step != WsTlsStream::Step::done) {
+        // The socket is full: the rest goes as one write in flight; the
+        // messages in it stay at the front of the queue until it is done.
+        inflight_ = count;
+        pending_.assign(frames.begin() + static_cast<std::ptrdiff_t>(n), frames.end());
+        writing_ = true;
+        ws_.next_layer().async_write_all(
+            asio::buffer(pending_),
+            [self = shared_from_this()](beast::error_code wec, std::size_t) {
+              self->written(wec);
+            });
+        return;
+      }
+      sent(count);
     }
-    if (ec) {
-      queue_.clear();
-    } else if (!queue_.empty()) {
+    frames.clear();
+    if (frames.capacity() > 4 * kFlushBytes) frames.shrink_to_fit();  // after a big snapshot
+    if (close_pending_) start_close_now();
+  }
+
+  // The first `count` messages of the queue left.
+  void sent(std::size_t count) {
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < count && !queue_.empty(); ++i) {
+      const auto& m = *queue_.front().msg;
+      if (m.committed != std::chrono::steady_clock::time_point{}) {
+        ctx_->metrics.observe_live_send(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - m.committed));
+      }
       queue_.pop_front();
     }
-    if (!queue_.empty() && !closed_.load()) {
-      write_next();
-      return;
-    }
+  }
+
+  void write_failed() {
+    // The connection is broken; its read fails too and ends the session.
+    if (!queue_.empty()) ctx_->metrics.count_live_dropped(queue_.size());
+    queue_.clear();
+    inflight_ = 0;
+  }
+
+  void written(beast::error_code ec) {
     writing_ = false;
-    if (close_pending_) start_close_now();
+    pending_.clear();
+    pending_.shrink_to_fit();
+    if (ec) {
+      write_failed();
+    } else {
+      sent(std::exchange(inflight_, 0));
+    }
+    inflight_ = 0;
+    if (closed_.load()) return;
+    flush();
   }
 
   // On the strand. The close frame goes out after the write in flight (one
@@ -281,9 +354,8 @@ class WsSession final : public Stoppable,
     if (closing_.exchange(true) || closed_.load()) return;
     close_reason_ = websocket::close_reason(code, reason);
     // What waits behind the write in flight is not sent.
-    if (queue_.size() > (writing_ ? 1u : 0u))
-      ctx_->metrics.count_live_dropped(queue_.size() - (writing_ ? 1u : 0u));
-    queue_.clear();
+    if (queue_.size() > inflight_) ctx_->metrics.count_live_dropped(queue_.size() - inflight_);
+    queue_.resize(std::min(queue_.size(), inflight_));
     if (writing_)
       close_pending_ = true;
     else
@@ -315,6 +387,8 @@ class WsSession final : public Stoppable,
     std::chrono::steady_clock::time_point at;  // when queued
   };
   std::deque<Queued> queue_;
+  std::size_t inflight_ = 0;            // messages at the queue's front in the write in flight
+  std::vector<unsigned char> pending_;  // their frames' bytes the socket did not take yet
   bool writing_ = false;
   bool close_pending_ = false;
   bool open_ = false;

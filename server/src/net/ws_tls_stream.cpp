@@ -157,6 +157,23 @@ WsTlsStream::Step WsTlsStream::write_once(const void* data, std::size_t size, st
   return Step::done;
 }
 
+WsTlsStream::Step WsTlsStream::try_write(const void* data, std::size_t size, std::size_t& n,
+                                         boost::system::error_code& ec) {
+  n = 0;
+  if (!socket_.is_open()) {
+    ec = asio::error::operation_aborted;
+    return Step::done;
+  }
+  if (write_busy_) return Step::want_write;
+  while (n < size) {
+    std::size_t k = 0;
+    const Step step = write_once(static_cast<const char*>(data) + n, size - n, k, ec);
+    n += k;
+    if (ec || step != Step::done) return step;
+  }
+  return Step::done;
+}
+
 void WsTlsStream::shutdown_and_close(boost::system::error_code& ec) {
   if (!socket_.is_open()) return;
   ERR_clear_error();
