@@ -500,9 +500,13 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
         until = std::min(
             until, last_tail + (quiet ? std::max<Clock::duration>(opts.idle_tail_interval, kRetry)
                                       : Clock::duration(kRetry)));
-      // Also woken when someone starts watching while quiet (catch_up()).
-      wcv.wait_until(lk, until,
-                     [&] { return stopping || presence_dirty || (!idle() && (dirty || quiet)); });
+      // Woken by a commit (when quiet: only the first, to set the deadline),
+      // and when someone starts watching while quiet (catch_up()).
+      const bool was_dirty = dirty;
+      wcv.wait_until(lk, until, [&] {
+        return stopping || presence_dirty || (dirty && (!idle() || !was_dirty)) ||
+               (quiet && !idle());
+      });
       if (stopping) break;
       const auto woke = Clock::now();
       const bool watched = !idle();

@@ -6,7 +6,10 @@
 // positions (reduced to each volunteer's latest marker) by sequence number
 // through store::LiveStore, serialises every event once and fans it out to the
 // subscribed connections whose node contains the event's org path. A second
-// node could publish the same events from the same database.
+// node could publish the same events from the same database. While nobody is
+// subscribed it reads the tails only every idle_tail_interval and leaves the
+// events unserialised (their text is made when a replay needs it); a
+// subscribe request first has it read what it deferred.
 //
 // Protocol (DESIGN.md "Wire contract v1, part 2"): the client sends
 // {"type":"subscribe","org_unit_id":"21","since":SEQ?}. Without `since` (or
