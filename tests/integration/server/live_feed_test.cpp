@@ -165,6 +165,10 @@ TEST(LiveFeed, OutsideTheSubtreeIsForbidden) {
 TEST(LiveFeed, SinceReplaysTheRingOrResetsWhenTooOld) {
   test::TestServerOptions o;
   o.live_options.ring_events = 16;
+  // Each commit read as it happens even while nobody watches (by default the
+  // 20 commits below would be read in one go, one volunteer's positions
+  // reduced to one marker: no overflow to test).
+  o.live_options.idle_tail_interval = 0ms;
   TestServer s(o);
   auto leader = login(s.port(), "13900000001");
   auto volunteer = login(s.port(), "13900000002");
@@ -214,6 +218,60 @@ TEST(LiveFeed, SinceReplaysTheRingOrResetsWhenTooOld) {
   ASSERT_TRUE(snap);
   ASSERT_TRUE(is(*snap, "snapshot"));
   EXPECT_TRUE(snap->at("reset").as_bool());
+}
+
+// Nobody subscribed: the publisher reads the committed rows only every
+// idle_tail_interval (here: never by the clock), and a subscribe request
+// first reads what it deferred, so `since` still gets exactly what was missed.
+TEST(LiveFeed, UnwatchedCommitsAreReadWhenSomeoneSubscribesWithoutAGap) {
+  test::TestServerOptions o;
+  o.live_options.idle_tail_interval = std::chrono::hours(1);
+  TestServer s(o);
+  auto leader = login(s.port(), "13900000001");
+  auto volunteer = login(s.port(), "13900000002");
+  std::int64_t last = 0;
+  {
+    auto ws = open_live(s.port(), leader);
+    subscribe(*ws, leader.org_unit_id);
+    ASSERT_TRUE(read_until(*ws, [](auto& m) { return is(m, "snapshot"); }));
+    push(s.port(), volunteer.token, json::array{position_op(28.80, 121.10)});
+    auto ev = read_until(*ws, [](auto& m) { return is(m, "event", "position"); });
+    ASSERT_TRUE(ev);
+    last = ev->at("seq").as_int64();
+  }
+  auto* pub = s.publisher();
+  ASSERT_NE(pub, nullptr);
+  for (int i = 0; i < 250 && pub->stats().subscribed > 0; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(pub->stats().subscribed, 0u);
+  const auto events = pub->stats().events;
+  for (int i = 1; i <= 3; ++i)
+    push(s.port(), volunteer.token, json::array{position_op(28.80 + i * 0.001, 121.10)});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(pub->stats().events, events) << "read while nobody watched";
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id, last);
+  auto ack = read_until(*ws, [](auto& m) { return is(m, "subscribed") || is(m, "snapshot"); });
+  ASSERT_TRUE(ack);
+  ASSERT_TRUE(is(*ack, "subscribed"));
+  std::int64_t prev = last;
+  for (;;) {
+    auto ev = read_until(
+        *ws, [](auto& m) { return is(m, "event"); }, 3000);
+    ASSERT_TRUE(ev) << "missed events replayed";
+    EXPECT_GT(ev->at("seq").as_int64(), prev);
+    prev = ev->at("seq").as_int64();
+    if (is(*ev, "event", "position")) {
+      EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.803);
+      break;
+    }
+  }
+  // Watched again: a commit is published at once, not after the interval.
+  push(s.port(), volunteer.token, json::array{position_op(28.81, 121.10)});
+  auto ev = read_until(
+      *ws, [](auto& m) { return is(m, "event", "position"); }, 5000);
+  ASSERT_TRUE(ev);
+  EXPECT_GT(ev->at("seq").as_int64(), prev);
+  EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.81);
 }
 
 TEST(LiveFeed, LogoutClosesTheSocket) {
