@@ -378,8 +378,11 @@ TEST(NetWebSocket, LiveHooksSeeConnectionsAndMessagesAndSlowConsumersAreClosed) 
     EXPECT_EQ(messages.front(), R"({"type":"subscribe","org_unit_id":"1"})");
   }
 
-  // A burst larger than the send queue: that consumer is closed with 1008,
-  // after the message already being written.
+  // A burst larger than the send queue: that consumer is closed with 1008.
+  // What the socket takes at once is written straight from the burst's
+  // handler (ws_session.cpp), so the client gets that (about the socket's
+  // buffers: a few messages), then at most the write in flight; never the
+  // whole burst (12.5 MiB).
   auto big = std::make_shared<const std::string>(std::string(256 * 1024, 'x'));
   std::shared_ptr<net::LiveConnection> slow_conn, fast_conn;
   {
@@ -392,11 +395,12 @@ TEST(NetWebSocket, LiveHooksSeeConnectionsAndMessagesAndSlowConsumersAreClosed) 
     EXPECT_EQ(fast_conn->principal().role, "volunteer");
   }
   for (int i = 0; i < 50; ++i) slow_conn->send(big);
+  std::this_thread::sleep_for(300ms);  // a consumer that does not read meanwhile
   int received = 0;
   while (slow.read(5000)) ++received;
   EXPECT_EQ(slow.close_code(), 1008u);
   EXPECT_GE(received, 1);
-  EXPECT_LE(received, 5);
+  EXPECT_LE(received, 16);
   EXPECT_FALSE(slow_conn->send(big)) << "a closed connection refuses messages";
 
   // The other connection is unaffected.
