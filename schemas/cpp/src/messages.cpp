@@ -511,7 +511,7 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
   return std::nullopt;
 }
 
-Err op(const json::value& v, std::string_view path, Op& out) {
+Err op(const json::value& v, std::string_view path, Op& out, const json::storage_ptr& sp = {}) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_uuid(*o, path, "op_id", out.op_id));
@@ -521,7 +521,7 @@ Err op(const json::value& v, std::string_view path, Op& out) {
   const auto* body = member(*o, "body");
   if (body == nullptr) return fail("required", body_path, "is required");
   if (!body->is_object()) return fail("invalid_type", body_path, "must be an object");
-  out.body = *body;
+  out.body = json::value(*body, sp);
   return std::nullopt;
 }
 
@@ -797,6 +797,10 @@ Decoded<Op> decode_op(const json::value& v, std::string_view path) {
   return decode_with<Op>([&](Op& out) { return op(v, path, out); });
 }
 
+Decoded<Op> decode_op(const json::value& v, std::string_view path, json::storage_ptr body_storage) {
+  return decode_with<Op>([&](Op& out) { return op(v, path, out, body_storage); });
+}
+
 Decoded<OpBody> decode_op_body(const Op& o, std::string_view path) {
   if (o.type == kOpInspectionCreate) {
     auto r = decode_inspection_create(o.body, path);
@@ -842,7 +846,12 @@ Decoded<PushRequest> decode_push_request(const json::value& v) {
 }
 
 json::object to_json(const OpResult& r) {
-  json::object o;
+  return to_json(r, {});
+}
+
+json::object to_json(const OpResult& r, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(4);
   o["op_id"] = r.op_id;
   o["status"] = to_string(r.status);
   if (r.error) o["error"] = to_json(*r.error);
@@ -855,9 +864,17 @@ Decoded<OpResult> decode_op_result(const json::value& v, std::string_view path) 
 }
 
 json::object to_json(const PushResponse& r) {
-  json::array results;
-  for (const auto& x : r.results) results.emplace_back(to_json(x));
-  return {{"results", std::move(results)}, {"server_time", r.server_time}};
+  return to_json(r, {});
+}
+
+json::object to_json(const PushResponse& r, json::storage_ptr sp) {
+  json::array results(sp);
+  results.reserve(r.results.size());
+  for (const auto& x : r.results) results.emplace_back(to_json(x, sp));
+  json::object o(sp);
+  o["results"] = std::move(results);
+  o["server_time"] = r.server_time;
+  return o;
 }
 
 Decoded<PushResponse> decode_push_response(const json::value& v) {
