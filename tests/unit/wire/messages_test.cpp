@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <functional>
@@ -538,6 +539,35 @@ TEST(WireRoundTrip, OpsAndPush) {
   ASSERT_TRUE(resp2.results[2].error);
   EXPECT_EQ(resp2.results[2].error->field, "body.lat");
   EXPECT_EQ(resp2.results[0].received_at, resp.results[0].received_at);
+}
+
+// The push handler decodes ops into, and answers from, its request's arena:
+// the same JSON as with the default storage, and the values live in the arena.
+TEST(WireRoundTrip, OpsAndPushInAGivenStorage) {
+  json::monotonic_resource arena;
+  const json::storage_ptr sp(&arena);
+  const Op op{make_uuid_v7(), std::string(kOpInspectionCreate), "2026-11-28T19:05:03+08:00",
+              to_json(sample_inspection())};
+  const json::value raw = to_json(op);
+  const auto in_arena = decode_op(raw, "", sp);
+  ASSERT_TRUE(in_arena);
+  EXPECT_EQ(in_arena->body, op.body);
+  EXPECT_EQ(in_arena->body.storage().get(), &arena);
+  EXPECT_NE(decode_op(raw)->body.storage().get(), &arena);
+  const auto bad = decode_op(json::parse(R"({"op_id":"x","type":"sos.raise","body":{}})"), "", sp);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "op_id");
+
+  PushResponse resp;
+  resp.server_time = "2026-11-28T11:05:03.000Z";
+  resp.results = {
+      {op.op_id, OpStatus::applied, std::nullopt, "2026-11-28T11:05:03.000Z"},
+      {"bad", OpStatus::rejected, FieldError{"out_of_range", "body.lat", "m"}, std::nullopt}};
+  const json::object built = to_json(resp, sp);
+  EXPECT_EQ(built.storage().get(), &arena);
+  EXPECT_EQ(json::serialize(built), json::serialize(to_json(resp)));
+  EXPECT_EQ(json::serialize(to_json(resp.results[1], sp)),
+            json::serialize(to_json(resp.results[1])));
 }
 
 TEST(WireRoundTrip, LoginAndPull) {
