@@ -1,4 +1,5 @@
 #include "patrol/wire/messages.hpp"
+#include "patrol/wire/op_view.hpp"
 #include "patrol/wire/uuid.hpp"
 
 #include <gtest/gtest.h>
@@ -539,6 +540,55 @@ TEST(WireRoundTrip, OpsAndPush) {
   ASSERT_TRUE(resp2.results[2].error);
   EXPECT_EQ(resp2.results[2].error->field, "body.lat");
   EXPECT_EQ(resp2.results[0].received_at, resp.results[0].received_at);
+}
+
+// The server's ingest path decodes pushes as views (no copy): the same checks
+// and errors as the copying decoders, the ops and bodies pointed at in place.
+TEST(WireViews, PushAndOpViewsCheckWhatTheDecodersCheck) {
+  const Op op{make_uuid_v7(), std::string(kOpInspectionCreate), "2026-11-28T19:05:03+08:00",
+              to_json(sample_inspection())};
+  const json::value raw = to_json(op);
+  const auto view = decode_op_view(raw);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->op_id, op.op_id);
+  EXPECT_EQ(view->type, op.type);
+  EXPECT_EQ(view->device_time, op.device_time);
+  EXPECT_EQ(view->body, &raw.as_object().at("body"));
+
+  for (const char* bad :
+       {R"([])", R"({"type":"sos.raise","body":{}})",
+        R"({"op_id":"x","type":"sos.raise","body":{}})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"nope","body":{}})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise"})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise","body":1})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise",
+                              "device_time":"yesterday","body":{}})"}) {
+    const auto v = json::parse(bad);
+    const auto copied = decode_op(v, "ops[2]");
+    const auto viewed = decode_op_view(v, "ops[2]");
+    ASSERT_FALSE(copied) << bad;
+    ASSERT_FALSE(viewed) << bad;
+    EXPECT_EQ(viewed.error().code, copied.error().code) << bad;
+    EXPECT_EQ(viewed.error().field, copied.error().field) << bad;
+  }
+
+  const json::value push = to_json(PushRequest{"device-1", -250, {raw, raw}});
+  const auto pv = decode_push_request_view(push);
+  ASSERT_TRUE(pv);
+  EXPECT_EQ(pv->device_id, "device-1");
+  EXPECT_EQ(pv->clock_offset_ms, -250);
+  EXPECT_EQ(pv->ops, &push.as_object().at("ops").as_array());
+  for (const char* bad :
+       {R"({"ops":[{}]})", R"({"device_id":"d","ops":[]})", R"({"device_id":"d","ops":{}})",
+        R"({"device_id":"d","clock_offset_ms":"x","ops":[{}]})"}) {
+    const auto v = json::parse(bad);
+    const auto copied = decode_push_request(v);
+    const auto viewed = decode_push_request_view(v);
+    ASSERT_FALSE(copied) << bad;
+    ASSERT_FALSE(viewed) << bad;
+    EXPECT_EQ(viewed.error().code, copied.error().code) << bad;
+    EXPECT_EQ(viewed.error().field, copied.error().field) << bad;
+  }
 }
 
 // The push handler decodes ops into, and answers from, its request's arena:
