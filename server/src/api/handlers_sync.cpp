@@ -10,6 +10,7 @@
 #include "api/hazard_transition.hpp"
 #include "domain/scope.hpp"
 #include "patrol/wire/messages.hpp"
+#include "patrol/wire/op_view.hpp"
 
 namespace patrol::api::handlers {
 namespace json = boost::json;
@@ -68,7 +69,8 @@ Response push(Ctx& c) {
                            " track points per push; send fewer ops per push");
     }
   }
-  auto req = wire::decode_push_request(body);
+  // The ops are validated where they were parsed (in the arena), not copied.
+  auto req = wire::decode_push_request_view(body);
   if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
 
   store::Ms received = now_ms();
@@ -79,12 +81,13 @@ Response push(Ctx& c) {
        &c.svc.store(), &c.svc.store()});
 
   // Each op stands alone: a bad one is answered rejected, the others go on.
-  std::vector<wire::OpResult> results(req->ops.size());
+  const json::array& ops = *req->ops;
+  std::vector<wire::OpResult> results(ops.size());
   std::vector<store::PreparedOp> to_store;
   std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
-  to_store.reserve(req->ops.size());
-  for (std::size_t i = 0; i < req->ops.size(); ++i) {
-    auto p = validator.prepare(req->ops[i]);
+  to_store.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto p = validator.prepare(ops[i]);
     if (!p) throw_store(p.error());
     if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
       results[i] = {u->op_id, wire::OpStatus::rejected, u->error, time_text(received)};

@@ -68,8 +68,8 @@ store::result<std::optional<store::Site>> OpValidator::visible_site(const std::s
 }
 
 store::result<Prepared> OpValidator::prepare(const json::value& raw) {
-  // The body is copied into the request's own storage (its arena in sync/push).
-  auto op = wire::decode_op(raw, "", raw.storage());
+  // The body is read where it was parsed, not copied.
+  auto op = wire::decode_op_view(raw, "");
   if (!op) {
     // Record the rejection under the op id when there is a usable one.
     const auto* obj = raw.if_object();
@@ -84,11 +84,11 @@ store::result<Prepared> OpValidator::prepare(const json::value& raw) {
   store::PreparedOp out{op->op_id, ctx_.who.user_id, ctx_.device_id, op->type, wire::FieldError{}};
   store::result<Action> action = wire::FieldError{};
   if (op->type == wire::kOpInspectionCreate) {
-    action = inspection(op->body);
+    action = inspection(*op->body);
   } else if (op->type == wire::kOpPositionAppend) {
-    action = positions(op->body);
+    action = positions(*op->body);
   } else if (op->type == wire::kOpSosRaise) {
-    action = sos(op->body);
+    action = sos(*op->body);
   } else if (op->type == wire::kOpRoundStart || op->type == wire::kOpRoundFinish ||
              op->type == wire::kOpRoundCheckin || op->type == wire::kOpHazardTransition) {
     action = workflow(*op);
@@ -212,7 +212,7 @@ store::result<OpValidator::Action> OpValidator::sos(const json::value& body) {
 
 // Round and hazard ops, judged by the op's corrected device time (the time it
 // was pushed when it names none).
-store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
+store::result<OpValidator::Action> OpValidator::workflow(const wire::OpView& op) {
   store::Ms t = ctx_.received_ms;
   if (op.device_time)
     if (auto d = wire::parse_rfc3339(*op.device_time))
@@ -220,13 +220,14 @@ store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
                               ctx_.received_ms);
   if (op.type == wire::kOpHazardTransition) {
     if (!ctx_.hazards) return Action(reject("unknown_type", "type", "unknown op type"));
-    auto w = prepare_hazard_op(*ctx_.hazards, ctx_.who, op.body, t, ctx_.hazard_policy, ctx_.users);
+    auto w =
+        prepare_hazard_op(*ctx_.hazards, ctx_.who, *op.body, t, ctx_.hazard_policy, ctx_.users);
     if (!w) return w.error();
     if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
     return Action(std::move(std::get<store::HazardOpWrite>(*w)));
   }
   auto w =
-      prepare_round_op(store_, ctx_.who, op.type, op.body, t, ctx_.received_ms, ctx_.round_policy);
+      prepare_round_op(store_, ctx_.who, op.type, *op.body, t, ctx_.received_ms, ctx_.round_policy);
   if (!w) return w.error();
   if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
   return Action(std::move(std::get<store::RoundOpWrite>(*w)));
