@@ -7,7 +7,7 @@
 # builds alternate ABBA over ROUNDS, batch sizes from PUSH_AB_BATCHES ("50 1").
 # Prints ops/s, p50/p99 and patrold's CPU per applied op (user+system from
 # /proc over the run) with the live publisher's and the writer's share: the
-# CPU per op is what a loaded machine does not distort (ops/s moves ±25%).
+# CPU per op is what a loaded machine distorts least (ops/s of one build moved 4x).
 set -uo pipefail
 secs=$1; rounds=$2; shift 2
 builds=("$@")
