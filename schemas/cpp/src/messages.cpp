@@ -806,7 +806,12 @@ Decoded<Op> decode_op(const json::value& v, std::string_view path) {
 }
 
 Decoded<Op> decode_op(const json::value& v, std::string_view path, json::storage_ptr body_storage) {
-  return decode_with<Op>([&](Op& out) { return op(v, path, out, body_storage); });
+  // The body is made in body_storage from the start: assigning a value of one
+  // storage to a value of another copies it into the target's storage.
+  Op out{{}, {}, std::nullopt, json::value(body_storage)};
+  if (auto e = op(v, path, out, body_storage))
+    return Decoded<Op>(boost::system::in_place_error, std::move(*e));
+  return Decoded<Op>(boost::system::in_place_value, std::move(out));
 }
 
 Decoded<OpBody> decode_op_body(const Op& o, std::string_view path) {
