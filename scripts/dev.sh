@@ -23,7 +23,7 @@ jobs="${PATROL_JOBS:-$(nproc)}"
 
 apt_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libssl-dev openssl libcctz-dev tzdata
+  libsqlite3-dev sqlite3 libssl-dev openssl libcctz-dev tzdata libjemalloc-dev
   libpq-dev postgresql-15 haproxy
   googletest libgtest-dev libgmock-dev
   cmake ninja-build ccache pkg-config g++ clang libclang-rt-14-dev

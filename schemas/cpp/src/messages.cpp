@@ -7,6 +7,7 @@
 #include <set>
 #include <span>
 
+#include "patrol/wire/op_view.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
 
@@ -511,17 +512,24 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
   return std::nullopt;
 }
 
-Err op(const json::value& v, std::string_view path, Op& out) {
+// An op's fields; its body checked and pointed at (op() copies it, op_view() does not).
+Err op_fields(const json::value& v, std::string_view path, std::string& op_id, std::string& type,
+              std::optional<std::string>& device_time, const json::value*& body) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
-  PATROL_TRY(req_uuid(*o, path, "op_id", out.op_id));
-  PATROL_TRY(req_enum(*o, path, "type", out.type, kOpTypes));
-  PATROL_TRY(opt_device_time(*o, path, "device_time", out.device_time));
-  const auto body_path = join(path, "body");
-  const auto* body = member(*o, "body");
-  if (body == nullptr) return fail("required", body_path, "is required");
-  if (!body->is_object()) return fail("invalid_type", body_path, "must be an object");
-  out.body = *body;
+  PATROL_TRY(req_uuid(*o, path, "op_id", op_id));
+  PATROL_TRY(req_enum(*o, path, "type", type, kOpTypes));
+  PATROL_TRY(opt_device_time(*o, path, "device_time", device_time));
+  body = member(*o, "body");
+  if (body == nullptr) return fail("required", join(path, "body"), "is required");
+  if (!body->is_object()) return fail("invalid_type", join(path, "body"), "must be an object");
+  return std::nullopt;
+}
+
+Err op(const json::value& v, std::string_view path, Op& out, const json::storage_ptr& sp = {}) {
+  const json::value* body = nullptr;
+  PATROL_TRY(op_fields(v, path, out.op_id, out.type, out.device_time, body));
+  out.body = json::value(*body, sp);
   return std::nullopt;
 }
 
@@ -797,6 +805,15 @@ Decoded<Op> decode_op(const json::value& v, std::string_view path) {
   return decode_with<Op>([&](Op& out) { return op(v, path, out); });
 }
 
+Decoded<Op> decode_op(const json::value& v, std::string_view path, json::storage_ptr body_storage) {
+  // The body is made in body_storage from the start: assigning a value of one
+  // storage to a value of another copies it into the target's storage.
+  Op out{{}, {}, std::nullopt, json::value(body_storage)};
+  if (auto e = op(v, path, out, body_storage))
+    return Decoded<Op>(boost::system::in_place_error, std::move(*e));
+  return Decoded<Op>(boost::system::in_place_value, std::move(out));
+}
+
 Decoded<OpBody> decode_op_body(const Op& o, std::string_view path) {
   if (o.type == kOpInspectionCreate) {
     auto r = decode_inspection_create(o.body, path);
@@ -827,22 +844,47 @@ json::object to_json(const PushRequest& r) {
   return o;
 }
 
+namespace {
+Err push_request_fields(const json::value& v, std::string& device_id,
+                        std::optional<std::int64_t>& clock_offset_ms, const json::array*& ops) {
+  const json::object* o = nullptr;
+  PATROL_TRY(as_object(v, "", o));
+  PATROL_TRY(req_string(*o, "", "device_id", device_id, 1, kMaxIdChars));
+  PATROL_TRY(
+      opt_int(*o, "", "clock_offset_ms", clock_offset_ms, -kMaxClockOffsetMs, kMaxClockOffsetMs));
+  PATROL_TRY(req_array(*o, "", "ops", ops, 1, kMaxOpsPerPush));
+  return std::nullopt;
+}
+}  // namespace
+
 Decoded<PushRequest> decode_push_request(const json::value& v) {
   return decode_with<PushRequest>([&](PushRequest& r) -> Err {
-    const json::object* o = nullptr;
-    PATROL_TRY(as_object(v, "", o));
-    PATROL_TRY(req_string(*o, "", "device_id", r.device_id, 1, kMaxIdChars));
-    PATROL_TRY(opt_int(*o, "", "clock_offset_ms", r.clock_offset_ms, -kMaxClockOffsetMs,
-                       kMaxClockOffsetMs));
     const json::array* ops = nullptr;
-    PATROL_TRY(req_array(*o, "", "ops", ops, 1, kMaxOpsPerPush));
+    PATROL_TRY(push_request_fields(v, r.device_id, r.clock_offset_ms, ops));
     r.ops.assign(ops->begin(), ops->end());
     return std::nullopt;
   });
 }
 
+Decoded<PushRequestView> decode_push_request_view(const json::value& v) {
+  return decode_with<PushRequestView>([&](PushRequestView& r) -> Err {
+    return push_request_fields(v, r.device_id, r.clock_offset_ms, r.ops);
+  });
+}
+
+Decoded<OpView> decode_op_view(const json::value& v, std::string_view path) {
+  return decode_with<OpView>([&](OpView& out) {
+    return op_fields(v, path, out.op_id, out.type, out.device_time, out.body);
+  });
+}
+
 json::object to_json(const OpResult& r) {
-  json::object o;
+  return to_json(r, {});
+}
+
+json::object to_json(const OpResult& r, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(4);
   o["op_id"] = r.op_id;
   o["status"] = to_string(r.status);
   if (r.error) o["error"] = to_json(*r.error);
@@ -855,9 +897,17 @@ Decoded<OpResult> decode_op_result(const json::value& v, std::string_view path) 
 }
 
 json::object to_json(const PushResponse& r) {
-  json::array results;
-  for (const auto& x : r.results) results.emplace_back(to_json(x));
-  return {{"results", std::move(results)}, {"server_time", r.server_time}};
+  return to_json(r, {});
+}
+
+json::object to_json(const PushResponse& r, json::storage_ptr sp) {
+  json::array results(sp);
+  results.reserve(r.results.size());
+  for (const auto& x : r.results) results.emplace_back(to_json(x, sp));
+  json::object o(sp);
+  o["results"] = std::move(results);
+  o["server_time"] = r.server_time;
+  return o;
 }
 
 Decoded<PushResponse> decode_push_response(const json::value& v) {

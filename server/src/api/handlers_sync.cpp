@@ -3,20 +3,52 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <memory>
 
 #include "api/audit.hpp"
 #include "api/handlers.hpp"
 #include "api/hazard_transition.hpp"
 #include "domain/scope.hpp"
 #include "patrol/wire/messages.hpp"
+#include "patrol/wire/op_view.hpp"
 
 namespace patrol::api::handlers {
 namespace json = boost::json;
 
+namespace {
+
+// The first block of a push's arena: reused by every push this worker thread
+// serves, so a small push parses, decodes and answers without touching the
+// heap (a 50-op push grows the arena from the heap once or twice).
+constexpr std::size_t kArenaBytes = std::size_t{64} * 1024;
+unsigned char* arena_buffer() {
+  thread_local const std::unique_ptr<unsigned char[]> buf(new unsigned char[kArenaBytes]);
+  return buf.get();
+}
+
+// format_ms of the results' times: the ops of one push were mostly received in
+// the same millisecond, so the text is made once per distinct value.
+class TimeText {
+ public:
+  const std::string& operator()(store::Ms t) {
+    if (text_.empty() || t != last_) {
+      last_ = t;
+      text_ = store::format_ms(t);
+    }
+    return text_;
+  }
+
+ private:
+  store::Ms last_ = 0;
+  std::string text_;
+};
+
+}  // namespace
+
 Response push(Ctx& c) {
   const auto& who = c.me();
   // Everything parsed from this request lives until it is answered: one arena.
-  json::monotonic_resource arena;
+  json::monotonic_resource arena(arena_buffer(), kArenaBytes);
   auto body = parse_json_body(c.req, &arena);
   if (const auto* o = body.if_object()) {
     if (const auto* ops = o->if_contains("ops");
@@ -37,25 +69,28 @@ Response push(Ctx& c) {
                            " track points per push; send fewer ops per push");
     }
   }
-  auto req = wire::decode_push_request(body);
+  // The ops are validated where they were parsed (in the arena), not copied.
+  auto req = wire::decode_push_request_view(body);
   if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
 
   store::Ms received = now_ms();
+  TimeText time_text;
   domain::OpValidator validator(
       c.svc.store(), c.svc.templates,
       {who, req->device_id, req->clock_offset_ms, received, c.svc.round_policy, c.svc.hazard_policy,
        &c.svc.store(), &c.svc.store()});
 
   // Each op stands alone: a bad one is answered rejected, the others go on.
-  std::vector<wire::OpResult> results(req->ops.size());
+  const json::array& ops = *req->ops;
+  std::vector<wire::OpResult> results(ops.size());
   std::vector<store::PreparedOp> to_store;
   std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
-  to_store.reserve(req->ops.size());
-  for (std::size_t i = 0; i < req->ops.size(); ++i) {
-    auto p = validator.prepare(req->ops[i]);
+  to_store.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto p = validator.prepare(ops[i]);
     if (!p) throw_store(p.error());
     if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
-      results[i] = {u->op_id, wire::OpStatus::rejected, u->error, store::format_ms(received)};
+      results[i] = {u->op_id, wire::OpStatus::rejected, u->error, time_text(received)};
     } else {
       index.push_back(i);
       auto& prepared = std::get<store::PreparedOp>(*p);
@@ -77,13 +112,14 @@ Response push(Ctx& c) {
     auto outcomes = must(c.svc.store().apply_ops(std::move(to_store)));
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
       auto& o = outcomes[k];
-      results[index[k]] = {o.op_id, o.status, o.error, store::format_ms(o.received_at)};
+      results[index[k]] = {std::move(o.op_id), o.status, std::move(o.error),
+                           time_text(o.received_at)};
     }
   }
   wire::PushResponse out;
   out.results = std::move(results);
   out.server_time = store::format_ms(now_ms());
-  return json_response(200, wire::to_json(out));
+  return json_response(200, wire::to_json(out, &arena));
 }
 
 Response pull(Ctx& c) {

@@ -68,7 +68,8 @@ store::result<std::optional<store::Site>> OpValidator::visible_site(const std::s
 }
 
 store::result<Prepared> OpValidator::prepare(const json::value& raw) {
-  auto op = wire::decode_op(raw, "");
+  // The body is read where it was parsed, not copied.
+  auto op = wire::decode_op_view(raw, "");
   if (!op) {
     // Record the rejection under the op id when there is a usable one.
     const auto* obj = raw.if_object();
@@ -83,11 +84,11 @@ store::result<Prepared> OpValidator::prepare(const json::value& raw) {
   store::PreparedOp out{op->op_id, ctx_.who.user_id, ctx_.device_id, op->type, wire::FieldError{}};
   store::result<Action> action = wire::FieldError{};
   if (op->type == wire::kOpInspectionCreate) {
-    action = inspection(op->body);
+    action = inspection(*op->body);
   } else if (op->type == wire::kOpPositionAppend) {
-    action = positions(op->body);
+    action = positions(*op->body);
   } else if (op->type == wire::kOpSosRaise) {
-    action = sos(op->body);
+    action = sos(*op->body);
   } else if (op->type == wire::kOpRoundStart || op->type == wire::kOpRoundFinish ||
              op->type == wire::kOpRoundCheckin || op->type == wire::kOpHazardTransition) {
     action = workflow(*op);
@@ -132,7 +133,8 @@ store::result<OpValidator::Action> OpValidator::inspection(const json::value& bo
 
   store::InspectionWrite w;
   auto& i = w.inspection;
-  i.id = b.id;
+  // The decoded body is ours: its strings move into the row.
+  i.id = std::move(b.id);
   i.site_id = s.id;
   i.org_unit_id = s.org_unit_id;
   i.org_path = s.org_path;
@@ -140,21 +142,23 @@ store::result<OpValidator::Action> OpValidator::inspection(const json::value& bo
   i.device_id = ctx_.device_id;
   i.template_id = t.id;
   i.template_version = t.version;
-  i.round_id = b.round_id;
-  i.observed_at = b.observed_at;
+  i.round_id = std::move(b.round_id);
+  i.observed_at = std::move(b.observed_at);
   i.observed_ms = correct_device_time(to_ms(*observed), ctx_.clock_offset_ms, ctx_.received_ms);
   if (b.position) i.position = to_wgs84(*b.position);
-  i.note = b.note;
+  i.note = std::move(b.note);
+  i.items.reserve(b.items.size());
   for (std::size_t k = 0; k < b.items.size(); ++k) {
-    const auto& it = b.items[k];
+    auto& it = b.items[k];
     auto ti = std::find_if(t.items.begin(), t.items.end(),
                            [&](const store::TemplateItem& x) { return x.code == it.code; });
     if (ti == t.items.end())
       return Action(reject("unknown_item", "body.items[" + std::to_string(k) + "].code",
                            "item code is not in this template version"));
-    i.items.push_back({it.code, std::string(wire::to_string(it.result)), it.note, it.photos});
     if (it.result == wire::ItemResult::hazard)
       w.hazards.push_back({it.code, ti->severity, ti->photo_required, it.photos, it.note});
+    i.items.push_back({std::move(it.code), std::string(wire::to_string(it.result)),
+                       std::move(it.note), std::move(it.photos)});
   }
   // Serialized here, on the request's worker thread, not on the single writer.
   w.items_json = store::items_json(i.items);
@@ -208,7 +212,7 @@ store::result<OpValidator::Action> OpValidator::sos(const json::value& body) {
 
 // Round and hazard ops, judged by the op's corrected device time (the time it
 // was pushed when it names none).
-store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
+store::result<OpValidator::Action> OpValidator::workflow(const wire::OpView& op) {
   store::Ms t = ctx_.received_ms;
   if (op.device_time)
     if (auto d = wire::parse_rfc3339(*op.device_time))
@@ -216,13 +220,14 @@ store::result<OpValidator::Action> OpValidator::workflow(const wire::Op& op) {
                               ctx_.received_ms);
   if (op.type == wire::kOpHazardTransition) {
     if (!ctx_.hazards) return Action(reject("unknown_type", "type", "unknown op type"));
-    auto w = prepare_hazard_op(*ctx_.hazards, ctx_.who, op.body, t, ctx_.hazard_policy, ctx_.users);
+    auto w =
+        prepare_hazard_op(*ctx_.hazards, ctx_.who, *op.body, t, ctx_.hazard_policy, ctx_.users);
     if (!w) return w.error();
     if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
     return Action(std::move(std::get<store::HazardOpWrite>(*w)));
   }
   auto w =
-      prepare_round_op(store_, ctx_.who, op.type, op.body, t, ctx_.received_ms, ctx_.round_policy);
+      prepare_round_op(store_, ctx_.who, op.type, *op.body, t, ctx_.received_ms, ctx_.round_policy);
   if (!w) return w.error();
   if (auto* e = std::get_if<wire::FieldError>(&*w)) return Action(std::move(*e));
   return Action(std::move(std::get<store::RoundOpWrite>(*w)));

@@ -20,6 +20,7 @@
 #include "domain/principal.hpp"
 #include "domain/round_rules.hpp"
 #include "patrol/wire/field_error.hpp"
+#include "patrol/wire/op_view.hpp"
 #include "store/auth_store.hpp"
 #include "store/reference_store.hpp"
 #include "store/sync_store.hpp"
@@ -79,7 +80,7 @@ class OpValidator {
   store::result<Action> inspection(const boost::json::value& body);
   store::result<Action> positions(const boost::json::value& body);
   store::result<Action> sos(const boost::json::value& body);
-  store::result<Action> workflow(const wire::Op& op);
+  store::result<Action> workflow(const wire::OpView& op);
   store::result<std::optional<store::Site>> visible_site(const std::string& id);
 
   store::ReferenceStore& store_;

@@ -1,8 +1,10 @@
 #include "patrol/wire/messages.hpp"
+#include "patrol/wire/op_view.hpp"
 #include "patrol/wire/uuid.hpp"
 
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <functional>
@@ -538,6 +540,84 @@ TEST(WireRoundTrip, OpsAndPush) {
   ASSERT_TRUE(resp2.results[2].error);
   EXPECT_EQ(resp2.results[2].error->field, "body.lat");
   EXPECT_EQ(resp2.results[0].received_at, resp.results[0].received_at);
+}
+
+// The server's ingest path decodes pushes as views (no copy): the same checks
+// and errors as the copying decoders, the ops and bodies pointed at in place.
+TEST(WireViews, PushAndOpViewsCheckWhatTheDecodersCheck) {
+  const Op op{make_uuid_v7(), std::string(kOpInspectionCreate), "2026-11-28T19:05:03+08:00",
+              to_json(sample_inspection())};
+  const json::value raw = to_json(op);
+  const auto view = decode_op_view(raw);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->op_id, op.op_id);
+  EXPECT_EQ(view->type, op.type);
+  EXPECT_EQ(view->device_time, op.device_time);
+  EXPECT_EQ(view->body, &raw.as_object().at("body"));
+
+  for (const char* bad :
+       {R"([])", R"({"type":"sos.raise","body":{}})",
+        R"({"op_id":"x","type":"sos.raise","body":{}})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"nope","body":{}})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise"})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise","body":1})",
+        R"({"op_id":"0193a5c4-7b7e-7c3a-9d1e-3f5a2b6c8d90","type":"sos.raise",
+                              "device_time":"yesterday","body":{}})"}) {
+    const auto v = json::parse(bad);
+    const auto copied = decode_op(v, "ops[2]");
+    const auto viewed = decode_op_view(v, "ops[2]");
+    ASSERT_FALSE(copied) << bad;
+    ASSERT_FALSE(viewed) << bad;
+    EXPECT_EQ(viewed.error().code, copied.error().code) << bad;
+    EXPECT_EQ(viewed.error().field, copied.error().field) << bad;
+  }
+
+  const json::value push = to_json(PushRequest{"device-1", -250, {raw, raw}});
+  const auto pv = decode_push_request_view(push);
+  ASSERT_TRUE(pv);
+  EXPECT_EQ(pv->device_id, "device-1");
+  EXPECT_EQ(pv->clock_offset_ms, -250);
+  EXPECT_EQ(pv->ops, &push.as_object().at("ops").as_array());
+  for (const char* bad :
+       {R"({"ops":[{}]})", R"({"device_id":"d","ops":[]})", R"({"device_id":"d","ops":{}})",
+        R"({"device_id":"d","clock_offset_ms":"x","ops":[{}]})"}) {
+    const auto v = json::parse(bad);
+    const auto copied = decode_push_request(v);
+    const auto viewed = decode_push_request_view(v);
+    ASSERT_FALSE(copied) << bad;
+    ASSERT_FALSE(viewed) << bad;
+    EXPECT_EQ(viewed.error().code, copied.error().code) << bad;
+    EXPECT_EQ(viewed.error().field, copied.error().field) << bad;
+  }
+}
+
+// The push handler decodes ops into, and answers from, its request's arena:
+// the same JSON as with the default storage, and the values live in the arena.
+TEST(WireRoundTrip, OpsAndPushInAGivenStorage) {
+  json::monotonic_resource arena;
+  const json::storage_ptr sp(&arena);
+  const Op op{make_uuid_v7(), std::string(kOpInspectionCreate), "2026-11-28T19:05:03+08:00",
+              to_json(sample_inspection())};
+  const json::value raw = to_json(op);
+  const auto in_arena = decode_op(raw, "", sp);
+  ASSERT_TRUE(in_arena);
+  EXPECT_EQ(in_arena->body, op.body);
+  EXPECT_EQ(in_arena->body.storage().get(), &arena);
+  EXPECT_NE(decode_op(raw)->body.storage().get(), &arena);
+  const auto bad = decode_op(json::parse(R"({"op_id":"x","type":"sos.raise","body":{}})"), "", sp);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "op_id");
+
+  PushResponse resp;
+  resp.server_time = "2026-11-28T11:05:03.000Z";
+  resp.results = {
+      {op.op_id, OpStatus::applied, std::nullopt, "2026-11-28T11:05:03.000Z"},
+      {"bad", OpStatus::rejected, FieldError{"out_of_range", "body.lat", "m"}, std::nullopt}};
+  const json::object built = to_json(resp, sp);
+  EXPECT_EQ(built.storage().get(), &arena);
+  EXPECT_EQ(json::serialize(built), json::serialize(to_json(resp)));
+  EXPECT_EQ(json::serialize(to_json(resp.results[1], sp)),
+            json::serialize(to_json(resp.results[1])));
 }
 
 TEST(WireRoundTrip, LoginAndPull) {

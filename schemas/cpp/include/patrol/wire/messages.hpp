@@ -160,6 +160,10 @@ boost::json::object to_json(const Op& op);
 // Checks op_id, type (known), device_time and that body is an object; `path`
 // prefixes fields, e.g. "ops[3]" — but push results name fields relative to the op.
 Decoded<Op> decode_op(const boost::json::value& v, std::string_view path = "");
+// The same, with the op's body copied into `body_storage` (e.g. the request's
+// arena, so a push's bodies cost no heap allocation); the Op must not outlive it.
+Decoded<Op> decode_op(const boost::json::value& v, std::string_view path,
+                      boost::json::storage_ptr body_storage);
 
 // The body of a decoded op, by type. Fields are named relative to `path`
 // ("body.items[1].result"). Fails with unknown_value at "type" for an unknown type.
@@ -185,6 +189,8 @@ struct OpResult {
   std::optional<std::string> received_at;  // server time the op was first applied
 };
 boost::json::object to_json(const OpResult& r);
+// The same built in `sp` (a request's arena: no heap allocation per result).
+boost::json::object to_json(const OpResult& r, boost::json::storage_ptr sp);
 Decoded<OpResult> decode_op_result(const boost::json::value& v, std::string_view path);
 
 struct PushResponse {
@@ -192,6 +198,7 @@ struct PushResponse {
   std::string server_time;
 };
 boost::json::object to_json(const PushResponse& r);
+boost::json::object to_json(const PushResponse& r, boost::json::storage_ptr sp);
 Decoded<PushResponse> decode_push_response(const boost::json::value& v);
 
 // ---------- sync/pull ----------
