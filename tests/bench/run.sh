@@ -87,7 +87,7 @@ pg_bench() {
   admin="$("$root/scripts/pg-throwaway.sh" start "$info" "$pgport")"
   psql -q "$admin" -c "CREATE DATABASE patrol"
   db="postgresql://patrol@127.0.0.1:$pgport/patrol"
-  local stop_pg='for p in "${nodes[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; "$root/scripts/pg-throwaway.sh" stop "$info"'
+  local stop_pg='for p in "${nodes[@]}"; do kill "$p" 2>/dev/null; done; wait "${nodes[@]}" 2>/dev/null; "$root/scripts/pg-throwaway.sh" stop "$info"'
   mkdir -p "$work/pgnodes"
   start_node() {  # $1 = index; sets node_port
     "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/pgnodes" --database "$db" \
