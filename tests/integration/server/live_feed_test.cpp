@@ -95,6 +95,38 @@ void subscribe(WssClient& ws, const std::string& org, std::optional<std::int64_t
   ws.write(json::serialize(o));
 }
 
+// Resumes with `since` on a new socket: expects "subscribed" (the ring covers
+// it), then the missed events in seq order up to the volunteer's latest
+// position, whose latitude must be `lat`. `last` is the last seq read, 0 when
+// it failed (reported).
+struct Resumed {
+  std::unique_ptr<WssClient> ws;
+  std::int64_t last = 0;
+};
+Resumed resume_until_position(std::uint16_t port, const Login& l, std::int64_t since, double lat) {
+  Resumed r{open_live(port, l), since};
+  subscribe(*r.ws, l.org_unit_id, since);
+  auto ack = read_until(*r.ws, [](auto& m) { return is(m, "subscribed") || is(m, "snapshot"); });
+  if (!ack || !is(*ack, "subscribed")) {
+    ADD_FAILURE() << "since " << since << " was not resumed";
+    return {std::move(r.ws), 0};
+  }
+  for (;;) {
+    auto ev = read_until(
+        *r.ws, [](auto& m) { return is(m, "event"); }, 3000);
+    if (!ev) {
+      ADD_FAILURE() << "missed events not replayed";
+      return {std::move(r.ws), 0};
+    }
+    EXPECT_GT(ev->at("seq").as_int64(), r.last);
+    r.last = ev->at("seq").as_int64();
+    if (is(*ev, "event", "position")) {
+      EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), lat);
+      return r;
+    }
+  }
+}
+
 }  // namespace
 
 TEST(LiveFeed, SnapshotThenEventsOfCommittedRows) {
@@ -187,26 +219,11 @@ TEST(LiveFeed, SinceReplaysTheRingOrResetsWhenTooOld) {
     push(s.port(), volunteer.token, json::array{position_op(28.80 + i * 0.001, 121.10)});
   std::this_thread::sleep_for(300ms);
   {
-    auto ws = open_live(s.port(), leader);
-    subscribe(*ws, leader.org_unit_id, last);
-    auto ack = read_until(*ws, [](auto& m) { return is(m, "subscribed") || is(m, "snapshot"); });
-    ASSERT_TRUE(ack);
-    ASSERT_TRUE(is(*ack, "subscribed"));
     // The missed events follow in order; one volunteer's positions are
     // coalesced to the latest marker (as in any queue of this feed).
-    std::int64_t prev = last;
-    for (;;) {
-      auto ev = read_until(
-          *ws, [](auto& m) { return is(m, "event"); }, 3000);
-      ASSERT_TRUE(ev) << "missed events replayed";
-      EXPECT_GT(ev->at("seq").as_int64(), prev);
-      prev = ev->at("seq").as_int64();
-      if (is(*ev, "event", "position")) {
-        EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.803);
-        break;
-      }
-    }
-    last = prev;
+    auto r = resume_until_position(s.port(), leader, last, 28.803);
+    ASSERT_NE(r.last, 0);
+    last = r.last;
   }
   // More than the ring holds (16) happen while away: a snapshot with reset.
   for (int i = 0; i < 20; ++i)
@@ -256,23 +273,10 @@ TEST(LiveFeed, UnwatchedCommitsAreReadWhenSomeoneSubscribesWithoutAGap) {
     push(s.port(), volunteer.token, json::array{position_op(28.80 + i * 0.001, 121.10)});
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(pub->stats().events, events) << "read while nobody watched";
-  auto ws = open_live(s.port(), leader);
-  subscribe(*ws, leader.org_unit_id, last);
-  auto ack = read_until(*ws, [](auto& m) { return is(m, "subscribed") || is(m, "snapshot"); });
-  ASSERT_TRUE(ack);
-  ASSERT_TRUE(is(*ack, "subscribed"));
-  std::int64_t prev = last;
-  for (;;) {
-    auto ev = read_until(
-        *ws, [](auto& m) { return is(m, "event"); }, 3000);
-    ASSERT_TRUE(ev) << "missed events replayed";
-    EXPECT_GT(ev->at("seq").as_int64(), prev);
-    prev = ev->at("seq").as_int64();
-    if (is(*ev, "event", "position")) {
-      EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.803);
-      break;
-    }
-  }
+  auto r = resume_until_position(s.port(), leader, last, 28.803);
+  ASSERT_NE(r.last, 0);
+  auto& ws = r.ws;
+  const std::int64_t prev = r.last;
   // Watched again: a commit is published at once, not after the interval.
   push(s.port(), volunteer.token, json::array{position_op(28.81, 121.10)});
   auto ev = read_until(
