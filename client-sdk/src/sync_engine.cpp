@@ -595,10 +595,12 @@ Result<bool> SyncEngine::push_concurrent(const std::string& token, SyncSummary& 
       }
       if (batch->empty()) break;
       auto f = std::make_unique<Flight>();
-      // An SOS also goes alone: it must reach the server before the backlog
-      // queued behind it, not race a batch sent beside it.
+      // The urgent lane (an SOS, the newest position) also goes alone: it
+      // must reach the server before the backlog queued behind it, not race
+      // a batch sent beside it. (Sent beside a backlog batch already in
+      // flight it may: that one left first.)
       f->ordered = std::any_of(batch->begin(), batch->end(), [](const OutboxOp& op) {
-        return !commutative(op.type) || op.type == wire::kOpSosRaise;
+        return !commutative(op.type) || op.lane == Lane::urgent;
       });
       f->req = push_request(*batch, ps);
       f->seqs.reserve(batch->size());
