@@ -25,11 +25,7 @@ constexpr const char* kOther = "13900000003";         // volunteer 东溪单村 
 constexpr const char* kCity = "13900000000";
 
 TestServer& server() {
-  static TestServer s([] {
-    test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& c) { c.api.scrypt_log2_n = 10; };
-    return o;
-  }());
+  static TestServer s;  // TestServer already hashes with scrypt N = 2^10
   return s;
 }
 

@@ -35,11 +35,7 @@ constexpr std::int64_t kDay = 24LL * 3600 * 1000;
 constexpr std::int64_t kChina = 8LL * 3600 * 1000;  // Asia/Shanghai: UTC+8, no DST
 
 TestServer& server() {
-  static TestServer s([] {
-    test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& c) { c.api.scrypt_log2_n = 10; };
-    return o;
-  }());
+  static TestServer s;  // TestServer already hashes with scrypt N = 2^10
   return s;
 }
 

@@ -42,10 +42,7 @@ std::int64_t ms_of(const json::value& v) {
 TestServer& grace_server() {
   static TestServer server([] {
     test::TestServerOptions o;
-    o.configure = [](net::ServerConfig& c) {
-      c.api.round_grace = 2s;
-      c.api.scrypt_log2_n = 10;
-    };
+    o.configure = [](net::ServerConfig& c) { c.api.round_grace = 2s; };
     return o;
   }());
   return server;
