@@ -686,6 +686,26 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       for (const text of await page.locator('.round-card').allTextContents()) {
         assert.doesNotMatch(text, /已巡 0\/0 处/, 'a round with a route never shows 0 of 0');
       }
+      // a member shown online was seen: the panel says when, never a bare dash
+      for (const seen of await page.locator('.member.online .member-seen').allTextContents()) {
+        assert.match(seen, /前|刚刚/, `an online member's last seen: ${seen}`);
+      }
+      // the hazard pins' age labels: none covers another label or a hazard pin
+      // (the pins of neighbouring sites crowd together at 390 px), and the
+      // newest pin keeps its label
+      await page.waitForTimeout(2600);  // the pop animation ends
+      const pins = await page.locator('.hazard-pin').evaluateAll((els) => els.map((e) => ({
+        icon: e.querySelector('.hz-icon').getBoundingClientRect().toJSON(),
+        age: getComputedStyle(e.querySelector('.hz-age')).visibility === 'visible'
+          ? e.querySelector('.hz-age').getBoundingClientRect().toJSON() : null,
+      })));
+      assert.ok(pins.length >= 2 && pins.some((x) => x.age), `hazard pins with labels (${pins.length})`);
+      const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      pins.forEach((p, i) => pins.forEach((q, j) => {
+        if (i === j || !p.age) return;
+        assert.ok(!overlap(p.age, q.icon), `${name}: label ${i} covers hazard pin ${j}`);
+        if (q.age && i < j) assert.ok(!overlap(p.age, q.age), `${name}: labels ${i} and ${j} overlap`);
+      }));
       await shot(page, name);
       await noCsp(page);
     }

@@ -34,6 +34,9 @@ export class MapLayers {
     this.trails = new Map();      // user id -> polyline
     this.filter = () => true;
     this.selected = null;
+    // Pins of nearby sites sit on top of each other's age labels at village
+    // zoom on a phone: re-decide which labels show after every zoom.
+    map.on('load zoomend', () => this.declutterHazardLabels());
   }
 
   ll(lat, lon) { return this.proj(lat, lon); }
@@ -165,6 +168,37 @@ export class MapLayers {
       const lang = currentLang();
       const names = list.map((x) => this.state.itemLabel(x.item_code, lang)).join('、');
       m.marker.setTooltipContent(`${s.name}: ${names} · ${age(newest.last_found_at)}`);
+    }
+    this.declutterHazardLabels();
+  }
+
+  // Shows a hazard pin's age label only where it covers no other hazard pin
+  // and no label already shown; overdue, then the newest, win. A hidden label
+  // stays in the pin's tooltip. Boxes come from the layout (the pin's anchor
+  // point and the label's offset size), not getBoundingClientRect, so a pin
+  // still in its pop animation is measured at its resting size.
+  declutterHazardLabels() {
+    if (!this.map._loaded) return;  // no view yet: no pixel positions (the 'load' event comes back here)
+    const boxes = [];
+    for (const m of this.hazards.values()) {
+      const p = this.map.latLngToLayerPoint(m.marker.getLatLng());
+      const label = m.el.querySelector('.hz-age');
+      const icon = { x: p.x + 2, y: p.y - 30, w: 26, h: 26 };  // iconAnchor [-2, 30]
+      const lw = label.offsetWidth, lh = label.offsetHeight;
+      const text = { x: icon.x + 29, y: icon.y + (26 - lh) / 2, w: lw, h: lh };
+      const newest = this.newestOf(m.list ?? []);
+      const rank = [m.list?.some((x) => x.overdue) ? 1 : 0, newest ? Date.parse(newest.last_found_at) : 0];
+      boxes.push({ m, icon, text, rank });
+    }
+    boxes.sort((a, b) => b.rank[0] - a.rank[0] || b.rank[1] - a.rank[1]);
+    const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const shown = [];
+    for (const b of boxes) {
+      const clear = b.text.w > 0
+        && !boxes.some((o) => o !== b && overlaps(b.text, o.icon))
+        && !shown.some((o) => overlaps(b.text, o));
+      b.m.el.classList.toggle('age-hidden', !clear);
+      if (clear) shown.push(b.text);
     }
   }
 

@@ -44,6 +44,9 @@ export function renderRounds(el, state, filter, onSelect) {
       const pos = state.positions.get(m.user_id);
       const pres = state.presence.get(m.user_id);
       const online = pres ? pres.online : pos && Date.now() - Date.parse(pos.t) < 10 * 60000;
+      // last seen: the newer of the last position and the last sync (a phone
+      // that syncs without sharing its position is still seen)
+      const seen = [pos?.t, pres?.t].filter(Boolean).sort((a, b) => Date.parse(b) - Date.parse(a))[0];
       return h('li', {
         class: `member ${online ? 'online' : 'offline'}`,
         onclick: pos ? () => onSelect({ type: 'volunteer', id: m.user_id }) : null,
@@ -51,7 +54,7 @@ export function renderRounds(el, state, filter, onSelect) {
       },
       h('span', { class: 'dot' }),
       h('span', { class: 'member-name' }, m.name, m.role === 'leader' ? ` · ${t('role.team_leader')}` : ''),
-      h('span', { class: 'member-seen' }, pos ? t('rounds.last_seen', { age: age(pos.t) }) : '—'));
+      h('span', { class: 'member-seen' }, seen ? t('rounds.last_seen', { age: age(seen) }) : '—'));
     });
     out.push(h('article', { class: `round-card state-${r.state}`, dataset: { roundId: r.id } },
       h('header', {},
