@@ -229,6 +229,20 @@ std::string login(HttpsClient& client, std::string_view phone, std::string_view 
   return std::string(v.at("token").as_string());
 }
 
+HttpsClient client_as(std::uint16_t port, std::string_view phone) {
+  HttpsClient c(port);
+  c.set_bearer(login(c, phone));
+  return c;
+}
+
+std::string error_field(const HttpResponse& r) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  const auto* err = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+  const auto* field = err && err->is_object() ? err->as_object().if_contains("field") : nullptr;
+  return field && field->is_string() ? std::string(field->get_string()) : std::string("<none>");
+}
+
 LoggedIn::LoggedIn(std::uint16_t port, std::string_view phone_, std::string_view device_id,
                    std::string_view password)
     : client(port), phone(phone_) {

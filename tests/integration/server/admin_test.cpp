@@ -10,10 +10,12 @@
 #include "domain/geo.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 
 using namespace patrol;
 namespace json = boost::json;
 using test::HttpsClient;
+using test::str;
 using test::TestServer;
 
 namespace {
@@ -30,23 +32,11 @@ TestServer& server() {
 }
 
 HttpsClient as(const char* phone) {
-  HttpsClient c(server().port());
-  c.set_bearer(test::login(c, phone));
-  return c;
+  return test::client_as(server().port(), phone);
 }
 
 json::value body(const test::HttpResponse& r) {
-  return r.body.empty() ? json::value() : json::parse(r.body);
-}
-
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
-// The error's field, for "status and field" checks.
-std::string field_of(const test::HttpResponse& r) {
-  auto v = body(r);
-  return v.is_object() && v.as_object().contains("error") ? str(v.at("error").at("field")) : "?";
+  return test::parse_json(r.body);
 }
 
 // A phone's pull from `cursor` to the end: (entity/op/id → last data), new cursor.
@@ -179,7 +169,7 @@ TEST(SitesAdmin, ScopeRolesAndFieldErrors) {
       b[c.key] = c.value;
     auto r = admin.post_json("/api/v1/sites", json::serialize(b));
     EXPECT_EQ(r.status, c.status) << c.what << ": " << r.body;
-    EXPECT_EQ(field_of(r), c.field) << c.what << ": " << r.body;
+    EXPECT_EQ(test::error_field(r), c.field) << c.what << ": " << r.body;
   }
   // Leaders and volunteers do not administer sites.
   for (const char* phone : {kLeader, kVolunteer}) {
@@ -223,7 +213,7 @@ TEST(TeamsAdmin, MembersWithinScopeNeverAboveOwnRole) {
   auto r = admin.request("PUT", "/api/v1/teams/" + id,
                          json::serialize(json::object{{"add_members", json::array{other}}}));
   EXPECT_EQ(r.status, 422u) << "东溪单村's volunteer: " << r.body;
-  EXPECT_EQ(field_of(r), "members");
+  EXPECT_EQ(test::error_field(r), "members");
   auto boss = city.post_json("/api/v1/users", R"({"phone":"13955550001","name":"镇里来的",
       "role":"town_staff","org_unit_id":"21"})");
   ASSERT_EQ(boss.status, 201u) << boss.body;
@@ -231,13 +221,13 @@ TEST(TeamsAdmin, MembersWithinScopeNeverAboveOwnRole) {
   r = admin.request("PUT", "/api/v1/teams/" + id,
                     json::serialize(json::object{{"add_members", json::array{boss_id}}}));
   EXPECT_EQ(r.status, 403u) << "a town_staff is above a village_admin: " << r.body;
-  EXPECT_EQ(field_of(r), "members");
+  EXPECT_EQ(test::error_field(r), "members");
   r = admin.request("PUT", "/api/v1/teams/" + id, R"({"members":"all"})");
   EXPECT_EQ(r.status, 422u);
-  EXPECT_EQ(field_of(r), "members");
+  EXPECT_EQ(test::error_field(r), "members");
   r = admin.request("PUT", "/api/v1/teams/" + id, R"({"org_unit_id":"22"})");
   EXPECT_EQ(r.status, 422u);
-  EXPECT_EQ(field_of(r), "org_unit_id");
+  EXPECT_EQ(test::error_field(r), "org_unit_id");
 
   // Remove the volunteer, rename: phones see the new member list.
   r = admin.request("PUT", "/api/v1/teams/" + id,

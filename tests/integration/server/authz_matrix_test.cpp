@@ -653,11 +653,7 @@ TEST(AuthzMatrix, MassAssignmentIsIgnoredOrRefused) {
     EXPECT_EQ(r.status, want) << what << " -> " << r.body;
     return parse(r.body);
   };
-  auto error_field = [](const HttpResponse& r) {
-    auto v = parse(r.body);
-    return v.is_object() && v.as_object().contains("error") ? str(v.at("error").at("field"))
-                                                            : std::string("<none>");
-  };
+  using test::error_field;
 
   // Users: server-set fields in a create are ignored.
   auto created = ok(call(admin.token, "POST", "/api/v1/users",

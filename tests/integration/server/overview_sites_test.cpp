@@ -40,9 +40,7 @@ TestServer& server() {
 }
 
 HttpsClient as(const char* phone) {
-  HttpsClient c(server().port());
-  c.set_bearer(test::login(c, phone));
-  return c;
+  return test::client_as(server().port(), phone);
 }
 
 std::int64_t ms_of(const json::value& v) {

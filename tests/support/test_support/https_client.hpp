@@ -105,6 +105,14 @@ std::string login(HttpsClient& client, std::string_view phone,
                   std::string_view password = "patrol-demo",
                   std::string_view device_id = "test-device");
 
+// A client on its own connection, logged in as `phone` (login() above) with
+// the bearer set. Throws as login() does.
+HttpsClient client_as(std::uint16_t port, std::string_view phone);
+
+// The `error.field` of a JSON error answer, or "<none>" when the body is no
+// JSON error (for "status and field" checks).
+std::string error_field(const HttpResponse& r);
+
 // A user logged in (login() above) on its own kept-alive connection, the
 // bearer set, with who they are from GET /api/v1/me. Throws as login() does,
 // and std::runtime_error when /me does not answer 200.
