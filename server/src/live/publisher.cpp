@@ -40,15 +40,14 @@ std::int64_t unix_ms() {
 // 4000-4999 range applications may use; the reason says which.
 constexpr unsigned short kSessionEnded = 4001;
 
-// An event's `data`: JSON text already (change log, presence), or the row it
-// is made from, serialised only when a viewer needs it (a delivery or a
-// replay): a node nobody watches does not serialise what it ingests.
-using Data = std::variant<std::string, store::Inspection, store::LatestPosition>;
+// An event's `data`: JSON text already (inspection, change log, presence:
+// the store writes an inspection's text straight from its row), or the
+// position marker it is made from, serialised only when a viewer needs it (a
+// delivery or a replay).
+using Data = std::variant<std::string, store::LatestPosition>;
 
-std::string data_json(const Data& d) {
-  if (const auto* s = std::get_if<std::string>(&d)) return *s;
-  if (const auto* i = std::get_if<store::Inspection>(&d))
-    return json::serialize(store::to_json(*i));
+std::string data_json(Data& d) {
+  if (auto* s = std::get_if<std::string>(&d)) return std::move(*s);
   return json::serialize(store::to_json(std::get<store::LatestPosition>(d)));
 }
 
@@ -331,11 +330,8 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       }
       std::vector<Draft> drafts;
       drafts.reserve(b->inspections.size() + b->changes.size() + b->positions.size());
-      for (std::size_t k = 0; k < b->inspections.size(); ++k) {
-        auto& i = b->inspections[k];
-        drafts.push_back({i.org_path, "inspection", i.user_id, std::move(i),
-                          k < b->inspection_events.size() ? b->inspection_events[k] : 0});
-      }
+      for (auto& i : b->inspections)
+        drafts.push_back({std::move(i.org_path), "inspection", {}, std::move(i.data), i.event});
       for (auto& c : b->changes) {
         if (c.op != "upsert") continue;
         if (c.entity != "hazard" && c.entity != "round" && c.entity != "sos") continue;

@@ -45,6 +45,17 @@ struct LiveCursors {
   friend bool operator==(const LiveCursors&, const LiveCursors&) = default;
 };
 
+// An inspection committed after the cursor: what the feed routes it by, and
+// its REST shape as JSON text made straight from the row (inspection_text.hpp:
+// the items column is spliced in, never parsed; the bytes are those of
+// boost::json::serialize(to_json(Inspection)) of the same row).
+struct LiveInspection {
+  std::int64_t seq = 0;    // inspections.seq
+  std::string org_path;    // the site's org path (scope)
+  std::string data;        // JSON text, the REST shape of the inspection
+  std::int64_t event = 0;  // event number (see above); 0: none
+};
+
 // A change-log entry with the org path it is scoped by.
 struct LiveChange {
   std::int64_t seq = 0;
@@ -67,14 +78,11 @@ struct LivePosition {
 };
 
 struct LiveBatch {
-  LiveCursors upto;  // pass back as `from` for the next batch
-  std::vector<Inspection> inspections;
+  LiveCursors upto;                         // pass back as `from` for the next batch
+  std::vector<LiveInspection> inspections;  // ordered by seq
   std::vector<LiveChange> changes;
   std::vector<LivePosition> positions;  // ordered by seq
-  // Event numbers of `inspections`, one each (empty when the store does not
-  // number events; 0: the row is not published).
-  std::vector<std::int64_t> inspection_events;
-  bool more = false;  // a tail hit the limit: read again at once
+  bool more = false;                    // a tail hit the limit: read again at once
   // Rows may be committed but not handed out yet because an older
   // transaction is still running (PostgreSQL): read again shortly, as its
   // end may not be notified.

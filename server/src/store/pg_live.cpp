@@ -16,6 +16,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/inspection_text.hpp"
 #include "store/pg_horizon.hpp"
 #include "store/pg_store_impl.hpp"
 #include "store/sqlite_rows.hpp"
@@ -131,27 +132,32 @@ result<LiveBatch> PgStore::live_tail(const LiveCursors& from, int limit) {
     };
     {
       auto r = c.exec(kInspectionsIn, range);
+      b.inspections.reserve(static_cast<std::size_t>(r.rows()));
       for (int k = 0; k < r.rows(); ++k) {
-        Inspection i;
-        i.seq = r.int64(k, 1);
-        i.id = r.text(k, 2);
-        i.op_id = r.text(k, 3);
-        i.site_id = r.text(k, 4);
-        i.org_unit_id = r.int64(k, 5);
-        i.org_path = r.text(k, 6);
-        i.user_id = r.text(k, 7);
-        i.device_id = r.text(k, 8);
-        i.template_id = r.text(k, 9);
-        i.template_version = r.int64(k, 10);
-        i.round_id = r.opt_text(k, 11);
-        i.observed_at = r.text(k, 12);
-        i.observed_ms = r.int64(k, 13);
-        i.received_ms = r.int64(k, 14);
-        i.position = read_geo(r, k, 15);
-        i.note = r.text(k, 18);
-        i.items = detail::read_items(r.text_view(k, 19));
-        b.inspection_events.push_back(event(r.int64(k, 0)));
-        b.inspections.push_back(std::move(i));
+        // Its JSON text from the columns' own bytes (inspection_text.hpp).
+        LiveInspection li;
+        li.seq = r.int64(k, 1);
+        li.org_path = r.text(k, 6);
+        InspectionColumns col;
+        col.id = r.text_view(k, 2);
+        col.op_id = r.text_view(k, 3);
+        col.site_id = r.text_view(k, 4);
+        col.org_unit_id = r.int64(k, 5);
+        col.user_id = r.text_view(k, 7);
+        col.device_id = r.text_view(k, 8);
+        col.template_id = r.text_view(k, 9);
+        col.template_version = r.int64(k, 10);
+        if (!r.null(k, 11)) col.round_id = r.text_view(k, 11);
+        col.observed_at = r.text_view(k, 12);
+        col.observed_ms = r.int64(k, 13);
+        col.received_ms = r.int64(k, 14);
+        col.position = read_geo(r, k, 15);
+        col.note = r.text_view(k, 18);
+        col.items = r.text_view(k, 19);
+        li.data.reserve(inspection_json_size(col));
+        append_inspection_json(li.data, col);
+        li.event = event(r.int64(k, 0));
+        b.inspections.push_back(std::move(li));
       }
     }
     {

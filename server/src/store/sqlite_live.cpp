@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "store/inspection_text.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_support.hpp"
 
@@ -22,6 +23,7 @@ constexpr std::string_view kHead =
 constexpr std::string_view kChangesAfter =
     "SELECT seq, entity, op, id, org_path, data FROM change_log WHERE seq > ?1 ORDER BY seq "
     "LIMIT ?2";
+// PATROL_INSPECTION_COLS, read as views into the event's text (live_row).
 constexpr std::string_view kInspectionsAfter =
     "SELECT " PATROL_INSPECTION_COLS " FROM inspections WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 // The end of the next position range: at most ?2 rows after ?1.
@@ -42,6 +44,33 @@ constexpr std::string_view kRounds =
 constexpr std::string_view kPhotoVisible =
     "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id "
     "WHERE p.sha256 = ?1 AND i.org_path >= ?2 AND i.org_path < ?3 LIMIT 1";
+
+// A PATROL_INSPECTION_COLS row as the feed needs it: its JSON text written
+// from the columns' own bytes (no Inspection, no parsed items).
+LiveInspection live_row(Statement& s) {
+  LiveInspection li;
+  li.seq = s.column_int64(0);
+  li.org_path = s.column_text(5);
+  InspectionColumns c;
+  c.id = s.column_text_view(1);
+  c.op_id = s.column_text_view(2);
+  c.site_id = s.column_text_view(3);
+  c.org_unit_id = s.column_int64(4);
+  c.user_id = s.column_text_view(6);
+  c.device_id = s.column_text_view(7);
+  c.template_id = s.column_text_view(8);
+  c.template_version = s.column_int64(9);
+  if (!s.column_is_null(10)) c.round_id = s.column_text_view(10);
+  c.observed_at = s.column_text_view(11);
+  c.observed_ms = s.column_int64(12);
+  c.received_ms = s.column_int64(13);
+  c.position = read_geo(s, 14);
+  c.note = s.column_text_view(17);
+  c.items = s.column_text_view(18);
+  li.data.reserve(inspection_json_size(c));
+  append_inspection_json(li.data, c);
+  return li;
+}
 
 }  // namespace
 
@@ -118,7 +147,7 @@ result<LiveBatch> SqliteLiveStore::live_tail(const LiveCursors& from, int limit)
       auto& s = q(db, kInspectionsAfter);
       s.bind(1, from.inspections).bind(2, limit);
       while (step(s)) {
-        b.inspections.push_back(read_inspection(s));
+        b.inspections.push_back(live_row(s));
         b.upto.inspections = b.inspections.back().seq;
       }
       s.reset();

@@ -184,9 +184,7 @@ TEST(PgStore, PullSkipsNothingWhenCommitsLandOutOfOrder) {
   for (int i = 0; i < 10; ++i) {
     auto t = b->live_tail(at, 1000);
     ASSERT_TRUE(t);
-    ASSERT_EQ(t->inspection_events.size(), t->inspections.size());
-    for (std::size_t k = 0; k < t->inspections.size(); ++k)
-      events.emplace_back(t->inspection_events[k], "inspection");
+    for (const auto& i : t->inspections) events.emplace_back(i.event, "inspection");
     for (const auto& c : t->changes) events.emplace_back(c.event, c.id);
     at = t->upto;
     if (!t->more) break;

@@ -1,5 +1,7 @@
 // LiveStore (the live feed's tails) and TrackerStore conformance.
 #include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <map>
 
 #include "conformance/fixture.hpp"
 
@@ -39,8 +41,11 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
   auto b = lt.live->live_tail(*head, 100);
   ASSERT_TRUE(b);
   ASSERT_EQ(b->inspections.size(), 2u);
-  EXPECT_EQ(b->inspections[0].observed_ms, t0);  // commit order
-  EXPECT_EQ(b->inspections[1].observed_ms, t0 + 1000);
+  EXPECT_LT(b->inspections[0].seq, b->inspections[1].seq);  // commit order
+  const auto corrected = [](Ms t) { return R"("observed_at_corrected":")" + format_ms(t); };
+  EXPECT_NE(b->inspections[0].data.find(corrected(t0)), std::string::npos);
+  EXPECT_NE(b->inspections[1].data.find(corrected(t0 + 1000)), std::string::npos);
+  EXPECT_EQ(b->inspections[0].org_path, site.org_path);
   ASSERT_FALSE(b->changes.empty());
   EXPECT_TRUE(std::any_of(b->changes.begin(), b->changes.end(),
                           [](const LiveChange& c) { return c.entity == "hazard"; }));
@@ -67,8 +72,8 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
   // Events numbered by the store (PostgreSQL) are one per row, increasing
   // in the order handed out; a store that does not number them leaves 0.
   if (b->upto.events != 0) {
-    ASSERT_EQ(b->inspection_events.size(), b->inspections.size());
-    std::vector<std::int64_t> ev(b->inspection_events);
+    std::vector<std::int64_t> ev;
+    for (const auto& i : b->inspections) ev.push_back(i.event);
     for (const auto& c : b->changes) ev.push_back(c.event);
     for (const auto& p : b->positions) ev.push_back(p.event);
     std::sort(ev.begin(), ev.end());
@@ -76,7 +81,7 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
     EXPECT_LE(ev.back(), b->upto.events);
     EXPECT_EQ(std::adjacent_find(ev.begin(), ev.end()), ev.end()) << "an event number repeats";
   } else {
-    EXPECT_TRUE(b->inspection_events.empty());
+    for (const auto& i : b->inspections) EXPECT_EQ(i.event, 0);
   }
 
   // A small limit pages through the same rows.
@@ -91,6 +96,59 @@ TYPED_TEST(LiveConformance, TailsSeeEachCommittedRowOnceInOrder) {
   }
   EXPECT_EQ(inspections, 2u);
   EXPECT_TRUE(not_behind(at, b->upto));
+}
+
+// The tail writes an inspection's text from its row without parsing the
+// items: it must be, byte for byte, the REST shape of the same row as the
+// read path serialises it (what the feed sent before), for any text.
+TYPED_TEST(LiveConformance, InspectionTextIsTheRestShapeByteForByte) {
+  auto lt = this->factory_.live(*this->store_);
+  ASSERT_TRUE(lt.live);
+  auto head = lt.live->live_head();
+  ASSERT_TRUE(head);
+  const auto& site = this->village_site();
+  const Ms t0 = now_ms() - 60000;
+  const std::string sha(64, 'b');
+  auto op = [&](int k, std::string note, std::vector<InspectionItem> items,
+                std::optional<GeoPoint> where) {
+    auto o = this->inspection_op(site, t0 + k);
+    auto& w = std::get<InspectionWrite>(o.action);
+    w.inspection.note = std::move(note);
+    w.inspection.items = std::move(items);
+    w.inspection.position = where;
+    return o;
+  };
+  // Chinese text, quotes, backslashes, control characters (short escapes and
+  // \u00XX), DEL, a 4-byte character; empty items; items with and without
+  // a note or photos; no position; no accuracy.
+  const std::string tricky = "电线私拉乱接 \"充电\" \\ 路径\n第二行\t\x01\x1f\x7f 😀 / end";
+  this->apply(op(0, "楼道堆物，已劝离。", {}, GeoPoint{28.851234, 121.14, 8.0}));
+  this->apply(op(1, tricky,
+                 {{"corridor_clutter", "ok", "", {}},
+                  {"flying_wire_charging", "not_applicable", tricky, {}},
+                  {"fire_exit_blocked", "ok", "", {sha, sha}},
+                  {"extinguisher_missing", "ok", "备注 \"x\"", {sha}}},
+                 std::nullopt));
+  this->apply(op(2, "", {{"corridor_clutter", "ok", "", {}}}, GeoPoint{-0.5, 1e-7, std::nullopt}));
+
+  auto b = lt.live->live_tail(*head, 100);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->inspections.size(), 3u);
+  InspectionFilter f;
+  f.scope_path = site.org_path;
+  f.limit = 100;
+  auto page = this->store_->inspections(f);
+  ASSERT_TRUE(page);
+  std::map<std::string, std::string> rest;  // id → serialised REST shape
+  for (const auto& i : page->items) rest[i.id] = boost::json::serialize(to_json(i));
+  for (const auto& li : b->inspections) {
+    const auto id_at = li.data.find(R"("id":")");
+    ASSERT_EQ(id_at, 1u) << li.data;
+    const std::string id = li.data.substr(7, li.data.find('"', 7) - 7);
+    ASSERT_TRUE(rest.count(id)) << id;
+    EXPECT_EQ(li.data, rest[id]);
+    EXPECT_EQ(li.org_path, site.org_path);
+  }
 }
 
 TYPED_TEST(LiveConformance, RoundsAndPhotoScope) {

@@ -1,0 +1,266 @@
+#include "store/inspection_text.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+#include <boost/json/value.hpp>
+#include <charconv>
+
+#include "store/sqlite_rows.hpp"
+
+namespace patrol::store {
+namespace json = boost::json;
+
+namespace {
+
+// What boost::json's serializer writes for `sr` (after reset), appended.
+void drain(json::serializer& sr, std::string& out) {
+  char buf[256];
+  while (!sr.done()) out.append(sr.read(buf, sizeof buf));
+}
+
+void append_double(std::string& out, double d) {
+  json::serializer sr;
+  const json::value v(d);
+  sr.reset(&v);
+  drain(sr, out);
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// The length of the UTF-8 sequence at s[i] (RFC 3629: no overlong form, no
+// surrogate, nothing above U+10FFFF), 0 when it is not one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k) { return (b(k) & 0xC0) == 0x80; };
+  const unsigned char c = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (!cont(k)) return 0;
+  return n;
+}
+
+// The stored items column, walked once. Each step checks that what follows
+// is exactly what boost::json::serialize writes (no space, the serializer's
+// escapes), so copying it gives the bytes re-serialising it would.
+struct Splicer {
+  std::string_view s;
+  std::size_t i = 0;
+
+  bool lit(std::string_view t) {
+    if (s.substr(i, t.size()) != t) return false;
+    i += t.size();
+    return true;
+  }
+
+  // A string at i in the serializer's form; its text (quotes included).
+  bool str(std::string_view& text) {
+    const std::size_t start = i;
+    if (i >= s.size() || s[i] != '"') return false;
+    std::size_t j = i + 1;
+    for (;;) {
+      if (j >= s.size()) return false;
+      const auto c = static_cast<unsigned char>(s[j]);
+      if (c == '"') break;
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        if (j + 1 >= s.size()) return false;
+        switch (s[j + 1]) {
+          case '"':
+          case '\\':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
+            j += 2;
+            continue;
+          case 'u': {
+            // \u00XY, lower-case hex, only for a control character without
+            // a short escape (the serializer's table).
+            if (j + 6 > s.size() || s[j + 2] != '0' || s[j + 3] != '0') return false;
+            const char x = s[j + 4], y = s[j + 5];
+            int v = 0;
+            if (y >= '0' && y <= '9') {
+              v = y - '0';
+            } else if (y >= 'a' && y <= 'f') {
+              v = y - 'a' + 10;
+            } else {
+              return false;
+            }
+            if (x == '1') {
+              v += 16;
+            } else if (x != '0') {
+              return false;
+            }
+            if (v == 8 || v == 9 || v == 10 || v == 12 || v == 13) return false;
+            j += 6;
+            continue;
+          }
+          default:
+            return false;
+        }
+      }
+      if (c < 0x80) {
+        ++j;
+        continue;
+      }
+      const std::size_t n = utf8_length(s, j);
+      if (n == 0) return false;
+      j += n;
+    }
+    i = j + 1;
+    text = s.substr(start, i - start);
+    return true;
+  }
+
+  // The whole column, appended in the wire form; false (out unchanged in
+  // length) when it is not in the serializer's form.
+  bool splice(std::string& out) {
+    const std::size_t mark = out.size();
+    auto fail = [&] {
+      out.resize(mark);
+      return false;
+    };
+    if (!lit("[")) return fail();
+    out += '[';
+    if (!lit("]")) {
+      for (;;) {
+        std::string_view code, result, note = R"("")";
+        if (!lit(R"({"code":)") || !str(code) || !lit(R"(,"result":)") || !str(result))
+          return fail();
+        if (lit(R"(,"note":)") && !str(note)) return fail();
+        out += R"({"code":)";
+        out += code;
+        out += R"(,"result":)";
+        out += result;
+        out += R"(,"note":)";
+        out += note;
+        out += R"(,"photos":[)";
+        if (lit(R"(,"photos":[)") && !lit("]")) {
+          for (;;) {
+            std::string_view photo;
+            if (!str(photo)) return fail();
+            out += photo;
+            if (lit("]")) break;
+            if (!lit(",")) return fail();
+            out += ',';
+          }
+        }
+        out += "]}";
+        if (!lit("}")) return fail();
+        if (lit("]")) break;
+        if (!lit(",")) return fail();
+        out += ',';
+      }
+    }
+    out += ']';
+    if (i != s.size()) return fail();
+    return true;
+  }
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  // The serializer escapes '"', '\\' and control characters only.
+  bool plain = true;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  json::serializer sr;
+  sr.reset(json::string_view(s.data(), s.size()));
+  drain(sr, out);
+}
+
+bool append_wire_items(std::string& out, std::string_view stored) {
+  if (Splicer{stored}.splice(out)) return true;
+  // Not in items_json()'s form: as the Inspection reader and to_json() make it.
+  Inspection i;
+  i.items = detail::read_items(stored);
+  out += json::serialize(to_json(i).at("items"));
+  return false;
+}
+
+void append_inspection_json(std::string& out, const InspectionColumns& r) {
+  out += R"({"id":)";
+  append_json_string(out, r.id);
+  out += R"(,"op_id":)";
+  append_json_string(out, r.op_id);
+  out += R"(,"site_id":)";
+  append_json_string(out, r.site_id);
+  out += R"(,"org_unit_id":")";
+  append_int(out, r.org_unit_id);  // id_string(): digits, nothing to escape
+  out += R"(","user_id":)";
+  append_json_string(out, r.user_id);
+  out += R"(,"device_id":)";
+  append_json_string(out, r.device_id);
+  out += R"(,"template_id":)";
+  append_json_string(out, r.template_id);
+  out += R"(,"template_version":)";
+  append_int(out, r.template_version);
+  out += R"(,"round_id":)";
+  if (r.round_id) {
+    append_json_string(out, *r.round_id);
+  } else {
+    out += "null";
+  }
+  out += R"(,"observed_at":)";
+  append_json_string(out, r.observed_at);
+  out += R"(,"observed_at_corrected":)";
+  append_json_string(out, format_ms(r.observed_ms));
+  out += R"(,"received_at":)";
+  append_json_string(out, format_ms(r.received_ms));
+  out += R"(,"position":)";
+  if (r.position) {
+    out += R"({"lat":)";
+    append_double(out, r.position->lat);
+    out += R"(,"lon":)";
+    append_double(out, r.position->lon);
+    out += R"(,"accuracy_m":)";
+    if (r.position->accuracy_m) {
+      append_double(out, *r.position->accuracy_m);
+    } else {
+      out += "null";
+    }
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += R"(,"note":)";
+  append_json_string(out, r.note);
+  out += R"(,"items":)";
+  (void)append_wire_items(out, r.items);
+  out += '}';
+}
+
+}  // namespace patrol::store
