@@ -185,6 +185,11 @@ struct Publisher::Impl : std::enable_shared_from_this<Impl> {
       } else if (!dirty) {
         dirty = true;
         dirty_since = Clock::now();
+      } else {
+        // Already flagged: the publisher has been woken for it (or is
+        // awake), and when nobody watches it waits for its deadline anyway.
+        // Not waking it on every group commit saves a context switch each.
+        return;
       }
     }
     wcv.notify_one();

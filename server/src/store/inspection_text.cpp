@@ -1,10 +1,12 @@
 #include "store/inspection_text.hpp"
 
+#include <boost/json/detail/format.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <chrono>
 
 #include "store/sqlite_rows.hpp"
 
@@ -19,17 +21,53 @@ void drain(json::serializer& sr, std::string& out) {
   while (!sr.done()) out.append(sr.read(buf, sizeof buf));
 }
 
+// The serializer's own number formatting (what serializer::write_number
+// calls for a double), without a serializer per number.
 void append_double(std::string& out, double d) {
-  json::serializer sr;
-  const json::value v(d);
-  sr.reset(&v);
-  drain(sr, out);
+  char buf[json::detail::max_number_chars + 1];
+  out.append(buf, json::detail::format_double(buf, d));
 }
 
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
+}
+
+// format_ms(t) appended, without snprintf or a string of its own (it was a
+// fifth of the tail's time): the same digits for years 0000-9999, format_ms()
+// itself outside them.
+void append_time(std::string& out, Ms t) {
+  using namespace std::chrono;
+  constexpr Ms kMin = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
+  constexpr Ms kMax = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  if (t < kMin || t > kMax) {
+    append_json_string(out, format_ms(t));
+    return;
+  }
+  const sys_time<milliseconds> at{milliseconds(t)};
+  const auto day = floor<days>(at);
+  const year_month_day ymd{day};
+  const auto ms_of_day = (at - day).count();  // [0, 86'400'000)
+  const auto two = [](char* p, unsigned v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  char b[26] = "\"0000-00-00T00:00:00.000Z";
+  const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  two(b + 1, y / 100);
+  two(b + 3, y % 100);
+  two(b + 6, static_cast<unsigned>(ymd.month()));
+  two(b + 9, static_cast<unsigned>(ymd.day()));
+  const auto sec = static_cast<unsigned>(ms_of_day / 1000);
+  two(b + 12, sec / 3600);
+  two(b + 15, sec / 60 % 60);
+  two(b + 18, sec % 60);
+  const auto ms = static_cast<unsigned>(ms_of_day % 1000);
+  b[21] = static_cast<char>('0' + ms / 100);
+  two(b + 22, ms % 100);
+  out.append(b, sizeof b - 1);
+  out += '"';
 }
 
 // The length of the UTF-8 sequence at s[i] (RFC 3629: no overlong form, no
@@ -237,9 +275,9 @@ void append_inspection_json(std::string& out, const InspectionColumns& r) {
   out += R"(,"observed_at":)";
   append_json_string(out, r.observed_at);
   out += R"(,"observed_at_corrected":)";
-  append_json_string(out, format_ms(r.observed_ms));
+  append_time(out, r.observed_ms);
   out += R"(,"received_at":)";
-  append_json_string(out, format_ms(r.received_ms));
+  append_time(out, r.received_ms);
   out += R"(,"position":)";
   if (r.position) {
     out += R"({"lat":)";

@@ -109,6 +109,34 @@ TEST(InspectionText, SameBytesAsTheSerialisedInspection) {
   }
 }
 
+// The two times (format_ms() before) over the years 0000-9999 and beyond.
+TEST(InspectionText, TimesAreFormattedAsBefore) {
+  auto i = sample();
+  std::mt19937_64 rng(9);
+  std::vector<Ms> times = {0,
+                           -1,
+                           1,
+                           999,
+                           1000,
+                           86'399'999,
+                           86'400'000,
+                           951'782'400'000,    // 2000-02-29
+                           1'709'164'800'123,  // 2024-02-29
+                           -62'167'219'200'000,
+                           -62'167'219'200'001,
+                           253'402'300'799'999,
+                           253'402'300'800'000,
+                           -86'400'000'000'000'000};
+  for (int k = 0; k < 10000; ++k)
+    times.push_back(static_cast<Ms>(rng() % 400'000'000'000'000) - 100'000'000'000'000);
+  for (std::size_t k = 0; k + 1 < times.size(); ++k) {
+    i.observed_ms = times[k];
+    i.received_ms = times[k + 1];
+    expect_same(i);
+    if (HasFailure()) break;
+  }
+}
+
 // Random text: every character class the serializer treats differently.
 TEST(InspectionText, RandomTextIsTheSame) {
   std::mt19937 rng(9);
