@@ -2,6 +2,10 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstring>
+
+#include "store/inspection_text.hpp"
 
 namespace patrol::live {
 namespace json = boost::json;
@@ -16,14 +20,29 @@ Text make_text(std::string text, std::string key = {},
 
 Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json,
                 std::string coalesce_key, std::chrono::steady_clock::time_point committed) {
-  std::string s;
-  s.reserve(48 + kind.size() + data_json.size());
-  s += R"({"type":"event","seq":)";
-  s += std::to_string(seq);
-  s += R"(,"kind":)";
-  s += json::serialize(json::string_view(kind));
-  s += R"(,"data":)";
-  s += data_json;
+  std::string data;
+  data.reserve(64 + kind.size() + data_json.size());
+  data = data_json;
+  return event_text(seq, kind, std::move(data), std::move(coalesce_key), committed);
+}
+
+Text event_text(std::int64_t seq, std::string_view kind, std::string&& data_json,
+                std::string coalesce_key, std::chrono::steady_clock::time_point committed) {
+  // {"type":"event","seq":SEQ,"kind":KIND,"data":DATA}
+  constexpr std::string_view a = R"({"type":"event","seq":)", b = R"(,"kind":)", c = R"(,"data":)";
+  char num[24];
+  const auto n = static_cast<std::size_t>(std::to_chars(num, num + sizeof num, seq).ptr - num);
+  std::string k;  // a kind is a short identifier: no allocation
+  store::append_json_string(k, kind);
+  const std::size_t head = a.size() + n + b.size() + k.size() + c.size();
+  std::string s = std::move(data_json);
+  s.reserve(head + s.size() + 1);
+  s.insert(0, head, ' ');  // one move of the data, in its own buffer
+  char* p = s.data();
+  for (std::string_view part : {a, std::string_view(num, n), b, std::string_view(k), c}) {
+    std::memcpy(p, part.data(), part.size());
+    p += part.size();
+  }
   s += '}';
   return make_text(std::move(s), std::move(coalesce_key), committed);
 }

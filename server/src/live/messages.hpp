@@ -21,6 +21,11 @@ using Text = net::LiveMessagePtr;
 Text event_text(std::int64_t seq, std::string_view kind, std::string_view data_json,
                 std::string coalesce_key = {},
                 std::chrono::steady_clock::time_point committed = {});
+// The same bytes, made in `data_json`'s own buffer (the envelope inserted in
+// front of it: no copy of the data into a new string).
+Text event_text(std::int64_t seq, std::string_view kind, std::string&& data_json,
+                std::string coalesce_key = {},
+                std::chrono::steady_clock::time_point committed = {});
 
 // {"type":"error","error":{"code","field","message"}}
 Text error_text(std::string_view code, std::string_view field, std::string_view message);

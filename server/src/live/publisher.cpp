@@ -76,7 +76,7 @@ const Text& text_of(Event& e) {
   if (!e.text) {
     e.text = event_text(e.seq, e.kind, data_json(e.data),
                         e.kind == "position" ? e.user_id : std::string(), e.committed);
-    e.data = std::string();
+    e.data = std::string();  // moved into the text
   }
   return e.text;
 }

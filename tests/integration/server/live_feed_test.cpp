@@ -286,6 +286,95 @@ TEST(LiveFeed, UnwatchedCommitsAreReadWhenSomeoneSubscribesWithoutAGap) {
   EXPECT_DOUBLE_EQ(ev->at("data").at("lat").as_double(), 28.81);
 }
 
+// The bytes a viewer receives for an inspection are what the feed sent
+// before its tail kept the items text unparsed: the envelope around
+// boost::json::serialize(to_json(Inspection)) of the row as the store reads
+// it, for text with Chinese, quotes, backslashes, control characters and a
+// 4-byte character; with empty items, items with and without notes and
+// photos. Both ways an event's text is made: replayed after a commit nobody
+// watched (`since`), and published while watched.
+TEST(LiveFeed, InspectionEventsAreTheSerialisedRowByteForByte) {
+  TestServer s;
+  auto leader = login(s.port(), "13900000001");
+  auto volunteer = login(s.port(), "13900000002");
+  auto auth = s.api().authenticate("Bearer " + volunteer.token);
+  ASSERT_TRUE(auth.ok());
+  store::SiteFilter sf;
+  sf.scope_path = auth.who.org_path;
+  auto sites = s.api().store().sites(sf);
+  ASSERT_TRUE(sites && !sites->items.empty());
+  const auto& site = sites->items.front();
+  const std::string tricky = "电线私拉乱接 \"充电\" \\ 路径\n第二行\t\x01\x1f\x7f 😀 </script>";
+  auto commit = [&](const std::string& note, std::vector<store::InspectionItem> items) {
+    store::InspectionWrite w;
+    auto& i = w.inspection;
+    i.id = wire::make_uuid_v7();
+    i.site_id = site.id;
+    i.org_unit_id = site.org_unit_id;
+    i.org_path = site.org_path;
+    i.user_id = auth.who.user_id;
+    i.device_id = "direct";
+    i.template_id = site.template_id;
+    i.template_version = 1;
+    i.observed_at = "2026-11-28T19:05:00.5+08:00";
+    i.observed_ms = wire::now_millis().time_since_epoch().count();
+    i.position = store::GeoPoint{28.851234, 121.14, std::nullopt};
+    i.note = note;
+    i.items = std::move(items);
+    std::vector<store::PreparedOp> ops;
+    ops.push_back(
+        store::PreparedOp{wire::make_uuid_v7(), i.user_id, "direct", "inspection.create", w});
+    auto r = s.api().store().apply_ops(std::move(ops));
+    EXPECT_TRUE(r && r->at(0).status == wire::OpStatus::applied);
+    return i.id;
+  };
+  // The raw text of the next inspection event; checks it against the row.
+  auto expect_row_text = [&](WssClient& ws, const std::string& id) {
+    for (;;) {
+      auto m = ws.read(10000);
+      ASSERT_TRUE(m) << "no event for " << id;
+      if (m->find(R"("kind":"inspection")") == std::string::npos) continue;
+      const auto seq = json::parse(*m).at("seq").as_int64();
+      store::InspectionFilter f;
+      f.scope_path = site.org_path;
+      f.limit = 1000;
+      auto page = s.api().store().inspections(f);
+      ASSERT_TRUE(page);
+      for (const auto& i : page->items)
+        if (i.id == id) {
+          EXPECT_EQ(*m, R"({"type":"event","seq":)" + std::to_string(seq) +
+                            R"(,"kind":"inspection","data":)" + json::serialize(store::to_json(i)) +
+                            "}");
+          return;
+        }
+      FAIL() << "inspection " << id << " not read back";
+    }
+  };
+  std::int64_t since = 0;
+  {
+    auto ws = open_live(s.port(), leader);
+    subscribe(*ws, leader.org_unit_id);
+    auto snap = read_until(*ws, [](auto& m) { return is(m, "snapshot"); });
+    ASSERT_TRUE(snap);
+    since = snap->at("seq").as_int64();
+  }
+  auto* pub = s.publisher();
+  ASSERT_NE(pub, nullptr);
+  for (int i = 0; i < 250 && pub->stats().subscribed > 0; ++i) std::this_thread::sleep_for(20ms);
+  const std::string sha(64, 'c');
+  // Nobody watches: its text is made when the ring replays it.
+  const auto unwatched = commit(tricky, {{"corridor_clutter", "ok", "", {}},
+                                         {"flying_wire_charging", "not_applicable", tricky, {}},
+                                         {"fire_exit_blocked", "ok", "", {sha, sha}}});
+  auto ws = open_live(s.port(), leader);
+  subscribe(*ws, leader.org_unit_id, since);
+  ASSERT_TRUE(read_until(*ws, [](auto& m) { return is(m, "subscribed"); }));
+  expect_row_text(*ws, unwatched);
+  // Watched: made as it is published.
+  expect_row_text(*ws, commit("楼道堆物，已劝离。", {}));
+  expect_row_text(*ws, commit("", {{"extinguisher_missing", "ok", "备注 \"x\"", {sha}}}));
+}
+
 TEST(LiveFeed, LogoutClosesTheSocket) {
   TestServer s;
   auto leader = login(s.port(), "13900000001");
