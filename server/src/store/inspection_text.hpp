@@ -39,10 +39,15 @@ struct InspectionColumns {
 // boost::json::serialize(to_json(i)) for the Inspection `i` read from it.
 void append_inspection_json(std::string& out, const InspectionColumns& row);
 
-// About the length append_inspection_json() writes (to reserve once): each
-// item gains at most `,"note":"","photos":[]` (22 bytes) over its stored form.
+// Room for what append_inspection_json() writes, to reserve once, with the
+// live event's envelope (~72 bytes, live/messages.cpp) around it: ~415 bytes
+// of names, punctuation, times and numbers, the strings as they are (nothing
+// to escape in ids; an escape in a note may still grow the string once), and
+// each item's `,"note":"","photos":[]` (22 bytes) over its stored form.
 inline std::size_t inspection_json_size(const InspectionColumns& r) {
-  return 512 + r.note.size() + r.items.size() + r.items.size() * 2 / 3;
+  return 512 + r.id.size() + r.op_id.size() + r.site_id.size() + r.user_id.size() +
+         r.device_id.size() + r.template_id.size() + (r.round_id ? r.round_id->size() : 0) +
+         r.observed_at.size() + r.note.size() + 2 * r.items.size();
 }
 
 // Appends the `items` member's value as to_json(Inspection) serialises it

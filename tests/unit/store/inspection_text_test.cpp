@@ -109,6 +109,36 @@ TEST(InspectionText, SameBytesAsTheSerialisedInspection) {
   }
 }
 
+// The reserved room holds the text and a live event's envelope (~72 bytes),
+// so neither reallocates, for a typical report (six items, a note).
+TEST(InspectionText, ReservedRoomHoldsTextAndEnvelope) {
+  auto i = sample();
+  i.round_id = "0190f3c1-7a2b-7c3d-8e4f-5a6b7c8d9e11";
+  i.note = "楼道堆物，已劝离。";
+  i.position = GeoPoint{-28.851234567891, -121.14123456789, 12.345678901};
+  i.org_unit_id = 9'007'199'254'740'993;
+  for (const char* code : {"a", "corridor_clutter", "flying_wire_charging", "b", "c", "d"})
+    i.items.push_back({code, "ok", "", {}});
+  const std::string stored = items_json(i.items);
+  InspectionColumns c;
+  c.id = i.id;
+  c.op_id = i.op_id;
+  c.site_id = i.site_id;
+  c.org_unit_id = i.org_unit_id;
+  c.user_id = i.user_id;
+  c.device_id = i.device_id;
+  c.template_id = i.template_id;
+  c.template_version = i.template_version;
+  c.round_id = *i.round_id;
+  c.observed_at = i.observed_at;
+  c.position = i.position;
+  c.note = i.note;
+  c.items = stored;
+  std::string out;
+  append_inspection_json(out, c);
+  EXPECT_LE(out.size() + 72, inspection_json_size(c)) << out;
+}
+
 // The two times (format_ms() before) over the years 0000-9999 and beyond.
 TEST(InspectionText, TimesAreFormattedAsBefore) {
   auto i = sample();
