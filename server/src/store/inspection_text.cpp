@@ -1,12 +1,14 @@
 #include "store/inspection_text.hpp"
 
 #include <boost/json/detail/format.hpp>
+#include <boost/json/detail/sse2.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include "store/sqlite_rows.hpp"
 
@@ -70,6 +72,19 @@ void append_time(std::string& out, Ms t) {
   out += '"';
 }
 
+// True when [p, p+n) is all ASCII (eight bytes at a time).
+bool ascii(const char* p, std::size_t n) {
+  std::uint64_t any = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, 8);
+    any |= w;
+  }
+  for (; i < n; ++i) any |= static_cast<unsigned char>(p[i]);
+  return (any & 0x8080'8080'8080'8080ULL) == 0;
+}
+
 // The length of the UTF-8 sequence at s[i] (RFC 3629: no overlong form, no
 // surrogate, nothing above U+10FFFF), 0 when it is not one.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
@@ -117,6 +132,24 @@ struct Splicer {
     std::size_t j = i + 1;
     for (;;) {
       if (j >= s.size()) return false;
+      // A run the serializer copies as it is (its own scan: 16 bytes at a
+      // time): nothing to check when ASCII, else each UTF-8 sequence.
+      if (const std::size_t k = json::detail::count_unescaped(s.data() + j, s.size() - j); k != 0) {
+        if (ascii(s.data() + j, k)) {
+          j += k;
+          continue;
+        }
+        for (const std::size_t end = j + k; j < end;) {
+          if (static_cast<unsigned char>(s[j]) < 0x80) {
+            ++j;
+            continue;
+          }
+          const std::size_t n = utf8_length(s, j);  // may end past the run
+          if (n == 0) return false;
+          j += n;
+        }
+        continue;
+      }
       const auto c = static_cast<unsigned char>(s[j]);
       if (c == '"') break;
       if (c < 0x20) return false;
@@ -220,10 +253,11 @@ struct Splicer {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  // The serializer escapes '"', '\\' and control characters only.
+  // The serializer escapes '"', '\\' and control characters only; its own
+  // scan skips 16 bytes at a time, the rest is looked at here.
   bool plain = true;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t k = json::detail::count_unescaped(s.data(), s.size()); k < s.size(); ++k) {
+    const auto c = static_cast<unsigned char>(s[k]);
     if (c < 0x20 || c == '"' || c == '\\') {
       plain = false;
       break;

@@ -176,7 +176,8 @@ TEST(InspectionText, RandomTextIsTheSame) {
       "}",  "[",    "]",    ",",    ":",    "\\u0041", "\"note\":"};
   auto text = [&] {
     std::string s;
-    for (int n = static_cast<int>(rng() % 12); n > 0; --n) s += pieces[rng() % pieces.size()];
+    const int len = static_cast<int>(rng() % (rng() % 4 == 0 ? 60 : 12));
+    for (int n = len; n > 0; --n) s += pieces[rng() % pieces.size()];
     return s;
   };
   for (int round = 0; round < 3000; ++round) {
@@ -225,6 +226,17 @@ TEST(InspectionText, ItemsInAnotherFormAreParsed) {
 
 TEST(InspectionText, ItemsThatAreNotJsonThrowAsBefore) {
   const auto i = sample();
+  // Not UTF-8 (a cut sequence, an overlong form, a surrogate), also inside
+  // runs long enough for the 16-byte scans and across their boundary.
+  for (const char* stored :
+       {"[{\"code\":\"aaaaaaaaaaaaaaaaaaaa\xe7\x94\",\"result\":\"ok\"}]",
+        "[{\"code\":\"aaaaaaaaaaaaaaa\xc0\xaf"
+        "aaaaaaaaaaaaaaaaaaaa\",\"result\":\"ok\"}]",
+        "[{\"code\":\"a\",\"result\":\"ok\",\"note\":\"电线私拉乱接电线私拉乱接\xed\xa0\x80\"}]",
+        "[{\"code\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xf4\x90\x80\x80\",\"result\":\"ok\"}]"}) {
+    EXPECT_ANY_THROW(old_text(i, stored)) << stored;
+    EXPECT_ANY_THROW(new_text(i, stored)) << stored;
+  }
   for (const char* stored : {"", "[", R"([{"code":"a","result":"ok"})", "[{\"code\":\"\xff\"}]",
                              R"([{"code":1,"result":"ok"}])", R"({"code":"a"})"}) {
     EXPECT_ANY_THROW(old_text(i, stored)) << stored;
