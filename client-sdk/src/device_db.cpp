@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <unordered_map>
+#include <variant>
 
 #include "patrol/wire/time.hpp"
 #include "platform.hpp"
@@ -24,7 +25,7 @@ using sqlite::Transaction;
 
 // Migrations, numbered from 1: entry i brings user_version from i to i+1.
 // Never edit a released entry; append a new one.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- local sequence, never reused
@@ -157,6 +158,31 @@ INSERT OR REPLACE INTO receipts_v5(seq, report_id, op_id, kind, site_id, state, 
 DROP TABLE receipts;
 ALTER TABLE receipts_v5 RENAME TO receipts;
 )sql",
+    // 6: one page per durable enqueue (the outbox's right-most leaf). A
+    // report waiting for the server keeps its receipt in its outbox row
+    // (receipt_kind, site_id; saved_at is enqueued_at, state is "saved"), so
+    // an enqueue is one insert into one b-tree; the answer's transaction
+    // (which deletes the row anyway) writes the receipt into `receipts`,
+    // received or rejected, under the same seq. A retried dead letter takes
+    // its receipt back into its new outbox row. `all_receipts` is what the
+    // app sees: both halves, by seq. Carried over exactly: every waiting
+    // receipt whose op is still in the outbox moves into that row (its saved
+    // time included); every other receipt stays where it was.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN receipt_kind TEXT;  -- NULL: the op has no receipt
+ALTER TABLE outbox ADD COLUMN site_id TEXT;
+UPDATE outbox SET report_id = r.report_id, receipt_kind = r.kind, site_id = r.site_id,
+  enqueued_at = r.saved_at
+  FROM receipts AS r WHERE r.seq = outbox.seq AND r.op_id = outbox.op_id AND r.state = 0;
+DELETE FROM receipts WHERE state = 0 AND EXISTS (SELECT 1 FROM outbox AS o
+  WHERE o.seq = receipts.seq AND o.op_id = receipts.op_id);
+CREATE VIEW all_receipts(seq, report_id, op_id, kind, site_id, state, saved_at, received_at,
+  reason) AS
+  SELECT seq, report_id, op_id, kind, site_id, state, saved_at, received_at, reason FROM receipts
+  UNION ALL
+  SELECT seq, report_id, op_id, receipt_kind, coalesce(site_id, ''), 0, enqueued_at, '', ''
+  FROM outbox WHERE receipt_kind IS NOT NULL;
+)sql",
 };
 
 std::string now_text() {
@@ -230,6 +256,10 @@ Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) 
   return d;
 }
 
+std::span<const std::string_view> DeviceDb::migrations() {
+  return kMigrations;
+}
+
 Status DeviceDb::migrate() {
   Transaction tx(db_);
   PATROL_TRY_EC(tx.begin_error(), "begin migration");
@@ -287,35 +317,24 @@ Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& op
   auto first = next_seq();
   if (!first) return std::move(first).error();
   std::int64_t seq = *first;
+  // One insert per op: a report's receipt ("saved") is part of its outbox
+  // row until the server answers (migration 6).
+  PATROL_TRY_STMT(st, db_,
+                  "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, receipt_kind, "
+                  "site_id, enqueued_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                  "insert op");
   for (const auto& op : ops) {
-    {
-      PATROL_TRY_STMT(st, db_,
-                      "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, "
-                      "enqueued_at) VALUES(?,?,?,?,?,?,?)",
-                      "insert op");
-      st.bind(1, seq)
-          .bind(2, op.op_id)
-          .bind(3, static_cast<int>(op.lane))
-          .bind(4, op.type)
-          .bind(5, op.op_json)
-          .bind(6, op.report_id)
-          .bind(7, now);
-      PATROL_TRY_EC(st.run(), "insert op");
-    }
+    st.bind(1, seq)
+        .bind(2, op.op_id)
+        .bind(3, static_cast<int>(op.lane))
+        .bind(4, op.type)
+        .bind(5, op.op_json)
+        .bind(6, op.report_id)
+        .bind(9, now);
+    if (op.report_id) st.bind(7, op.receipt_kind).bind(8, op.site_id);
+    PATROL_TRY_EC(st.run(), "insert op");
+    st.reset();
     seqs.push_back(seq);
-    if (op.report_id) {
-      PATROL_TRY_STMT(st, db_,
-                      "INSERT INTO receipts(report_id, op_id, kind, site_id, seq, state, saved_at) "
-                      "VALUES(?,?,?,?,?,0,?)",
-                      "insert receipt");
-      st.bind(1, *op.report_id)
-          .bind(2, op.op_id)
-          .bind(3, op.receipt_kind)
-          .bind(4, op.site_id)
-          .bind(5, seq)
-          .bind(6, now);
-      PATROL_TRY_EC(st.run(), "insert receipt");
-    }
     ++seq;
   }
   PATROL_TRY_EC(tx.commit(), "commit enqueue");
@@ -456,23 +475,42 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
   }
   // The engine's common case, ops the server has (applied or duplicate) and
   // whose seq is known, is settled in two statements for the whole batch
-  // rather than two per op: one DELETE of every such op still in the outbox
-  // (by seq, the rowid, and the same op id), one UPDATE of their receipts;
-  // json_each hands SQLite the list. Everything else goes op by op below.
+  // rather than two per op: one INSERT of the waiting receipts among them
+  // into `receipts` as received (read from their outbox rows, migration 6),
+  // then one DELETE of every such op still in the outbox (by seq, the rowid,
+  // and the same op id); json_each hands SQLite the list [[seq, op_id,
+  // received_at], ...]. Everything else goes op by op below.
   std::unordered_map<std::int64_t, std::optional<std::string>> removed;  // seq -> report id
   {
     std::string ids = "[";
+    std::unordered_map<std::int64_t, bool> listed;  // a repeated verdict: the first one counts
     for (const auto& v : verdicts) {
       if (v.kind != OpVerdict::Kind::done || v.seq <= 0) continue;
+      if (!listed.emplace(v.seq, true).second) continue;
       if (ids.size() > 1) ids += ',';
       ids += '[';
       ids += std::to_string(v.seq);
       ids += ',';
       append_json_string(ids, v.op_id);
+      ids += ',';
+      append_json_string(ids, v.received_at.empty() ? server_time : v.received_at);
       ids += ']';
     }
     ids += ']';
     if (ids.size() > 2) {
+      {
+        PATROL_TRY_STMT(st, db_,
+                        "INSERT OR REPLACE INTO receipts(seq, report_id, op_id, kind, site_id, "
+                        "state, saved_at, received_at, reason) SELECT o.seq, o.report_id, "
+                        "o.op_id, o.receipt_kind, coalesce(o.site_id, ''), 1, o.enqueued_at, "
+                        "json_extract(j.value, '$[2]'), '' FROM json_each(?) j "
+                        "JOIN outbox o ON o.seq = json_extract(j.value, '$[0]') "
+                        "AND o.op_id = json_extract(j.value, '$[1]') "
+                        "WHERE o.receipt_kind IS NOT NULL",
+                        "receipts");
+        st.bind(1, ids);
+        PATROL_TRY_EC(st.run(), "insert receipts");
+      }
       PATROL_TRY_STMT(st, db_,
                       "DELETE FROM outbox WHERE seq IN (SELECT o.seq FROM json_each(?) j "
                       "JOIN outbox o ON o.seq = json_extract(j.value, '$[0]') "
@@ -491,7 +529,6 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
       st.reset();
     }
   }
-  std::string received = "[";
   for (const auto& v : verdicts) {
     if (v.kind != OpVerdict::Kind::done || v.seq <= 0) continue;
     auto it = removed.find(v.seq);
@@ -500,44 +537,55 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
       continue;
     }
     ++out.done;
-    if (it->second) {
-      const std::string& at = v.received_at.empty() ? server_time : v.received_at;
-      if (received.size() > 1) received += ',';
-      received += '[';
-      received += std::to_string(v.seq);
-      received += ',';
-      append_json_string(received, at);
-      received += ']';
-      out.received_reports.emplace_back(std::move(*it->second), at);
-    }
+    if (it->second)
+      out.received_reports.emplace_back(std::move(*it->second),
+                                        v.received_at.empty() ? server_time : v.received_at);
     removed.erase(it);  // a second verdict for the same op finds nothing
   }
-  received += ']';
-  if (received.size() > 2) {
+  // A receipt leaves its outbox row for `receipts` (received or rejected).
+  auto put_receipt = [&](std::int64_t seq, const ReceiptRow& r) -> Status {
     PATROL_TRY_STMT(st, db_,
-                    "UPDATE receipts SET state=1, received_at=json_extract(j.value, '$[1]') "
-                    "FROM json_each(?) AS j WHERE receipts.seq = json_extract(j.value, '$[0]') "
-                    "AND receipts.state=0",
-                    "receipts");
-    st.bind(1, received);
-    PATROL_TRY_EC(st.run(), "update receipts");
-  }
+                    "INSERT OR REPLACE INTO receipts(seq, report_id, op_id, kind, site_id, state, "
+                    "saved_at, received_at, reason) VALUES(?,?,?,?,?,?,?,?,?)",
+                    "receipt");
+    st.bind(1, seq)
+        .bind(2, r.report_id)
+        .bind(3, r.op_id)
+        .bind(4, r.kind)
+        .bind(5, r.site_id)
+        .bind(6, static_cast<std::int64_t>(r.state))
+        .bind(7, r.saved_at)
+        .bind(8, r.received_at)
+        .bind(9, r.reason);
+    PATROL_TRY_EC(st.run(), "write receipt");
+    return {};
+  };
   for (const auto& v : verdicts) {
     if (v.kind == OpVerdict::Kind::done && v.seq > 0) continue;  // settled above
+    std::int64_t seq = 0;
+    std::optional<std::string> report_id, kind;
+    ReceiptRow receipt;
+    auto read_receipt_columns = [&](const Statement& st, int first) {
+      // report_id, receipt_kind, site_id, enqueued_at
+      report_id = st.column_opt_text(first);
+      kind = st.column_opt_text(first + 1);
+      if (!kind) return;
+      receipt.report_id = report_id.value_or("");
+      receipt.op_id = v.op_id;
+      receipt.kind = *kind;
+      receipt.site_id = st.column_opt_text(first + 2).value_or("");
+      receipt.saved_at = st.column_text(first + 3);
+    };
     if (v.kind == OpVerdict::Kind::done) {
-      // One statement finds and removes the op (by seq, the rowid, when the
-      // caller knows it, as the engine does; else by op id, a scan: there is
-      // no op_id index, see migration 4), reading only what the receipt needs.
-      std::int64_t seq = 0;
-      std::optional<std::string> report_id;
+      // An answer without a seq (not the engine's): one statement finds the
+      // op by op id (a scan: there is no op_id index, see migration 4) and
+      // removes it, reading only what the receipt needs.
       {
         PATROL_TRY_STMT(st, db_,
-                        v.seq > 0 ? "DELETE FROM outbox WHERE seq=? AND op_id=? "
-                                    "RETURNING seq, report_id"
-                                  : "DELETE FROM outbox WHERE ?=0 AND op_id=? "
-                                    "RETURNING seq, report_id",
+                        "DELETE FROM outbox WHERE op_id=? "
+                        "RETURNING seq, report_id, receipt_kind, site_id, enqueued_at",
                         "delete op");
-        st.bind(1, v.seq).bind(2, v.op_id);
+        st.bind(1, v.op_id);
         auto row = st.step();
         if (!row) {
           st.reset();
@@ -549,30 +597,26 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
           continue;
         }
         seq = st.column_int64(0);
-        report_id = st.column_opt_text(1);
+        read_receipt_columns(st, 1);
         st.reset();
       }
       ++out.done;
-      if (report_id) {
-        PATROL_TRY_STMT(st, db_,
-                        "UPDATE receipts SET state=1, received_at=? WHERE seq=? AND state=0",
-                        "receipt");
-        const std::string& at = v.received_at.empty() ? server_time : v.received_at;
-        st.bind(1, at).bind(2, seq);
-        PATROL_TRY_EC(st.run(), "update receipt");
-        out.received_reports.emplace_back(std::move(*report_id), at);
+      const std::string& at = v.received_at.empty() ? server_time : v.received_at;
+      if (kind) {
+        receipt.state = ReceiptState::received;
+        receipt.received_at = at;
+        if (auto w = put_receipt(seq, receipt); !w) return std::move(w).error();
       }
+      if (report_id) out.received_reports.emplace_back(std::move(*report_id), at);
       continue;
     }
-    std::int64_t seq = 0;
     std::string type, op_json;
-    std::optional<std::string> report_id;
     {
       PATROL_TRY_STMT(st, db_,
-                      v.seq > 0 ? "SELECT seq, type, op_json, report_id FROM outbox "
-                                  "WHERE seq=? AND op_id=?"
-                                : "SELECT seq, type, op_json, report_id FROM outbox "
-                                  "WHERE ?=0 AND op_id=?",
+                      v.seq > 0 ? "SELECT seq, type, op_json, report_id, receipt_kind, site_id, "
+                                  "enqueued_at FROM outbox WHERE seq=? AND op_id=?"
+                                : "SELECT seq, type, op_json, report_id, receipt_kind, site_id, "
+                                  "enqueued_at FROM outbox WHERE ?=0 AND op_id=?",
                       "find op");
       st.bind(1, v.seq).bind(2, v.op_id);
       auto row = st.step();
@@ -584,7 +628,7 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
       seq = st.column_int64(0);
       type = st.column_text(1);
       op_json = st.column_text(2);
-      report_id = st.column_opt_text(3);
+      read_receipt_columns(st, 3);
       st.reset();
     }
     ++out.rejected;
@@ -604,10 +648,10 @@ Result<ApplyOutcome> DeviceDb::apply_verdicts(
           .bind(8, dl.rejected_at);
       PATROL_TRY_EC(st.run(), "insert dead letter");
     }
-    if (report_id) {
-      PATROL_TRY_STMT(st, db_, "UPDATE receipts SET state=2, reason=? WHERE seq=?", "receipt");
-      st.bind(1, v.code + (v.message.empty() ? "" : ": " + v.message)).bind(2, seq);
-      PATROL_TRY_EC(st.run(), "update receipt");
+    if (kind) {
+      receipt.state = ReceiptState::rejected;
+      receipt.reason = v.code + (v.message.empty() ? "" : ": " + v.message);
+      if (auto w = put_receipt(seq, receipt); !w) return std::move(w).error();
     }
     out.new_dead_letters.push_back(std::move(dl));
     PATROL_TRY_STMT(st, db_, "DELETE FROM outbox WHERE seq=?", "delete op");
@@ -707,14 +751,26 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
     old_seq = st.column_int64(2);
     st.reset();
   }
-  std::optional<std::string> report_id;
+  // Its receipt (the op's seq, which the dead letter kept) goes back into
+  // the new outbox row, "saved" again with its first saved time (migration 6).
+  std::optional<std::string> report_id, kind, site_id, saved_at;
   {
-    // The receipt has the op's seq, which the dead letter kept.
-    PATROL_TRY_STMT(st, db_, "SELECT report_id FROM receipts WHERE seq=? AND op_id=?", "receipt");
+    PATROL_TRY_STMT(st, db_,
+                    "DELETE FROM receipts WHERE seq=? AND op_id=? "
+                    "RETURNING report_id, kind, site_id, saved_at",
+                    "receipt");
     st.bind(1, old_seq).bind(2, op_id);
     auto row = st.step();
-    if (!row) return storage_error(row.error(), "receipt");
-    if (*row) report_id = st.column_text(0);
+    if (!row) {
+      st.reset();
+      return storage_error(row.error(), "receipt");
+    }
+    if (*row) {
+      report_id = st.column_text(0);
+      kind = st.column_text(1);
+      site_id = st.column_text(2);
+      saved_at = st.column_text(3);
+    }
     st.reset();
   }
   // Back at the end of its lane with a new local sequence (above the dead
@@ -725,8 +781,8 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
   const std::int64_t seq = *next;
   {
     PATROL_TRY_STMT(st, db_,
-                    "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, enqueued_at) "
-                    "VALUES(?,?,?,?,?,?,?)",
+                    "INSERT INTO outbox(seq, op_id, lane, type, op_json, report_id, receipt_kind, "
+                    "site_id, enqueued_at) VALUES(?,?,?,?,?,?,?,?,?)",
                     "requeue");
     st.bind(1, seq)
         .bind(2, op_id)
@@ -734,20 +790,15 @@ Result<bool> DeviceDb::retry_dead_letter(const std::string& op_id) {
         .bind(4, type)
         .bind(5, op_json)
         .bind(6, report_id)
-        .bind(7, now_text());
+        .bind(7, kind)
+        .bind(8, site_id)
+        .bind(9, saved_at.value_or(now_text()));
     PATROL_TRY_EC(st.run(), "requeue");
   }
   {
     PATROL_TRY_STMT(st, db_, "DELETE FROM dead_letters WHERE op_id=?", "dead letter");
     st.bind(1, op_id);
     PATROL_TRY_EC(st.run(), "delete dead letter");
-  }
-  {
-    PATROL_TRY_STMT(st, db_,
-                    "UPDATE receipts SET state=0, reason='', seq=? WHERE seq=? AND op_id=?",
-                    "receipt");
-    st.bind(1, seq).bind(2, old_seq).bind(3, op_id);
-    PATROL_TRY_EC(st.run(), "receipt");
   }
   PATROL_TRY_EC(tx.commit(), "commit retry");
   return true;
@@ -761,9 +812,6 @@ Result<bool> DeviceDb::dismiss_dead_letter(const std::string& op_id) {
 }
 
 namespace {
-constexpr std::string_view kSelectReceipt =
-    "SELECT report_id, op_id, kind, site_id, seq, state, saved_at, received_at, reason "
-    "FROM receipts ";
 ReceiptRow read_receipt(const Statement& st) {
   ReceiptRow r;
   r.report_id = st.column_text(0);
@@ -779,20 +827,21 @@ ReceiptRow read_receipt(const Statement& st) {
 }
 }  // namespace
 
-Result<std::optional<ReceiptRow>> DeviceDb::receipt(const std::string& report_id) {
-  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "WHERE report_id=?", "receipt");
-  st.bind(1, report_id);
-  auto row = st.step();
-  if (!row) return storage_error(row.error(), "receipt");
-  if (!*row) return std::optional<ReceiptRow>{};
-  auto r = read_receipt(st);
-  st.reset();
-  return std::optional<ReceiptRow>(std::move(r));
-}
-
-Result<std::optional<ReceiptRow>> DeviceDb::receipt_by_seq(std::int64_t seq) {
-  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "WHERE seq=?", "receipt");
-  st.bind(1, seq);
+Result<std::optional<ReceiptRow>> DeviceDb::receipt(ReceiptKey key) {
+  // By seq: the rowid of either table (SQLite pushes the term into both
+  // halves of the view). By report id: a scan of both (no index, see
+  // migrations 5 and 6; the app asks about one report now and then).
+  const bool by_seq = std::holds_alternative<std::int64_t>(key);
+  PATROL_TRY_STMT(st, db_,
+                  by_seq ? "SELECT report_id, op_id, kind, site_id, seq, state, saved_at, "
+                           "received_at, reason FROM all_receipts WHERE seq=? LIMIT 1"
+                         : "SELECT report_id, op_id, kind, site_id, seq, state, saved_at, "
+                           "received_at, reason FROM all_receipts WHERE report_id=? LIMIT 1",
+                  "receipt");
+  if (by_seq)
+    st.bind(1, std::get<std::int64_t>(key));
+  else
+    st.bind(1, std::get<std::string_view>(key));
   auto row = st.step();
   if (!row) return storage_error(row.error(), "receipt");
   if (!*row) return std::optional<ReceiptRow>{};
@@ -803,7 +852,15 @@ Result<std::optional<ReceiptRow>> DeviceDb::receipt_by_seq(std::int64_t seq) {
 
 Result<std::vector<ReceiptRow>> DeviceDb::receipts(std::size_t limit) {
   std::vector<ReceiptRow> out;
-  PATROL_TRY_STMT(st, db_, std::string(kSelectReceipt) + "ORDER BY seq DESC LIMIT ?", "receipts");
+  // Both halves (answered ones in `receipts`, waiting ones in their outbox
+  // rows), each read backwards by its rowid and merged (not the view: SQLite
+  // would read all of both and sort), so a long backlog costs LIMIT rows.
+  PATROL_TRY_STMT(st, db_,
+                  "SELECT report_id, op_id, kind, site_id, seq, state, saved_at, received_at, "
+                  "reason FROM receipts UNION ALL SELECT report_id, op_id, receipt_kind, "
+                  "coalesce(site_id, ''), seq, 0, enqueued_at, '', '' FROM outbox "
+                  "WHERE receipt_kind IS NOT NULL ORDER BY seq DESC LIMIT ?",
+                  "receipts");
   st.bind(1, static_cast<std::int64_t>(limit));
   for (;;) {
     auto row = st.step();

@@ -3,6 +3,10 @@
 // per-report receipts, cached reference data with its pull cursor, the photo
 // store index and small settings (session, online flag, clock offset, …).
 //
+// A report's receipt ("saved on phone") lives in its outbox row until the
+// server answers, then in `receipts` ("received" / "rejected"): a durable
+// enqueue inserts one row into one b-tree (device schema 6).
+//
 // Durability: WAL with synchronous=FULL, and every write is one transaction,
 // so a call that returned success survives kill -9 or power loss, and a call
 // interrupted at any instant leaves either everything or nothing behind.
@@ -16,8 +20,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "patrol/result.hpp"
@@ -34,7 +40,8 @@ struct NewOp {
   std::string type;
   Lane lane = Lane::backlog;
   std::string op_json;
-  // For reports the app tracks (inspections, SOS): creates a receipt.
+  // For reports the app tracks (inspections, SOS, round and hazard ops):
+  // the op carries a receipt, "saved" while it waits in the outbox.
   std::optional<std::string> report_id;
   std::string receipt_kind;  // "inspection" | "sos"
   std::string site_id;       // shown with the receipt; may be empty
@@ -137,7 +144,10 @@ class DeviceDb {
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
+  // The numbered migrations (entry i brings user_version from i to i+1): for
+  // tests that build an older device database the way that SDK did.
+  static std::span<const std::string_view> migrations();
   // Answered receipts kept (newest first); older ones are dropped as answers come in.
   static constexpr std::int64_t kKeptReceipts = 1000;
 
@@ -190,11 +200,14 @@ class DeviceDb {
   Result<bool> retry_dead_letter(const std::string& op_id);
   // Forgets a dead letter (its receipt keeps saying "rejected"). false when absent.
   Result<bool> dismiss_dead_letter(const std::string& op_id);
-  // By report id: a scan (receipts are keyed by seq, see migration 5).
-  Result<std::optional<ReceiptRow>> receipt(const std::string& report_id);
-  // By its op's local seq (the key).
-  Result<std::optional<ReceiptRow>> receipt_by_seq(std::int64_t seq);
-  Result<std::vector<ReceiptRow>> receipts(std::size_t limit);  // newest first
+  // One receipt, by report id (a scan) or by its op's local seq (the key).
+  // A report waiting for the server has its receipt in its outbox row, an
+  // answered one in `receipts` (migration 6); both answer the same here, and
+  // one lookup reads one snapshot, so a report is found exactly once while
+  // the engine's answer moves it. Empty when unknown.
+  using ReceiptKey = std::variant<std::string_view, std::int64_t>;
+  Result<std::optional<ReceiptRow>> receipt(ReceiptKey key);
+  Result<std::vector<ReceiptRow>> receipts(std::size_t limit);  // newest first (by seq)
 
   // ---- settings ----
   Result<std::optional<std::string>> get(std::string_view key);

@@ -668,6 +668,18 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
     }
   }
   EXPECT_GE(killed, 12);
+  // What patrolctl lists before the drain (some reports saved, some received).
+  auto receipts_by_id = [&] {
+    std::map<std::string, boost::json::object> out;
+    auto [code, text] = run_patrolctl(with({"receipts", "--json"}), std::nullopt);
+    EXPECT_EQ(code, 0) << text;
+    if (code == 0)
+      for (const auto& r : boost::json::parse(text).as_array())
+        out[std::string(r.at("report_id").as_string())] = r.as_object();
+    return out;
+  };
+  const auto listed_before = receipts_by_id();
+  EXPECT_FALSE(listed_before.empty());
   // Restart for good: everything drains.
   int rc = -1;
   std::string said;
@@ -684,6 +696,22 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
   EXPECT_EQ(sj.at("in_flight").as_int64(), 0);
   EXPECT_EQ(sj.at("dead_letters").as_int64(), 0);
   const std::string dev(sj.at("device_id").as_string());
+  // Each receipt answers the same after the acknowledgement (device schema 6
+  // moves a waiting receipt from its outbox row to `receipts`): same op,
+  // kind, site and saved time; a saved one is now received.
+  const auto listed_after = receipts_by_id();
+  std::size_t moved = 0;
+  for (const auto& [id, was] : listed_before) {
+    auto now = listed_after.find(id);
+    ASSERT_NE(now, listed_after.end()) << id;
+    for (const char* k : {"op_id", "kind", "site_id", "saved_at"})
+      EXPECT_EQ(now->second.at(k), was.at(k)) << id << " " << k;
+    EXPECT_EQ(now->second.at("state"), "received") << id;
+    if (was.at("state") == "saved")
+      ++moved;
+    else
+      EXPECT_EQ(now->second.at("received_at"), was.at("received_at")) << id;
+  }
 
   // Every report the device database holds is on the server exactly once;
   // every report patrolctl said it saved is among them.
@@ -691,7 +719,7 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
   {
     auto db = sqlite::Database::open((ddir.path() / "device.db").string());
     ASSERT_TRUE(db);
-    auto s = db->prepare("SELECT report_id FROM receipts WHERE kind='inspection'");
+    auto s = db->prepare("SELECT report_id FROM all_receipts WHERE kind='inspection'");
     ASSERT_TRUE(s);
     while (*s->step()) on_device.insert(s->column_text(0));
   }
@@ -703,7 +731,8 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
   for (const auto& p : printed) EXPECT_TRUE(on_server.count(p)) << "lost " << p;
   EXPECT_GT(printed.size(), 3u);
   std::cout << "[ kill -9  ] " << killed << " of " << runs << " runs killed; " << on_device.size()
-            << " reports saved, " << printed.size() << " confirmed before the kill\n";
+            << " reports saved, " << printed.size() << " confirmed before the kill; " << moved
+            << " receipts went from saved to received in the drain\n";
 }
 
 // ------------------------------------------------------------------ bad answers

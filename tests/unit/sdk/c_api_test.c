@@ -42,6 +42,47 @@ static bool answering_transport(void* user, const patrol_http_request* req,
   return true;
 }
 
+/* A server in a callback: login, then every pushed op "applied", an empty
+ * pull page, photos taken in one PUT. */
+static const char kServerTime[] = "2026-11-28T12:00:00.000Z";
+static void answer(patrol_http_response* resp, uint32_t status, const char* body) {
+  patrol_http_response_set_status(resp, status);
+  patrol_http_response_add_header(resp, "Content-Type", "application/json");
+  patrol_http_response_set_body(resp, (const uint8_t*)body, strlen(body));
+}
+static bool syncing_transport(void* user, const patrol_http_request* req,
+                              patrol_http_response* resp, patrol_error* err) {
+  (void)err;
+  ++*(int*)user;
+  if (strcmp(req->target, "/api/v1/auth/login") == 0) {
+    answer(resp, 200,
+           "{\"token\":\"t0k\",\"expires_at\":\"2099-01-01T00:00:00Z\",\"user\":{\"id\":\"u1\","
+           "\"name\":\"Vol\",\"role\":\"volunteer\",\"org_unit_id\":\"1\"}}");
+  } else if (strncmp(req->target, "/api/v1/sync/pull", 17) == 0) {
+    answer(resp, 200, "{\"cursor\":0,\"has_more\":false,\"changes\":[]}");
+  } else if (strncmp(req->target, "/api/v1/attachments/", 20) == 0) {
+    answer(resp, strcmp(req->method, "HEAD") == 0 ? 404 : 201, "{}");
+  } else if (strcmp(req->target, "/api/v1/sync/push") == 0) {
+    /* The op ids at the top of each op: {"op_id":"<36>", ... */
+    static char out[16384];
+    size_t n = (size_t)snprintf(out, sizeof out, "{\"results\":[");
+    const char* body = (const char*)req->body;
+    const char* end = body + req->body_len;
+    static const char key[] = "{\"op_id\":\"";
+    for (const char* p = body; p + sizeof key - 1 + 36 <= end; ++p) {
+      if (memcmp(p, key, sizeof key - 1) != 0) continue;
+      if (n + 80 >= sizeof out) break;
+      n += (size_t)snprintf(out + n, sizeof out - n, "%s{\"op_id\":\"%.36s\",\"status\":\"applied\"}",
+                            out[n - 1] == '[' ? "" : ",", p + sizeof key - 1);
+    }
+    snprintf(out + n, sizeof out - n, "],\"server_time\":\"%s\"}", kServerTime);
+    answer(resp, 200, out);
+  } else {
+    answer(resp, 404, "{}");
+  }
+  return true;
+}
+
 static int callback_events = 0;
 static void on_event(void* user, const patrol_event* ev) {
   (void)ev;
@@ -356,6 +397,39 @@ int main(int argc, char** argv) {
   CHECK(!patrol_client_login(c, "13900000002", "wrong", &err));
   CHECK(err.code == PATROL_ERR_AUTH_FAILED && !err.retryable);
   CHECK(answered == 1);
+  patrol_client_close(c);
+
+  /* The receipt answers the same before and after the server has the report
+   * (a waiting receipt lives in its outbox row, an answered one elsewhere):
+   * same op, seq and saved time, now received at the server's time. */
+  int synced = 0;
+  patrol_transport t3 = {sizeof(patrol_transport), &synced, syncing_transport};
+  o.transport = &t3;
+  c = patrol_client_open(&o, &err);
+  CHECK(c != NULL);
+  if (!c) return 1;
+  patrol_receipt before, after;
+  memset(&before, 0, sizeof before);
+  memset(&after, 0, sizeof after);
+  before.struct_size = after.struct_size = sizeof before;
+  CHECK(patrol_client_receipt(c, report_id, &before, &err));
+  CHECK(before.state == PATROL_RECEIPT_SAVED && before.received_at[0] == '\0');
+  CHECK(patrol_client_login(c, "13900000002", "patrol-demo", &err));
+  CHECK(patrol_client_set_online(c, true, &err));
+  CHECK(patrol_client_sync(c, NULL, &err));
+  CHECK(patrol_client_status(c, &st, &err));
+  CHECK(st.pending == 0 && st.dead_letters == 0);
+  CHECK(patrol_client_receipt(c, report_id, &after, &err));
+  CHECK(after.state == PATROL_RECEIPT_RECEIVED);
+  CHECK(strcmp(after.received_at, kServerTime) == 0);
+  CHECK(strcmp(after.report_id, before.report_id) == 0);
+  CHECK(strcmp(after.op_id, before.op_id) == 0);
+  CHECK(strcmp(after.saved_at, before.saved_at) == 0);
+  CHECK(after.local_seq == before.local_seq);
+  js = NULL;
+  CHECK(patrol_client_receipts_json(c, &js, &err));
+  CHECK(js && strstr(js, report_id) != NULL && strstr(js, "\"state\":\"saved\"") == NULL);
+  patrol_string_free(js);
   patrol_client_close(c);
   patrol_client_close(NULL);
 
