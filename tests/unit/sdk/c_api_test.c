@@ -72,7 +72,8 @@ static bool syncing_transport(void* user, const patrol_http_request* req,
     for (const char* p = body; p + sizeof key - 1 + 36 <= end; ++p) {
       if (memcmp(p, key, sizeof key - 1) != 0) continue;
       if (n + 80 >= sizeof out) break;
-      n += (size_t)snprintf(out + n, sizeof out - n, "%s{\"op_id\":\"%.36s\",\"status\":\"applied\"}",
+      n += (size_t)snprintf(out + n, sizeof out - n,
+                            "%s{\"op_id\":\"%.36s\",\"status\":\"applied\"}",
                             out[n - 1] == '[' ? "" : ",", p + sizeof key - 1);
     }
     snprintf(out + n, sizeof out - n, "],\"server_time\":\"%s\"}", kServerTime);
