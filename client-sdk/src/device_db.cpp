@@ -237,11 +237,12 @@ Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) 
     PATROL_TRY_EC(d.db_.exec(p), "platform pragmas");
   // A WAL reused, not grown. Each connection checkpoints at 1000 frames
   // (~4 MiB; the engine's also after every sync), and a checkpoint that
-  // completes lets the next commit start again at the WAL's first frame. The
-  // WAL file is kept when the last connection closes (an app is closed and
-  // reopened all day) and only cut back beyond 6 MiB, so in the steady state
-  // a commit overwrites blocks the file already has: its fsync flushes data,
-  // not also the file's new size through the file system's journal.
+  // completes lets the next commit start again at the WAL's first frame;
+  // that commit cuts the file back to 6 MiB if something (a big pull page)
+  // made it longer. The file is kept when the last connection closes (an app
+  // is closed and reopened all day; see ~DeviceDb), so in the steady state a
+  // commit overwrites blocks the file already has: its fsync flushes data,
+  // not also the file's new size.
   int persist = 1;
   (void)sqlite3_file_control(d.db_.native(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   PATROL_TRY_EC(d.db_.exec("PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=6291456"),
@@ -254,6 +255,16 @@ Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) 
   PATROL_TRY_EC(d.db_.exec("PRAGMA secure_delete=FAST"), "pragmas");
   if (auto st = d.migrate(); !st) return std::move(st).error();
   return d;
+}
+
+DeviceDb::~DeviceDb() {
+  // The last connection to close checkpoints the WAL and, in persistent-WAL
+  // mode with a journal_size_limit, truncates the file to zero bytes (SQLite's
+  // sqlite3WalClose), so every app session would grow it again, 4 KiB per
+  // commit. Without a limit at close the file is kept as it is (its frames
+  // are all checkpointed; the next open's recovery skips nothing it needs);
+  // open() sets the 6 MiB bound again for the session.
+  if (db_.native()) (void)db_.exec("PRAGMA journal_size_limit=-1");
 }
 
 std::span<const std::string_view> DeviceDb::migrations() {

@@ -143,6 +143,8 @@ class DeviceDb {
 
   DeviceDb(DeviceDb&&) noexcept = default;
   DeviceDb& operator=(DeviceDb&&) noexcept = default;
+  // Closes the connection, keeping the WAL file for the next session.
+  ~DeviceDb();
 
   static constexpr int kSchemaVersion = 6;
   // The numbered migrations (entry i brings user_version from i to i+1): for

@@ -73,6 +73,17 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
 
 namespace {
 
+// Writes v as exactly `width` decimal digits (v >= 0, fits).
+char* put_digits(char* p, int v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+// Digits by hand rather than snprintf (two calls cost ~4k instructions, and
+// a phone stamps three times per report; the server on every op).
 std::string format_impl(Millis t, int offset_minutes, bool utc_ms) {
   const auto local = t + minutes{offset_minutes};
   const auto day_start = floor<days>(local);
@@ -80,24 +91,39 @@ std::string format_impl(Millis t, int offset_minutes, bool utc_ms) {
   const hh_mm_ss<milliseconds> tod{local - day_start};
   const int ms = static_cast<int>(tod.subseconds().count());
   char buf[48];
-  int n = std::snprintf(
-      buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()), unsigned(ymd.month()),
-      unsigned(ymd.day()), static_cast<int>(tod.hours().count()),
-      static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
+  char* p = buf;
+  int year = int(ymd.year());
+  if (year < 0) {  // as %04d did: a sign, then at least 3 digits
+    *p++ = '-';
+    year = -year;
+    p = put_digits(p, year, year > 999 ? (year > 9999 ? 5 : 4) : 3);
+  } else {
+    p = put_digits(p, year, year > 9999 ? 5 : 4);
+  }
+  *p++ = '-';
+  p = put_digits(p, static_cast<int>(unsigned(ymd.month())), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<int>(unsigned(ymd.day())), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<int>(tod.hours().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<int>(tod.minutes().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<int>(tod.seconds().count()), 2);
   if (utc_ms || ms != 0) {
-    n = std::snprintf(buf, sizeof buf, ".%03d", ms);
-    out.append(buf, static_cast<std::size_t>(n));
+    *p++ = '.';
+    p = put_digits(p, ms, 3);
   }
   if (utc_ms) {
-    out.push_back('Z');
+    *p++ = 'Z';
   } else {
     const int a = std::abs(offset_minutes);
-    n = std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', a / 60,
-                      a % 60);
-    out.append(buf, static_cast<std::size_t>(n));
+    *p++ = offset_minutes < 0 ? '-' : '+';
+    p = put_digits(p, a / 60, 2);
+    *p++ = ':';
+    p = put_digits(p, a % 60, 2);
   }
-  return out;
+  return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
 }  // namespace

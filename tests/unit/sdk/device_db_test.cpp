@@ -702,6 +702,29 @@ TEST(Outbox, ADurableEnqueueWritesAboutOnePage) {
   EXPECT_GE(per_commit, 1.0);
 }
 
+// The WAL is reused across app sessions: a clean close keeps the file (SQLite
+// would truncate it to zero bytes, so every session grew it again, one
+// frame per commit), and the next session's commits overwrite it in place.
+TEST(Outbox, TheWalFileIsKeptAcrossSessionsAndNotGrownAgain) {
+  TempDir d;
+  const fs::path wal = d.path() / "device.db-wal";
+  auto session = [&] {
+    auto db = open_db(d);
+    EXPECT_FALSE(db.raw().exec("PRAGMA wal_autocheckpoint=30"));  // short cycles for the test
+    std::uintmax_t largest = 0;
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_TRUE(db.enqueue({make_op("inspection.create", Lane::backlog, "r")}));
+      largest = std::max(largest, fs::file_size(wal));
+    }
+    return largest;
+  };
+  const auto first = session();
+  EXPECT_GE(first, 30u * 4120u);  // it did cycle
+  EXPECT_EQ(fs::file_size(wal), first);  // kept, as it was, after the close
+  const auto second = session();
+  EXPECT_LE(second, first + 2 * 4120u);  // overwritten in place (a commit may cross by a frame)
+}
+
 TEST(ReferenceData, ChangesAndCursorCommitTogetherAndSurviveReopen) {
   TempDir d;
   {

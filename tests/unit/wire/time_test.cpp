@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,26 @@ TEST(Rfc3339, FormatsWithOffset) {
   // Crossing midnight and a year boundary in local time.
   EXPECT_EQ(format_rfc3339(Millis{milliseconds{1798761600000}}, 480), "2027-01-01T08:00:00+08:00");
   EXPECT_EQ(format_rfc3339(Millis{milliseconds{1798761600000}}, -60), "2026-12-31T23:00:00-01:00");
+}
+
+// The hand-written digits say what snprintf("%04d-%02u-%02uT%02d:%02d:%02d")
+// said before, from year -9999 to 9999 (every field's width and the sign).
+TEST(Rfc3339, FormatsLikeSnprintfAcrossYears) {
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<std::int64_t> span(-377705116800000, 253402300799999);
+  for (int i = 0; i < 20000; ++i) {
+    const std::int64_t v = i < 3 ? std::int64_t{i - 1} : span(rng);
+    const Millis t{milliseconds{v}};
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss<milliseconds> tod{t - day};
+    char want[64];
+    std::snprintf(want, sizeof want, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
+                  unsigned(ymd.month()), unsigned(ymd.day()), int(tod.hours().count()),
+                  int(tod.minutes().count()), int(tod.seconds().count()),
+                  int(tod.subseconds().count()));
+    ASSERT_EQ(format_rfc3339(t), want) << v;
+  }
 }
 
 TEST(Rfc3339, RoundTrips) {
