@@ -175,15 +175,20 @@ std::optional<wire::Position> to_wire(const std::optional<GeoPoint>& p) {
 }
 
 // The wire op, as wire::to_json(wire::Op) writes it (same keys, same order),
-// with the body moved in rather than copied.
-std::string op_json(const std::string& op_id, std::string_view type, json::object body) {
+// with the body moved in rather than copied. `device_time`: now, formatted
+// (a report reuses it for its observed time and its receipt).
+std::string op_json(const std::string& op_id, std::string_view type, json::object body,
+                    std::string_view device_time) {
   json::object o;
   o.reserve(4);
   o["op_id"] = op_id;
   o["type"] = type;
-  o["device_time"] = wire::format_rfc3339(wire::now_millis());
+  o["device_time"] = device_time;
   o["body"] = std::move(body);
   return json::serialize(o);
+}
+std::string op_json(const std::string& op_id, std::string_view type, json::object body) {
+  return op_json(op_id, type, std::move(body), wire::format_rfc3339(wire::now_millis()));
 }
 
 Receipt to_receipt(const sdk::ReceiptRow& r) {
@@ -269,10 +274,12 @@ struct Client::Impl {
     return on;
   }
 
-  Result<Receipt> enqueue_report(sdk::NewOp&& op, bool memo_checked = false) {
+  // `now`: the device time to stamp the receipt with (formatted once per
+  // report); empty: the enqueue's own.
+  Result<Receipt> enqueue_report(sdk::NewOp&& op, bool memo_checked = false, std::string now = {}) {
     std::vector<sdk::NewOp> ops;
     ops.push_back(std::move(op));
-    std::string saved_at;
+    std::string saved_at = std::move(now);
     std::lock_guard lk(db_mu);
     auto r = db->enqueue(ops, false, &saved_at);
     if (!r) return std::move(r).error();
@@ -412,8 +419,9 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
   b.id = wire::make_uuid_v7();
   b.site_id = d.site_id;
   b.round_id = d.round_id;
-  b.observed_at =
-      wire::format_rfc3339(to_millis(d.observed_at.value_or(std::chrono::system_clock::now())));
+  // One device time for the op, its receipt and (unless given) the observation.
+  std::string now = wire::format_rfc3339(wire::now_millis());
+  b.observed_at = d.observed_at ? wire::format_rfc3339(to_millis(*d.observed_at)) : now;
   b.position = to_wire(d.position);
   b.note = d.note;
   {
@@ -480,11 +488,11 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
   op.op_id = wire::make_uuid_v7();
   op.type = std::string(wire::kOpInspectionCreate);
   op.lane = sdk::Lane::backlog;
-  op.op_json = op_json(op.op_id, wire::kOpInspectionCreate, std::move(body.as_object()));
+  op.op_json = op_json(op.op_id, wire::kOpInspectionCreate, std::move(body.as_object()), now);
   op.report_id = b.id;
   op.receipt_kind = "inspection";
   op.site_id = b.site_id;
-  return impl_->enqueue_report(std::move(op), /*memo_checked=*/true);
+  return impl_->enqueue_report(std::move(op), /*memo_checked=*/true, std::move(now));
 }
 
 Result<std::int64_t> Client::enqueue_positions(const std::vector<TrackPoint>& points,
@@ -539,10 +547,10 @@ Result<Receipt> Client::raise_sos(const std::optional<GeoPoint>& position,
   op.op_id = wire::make_uuid_v7();
   op.type = std::string(wire::kOpSosRaise);
   op.lane = sdk::Lane::urgent;
-  op.op_json = op_json(op.op_id, wire::kOpSosRaise, std::move(body.as_object()));
+  op.op_json = op_json(op.op_id, wire::kOpSosRaise, std::move(body.as_object()), s.raised_at);
   op.report_id = s.id;
   op.receipt_kind = "sos";
-  return impl_->enqueue_report(std::move(op));
+  return impl_->enqueue_report(std::move(op), false, s.raised_at);
 }
 
 Result<Receipt> Client::enqueue_round_op(const std::string& action, const std::string& round_id,

@@ -220,6 +220,48 @@ void append_json_string(std::string& out, std::string_view s) {
   if (!var##_r) return storage_error(var##_r.error(), what); \
   Statement& var = **var##_r
 
+// A write transaction whose BEGIN IMMEDIATE and COMMIT are cached statements
+// (sqlite::Transaction runs them through sqlite3_exec, which parses both
+// again every time: ~10k instructions of a durable enqueue's ~60k). Same
+// contract: rolled back unless committed; a failed COMMIT rolls back too.
+class FastTransaction {
+ public:
+  explicit FastTransaction(sqlite::Database& db) : db_(db) {
+    begin_ec_ = run("BEGIN IMMEDIATE");
+    active_ = !begin_ec_;
+  }
+  FastTransaction(const FastTransaction&) = delete;
+  FastTransaction& operator=(const FastTransaction&) = delete;
+  ~FastTransaction() { rollback(); }
+  boost::system::error_code begin_error() const noexcept { return begin_ec_; }
+  boost::system::error_code commit() {
+    if (!active_) return begin_ec_;
+    if (auto ec = run("COMMIT")) {
+      rollback();
+      return ec;
+    }
+    active_ = false;
+    return {};
+  }
+
+ private:
+  boost::system::error_code run(std::string_view sql) {
+    auto st = db_.cached(sql);
+    if (!st) return st.error();
+    auto ec = (*st)->run();
+    (*st)->reset();
+    return ec;
+  }
+  void rollback() noexcept {
+    if (!active_) return;
+    active_ = false;
+    if (!sqlite3_get_autocommit(db_.native())) (void)db_.exec("ROLLBACK");
+  }
+  sqlite::Database& db_;
+  boost::system::error_code begin_ec_;
+  bool active_ = false;
+};
+
 }  // namespace
 
 Result<DeviceDb> DeviceDb::open(const std::string& path, Durability durability) {
@@ -317,14 +359,14 @@ Result<std::vector<std::int64_t>> DeviceDb::enqueue(const std::vector<NewOp>& op
                                                     std::string* saved_at) {
   std::vector<std::int64_t> seqs;
   seqs.reserve(ops.size());
-  Transaction tx(db_);
+  FastTransaction tx(db_);
   PATROL_TRY_EC(tx.begin_error(), "begin enqueue");
   if (demote_urgent_positions) {
     PATROL_TRY_STMT(st, db_, "UPDATE outbox SET lane=1 WHERE lane=0 AND type='position.append'",
                     "demote");
     PATROL_TRY_EC(st.run(), "demote urgent positions");
   }
-  const std::string now = now_text();
+  const std::string now = saved_at && !saved_at->empty() ? *saved_at : now_text();
   auto first = next_seq();
   if (!first) return std::move(first).error();
   std::int64_t seq = *first;

@@ -162,7 +162,9 @@ class DeviceDb {
   // Appends ops in ONE transaction (all or nothing) and returns their local
   // sequence numbers. With demote_urgent_positions, urgent position ops already
   // waiting move to the backlog first (only the newest position stays urgent).
-  // `saved_at`, if given, receives the device time the receipts were stamped with.
+  // `saved_at`, if given, receives the device time the rows (and receipts)
+  // were stamped with; if it holds a time already, that one is used (the
+  // caller's "now", formatted once per report).
   Result<std::vector<std::int64_t>> enqueue(const std::vector<NewOp>& ops,
                                             bool demote_urgent_positions = false,
                                             std::string* saved_at = nullptr);
