@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 
 #include "device_db.hpp"
 #include "gpx.hpp"
+#include "patrol/wire/messages.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
 
@@ -138,6 +140,36 @@ TEST(Client, ReceiptSaysSavedUntilTheServerAnswers) {
   EXPECT_EQ(again->op_id, r->op_id);
   EXPECT_EQ(c->receipt("nope").error().code, ErrorCode::not_found);
   EXPECT_EQ(c->receipts()->size(), 1u);
+}
+
+// The op text enqueue writes (its envelope written by hand around the
+// serialised body) is exactly what the wire library writes for that op, and
+// the report's observed time, the op's device time and the receipt's saved
+// time are one and the same stamp.
+TEST(Client, OpJsonIsTheWireLibrarysTextForTheSameOp) {
+  Dir d;
+  auto c = open(d);
+  auto sos = c->raise_sos(GeoPoint{28.86, 121.15, 5.0, "wgs84"}, "引号\"和\\反斜杠");
+  ASSERT_TRUE(sos);
+  auto r = c->enqueue_inspection(draft());
+  ASSERT_TRUE(r);
+  auto db = sdk::DeviceDb::open((d.p / "device.db").string());
+  auto ops = db->outbox(10);
+  ASSERT_EQ(ops->size(), 2u);
+  for (const auto& o : *ops) {
+    auto v = boost::json::parse(o.op_json);
+    auto op = wire::decode_op(v, "");
+    ASSERT_TRUE(op) << o.op_json;
+    EXPECT_EQ(boost::json::serialize(wire::to_json(*op)), o.op_json);
+    EXPECT_EQ(op->op_id, o.op_id);
+  }
+  auto insp = boost::json::parse(ops->back().op_json).as_object();
+  EXPECT_EQ(insp.at("device_time"), insp.at("body").at("observed_at"));
+  EXPECT_EQ(insp.at("device_time").as_string(), r->saved_at);
+  EXPECT_EQ(c->receipt(r->report_id)->saved_at, r->saved_at);
+  auto s = boost::json::parse(ops->front().op_json).as_object();
+  EXPECT_EQ(s.at("device_time"), s.at("body").at("raised_at"));
+  EXPECT_EQ(s.at("device_time").as_string(), sos->saved_at);
 }
 
 TEST(Client, ReferenceQueriesReadTheCache) {
