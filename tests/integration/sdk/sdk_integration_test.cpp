@@ -673,9 +673,10 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
     std::map<std::string, boost::json::object> out;
     auto [code, text] = run_patrolctl(with({"receipts", "--json"}), std::nullopt);
     EXPECT_EQ(code, 0) << text;
-    if (code == 0)
-      for (const auto& r : boost::json::parse(text).as_array())
-        out[std::string(r.at("report_id").as_string())] = r.as_object();
+    if (code != 0) return out;
+    const auto listed = boost::json::parse(text);  // kept alive for the loop
+    for (const auto& r : listed.as_array())
+      out[std::string(r.at("report_id").as_string())] = r.as_object();
     return out;
   };
   const auto listed_before = receipts_by_id();
