@@ -679,6 +679,14 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
       out[std::string(r.at("report_id").as_string())] = r.as_object();
     return out;
   };
+  // One report saved while offline, so the drain has a waiting receipt to
+  // move from its outbox row to `receipts` (device schema 6).
+  ASSERT_EQ(run_patrolctl(with({"offline"}), std::nullopt).first, 0);
+  ASSERT_EQ(run_patrolctl(with({"report", site, "--item", code + "=ok", "--note", "offline"}),
+                          std::nullopt)
+                .first,
+            0);
+  ASSERT_EQ(run_patrolctl(with({"online"}), std::nullopt).first, 0);
   const auto listed_before = receipts_by_id();
   EXPECT_FALSE(listed_before.empty());
   // Restart for good: everything drains.
@@ -713,6 +721,7 @@ TEST(SdkFaults, KillNineOfPatrolctlLosesNothingAndAppliesNothingTwice) {
     else
       EXPECT_EQ(now->second.at("received_at"), was.at("received_at")) << id;
   }
+  EXPECT_GE(moved, 1u);
 
   // Every report the device database holds is on the server exactly once;
   // every report patrolctl said it saved is among them.
