@@ -1,6 +1,7 @@
 #include "patrol/client.hpp"
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
@@ -487,8 +488,12 @@ Result<Receipt> Client::enqueue_inspection(const InspectionDraft& d) {
   // Validate with the same decoder the server uses: a report that could never
   // be accepted is refused here, while the volunteer can still fix it.
   // (A json::value from the start: the decoder takes one, and handing it the
-  // object would copy the whole report.)
-  json::value body = wire::to_json(b);
+  // object would copy the whole report.) Built in a stack buffer: its ~40
+  // nodes cost a pointer bump each and nothing to free (a long note spills
+  // to the heap); it lives until the op's text is written below.
+  unsigned char scratch[8192];
+  json::monotonic_resource mr(scratch, sizeof scratch);
+  json::value body(wire::to_json(b, &mr));
   if (auto chk = wire::decode_inspection_create(body, "body"); !chk)
     return invalid("inspection: " + chk.error().field + ": " + chk.error().message);
   sdk::NewOp op;

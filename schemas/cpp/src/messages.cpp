@@ -713,11 +713,19 @@ Decoded<LoginResponse> decode_login_response(const json::value& v) {
 
 // ---------- positions ----------
 
-json::object to_json(const Position& p) {
-  json::object o{{"lat", p.lat}, {"lon", p.lon}};
+namespace {
+json::object position_json(const Position& p, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o["lat"] = p.lat;
+  o["lon"] = p.lon;
   if (p.accuracy_m) o["accuracy_m"] = *p.accuracy_m;
   o["crs"] = p.crs;
   return o;
+}
+}  // namespace
+
+json::object to_json(const Position& p) {
+  return position_json(p, {});
 }
 
 Decoded<Position> decode_position(const json::value& v, std::string_view path) {
@@ -736,28 +744,41 @@ Decoded<TrackPoint> decode_track_point(const json::value& v, std::string_view pa
 
 // ---------- ops ----------
 
-json::object to_json(const ItemReport& r) {
-  json::object o{{"code", r.code}, {"result", to_string(r.result)}};
+namespace {
+json::object item_report_json(const ItemReport& r, json::storage_ptr sp) {
+  json::object o(sp);
+  o["code"] = r.code;
+  o["result"] = to_string(r.result);
   if (!r.note.empty()) o["note"] = r.note;
   if (!r.photos.empty()) {
-    json::array a;
+    json::array a(sp);
     for (const auto& p : r.photos) a.emplace_back(p);
     o["photos"] = std::move(a);
   }
   return o;
 }
+}  // namespace
+
+json::object to_json(const ItemReport& r) {
+  return item_report_json(r, {});
+}
 
 json::object to_json(const InspectionCreate& b) {
-  json::object o;
+  return to_json(b, {});
+}
+
+json::object to_json(const InspectionCreate& b, json::storage_ptr sp) {
+  json::object o(sp);
   o["id"] = b.id;
   o["site_id"] = b.site_id;
   o["template_id"] = b.template_id;
   o["template_version"] = b.template_version;
-  o["round_id"] = b.round_id ? json::value(*b.round_id) : json::value(nullptr);
+  o["round_id"] = b.round_id ? json::value(*b.round_id, sp) : json::value(nullptr);
   o["observed_at"] = b.observed_at;
-  o["position"] = b.position ? json::value(to_json(*b.position)) : json::value(nullptr);
-  json::array items;
-  for (const auto& i : b.items) items.emplace_back(to_json(i));
+  o["position"] = b.position ? json::value(position_json(*b.position, sp)) : json::value(nullptr);
+  json::array items(sp);
+  items.reserve(b.items.size());
+  for (const auto& i : b.items) items.emplace_back(item_report_json(i, sp));
   o["items"] = std::move(items);
   o["note"] = b.note;
   return o;

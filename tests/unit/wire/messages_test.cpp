@@ -477,6 +477,53 @@ TEST(WireRoundTrip, InspectionCreate) {
   EXPECT_EQ(out.note, in.note);
 }
 
+// to_json(InspectionCreate) in a caller's storage (the SDK's stack buffer)
+// writes the same text as before the storage overload: keys, order and
+// shapes as built here the way the encoder always built them.
+TEST(WireEncode, InspectionCreateInACallersStorageIsTheSameText) {
+  for (const bool optionals : {true, false}) {
+    auto b = sample_inspection();
+    if (!optionals) {
+      b.round_id.reset();
+      b.position.reset();
+    }
+    json::object want;
+    want["id"] = b.id;
+    want["site_id"] = b.site_id;
+    want["template_id"] = b.template_id;
+    want["template_version"] = b.template_version;
+    want["round_id"] = b.round_id ? json::value(*b.round_id) : json::value(nullptr);
+    want["observed_at"] = b.observed_at;
+    if (b.position) {
+      json::object p{{"lat", b.position->lat}, {"lon", b.position->lon}};
+      p["accuracy_m"] = *b.position->accuracy_m;
+      p["crs"] = b.position->crs;
+      want["position"] = std::move(p);
+    } else {
+      want["position"] = nullptr;
+    }
+    json::array items;
+    for (const auto& i : b.items) {
+      json::object o{{"code", i.code}, {"result", to_string(i.result)}};
+      if (!i.note.empty()) o["note"] = i.note;
+      if (!i.photos.empty()) {
+        json::array a;
+        for (const auto& ph : i.photos) a.emplace_back(ph);
+        o["photos"] = std::move(a);
+      }
+      items.emplace_back(std::move(o));
+    }
+    want["items"] = std::move(items);
+    want["note"] = b.note;
+    unsigned char buf[512];  // small: part of it spills to the heap
+    json::monotonic_resource mr(buf, sizeof buf);
+    const auto built = to_json(b, &mr);
+    EXPECT_EQ(built.storage().get(), &mr);
+    EXPECT_EQ(json::serialize(built), json::serialize(want));
+    EXPECT_EQ(json::serialize(to_json(b)), json::serialize(want));
+  }
+}
+
 TEST(WireRoundTrip, InspectionCreateWithoutOptionals) {
   auto in = sample_inspection();
   in.round_id.reset();

@@ -128,6 +128,9 @@ struct InspectionCreate {
   std::string note;               // <= 4000 bytes
 };
 boost::json::object to_json(const InspectionCreate& b);
+// The same JSON with every node in `sp` (the SDK builds a report in a stack
+// buffer: a monotonic resource makes its allocations and frees nearly free).
+boost::json::object to_json(const InspectionCreate& b, boost::json::storage_ptr sp);
 Decoded<InspectionCreate> decode_inspection_create(const boost::json::value& v,
                                                    std::string_view path = "body");
 
