@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -105,11 +107,19 @@ class ApiImpl final : public Api {
   ~ApiImpl() override { shutdown(); }
 
   Response handle(const Request& req) override {
+    std::promise<Answer> answered;
+    auto f = answered.get_future();
+    handle_async(req, [&answered](Answer a) { answered.set_value(std::move(a)); });
+    return f.get()();
+  }
+
+  void handle_async(const Request& req, Reply reply) override {
     Response res;
     std::string route = "unmatched";
     std::string user;
+    bool deferred = false;
     try {
-      res = dispatch(req, route, user);
+      deferred = dispatch(req, route, user, res, reply);
     } catch (const ApiError& e) {
       res = error_response(e);
     } catch (const std::exception& e) {
@@ -117,9 +127,17 @@ class ApiImpl final : public Api {
     } catch (...) {
       res = error_response(ApiError(500, "internal", "", "internal error"));
     }
+    // Whatever may have ended a session or changed a user (even a request
+    // that failed half-way): every connection's cached token check is stale.
+    if (may_revoke(req.method, route)) revocations_.fetch_add(1, std::memory_order_acq_rel);
+    if (deferred) return;  // the writer replies after the push's commit
     res.route = route;
     if (res.user_id.empty()) res.user_id = user;
-    return res;
+    try {
+      reply([r = std::move(res)]() mutable { return std::move(r); });
+    } catch (...) {
+      // reply posts to the connection; only an allocation failure lands here
+    }
   }
 
   AuthResult authenticate(std::string_view header) override {
@@ -164,7 +182,42 @@ class ApiImpl final : public Api {
   void set_observer(ApiObserver* o) override { s_->observer.store(o); }
 
  private:
-  Response dispatch(const Request& req, std::string& route, std::string& user) {
+  // Routes that can end a session or change what a token stands for.
+  static bool may_revoke(std::string_view method, std::string_view route) {
+    if (method == "GET" || method == "HEAD") return false;
+    return route.rfind("/api/v1/auth/", 0) == 0 || route.rfind("/api/v1/users", 0) == 0;
+  }
+
+  // authenticate(), through the connection's AuthCache on the phones' hot
+  // routes (api.hpp says when a cached check is used).
+  AuthResult authenticate_cached(const Request& req, std::string_view header,
+                                 std::string_view route) {
+    AuthCache* cache = req.auth_cache;
+    if (!cache || (route != "/api/v1/sync/push" && route != "/api/v1/sync/pull"))
+      return authenticate(header);
+    const auto now = std::chrono::steady_clock::now();
+    const auto generation = revocations_.load(std::memory_order_acquire);
+    if (cache->valid && cache->generation == generation && cache->header == header &&
+        now - cache->checked_at < AuthCache::kAuthCacheFor &&
+        (cache->result.who.expires_at_ms == 0 || cache->result.who.expires_at_ms > now_ms()))
+      return cache->result;
+    // The counter was read before the lookup: a logout committed meanwhile
+    // has bumped it after, so the entry is stale at its next use.
+    auto a = authenticate(header);
+    cache->valid = a.ok();
+    if (a.ok()) {
+      cache->header.assign(header);
+      cache->result = a;
+      cache->checked_at = now;
+      cache->generation = generation;
+    }
+    return a;
+  }
+
+  // Serves `req` into `res`, or (sync/push with its ops queued) returns true:
+  // `reply` then gets the answer from the writer after the commit.
+  bool dispatch(const Request& req, std::string& route, std::string& user, Response& res,
+                const Reply& reply) {
     const std::string& path = req.path;
     bool api = path.rfind("/api/", 0) == 0 || path == "/api";
     Match m = router_.match(req.method, path);
@@ -180,7 +233,8 @@ class ApiImpl final : public Api {
           (req.method == "GET" || req.method == "HEAD")) {
         route = "/";
         Ctx c{req, *s_, {}, std::nullopt};
-        return handlers::static_file(c);
+        res = handlers::static_file(c);
+        return false;
       }
       if (!api && path != "/healthz" && path != "/metrics")
         throw ApiError(405, "method_not_allowed", "", "method not allowed",
@@ -192,7 +246,7 @@ class ApiImpl final : public Api {
     if (m.route->needs_auth) {
       auto h = req.header("authorization");
       if (!h) throw ApiError(401, "unauthorized", "authorization", "missing bearer token");
-      auto a = authenticate(*h);
+      auto a = authenticate_cached(req, *h, route);
       if (a.status == AuthResult::Status::unavailable)
         throw ApiError(503, "unavailable", "", "storage temporarily unavailable, retry later",
                        {{"Retry-After", "1"}});
@@ -210,16 +264,38 @@ class ApiImpl final : public Api {
             {{"Retry-After", std::to_string(retry.count())}});
       }
     }
-    Response res = m.route->handler(c);
+    if (route == "/api/v1/sync/push") {
+      // Queued on the writer; the answer (and the observer's call) follow
+      // its commit, where the response is sent.
+      handlers::push_async(c, [this, route, user, who = *c.who, reply](Answer inner) {
+        reply([this, route, user, who, inner = std::move(inner)] {
+          Response r;
+          try {
+            r = inner();
+          } catch (const ApiError& e) {
+            r = error_response(e);
+          } catch (...) {
+            r = error_response(ApiError(500, "internal", "", "internal error"));
+          }
+          if (auto* obs = s_->observer.load(); obs && r.status < 300)
+            obs->device_active(who, now_ms());
+          r.route = route;
+          if (r.user_id.empty()) r.user_id = user;
+          return r;
+        });
+      });
+      return true;
+    }
+    res = m.route->handler(c);
     if (auto* obs = s_->observer.load(); obs && c.who && res.status < 300) {
       // What the live feed needs to know of requests (never their data: its
       // events come from the committed rows).
-      if (route == "/api/v1/sync/push" || route == "/api/v1/sync/pull")
+      if (route == "/api/v1/sync/pull")
         obs->device_active(*c.who, now_ms());
       else if (route == "/api/v1/auth/logout")
         obs->session_ended(c.who->token_hash);
     }
-    return res;
+    return false;
   }
 
   // Background: removes partial uploads (and upload markers) nobody touched
@@ -239,6 +315,9 @@ class ApiImpl final : public Api {
 
   std::unique_ptr<Services> s_;
   Router router_;
+  // Bumped after every request that may end a session or change a user
+  // (may_revoke): a connection's AuthCache from before is not used again.
+  std::atomic<std::uint64_t> revocations_{0};
   std::mutex sweep_mu_;
   std::condition_variable sweep_cv_;
   bool stop_sweep_ = false;  // guarded by sweep_mu_

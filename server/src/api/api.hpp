@@ -1,15 +1,18 @@
 // The HTTP API of patrold as one object the net layer calls: every route under
 // /api/v1 plus /healthz, /metrics and the dashboard's static files.
 //
-// Thread safety: handle() and authenticate() are thread-safe and BLOCKING
-// (they wait for SQLite reads, the writer's group commit and the password KDF).
-// Call them only from the blocking worker pool, never from an I/O thread.
+// Thread safety: handle(), handle_async() and authenticate() are thread-safe
+// and BLOCKING (they wait for SQLite reads, the password KDF; handle() also
+// for the writer's group commit). Call them only from the blocking worker
+// pool, never from an I/O thread.
 #pragma once
 
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +106,30 @@ struct AuthResult {
   bool ok() const { return status == Status::ok; }
 };
 
+// A connection's memory of the last bearer token it was checked with, so
+// the phones' hot routes (sync/push, sync/pull) skip the session lookup
+// (token hash + a read) on every request of a keep-alive connection. A hit
+// needs the same Authorization header, at most kAuthCacheFor old, the
+// session not expired, and no request since that could end a session or
+// change a user (logout, users PUT/DELETE/erase, on this node: the API's
+// revocation counter). Another node's logout (PostgreSQL) takes effect here
+// within kAuthCacheFor. Only successful checks are kept. Not thread-safe:
+// one per connection, used by one request at a time.
+struct AuthCache {
+  static constexpr std::chrono::milliseconds kAuthCacheFor{1000};
+  std::string header;
+  AuthResult result;
+  std::chrono::steady_clock::time_point checked_at{};
+  std::uint64_t generation = 0;  // the revocation counter read before the check
+  bool valid = false;
+};
+
+// An answer produced later (handle_async): makes the Response. Run it on the
+// thread that sends the response; it runs once and never throws.
+using Answer = std::function<Response()>;
+// Receives the Answer, once, from any thread; must not block.
+using Reply = std::function<void(Answer)>;
+
 // One row of the route table Api::handle serves (api.cpp): the method, the
 // pattern as matched ("/api/v1/sites/{id}") and whether a bearer token is
 // required. The authorisation matrix test enumerates these, so a route added
@@ -127,6 +154,15 @@ class Api {
   // Answers one request. Never throws: every failure becomes a JSON error
   // response {"error":{"code","field","message"}} with a fitting status.
   virtual Response handle(const Request& req) = 0;
+
+  // handle() without waiting for the writer: `reply` gets the answer exactly
+  // once. Most routes reply before handle_async returns (on this thread).
+  // sync/push queues its validated ops on the store's writer and returns;
+  // the writer replies after the commit holding them is on disk (errors,
+  // rate limits, audit rows and observer calls as with handle()), so no
+  // thread waits on the commit. The caller runs the Answer on its own thread
+  // (it builds the push's results there, off the writer). Never throws.
+  virtual void handle_async(const Request& req, Reply reply) = 0;
 
   // Resolves "Bearer <token>" or a bare token to the caller (used by the
   // WebSocket upgrade). status invalid: unknown, expired or logged out (401).

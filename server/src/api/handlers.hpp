@@ -6,10 +6,16 @@
 
 namespace patrol::api::handlers {
 
-Response login(Ctx& c);                   // POST /api/v1/auth/login
-Response logout(Ctx& c);                  // POST /api/v1/auth/logout
-Response me(Ctx& c);                      // GET  /api/v1/me
-Response push(Ctx& c);                    // POST /api/v1/sync/push
+Response login(Ctx& c);   // POST /api/v1/auth/login
+Response logout(Ctx& c);  // POST /api/v1/auth/logout
+Response me(Ctx& c);      // GET  /api/v1/me
+Response push(Ctx& c);    // POST /api/v1/sync/push
+// push without waiting for the commit: parses, validates and queues the ops
+// on the store's writer, then returns. `then` gets the answer once, from the
+// writer thread after the commit (or at once when nothing needs writing);
+// the Answer may throw ApiError (e.g. 503 when the commit failed). Throws
+// ApiError itself only before anything is queued (then is not called).
+void push_async(Ctx& c, const std::function<void(Answer)>& then);
 Response pull(Ctx& c);                    // GET  /api/v1/sync/pull
 Response list_sites(Ctx& c);              // GET  /api/v1/sites
 Response get_site(Ctx& c);                // GET  /api/v1/sites/{id}

@@ -3,6 +3,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <future>
 #include <memory>
 
 #include "api/audit.hpp"
@@ -43,83 +44,134 @@ class TimeText {
   std::string text_;
 };
 
+// The answer of a push once its ops are committed (or failed): built where
+// the response is sent, in an arena of that thread.
+class PushAnswer {
+ public:
+  PushAnswer(std::vector<wire::OpResult> results, std::vector<std::size_t> index,
+             store::Ms received)
+      : results_(std::move(results)), index_(std::move(index)), received_(received) {}
+
+  Response operator()(store::result<std::vector<store::OpOutcome>>& outcomes) {
+    if (!outcomes) throw_store(outcomes.error());
+    TimeText time_text;
+    for (std::size_t k = 0; k < outcomes->size() && k < index_.size(); ++k) {
+      auto& o = (*outcomes)[k];
+      results_[index_[k]] = {std::move(o.op_id), o.status, std::move(o.error),
+                             time_text(o.received_at)};
+    }
+    for (auto& r : results_)  // the rejections answered without the store
+      if (!r.received_at) r.received_at = time_text(received_);
+    thread_local const std::unique_ptr<unsigned char[]> buf(new unsigned char[kAnswerBytes]);
+    json::monotonic_resource arena(buf.get(), kAnswerBytes);
+    wire::PushResponse out;
+    out.results = std::move(results_);
+    out.server_time = store::format_ms(now_ms());
+    return json_response(200, wire::to_json(out, &arena));
+  }
+
+ private:
+  static constexpr std::size_t kAnswerBytes = std::size_t{16} * 1024;
+  std::vector<wire::OpResult> results_;
+  std::vector<std::size_t> index_;  // outcome k answers results_[index_[k]]
+  store::Ms received_;
+};
+
 }  // namespace
 
-Response push(Ctx& c) {
+void push_async(Ctx& c, const std::function<void(Answer)>& then) {
   const auto& who = c.me();
-  // Everything parsed from this request lives until it is answered: one arena.
-  json::monotonic_resource arena(arena_buffer(), kArenaBytes);
-  auto body = parse_json_body(c.req, &arena);
-  if (const auto* o = body.if_object()) {
-    if (const auto* ops = o->if_contains("ops");
-        ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
-      throw ApiError(413, "too_many_ops", "ops",
-                     "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
-    if (const auto* ops = o->if_contains("ops"); ops && ops->is_array()) {
-      // Track points weigh on the single writer: bounded per push too.
-      std::size_t points = 0;
-      for (const auto& op : ops->as_array()) {
-        const auto* b = op.is_object() ? op.as_object().if_contains("body") : nullptr;
-        const auto* p = b && b->is_object() ? b->as_object().if_contains("points") : nullptr;
-        if (p && p->is_array()) points += p->as_array().size();
-      }
-      if (points > c.svc.cfg.max_push_points)
-        throw ApiError(413, "too_many_points", "ops",
-                       "at most " + std::to_string(c.svc.cfg.max_push_points) +
-                           " track points per push; send fewer ops per push");
-    }
-  }
-  // The ops are validated where they were parsed (in the arena), not copied.
-  auto req = wire::decode_push_request_view(body);
-  if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
-
-  store::Ms received = now_ms();
-  TimeText time_text;
-  domain::OpValidator validator(
-      c.svc.store(), c.svc.templates,
-      {who, req->device_id, req->clock_offset_ms, received, c.svc.round_policy, c.svc.hazard_policy,
-       &c.svc.store(), &c.svc.store()});
-
-  // Each op stands alone: a bad one is answered rejected, the others go on.
-  const json::array& ops = *req->ops;
-  std::vector<wire::OpResult> results(ops.size());
+  std::shared_ptr<PushAnswer> answer;
   std::vector<store::PreparedOp> to_store;
-  std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
-  to_store.reserve(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    auto p = validator.prepare(ops[i]);
-    if (!p) throw_store(p.error());
-    if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
-      results[i] = {u->op_id, wire::OpStatus::rejected, u->error, time_text(received)};
-    } else {
-      index.push_back(i);
-      auto& prepared = std::get<store::PreparedOp>(*p);
-      if (auto* hw = std::get_if<store::HazardOpWrite>(&prepared.action)) {
-        // Audited like the REST route, in the push's own transaction.
-        auto entry = audit_entry(who, c.req, "hazard.transition", "hazard", hw->hazard_id, "", {},
-                                 req->device_id);
-        hw->decide = [inner = std::move(hw->decide), entry](const store::Hazard& cur)
-            -> boost::system::result<store::HazardChange, wire::FieldError> {
-          auto r = inner(cur);
-          if (r) add_transition_audit(*r, cur, entry);
-          return r;
-        };
+  {
+    // Everything parsed from this request lives in one arena, in this
+    // scope only: what outlives it (the prepared ops, the rejections) owns
+    // its strings.
+    json::monotonic_resource arena(arena_buffer(), kArenaBytes);
+    auto body = parse_json_body(c.req, &arena);
+    if (const auto* o = body.if_object()) {
+      if (const auto* ops = o->if_contains("ops");
+          ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
+        throw ApiError(413, "too_many_ops", "ops",
+                       "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
+      if (const auto* ops = o->if_contains("ops"); ops && ops->is_array()) {
+        // Track points weigh on the single writer: bounded per push too.
+        std::size_t points = 0;
+        for (const auto& op : ops->as_array()) {
+          const auto* b = op.is_object() ? op.as_object().if_contains("body") : nullptr;
+          const auto* p = b && b->is_object() ? b->as_object().if_contains("points") : nullptr;
+          if (p && p->is_array()) points += p->as_array().size();
+        }
+        if (points > c.svc.cfg.max_push_points)
+          throw ApiError(413, "too_many_points", "ops",
+                         "at most " + std::to_string(c.svc.cfg.max_push_points) +
+                             " track points per push; send fewer ops per push");
       }
-      to_store.push_back(std::move(prepared));
     }
-  }
-  if (!to_store.empty()) {
-    auto outcomes = must(c.svc.store().apply_ops(std::move(to_store)));
-    for (std::size_t k = 0; k < outcomes.size(); ++k) {
-      auto& o = outcomes[k];
-      results[index[k]] = {std::move(o.op_id), o.status, std::move(o.error),
-                           time_text(o.received_at)};
+    // The ops are validated where they were parsed (in the arena), not copied.
+    auto req = wire::decode_push_request_view(body);
+    if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
+
+    store::Ms received = now_ms();
+    domain::OpValidator validator(
+        c.svc.store(), c.svc.templates,
+        {who, req->device_id, req->clock_offset_ms, received, c.svc.round_policy,
+         c.svc.hazard_policy, &c.svc.store(), &c.svc.store()});
+
+    // Each op stands alone: a bad one is answered rejected, the others go on.
+    // A rejection's received_at is filled in by the answer.
+    const json::array& ops = *req->ops;
+    std::vector<wire::OpResult> results(ops.size());
+    std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
+    to_store.reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      auto p = validator.prepare(ops[i]);
+      if (!p) throw_store(p.error());
+      if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
+        results[i] = {u->op_id, wire::OpStatus::rejected, u->error, {}};
+      } else {
+        index.push_back(i);
+        auto& prepared = std::get<store::PreparedOp>(*p);
+        if (auto* hw = std::get_if<store::HazardOpWrite>(&prepared.action)) {
+          // Audited like the REST route, in the push's own transaction.
+          auto entry = audit_entry(who, c.req, "hazard.transition", "hazard", hw->hazard_id, "", {},
+                                   req->device_id);
+          hw->decide = [inner = std::move(hw->decide), entry](const store::Hazard& cur)
+              -> boost::system::result<store::HazardChange, wire::FieldError> {
+            auto r = inner(cur);
+            if (r) add_transition_audit(*r, cur, entry);
+            return r;
+          };
+        }
+        to_store.push_back(std::move(prepared));
+      }
     }
+    answer = std::make_shared<PushAnswer>(std::move(results), std::move(index), received);
   }
-  wire::PushResponse out;
-  out.results = std::move(results);
-  out.server_time = store::format_ms(now_ms());
-  return json_response(200, wire::to_json(out, &arena));
+  if (to_store.empty()) {
+    then([answer] {
+      store::result<std::vector<store::OpOutcome>> none{std::vector<store::OpOutcome>{}};
+      return (*answer)(none);
+    });
+    return;
+  }
+  // Answered only after the commit holding the ops returned; the ops come
+  // back with the outcomes and are freed where the answer is built.
+  c.svc.store().apply_ops_async(
+      std::move(to_store), [answer, then](store::result<std::vector<store::OpOutcome>> outcomes,
+                                          std::vector<store::PreparedOp> ops) {
+        then([answer, outcomes = std::make_shared<decltype(outcomes)>(std::move(outcomes)),
+              ops = std::make_shared<std::vector<store::PreparedOp>>(std::move(ops))] {
+          return (*answer)(*outcomes);
+        });
+      });
+}
+
+Response push(Ctx& c) {
+  std::promise<Answer> answered;
+  auto f = answered.get_future();
+  push_async(c, [&answered](Answer a) { answered.set_value(std::move(a)); });
+  return f.get()();
 }
 
 Response pull(Ctx& c) {

@@ -13,6 +13,8 @@
 
 namespace patrol::api {
 
+struct AuthCache;  // api.hpp
+
 struct Request {
   std::string method;  // upper case: GET, POST, PUT, HEAD, DELETE
   std::string target;  // as received, e.g. "/api/v1/sites?limit=10"
@@ -22,6 +24,10 @@ struct Request {
   std::string body;
   std::string remote;      // "127.0.0.1:53412"
   std::string request_id;  // set by the net layer, echoed in logs
+  // The connection's memory of its last token check (api.hpp AuthCache), or
+  // null. Owned by the net layer's connection, which serves one request at a
+  // time, so only the API call serving this request touches it.
+  AuthCache* auth_cache = nullptr;
 
   // First header with this lower-case name, if any.
   std::optional<std::string_view> header(std::string_view lower_name) const {

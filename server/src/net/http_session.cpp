@@ -1,6 +1,7 @@
 #include "net/http_session.hpp"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,39 +45,69 @@ void log_session_exception(const std::exception_ptr& e, std::string_view what) {
 
 namespace {
 
-// What a worker answers for one request.
-struct Handled {
-  api::Response res;
-  bool bound = false;     // the connection now counts under the token's user
-  bool over_cap = false;  // that user holds --max-connections-per-user: res is the 429
-};
-
-// The Api call of one request, on the worker pool (blocking); the caller's
-// co_await resumes on its own strand. The request lives in the caller's
-// frame. With `bind` (the request carries a bearer token the connection was
-// not counted under yet), the token's user is looked up first and the
-// connection counted as theirs; past their cap the request is not run.
-Handled handle_request(api::Api& api, const api::Request& req, ConnectionGuard* bind,
-                       std::size_t user_cap) {
-  Handled out;
+// The Api call of one request, on the worker pool (blocking until the
+// request is served or, for a push, queued on the writer). The request lives
+// in the caller's frame, which waits for `reply`. With `bind` (the request
+// carries a bearer token the connection was not counted under yet), the
+// token's user is looked up first and the connection counted as theirs
+// (`bound`); past their cap (`over_cap`) the request is not run.
+void handle_request(api::Api& api, const api::Request& req, ConnectionGuard* bind,
+                    std::size_t user_cap, bool& bound, bool& over_cap, api::Reply reply) {
   if (bind) {
     auto who = api.authenticate(*req.header("authorization"));
     if (who.ok()) {
       if (!bind->bind_http_user(who.who.user_id)) {
-        out.over_cap = true;
-        out.res = json_error(429, "too_many_connections", "",
-                             "this user already has " + std::to_string(user_cap) +
-                                 " connections open; close one first");
-        out.res.headers.emplace_back("Retry-After", "5");
-        out.res.user_id = who.who.user_id;
-        return out;
+        over_cap = true;
+        auto res = json_error(429, "too_many_connections", "",
+                              "this user already has " + std::to_string(user_cap) +
+                                  " connections open; close one first");
+        res.headers.emplace_back("Retry-After", "5");
+        res.user_id = who.who.user_id;
+        reply([res = std::move(res)]() mutable { return std::move(res); });
+        return;
       }
-      out.bound = true;
+      bound = true;
     }
   }
-  out.res = api.handle(req);
-  return out;
+  api.handle_async(req, std::move(reply));
 }
+
+// Runs `start(reply)` on the worker pool; `start` or whoever it hands `reply`
+// to (the store's writer, after a push's commit) calls reply(answer) once,
+// from any thread, and the awaiting coroutine resumes on its own executor
+// (the connection's strand) with the answer, which it runs there. One post to
+// the pool and one back; no worker waits for the writer.
+template <class F>
+auto on_workers_reply(asio::thread_pool& pool, F start) {
+  return asio::async_initiate<decltype(use_awaitable), void(std::exception_ptr, api::Answer)>(
+      [&pool](auto handler, F f) {
+        // Keeps the session's io_context from running out of work meanwhile.
+        auto home = asio::prefer(asio::get_associated_executor(handler),
+                                 asio::execution::outstanding_work.tracked);
+        struct Pending {
+          decltype(handler) h;
+          decltype(home) ex;
+          std::atomic<bool> replied{false};
+        };
+        auto p = std::make_shared<Pending>(std::move(handler), std::move(home));
+        asio::post(pool, [p, f = std::move(f)]() mutable {
+          auto resume = [p](std::exception_ptr error, api::Answer answer) {
+            if (p->replied.exchange(true)) return;  // once
+            auto ex = p->ex;
+            asio::post(ex, [p, error, answer = std::move(answer)]() mutable {
+              std::move(p->h)(error, std::move(answer));
+            });
+          };
+          try {
+            f(api::Reply([resume](api::Answer a) { resume(nullptr, std::move(a)); }));
+          } catch (...) {
+            resume(std::current_exception(), nullptr);
+          }
+        });
+      },
+      use_awaitable, std::move(start));
+}
+
 // Runs the blocking `fn()` on the worker pool and resumes the awaiting
 // coroutine on its own executor (the connection's strand) with the result or
 // the exception: one post to the pool and one back. (co_spawn onto the pool
@@ -354,20 +385,23 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     const auto authz = areq.header("authorization");
     const std::size_t user_cap = ctx_->cfg.limits.max_connections_per_user;
     const bool bind = user_cap != 0 && authz && *authz != bound_authz_;
-    Handled h;
+    areq.auth_cache = &auth_cache_;
+    bool bound = false, over_cap = false;
+    api::Response res;
     try {
-      h = co_await on_workers(
-          ctx_->workers, [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap] {
-            return handle_request(api, areq, g, user_cap);
+      auto answer = co_await on_workers_reply(
+          ctx_->workers, [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap,
+                          &bound, &over_cap](api::Reply reply) {
+            handle_request(api, areq, g, user_cap, bound, over_cap, std::move(reply));
           });
+      res = answer();  // a push's results are built here, off the writer
     } catch (const std::exception& e) {
-      // Api::handle promises not to throw; if it does, the peer still gets JSON.
+      // Api::handle_async promises not to throw; if it does, the peer still gets JSON.
       log_session_exception(std::current_exception(), "api handle");
-      h.res = json_error(500, "internal", "", "internal error");
+      res = json_error(500, "internal", "", "internal error");
     }
-    if (h.bound) bound_authz_ = std::string(*authz);
-    api::Response res = std::move(h.res);
-    const bool keep = keep_alive && !ctx_->stopping.load() && !h.over_cap;
+    if (bound) bound_authz_ = std::string(*authz);
+    const bool keep = keep_alive && !ctx_->stopping.load() && !over_cap;
     co_return co_await respond(std::move(res), meta, keep, req.method() == http::verb::head)
         ? next_after(keep)
         : Next::drop;
@@ -491,10 +525,11 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
   std::unique_ptr<ConnectionGuard> guard_;
   TlsStream stream_;
   std::uint64_t registry_id_ = 0;
-  bool idle_ = false;         // strand-only
-  bool handed_over_ = false;  // strand-only: stream_ moved to the WebSocket session
-  bool proven_ = false;       // strand-only: a request head arrived (see UnprovenConnections)
-  std::string bound_authz_;   // strand-only: Authorization the connection is counted under
+  bool idle_ = false;          // strand-only
+  bool handed_over_ = false;   // strand-only: stream_ moved to the WebSocket session
+  bool proven_ = false;        // strand-only: a request head arrived (see UnprovenConnections)
+  std::string bound_authz_;    // strand-only: Authorization the connection is counted under
+  api::AuthCache auth_cache_;  // the last token check (api.hpp); used by one request at a time
 };
 
 awaitable<void> refuse(std::shared_ptr<ServerContext> ctx, TlsStream stream, std::string remote,

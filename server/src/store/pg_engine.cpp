@@ -91,6 +91,27 @@ void PgWriter::start() {
   });
 }
 
+namespace {
+void finish(PgJob& job, error_code ec) {
+  if (job.then)
+    job.then(ec);
+  else
+    job.done.set_value(ec);
+}
+}  // namespace
+
+void PgWriter::submit_async(std::unique_ptr<PgJob> job) {
+  {
+    std::lock_guard lk(mu_);
+    if (!stopping_) queue_.push_back(std::move(job));
+  }
+  if (job) {
+    finish(*job, errc::shutting_down);  // nothing was queued
+    return;
+  }
+  cv_.notify_one();
+}
+
 error_code PgWriter::submit(std::unique_ptr<PgJob> job) {
   auto fut = job->done.get_future();
   {
@@ -153,7 +174,7 @@ void PgWriter::commit_group(std::vector<std::unique_ptr<PgJob>>& batch) {
     std::lock_guard lk(mu_);
     for (std::size_t i = batch.size(); i-- > used;) queue_.push_front(std::move(batch[i]));
   }
-  for (std::size_t i = 0; i < used; ++i) batch[i]->done.set_value(res[i]);
+  for (std::size_t i = 0; i < used; ++i) finish(*batch[i], res[i]);
   if (p == Pass::ok && committed_rows_ && on_commit_) on_commit_();
 }
 

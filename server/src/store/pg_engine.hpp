@@ -125,6 +125,9 @@ struct PgJob {
   // nodes' groups wait for each other instead of deadlocking.
   std::vector<std::string> lock_keys;
   std::promise<boost::system::error_code> done;
+  // When set (submit_async), called on the writer thread once the commit
+  // holding the job returned, instead of fulfilling `done`. Must not block.
+  std::function<void(boost::system::error_code)> then;
 };
 
 // Wraps `fn(PgTx&)` or `fn(PgTx&, bool careful)`: Failure → its error (its
@@ -163,6 +166,9 @@ class PgWriter {
   void start();
   // Queues `job`, blocks until the commit holding it returned.
   boost::system::error_code submit(std::unique_ptr<PgJob> job);
+  // Queues `job` (its `then` set) and returns at once; `then` gets the job's
+  // error after its commit (writer thread), or shutting_down at once (here).
+  void submit_async(std::unique_ptr<PgJob> job);
   template <class F>
   boost::system::error_code write(F fn, std::vector<std::string> lock_keys = {}) {
     auto job = std::make_unique<PgJob>();

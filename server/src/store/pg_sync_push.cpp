@@ -268,39 +268,66 @@ OpOutcome apply_one(PgTx& tx, PreparedOp& op, bool careful) {
 
 }  // namespace
 
-result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
-  auto out = std::make_shared<std::vector<OpOutcome>>();
-  // The (site, item) hazard keys this push may touch (record_hazard's lock).
+namespace {
+// The writer job's body of apply_ops: every op in order, into `out`.
+void apply_all(PgTx& tx, std::vector<PreparedOp>& ops, std::vector<OpOutcome>& out, bool careful) {
+  out.clear();
+  if (!careful) {
+    for (auto& op : ops) out.push_back(apply_one(tx, op, false));
+    return;
+  }
+  auto mark = tx.mark();
+  tx.conn.exec("SAVEPOINT fast");
+  try {
+    for (auto& op : ops) out.push_back(apply_one(tx, op, false));
+    tx.conn.exec("RELEASE SAVEPOINT fast");
+  } catch (const Failure& f) {
+    if (f.ec != errc::conflict) throw;
+    // Undo this job's fast attempt and redo it op by op.
+    tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
+    tx.conn.exec("RELEASE SAVEPOINT fast");
+    tx.rewind(mark);
+    out.clear();
+    for (auto& op : ops) out.push_back(apply_one(tx, op, true));
+  }
+}
+
+// The (site, item) hazard keys a push may touch (record_hazard's lock).
+std::vector<std::string> hazard_keys(const std::vector<PreparedOp>& ops) {
   std::vector<std::string> keys;
   for (const auto& op : ops)
     if (const auto* w = std::get_if<InspectionWrite>(&op.action))
       for (const auto& h : w->hazards) keys.push_back(w->inspection.site_id + "/" + h.code);
+  return keys;
+}
+}  // namespace
+
+result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
+  auto out = std::make_shared<std::vector<OpOutcome>>();
   auto ec = impl_->writer->write(
-      [out, ops_ptr = &ops](PgTx& tx, bool careful) {
-        auto& ops = *ops_ptr;
-        out->clear();
-        if (!careful) {
-          for (auto& op : ops) out->push_back(apply_one(tx, op, false));
-          return;
-        }
-        auto mark = tx.mark();
-        tx.conn.exec("SAVEPOINT fast");
-        try {
-          for (auto& op : ops) out->push_back(apply_one(tx, op, false));
-          tx.conn.exec("RELEASE SAVEPOINT fast");
-        } catch (const Failure& f) {
-          if (f.ec != errc::conflict) throw;
-          // Undo this job's fast attempt and redo it op by op.
-          tx.conn.exec("ROLLBACK TO SAVEPOINT fast");
-          tx.conn.exec("RELEASE SAVEPOINT fast");
-          tx.rewind(mark);
-          out->clear();
-          for (auto& op : ops) out->push_back(apply_one(tx, op, true));
-        }
-      },
-      std::move(keys));
+      [out, ops_ptr = &ops](PgTx& tx, bool careful) { apply_all(tx, *ops_ptr, *out, careful); },
+      hazard_keys(ops));
   if (ec) return ec;
   return std::move(*out);
+}
+
+void PgStore::apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) {
+  struct State {
+    std::vector<PreparedOp> ops;
+    std::vector<OpOutcome> out;
+  };
+  auto st = std::make_shared<State>();
+  st->ops = std::move(ops);
+  auto job = std::make_unique<PgJob>();
+  job->lock_keys = hazard_keys(st->ops);
+  job->apply = guarded([st](PgTx& tx, bool careful) { apply_all(tx, st->ops, st->out, careful); });
+  job->then = [st, done = std::move(done)](boost::system::error_code ec) {
+    if (ec)
+      done(ec, std::move(st->ops));
+    else
+      done(std::move(st->out), std::move(st->ops));
+  };
+  impl_->writer->submit_async(std::move(job));
 }
 
 }  // namespace patrol::store

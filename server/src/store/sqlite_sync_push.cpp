@@ -318,35 +318,60 @@ OpOutcome apply_one(Database& db, PreparedOp& op, bool careful) {
 
 }  // namespace
 
+namespace {
+// The writer job's body of apply_ops: every op in order, into `out`.
+void apply_all(Database& db, std::vector<PreparedOp>& ops, std::vector<OpOutcome>& out,
+               bool careful) {
+  out.clear();
+  if (!careful) {
+    // Fast pass: an unexpected failure throws and the writer redoes the
+    // group with savepoints.
+    for (auto& op : ops) out.push_back(apply_one(db, op, false));
+    return;
+  }
+  try {
+    for (auto& op : ops) out.push_back(apply_one(db, op, false));
+  } catch (const Failure& f) {
+    if (sqlite::is_transient(f.ec)) throw;
+    // Inside SAVEPOINT job: undo this job and redo it op by op.
+    reset_all(db);
+    run(q(db, "ROLLBACK TO job"));
+    out.clear();
+    for (auto& op : ops) out.push_back(apply_one(db, op, true));
+  }
+}
+}  // namespace
+
 result<std::vector<OpOutcome>> SqliteStore::apply_ops(std::vector<PreparedOp> ops) {
   auto out = std::make_shared<std::vector<OpOutcome>>();
   std::size_t n = ops.size();
   // The ops stay owned by this frame (this thread waits for the job), so
   // their many strings are freed here, not on the single writer thread.
   auto ec = impl_->writer->write(
-      [out, ops_ptr = &ops](Database& db, bool careful) {
-        auto& ops = *ops_ptr;
-        out->clear();
-        if (!careful) {
-          // Fast pass: an unexpected failure throws and the writer redoes the
-          // group with savepoints.
-          for (auto& op : ops) out->push_back(apply_one(db, op, false));
-          return;
-        }
-        try {
-          for (auto& op : ops) out->push_back(apply_one(db, op, false));
-        } catch (const Failure& f) {
-          if (sqlite::is_transient(f.ec)) throw;
-          // Inside SAVEPOINT job: undo this job and redo it op by op.
-          reset_all(db);
-          run(q(db, "ROLLBACK TO job"));
-          out->clear();
-          for (auto& op : ops) out->push_back(apply_one(db, op, true));
-        }
-      },
+      [out, ops_ptr = &ops](Database& db, bool careful) { apply_all(db, *ops_ptr, *out, careful); },
       n);
   if (ec) return from_sqlite(ec);
   return std::move(*out);
+}
+
+void SqliteStore::apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) {
+  struct State {
+    std::vector<PreparedOp> ops;
+    std::vector<OpOutcome> out;
+  };
+  auto st = std::make_shared<State>();
+  st->ops = std::move(ops);
+  auto job = std::make_unique<detail::WriteJob>();
+  job->ops = st->ops.size();
+  job->apply = detail::guarded(
+      [st](Database& db, bool careful) { apply_all(db, st->ops, st->out, careful); });
+  job->then = [st, done = std::move(done)](boost::system::error_code ec) {
+    if (ec)
+      done(from_sqlite(ec), std::move(st->ops));
+    else
+      done(std::move(st->out), std::move(st->ops));
+  };
+  impl_->writer->submit_async(std::move(job));
 }
 
 }  // namespace patrol::store

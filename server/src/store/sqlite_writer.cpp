@@ -49,6 +49,28 @@ error_code SqliteWriter::submit(std::unique_ptr<WriteJob> job) {
   return fut.get();
 }
 
+void SqliteWriter::submit_async(std::unique_ptr<WriteJob> job) {
+  {
+    std::lock_guard lk(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      if (metrics_) metrics_->set_writer_queue_depth(queue_.size());
+    }
+  }
+  if (job) {
+    finish(*job, errc::shutting_down);  // nothing was queued
+    return;
+  }
+  cv_.notify_one();
+}
+
+void SqliteWriter::finish(WriteJob& job, error_code ec) {
+  if (job.then)
+    job.then(ec);
+  else
+    job.done.set_value(ec);
+}
+
 bool SqliteWriter::stopping() {
   std::lock_guard lk(mu_);
   return stopping_;
@@ -88,7 +110,7 @@ void SqliteWriter::loop() {
     if (batch.front()->exclusive) {
       error_code ec = batch.front()->apply(db_, false);
       reset_all(db_);
-      batch.front()->done.set_value(ec);
+      finish(*batch.front(), ec);
       continue;
     }
     commit_group(batch);
@@ -155,7 +177,7 @@ void SqliteWriter::commit_group(std::vector<std::unique_ptr<WriteJob>>& batch) {
   } else if (metrics_) {
     metrics_->observe_commit(batch.size(), ops, took);
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
+  for (std::size_t i = 0; i < batch.size(); ++i) finish(*batch[i], results[i]);
 }
 
 }  // namespace patrol::store::detail

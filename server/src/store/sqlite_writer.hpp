@@ -5,7 +5,8 @@
 // Jobs run back to back without savepoints; if one fails on its own
 // (constraint, bug) the group is rolled back and redone with one SAVEPOINT
 // ("job") per job, so only that job fails. A caller blocks until the COMMIT
-// holding its job returned. A disk-full / I/O error rolls back the whole
+// holding its job returned (submit) or is called back then from the writer
+// thread (submit_async). A disk-full / I/O error rolls back the whole
 // group, answers every job in it `unavailable`, and the writer keeps running.
 // An exclusive job runs alone, outside any transaction (maintenance, tests).
 //
@@ -42,6 +43,10 @@ struct WriteJob {
   // SAVEPOINT per job (named "job") after a job failed in the fast pass.
   std::function<boost::system::error_code(sqlite::Database&, bool careful)> apply;
   std::promise<boost::system::error_code> done;
+  // When set (submit_async), called on the writer thread once the commit
+  // holding the job returned, instead of fulfilling `done`. It must not
+  // block: it posts the rest of the work elsewhere (the connection's strand).
+  std::function<void(boost::system::error_code)> then;
   std::size_t ops = 1;  // ops the job holds (for the commit metrics)
   bool exclusive = false;
 };
@@ -86,6 +91,11 @@ class SqliteWriter {
   // or shutting_down (nothing queued) once stop() began.
   boost::system::error_code submit(std::unique_ptr<WriteJob> job);
 
+  // Queues `job` (its `then` set) and returns at once; `then` gets the job's
+  // error after the commit holding it returned (on the writer thread), or
+  // shutting_down at once (on this thread) once stop() began.
+  void submit_async(std::unique_ptr<WriteJob> job);
+
   // submit() of a guarded(fn) job holding `ops` ops.
   template <class F>
   boost::system::error_code write(F fn, std::size_t ops = 1) {
@@ -97,6 +107,8 @@ class SqliteWriter {
 
   // True once stop() began (new writes are refused).
   bool stopping();
+  // Answers a finished job: `then` or `done`.
+  static void finish(WriteJob& job, boost::system::error_code ec);
 
   // Refuses new jobs, commits what is queued, joins the thread. True the
   // first time (the caller then owns closing), false when already stopped.

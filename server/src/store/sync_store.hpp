@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,6 +106,18 @@ class SyncStore {
   // alone. Whole-call failure (unavailable) means nothing of this call was
   // committed.
   [[nodiscard]] virtual result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) = 0;
+  // apply_ops without waiting for the commit: the same writes, outcomes and
+  // errors, handed to `done` exactly once: on the writer thread after the
+  // commit holding the ops returned (so an answer built from them is sent
+  // only once it is on disk), or on the calling thread when the store is
+  // shutting down (nothing written). `done` must not block (it posts the rest
+  // of the answer to where it is sent from); it gets the ops back so their
+  // many strings can be freed there, off the single writer thread. No thread
+  // waits meanwhile: a push answers from the writer's completion instead of
+  // parking a worker thread on the commit.
+  using OpsDone =
+      std::function<void(result<std::vector<OpOutcome>> outcomes, std::vector<PreparedOp> ops)>;
+  virtual void apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) = 0;
   // Changes visible to a caller at `scope_path` after `cursor`, oldest first:
   // everything at or below the path, plus org units and templates above it.
   // page.cursor < cursor means the cursor is beyond the log's end.

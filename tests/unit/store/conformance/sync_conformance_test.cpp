@@ -1,4 +1,7 @@
 // SyncStore conformance: idempotent ops, rejections alone, the change log.
+#include <future>
+#include <thread>
+
 #include "conformance/fixture.hpp"
 
 namespace patrol::store::conformance {
@@ -143,6 +146,58 @@ TYPED_TEST(SyncConformance, ACursorBeyondTheLogsEndIsAnsweredWithTheEnd) {
   ASSERT_TRUE(beyond);
   EXPECT_TRUE(beyond->changes.empty());
   EXPECT_LT(beyond->cursor, end->cursor + 1000);
+}
+
+// apply_ops_async: the same outcomes as apply_ops, handed over once, from the
+// writer's thread after the commit (the rows are readable when it runs), with
+// the ops given back; after shutdown, shutting_down on the calling thread and
+// nothing written.
+TYPED_TEST(SyncConformance, AsyncApplyAnswersAfterTheCommitWithTheSameOutcomes) {
+  const User& u = this->volunteer();
+  auto op = this->positions_op(u, 3, now_ms() - 5000);
+  const auto caller = std::this_thread::get_id();
+  struct Answer {
+    result<std::vector<OpOutcome>> outcomes;
+    std::size_t ops_back = 0;
+    std::size_t track_points = 0;  // read inside the callback: committed already?
+    bool on_caller = false;
+  };
+  auto apply = [&](std::vector<PreparedOp> ops) {
+    std::promise<Answer> p;
+    auto f = p.get_future();
+    this->store_->apply_ops_async(
+        std::move(ops), [&](result<std::vector<OpOutcome>> r, std::vector<PreparedOp> back) {
+          Answer a{std::move(r), back.size(), 0, std::this_thread::get_id() == caller};
+          auto t = this->store_->track({u.id, std::nullopt, std::nullopt, std::nullopt, 100});
+          if (t) a.track_points = t->items.size();
+          p.set_value(std::move(a));
+        });
+    return f.get();
+  };
+  auto first = apply({op});
+  ASSERT_TRUE(first.outcomes) << first.outcomes.error().message();
+  ASSERT_EQ(first.outcomes->size(), 1u);
+  EXPECT_EQ(first.outcomes->at(0).op_id, op.op_id);
+  EXPECT_EQ(first.outcomes->at(0).status, wire::OpStatus::applied);
+  EXPECT_EQ(first.ops_back, 1u);
+  EXPECT_FALSE(first.on_caller) << "answered from the writer, not inline";
+  EXPECT_EQ(first.track_points, 3u) << "answered before its commit was visible";
+
+  // Idempotent like apply_ops: the same op again is a duplicate, in either form.
+  auto again = apply({op});
+  ASSERT_TRUE(again.outcomes);
+  EXPECT_EQ(again.outcomes->at(0).status, wire::OpStatus::duplicate);
+  EXPECT_EQ(again.outcomes->at(0).received_at, first.outcomes->at(0).received_at);
+  auto sync = this->store_->apply_ops({op});
+  ASSERT_TRUE(sync);
+  EXPECT_EQ(sync->at(0).status, wire::OpStatus::duplicate);
+
+  this->store_->shutdown();
+  auto late = apply({this->positions_op(u, 1, now_ms())});
+  ASSERT_FALSE(late.outcomes);
+  EXPECT_EQ(late.outcomes.error(), errc::shutting_down);
+  EXPECT_TRUE(late.on_caller);
+  EXPECT_EQ(late.ops_back, 1u);
 }
 
 }  // namespace
