@@ -118,6 +118,9 @@ class ApiImpl final : public Api {
     std::string route = "unmatched";
     std::string user;
     bool deferred = false;
+    // Read before dispatching: once a push is queued, `req` may be gone (the
+    // writer's reply can resume the connection, which frees it).
+    const bool mutating = req.method != "GET" && req.method != "HEAD";
     try {
       deferred = dispatch(req, route, user, res, reply);
     } catch (const ApiError& e) {
@@ -129,7 +132,7 @@ class ApiImpl final : public Api {
     }
     // Whatever may have ended a session or changed a user (even a request
     // that failed half-way): every connection's cached token check is stale.
-    if (may_revoke(req.method, route)) revocations_.fetch_add(1, std::memory_order_acq_rel);
+    if (mutating && may_revoke(route)) revocations_.fetch_add(1, std::memory_order_acq_rel);
     if (deferred) return;  // the writer replies after the push's commit
     res.route = route;
     if (res.user_id.empty()) res.user_id = user;
@@ -182,9 +185,9 @@ class ApiImpl final : public Api {
   void set_observer(ApiObserver* o) override { s_->observer.store(o); }
 
  private:
-  // Routes that can end a session or change what a token stands for.
-  static bool may_revoke(std::string_view method, std::string_view route) {
-    if (method == "GET" || method == "HEAD") return false;
+  // Routes whose non-GET requests can end a session or change what a token
+  // stands for.
+  static bool may_revoke(std::string_view route) {
     return route.rfind("/api/v1/auth/", 0) == 0 || route.rfind("/api/v1/users", 0) == 0;
   }
 

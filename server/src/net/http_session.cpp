@@ -77,10 +77,11 @@ void handle_request(api::Api& api, const api::Request& req, ConnectionGuard* bin
 // from any thread, and the awaiting coroutine resumes on its own executor
 // (the connection's strand) with the answer, which it runs there. One post to
 // the pool and one back; no worker waits for the writer.
+// `pending` counts the calls not answered yet (Server::wait waits for them).
 template <class F>
-auto on_workers_reply(asio::thread_pool& pool, F start) {
+auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending, F start) {
   return asio::async_initiate<decltype(use_awaitable), void(std::exception_ptr, api::Answer)>(
-      [&pool](auto handler, F f) {
+      [&pool, &pending](auto handler, F f) {
         // Keeps the session's io_context from running out of work meanwhile.
         auto home = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
@@ -90,13 +91,15 @@ auto on_workers_reply(asio::thread_pool& pool, F start) {
           std::atomic<bool> replied{false};
         };
         auto p = std::make_shared<Pending>(std::move(handler), std::move(home));
-        asio::post(pool, [p, f = std::move(f)]() mutable {
-          auto resume = [p](std::exception_ptr error, api::Answer answer) {
+        pending.fetch_add(1);
+        asio::post(pool, [p, &pending, f = std::move(f)]() mutable {
+          auto resume = [p, &pending](std::exception_ptr error, api::Answer answer) {
             if (p->replied.exchange(true)) return;  // once
             auto ex = p->ex;
             asio::post(ex, [p, error, answer = std::move(answer)]() mutable {
               std::move(p->h)(error, std::move(answer));
             });
+            pending.fetch_sub(1);
           };
           try {
             f(api::Reply([resume](api::Answer a) { resume(nullptr, std::move(a)); }));
@@ -390,8 +393,9 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     api::Response res;
     try {
       auto answer = co_await on_workers_reply(
-          ctx_->workers, [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap,
-                          &bound, &over_cap](api::Reply reply) {
+          ctx_->workers, ctx_->replies_pending,
+          [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap, &bound,
+           &over_cap](api::Reply reply) {
             handle_request(api, areq, g, user_cap, bound, over_cap, std::move(reply));
           });
       res = answer();  // a push's results are built here, off the writer

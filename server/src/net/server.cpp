@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -188,6 +189,11 @@ void Server::wait() {
   impl_->threads.clear();
   // In-flight Api calls (only after a forced stop) finish before we return.
   impl_->ctx->workers.join();
+  // Pushes queued on the writer answer from its thread by posting to the
+  // io_context: it must outlive them (the writer commits promptly; nothing
+  // waits on this side).
+  while (impl_->ctx->replies_pending.load() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   impl_->joined = true;
 }
 

@@ -149,6 +149,10 @@ struct ServerContext {
   metrics::Metrics& metrics;
   std::shared_ptr<boost::asio::ssl::context> tls;
   boost::asio::thread_pool workers;  // Api calls only: they block
+  // Requests handed to the Api whose reply has not been posted back yet (a
+  // push waits for the writer's commit with no worker thread holding it):
+  // Server::wait() waits for 0 before the io_context may go.
+  std::atomic<std::size_t> replies_pending{0};
   RateLimiter limiter;
   RateLimiter login_limiter;  // POST /api/v1/auth/login only
   LiveHooks live;

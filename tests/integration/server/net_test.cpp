@@ -60,6 +60,13 @@ class SlowApi final : public api::Api {
     }
     return real_->handle(req);
   }
+  void handle_async(const api::Request& req, api::Reply reply) override {
+    if (req.path == slow_path_) {
+      started.store(true);
+      std::this_thread::sleep_for(delay_);
+    }
+    real_->handle_async(req, std::move(reply));
+  }
   api::AuthResult authenticate(std::string_view token) override {
     return real_->authenticate(token);
   }
