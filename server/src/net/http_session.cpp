@@ -85,9 +85,12 @@ auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending
         // Keeps the session's io_context from running out of work meanwhile.
         auto home = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
+        using Handler = decltype(handler);
+        using Home = decltype(home);
         struct Pending {
-          decltype(handler) h;
-          decltype(home) ex;
+          Pending(Handler hh, Home he) : h(std::move(hh)), ex(std::move(he)) {}
+          Handler h;
+          Home ex;
           std::atomic<bool> replied{false};
         };
         auto p = std::make_shared<Pending>(std::move(handler), std::move(home));
