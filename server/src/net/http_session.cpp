@@ -77,6 +77,16 @@ void handle_request(api::Api& api, const api::Request& req, ConnectionGuard* bin
 // from any thread, and the awaiting coroutine resumes on its own executor
 // (the connection's strand) with the answer, which it runs there. One post to
 // the pool and one back; no worker waits for the writer.
+// on_workers_reply's state: the awaiting coroutine's handler, its executor,
+// and whether the reply came (once).
+template <class Handler, class Home>
+struct PendingReply {
+  PendingReply(Handler hh, Home he) : h(std::move(hh)), ex(std::move(he)) {}
+  Handler h;
+  Home ex;
+  std::atomic<bool> replied{false};
+};
+
 // `pending` counts the calls not answered yet (Server::wait waits for them).
 template <class F>
 auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending, F start) {
@@ -85,15 +95,8 @@ auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending
         // Keeps the session's io_context from running out of work meanwhile.
         auto home = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
-        using Handler = decltype(handler);
-        using Home = decltype(home);
-        struct Pending {
-          Pending(Handler hh, Home he) : h(std::move(hh)), ex(std::move(he)) {}
-          Handler h;
-          Home ex;
-          std::atomic<bool> replied{false};
-        };
-        auto p = std::make_shared<Pending>(std::move(handler), std::move(home));
+        auto p = std::make_shared<PendingReply<decltype(handler), decltype(home)>>(
+            std::move(handler), std::move(home));
         pending.fetch_add(1);
         asio::post(pool, [p, &pending, f = std::move(f)]() mutable {
           auto resume = [p, &pending](std::exception_ptr error, api::Answer answer) {
