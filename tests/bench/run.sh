@@ -132,8 +132,15 @@ CFG
     haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
     nodes+=($!)
     # Up when it accepts (a loaded machine may take seconds).
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$lb") 2>/dev/null && break; sleep 0.1; done
+    local up=""
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$lb") 2>/dev/null && up=1 && break; sleep 0.1; done
+    if [ -z "$up" ]; then
+      # Say why and leave no cluster behind (the rows are skipped, not faked).
+      echo "HAProxy on 127.0.0.1:$lb did not accept within 10 s (nodes on $p1 ${p2:-?} ${p3:-?}):"
+      cat "$work/haproxy.log"
+    fi
     for batch in 1 50; do
+      [ -n "$up" ] || break
       echo "==> PostgreSQL, three nodes behind HAProxy: sync/push, $batch-op batches, 64 connections"
       "$build/tests/bench/patrol_bench_push" --port "$lb" --connections 64 --batch "$batch" \
         --seconds "$secs" | sed 's/^{/{"store":"postgresql, 3 nodes",/' | tee -a "$results"
