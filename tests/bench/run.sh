@@ -87,7 +87,7 @@ pg_bench() {
   admin="$("$root/scripts/pg-throwaway.sh" start "$info" "$pgport")"
   psql -q "$admin" -c "CREATE DATABASE patrol"
   db="postgresql://patrol@127.0.0.1:$pgport/patrol"
-  local stop_pg='for p in "${nodes[@]}"; do kill "$p" 2>/dev/null; done; wait "${nodes[@]}" 2>/dev/null; "$root/scripts/pg-throwaway.sh" stop "$info"'
+  local stop_pg='for p in "${nodes[@]}"; do kill "$p" 2>/dev/null; done; wait "${nodes[@]}" 2>/dev/null || true; "$root/scripts/pg-throwaway.sh" stop "$info"'
   mkdir -p "$work/pgnodes"
   start_node() {  # $1 = index; sets node_port
     "$build/server/patrold" --listen 127.0.0.1:0 --data-dir "$work/pgnodes" --database "$db" \
@@ -111,7 +111,10 @@ pg_bench() {
   done
   if command -v haproxy >/dev/null; then
     start_node 2 && local p2=$node_port && start_node 3 && local p3=$node_port
-    local lb=$((pgport + 1))
+    # Below the kernel's ephemeral range (32768-60999): pgport + 1 was taken
+    # now and then by a node's own connection to PostgreSQL, and HAProxy
+    # could not bind it.
+    local lb="${PATROL_BENCH_LB_PORT:-25434}"
     cat >"$work/haproxy.cfg" <<CFG
 global
   maxconn 4000
