@@ -243,6 +243,14 @@ std::string error_field(const HttpResponse& r) {
   return field && field->is_string() ? std::string(field->get_string()) : std::string("<none>");
 }
 
+std::string error_code_of(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  const auto* err = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+  const auto* code = err && err->is_object() ? err->as_object().if_contains("code") : nullptr;
+  return code && code->is_string() ? std::string(code->get_string()) : "(not a JSON error)";
+}
+
 LoggedIn::LoggedIn(std::uint16_t port, std::string_view phone_, std::string_view device_id,
                    std::string_view password)
     : client(port), phone(phone_) {

@@ -31,24 +31,13 @@ using test::RawConnection;
 using test::TestServer;
 using test::WssClient;
 
+using test::error_code_of;
+
 namespace {
 
 std::string str(const json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : std::string();
 }
-
-std::string error_code_of(const std::string& body) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("error")) return "(not a JSON error)";
-  return str(v.at("error").at("code"));
-}
-
-// Disarms the fault VFS however the test ends.
-struct Disarm {
-  FaultVfs& vfs;
-  ~Disarm() { vfs.disarm(); }
-};
 
 }  // namespace
 
@@ -58,7 +47,7 @@ struct Disarm {
 // upgrade. When the disk recovers, the same token works again.
 TEST(Hardening, StoreErrorWhileCheckingATokenIs503Not401) {
   auto& vfs = FaultVfs::install();  // before the server opens its database
-  Disarm disarm{vfs};
+  test::DisarmOnExit disarm{vfs};
   TestServer server;
   HttpsClient c(server.port());
   const auto token = test::login(c, "13900000002");
@@ -311,7 +300,7 @@ std::string integrity_check(const std::filesystem::path& db) {
 // ever lost or doubled, and `PRAGMA integrity_check` stays clean throughout.
 TEST(Hardening, StorageFaultsDuringPushesLoseNothingAndRecover) {
   auto& vfs = FaultVfs::install();
-  Disarm disarm{vfs};
+  test::DisarmOnExit disarm{vfs};
   test::TestServerOptions o;
   o.configure = [](net::ServerConfig& cfg) {
     cfg.limits.rate_limit_per_ip = 0;

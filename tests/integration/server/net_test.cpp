@@ -26,14 +26,11 @@ using test::RawConnection;
 using test::TestServer;
 using test::TestServerOptions;
 
+using test::error_code_of;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string error_code_of(const std::string& body) {
-  auto v = boost::json::parse(body);
-  return std::string(v.at("error").at("code").as_string());
-}
 
 // One server for the tests that do not change limits (starting one costs the demo seed).
 TestServer& shared_server() {

@@ -26,6 +26,8 @@ using test::FaultVfs;
 using test::HttpsClient;
 using test::TestServer;
 
+using test::error_code_of;
+
 namespace {
 
 constexpr const char* kVolunteer = "13900000002";
@@ -33,13 +35,6 @@ constexpr const char* kVillageAdmin = "13900000007";
 
 std::string str(const json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : std::string();
-}
-
-std::string error_code_of(const std::string& body) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("error")) return "(not a JSON error)";
-  return str(v.at("error").at("code"));
 }
 
 // A 1-op push body: one position.append with one point.
@@ -61,11 +56,6 @@ std::string single_status(const test::HttpResponse& r) {
   return str(results.at(0).at("status"));
 }
 
-struct Disarm {
-  FaultVfs& vfs;
-  ~Disarm() { vfs.disarm(); }
-};
-
 }  // namespace
 
 // The commit of a push fails (every write and sync of the database fails):
@@ -74,7 +64,7 @@ struct Disarm {
 // the disk is back is `applied` (not `duplicate`), and then `duplicate`.
 TEST(PushCompletion, AFailedCommitIs503AndNothingIsStored) {
   auto& vfs = FaultVfs::install();  // before the server opens its database
-  Disarm disarm{vfs};
+  test::DisarmOnExit disarm{vfs};
   TestServer server(test::without_request_rate_limits());
   HttpsClient c(server.port());
   c.set_bearer(test::login(c, kVolunteer));

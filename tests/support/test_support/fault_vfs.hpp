@@ -53,4 +53,10 @@ class FaultVfs {
   std::atomic<std::uint64_t> failures_{0};
 };
 
+// Disarms the fault VFS however the test ends (a failed assertion included).
+struct DisarmOnExit {
+  FaultVfs& vfs;
+  ~DisarmOnExit() { vfs.disarm(); }
+};
+
 }  // namespace patrol::test

@@ -113,6 +113,9 @@ HttpsClient client_as(std::uint16_t port, std::string_view phone);
 // JSON error (for "status and field" checks).
 std::string error_field(const HttpResponse& r);
 
+// The `error.code` of a JSON error body, or "(not a JSON error)".
+std::string error_code_of(std::string_view body);
+
 // A user logged in (login() above) on its own kept-alive connection, the
 // bearer set, with who they are from GET /api/v1/me. Throws as login() does,
 // and std::runtime_error when /me does not answer 200.

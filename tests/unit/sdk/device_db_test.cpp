@@ -719,7 +719,7 @@ TEST(Outbox, TheWalFileIsKeptAcrossSessionsAndNotGrownAgain) {
     return largest;
   };
   const auto first = session();
-  EXPECT_GE(first, 30u * 4120u);  // it did cycle
+  EXPECT_GE(first, 30u * 4120u);         // it did cycle
   EXPECT_EQ(fs::file_size(wal), first);  // kept, as it was, after the close
   const auto second = session();
   EXPECT_LE(second, first + 2 * 4120u);  // overwritten in place (a commit may cross by a frame)
