@@ -7,6 +7,14 @@
 //
 // Every op gets a fresh UUIDv7, so every op is "applied" (durable) — the
 // benchmark checks the answers and counts anything else as an error.
+//
+// The generator shares the machine's cores with patrold, so its own CPU per op
+// is taken from the server's: each connection builds a few request bodies once
+// (make_push_body: random sites, positions, hazards) and, per request, writes
+// fresh op and inspection ids and the current time into one of them in place
+// (same lengths), instead of building every op as JSON objects. It prints its
+// own CPU time per op ("client_cpu_us_per_op") so that share stays visible.
+#include <sys/resource.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +28,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "https_conn.hpp"
@@ -29,6 +38,7 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace json = boost::json;
 using namespace patrol::bench;
+namespace wire = patrol::wire;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -90,8 +100,86 @@ std::vector<SiteRef> load_sites(const Options& o, const std::string& token) {
   return out;
 }
 
-std::string make_batch(const std::vector<SiteRef>& sites, int n, std::mt19937& rng) {
-  return json::serialize(make_push_body(sites, n, rng));
+// A connection's requests: kVariants bodies made once, re-stamped per request.
+class PushRequests {
+ public:
+  static constexpr int kVariants = 8;
+
+  PushRequests(const std::vector<SiteRef>& sites, int n, const std::string& token,
+               std::mt19937& rng) {
+    for (int v = 0; v < kVariants; ++v) {
+      const auto body = make_push_body(sites, n, rng);
+      Variant var{make_request(http::verb::post, "/api/v1/sync/push", token, json::serialize(body)),
+                  {},
+                  {},
+                  0};
+      const std::string& text = var.req.body();
+      for (const auto& op : body.at("ops").as_array()) {
+        for (std::string_view id : {op.at("op_id").as_string(), op.at("body").at("id").as_string()})
+          var.ids.push_back(text.find(id));
+      }
+      const std::string_view time = body.at("ops").at(0).at("device_time").as_string();
+      for (auto at = text.find(time); at != std::string::npos; at = text.find(time, at + 1))
+        var.times.push_back(at);
+      var.time_len = time.size();
+      variants_.push_back(std::move(var));
+    }
+  }
+
+  // The next request: every op and inspection id new, device_time and
+  // observed_at the current time.
+  const HttpRequest& next() {
+    auto& var = variants_[next_++ % variants_.size()];
+    std::string& text = var.req.body();
+    for (auto at : var.ids) {
+      const auto id = wire::make_uuid_v7();
+      text.replace(at, id.size(), id);
+    }
+    const auto now = wire::format_rfc3339(wire::now_millis(), 8 * 60);
+    // RFC 3339 times drop trailing zeros of the milliseconds: a time of
+    // another length keeps the body's previous one (never a broken body).
+    if (now.size() == var.time_len)
+      for (auto at : var.times) text.replace(at, now.size(), now);
+    return var.req;
+  }
+
+ private:
+  struct Variant {
+    HttpRequest req;
+    std::vector<std::size_t> ids;    // where each op id and inspection id starts
+    std::vector<std::size_t> times;  // where each device_time / observed_at starts
+    std::size_t time_len;
+  };
+  std::vector<Variant> variants_;
+  std::size_t next_ = 0;
+};
+
+// The count of results answered "applied", read without copying the body into
+// heap-allocated JSON values.
+std::int64_t count_applied(std::string_view body, std::int64_t& results) {
+  static thread_local unsigned char buf[256 * 1024];
+  json::monotonic_resource mr(buf, sizeof buf);
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec, &mr);
+  results = 0;
+  if (ec || !v.is_object()) return 0;
+  const auto* arr = v.as_object().if_contains("results");
+  if (!arr || !arr->is_array()) return 0;
+  std::int64_t applied = 0;
+  for (auto& r : arr->get_array()) {
+    ++results;
+    if (r.is_object() && r.as_object().if_contains("status") &&
+        r.as_object().at("status") == "applied")
+      ++applied;
+  }
+  return applied;
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 struct Stats {
@@ -100,18 +188,16 @@ struct Stats {
   std::int64_t errors = 0;
 };
 
-asio::awaitable<void> run_connection(const Options& o, asio::ssl::context& tls, std::string token,
-                                     const std::vector<SiteRef>& sites, Clock::time_point until,
-                                     Stats& stats, unsigned seed) {
-  std::mt19937 rng(seed);
+asio::awaitable<void> run_connection(const Options& o, asio::ssl::context& tls,
+                                     PushRequests& requests, Clock::time_point until,
+                                     Stats& stats) {
   auto ex = co_await asio::this_coro::executor;
   while (Clock::now() < until) {
     Stream stream(ex, tls);
     try {
       co_await async_connect(stream, o.host, o.port);
       while (Clock::now() < until) {
-        auto req = make_request(http::verb::post, "/api/v1/sync/push", token,
-                                make_batch(sites, o.batch, rng));
+        const auto& req = requests.next();
         auto t0 = Clock::now();
         auto res = co_await async_exchange(stream, req);
         auto dt = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -119,11 +205,11 @@ asio::awaitable<void> run_connection(const Options& o, asio::ssl::context& tls, 
           ++stats.errors;
           continue;
         }
-        auto results = json::parse(res.body()).at("results").as_array();
-        std::int64_t applied = 0;
-        for (auto& r : results)
-          if (r.at("status") == "applied") ++applied;
-        stats.errors += static_cast<std::int64_t>(results.size()) - applied;
+        std::int64_t results = 0;
+        const auto applied = count_applied(res.body(), results);
+        // Every op sent must come back applied: anything else (a short or
+        // unreadable answer too) counts as an error.
+        stats.errors += std::max<std::int64_t>(o.batch, results) - applied;
         stats.ops += applied;
         stats.latencies_ms.push_back(dt);
       }
@@ -171,13 +257,21 @@ int main(int argc, char** argv) {
     asio::io_context ioc(1);
     auto tls = make_client_tls();
     std::vector<Stats> stats(static_cast<std::size_t>(o.connections));
+    // The bodies are made before the clock starts (kVariants per connection).
+    std::vector<PushRequests> requests;
+    requests.reserve(static_cast<std::size_t>(o.connections));
+    for (int c = 0; c < o.connections; ++c) {
+      std::mt19937 rng(1234u + static_cast<unsigned>(c));
+      requests.emplace_back(sites, o.batch, token, rng);
+    }
     auto start = Clock::now();
     auto until = start + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(o.seconds));
     for (int c = 0; c < o.connections; ++c)
-      asio::co_spawn(ioc, run_connection(o, tls, token, sites, until, stats[c], 1234u + c),
-                     asio::detached);
+      asio::co_spawn(ioc, run_connection(o, tls, requests[c], until, stats[c]), asio::detached);
+    const double cpu0 = cpu_seconds();
     ioc.run();
+    const double cpu = cpu_seconds() - cpu0;
     double secs = std::chrono::duration<double>(Clock::now() - start).count();
     Stats all;
     for (auto& s : stats) {
@@ -185,16 +279,18 @@ int main(int argc, char** argv) {
       all.errors += s.errors;
       all.latencies_ms.insert(all.latencies_ms.end(), s.latencies_ms.begin(), s.latencies_ms.end());
     }
-    json::object out{{"bench", "sync_push"},
-                     {"batch", o.batch},
-                     {"connections", o.connections},
-                     {"requests", all.latencies_ms.size()},
-                     {"ops", all.ops},
-                     {"errors", all.errors},
-                     {"seconds", secs},
-                     {"ops_per_s", static_cast<double>(all.ops) / secs},
-                     {"p50_ms", percentile(all.latencies_ms, 0.50)},
-                     {"p99_ms", percentile(all.latencies_ms, 0.99)}};
+    json::object out{
+        {"bench", "sync_push"},
+        {"batch", o.batch},
+        {"connections", o.connections},
+        {"requests", all.latencies_ms.size()},
+        {"ops", all.ops},
+        {"errors", all.errors},
+        {"seconds", secs},
+        {"ops_per_s", static_cast<double>(all.ops) / secs},
+        {"p50_ms", percentile(all.latencies_ms, 0.50)},
+        {"p99_ms", percentile(all.latencies_ms, 0.99)},
+        {"client_cpu_us_per_op", all.ops ? cpu * 1e6 / static_cast<double>(all.ops) : 0.0}};
     std::cout << json::serialize(out) << std::endl;
     return all.ops > 0 ? 0 : 1;
   } catch (const std::exception& e) {
