@@ -78,7 +78,6 @@ class PgStore final : public Store, public LiveStore, public TrackerStore {
   result<Round> round(std::string_view id) override;
 
   // ---- SyncStore (pg_sync_push.cpp, pg_sync_pull.cpp) ----
-  result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) override;
   void apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) override;
   result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor, int limit) override;
 

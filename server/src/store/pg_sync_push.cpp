@@ -302,15 +302,6 @@ std::vector<std::string> hazard_keys(const std::vector<PreparedOp>& ops) {
 }
 }  // namespace
 
-result<std::vector<OpOutcome>> PgStore::apply_ops(std::vector<PreparedOp> ops) {
-  auto out = std::make_shared<std::vector<OpOutcome>>();
-  auto ec = impl_->writer->write(
-      [out, ops_ptr = &ops](PgTx& tx, bool careful) { apply_all(tx, *ops_ptr, *out, careful); },
-      hazard_keys(ops));
-  if (ec) return ec;
-  return std::move(*out);
-}
-
 void PgStore::apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) {
   struct State {
     std::vector<PreparedOp> ops;

@@ -85,7 +85,6 @@ class SqliteStore final : public Store {
   result<Round> round(std::string_view id) override;
 
   // ---- SyncStore (sqlite_sync_push.cpp, sqlite_sync_pull.cpp) ----
-  result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) override;
   void apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) override;
   result<ChangePage> changes(std::string_view scope_path, std::int64_t cursor, int limit) override;
 

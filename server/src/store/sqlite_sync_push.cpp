@@ -342,18 +342,6 @@ void apply_all(Database& db, std::vector<PreparedOp>& ops, std::vector<OpOutcome
 }
 }  // namespace
 
-result<std::vector<OpOutcome>> SqliteStore::apply_ops(std::vector<PreparedOp> ops) {
-  auto out = std::make_shared<std::vector<OpOutcome>>();
-  std::size_t n = ops.size();
-  // The ops stay owned by this frame (this thread waits for the job), so
-  // their many strings are freed here, not on the single writer thread.
-  auto ec = impl_->writer->write(
-      [out, ops_ptr = &ops](Database& db, bool careful) { apply_all(db, *ops_ptr, *out, careful); },
-      n);
-  if (ec) return from_sqlite(ec);
-  return std::move(*out);
-}
-
 void SqliteStore::apply_ops_async(std::vector<PreparedOp> ops, OpsDone done) {
   struct State {
     std::vector<PreparedOp> ops;

@@ -105,7 +105,10 @@ class SyncStore {
   // write conflicts (e.g. an inspection id reused, a site gone) is rejected
   // alone. Whole-call failure (unavailable) means nothing of this call was
   // committed.
-  [[nodiscard]] virtual result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops) = 0;
+  // The calling thread waits for the commit; one write path with
+  // apply_ops_async (this is apply_ops_async and a wait), so the two cannot
+  // drift. The ops are freed on the calling thread.
+  [[nodiscard]] result<std::vector<OpOutcome>> apply_ops(std::vector<PreparedOp> ops);
   // apply_ops without waiting for the commit: the same writes, outcomes and
   // errors, handed to `done` exactly once: on the writer thread after the
   // commit holding the ops returned (so an answer built from them is sent
