@@ -46,6 +46,7 @@
 #include "patrold_child.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/wss_client.hpp"
+#include "wait_until.hpp"
 
 namespace patrol {
 namespace {
@@ -86,16 +87,6 @@ std::vector<std::string> psql(const std::string& conninfo, const std::string& sq
   std::string line;
   while (std::getline(in, line)) out.push_back(line);
   return out;
-}
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
 }
 
 TEST(SdkCluster, NodeKilledMidSyncTheOtherNodeTakesOverAndEveryReportLandsOnce) {
@@ -157,7 +148,7 @@ TEST(SdkCluster, NodeKilledMidSyncTheOtherNodeTakesOverAndEveryReportLandsOnce) 
       lb.set_upstream(node_b.port());
     }
   }
-  ASSERT_TRUE(wait_until([&] { return (*c)->status()->pending == 0; }, 90s))
+  ASSERT_TRUE(patrol::test::wait_until([&] { return (*c)->status()->pending == 0; }, 90s))
       << (*c)->status()->pending << " left: " << (*c)->status()->last_error;
 
   const std::string dev = (*c)->status()->device_id;
@@ -262,7 +253,7 @@ TEST(SdkCluster, ThreeNodesBehindHaproxyARandomNodeKilledEveryFewSeconds) {
   test::ScratchDir lbdir("patrol-chaos-lb");
   const std::uint16_t lb_port = free_port();
   Haproxy lb(lbdir.path(), lb_port, ports);
-  ASSERT_TRUE(wait_until(
+  ASSERT_TRUE(patrol::test::wait_until(
       [&] {
         try {
           test::HttpsClient h(lb_port, {.timeout_ms = 1000});
@@ -372,8 +363,9 @@ TEST(SdkCluster, ThreeNodesBehindHaproxyARandomNodeKilledEveryFewSeconds) {
     o.batch_max_ops = 20;
     auto c = Client::open(std::move(o));
     ASSERT_TRUE(c) << c.error().message;
-    ASSERT_TRUE(wait_until([&] { return bool((*c)->login(phone, "patrol-demo")); }, 10s));
-    ASSERT_TRUE(wait_until([&] { return bool((*c)->pull()); }, 10s));
+    ASSERT_TRUE(
+        patrol::test::wait_until([&] { return bool((*c)->login(phone, "patrol-demo")); }, 10s));
+    ASSERT_TRUE(patrol::test::wait_until([&] { return bool((*c)->pull()); }, 10s));
     clients.push_back(std::move(*c));
   }
 
@@ -419,7 +411,7 @@ TEST(SdkCluster, ThreeNodesBehindHaproxyARandomNodeKilledEveryFewSeconds) {
   chaos = false;
   killer.join();
   for (auto& c : clients)
-    ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 90s))
+    ASSERT_TRUE(patrol::test::wait_until([&] { return c->status()->pending == 0; }, 90s))
         << c->status()->pending << " left: " << c->status()->last_error;
 
   // Quiet: every node up. A third phone pushes straight to a node the viewer
@@ -447,8 +439,8 @@ TEST(SdkCluster, ThreeNodesBehindHaproxyARandomNodeKilledEveryFewSeconds) {
     ASSERT_TRUE(enqueue(*direct, n));
     quiet.insert(n);
   }
-  ASSERT_TRUE(wait_until([&] { return direct->status()->pending == 0; }, 60s));
-  EXPECT_TRUE(wait_until(
+  ASSERT_TRUE(patrol::test::wait_until([&] { return direct->status()->pending == 0; }, 60s));
+  EXPECT_TRUE(patrol::test::wait_until(
       [&] {
         std::lock_guard lk(seen_mu);
         return std::includes(seen_notes.begin(), seen_notes.end(), quiet.begin(), quiet.end());
@@ -458,7 +450,7 @@ TEST(SdkCluster, ThreeNodesBehindHaproxyARandomNodeKilledEveryFewSeconds) {
   EXPECT_NE(viewer_node.load(), other);
   viewer_stop = true;
   ASSERT_TRUE(enqueue(*direct, "wake the viewer"));  // its read returns, it sees the flag
-  ASSERT_TRUE(wait_until([&] { return direct->status()->pending == 0; }, 60s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return direct->status()->pending == 0; }, 60s));
   viewer.join();
 
   // Exactly once: every report the phones made (each answered applied) is
@@ -606,7 +598,7 @@ TEST(SdkCluster, ViewerResumesOnAnotherNodeWithSinceAndMissesNothing) {
     after.insert("after " + std::to_string(i));
     ASSERT_TRUE(report("after " + std::to_string(i)));
   }
-  ASSERT_TRUE(wait_until([&] { return (*phone)->status()->pending == 0; }, 30s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return (*phone)->status()->pending == 0; }, 30s));
 
   // 4. The viewer resumes on node B from the last seq it had.
   Seen on_b;

@@ -27,6 +27,7 @@
 #include "patrold_child.hpp"
 #include "sqlite/database.hpp"
 #include "test_support/fault_vfs.hpp"
+#include "wait_until.hpp"
 
 namespace patrol {
 namespace {
@@ -57,16 +58,6 @@ std::unique_ptr<Client> open_client(const fs::path& dir, std::uint16_t port,
   auto c = Client::open(std::move(o));
   EXPECT_TRUE(c) << (c ? "" : c.error().message);
   return c ? std::move(*c) : nullptr;
-}
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return p();
 }
 
 // Read-only look into patrold's own database.
@@ -487,7 +478,7 @@ TEST(SdkFaults, ThousandsOfOpsThroughAFlakyNetworkLandExactlyOnce) {
       const auto before = proxy.stats().cut_resets;
       proxy.cut();
       c->sync_now();
-      ASSERT_TRUE(wait_until([&] { return proxy.stats().cut_resets > before; }, 10s));
+      ASSERT_TRUE(patrol::test::wait_until([&] { return proxy.stats().cut_resets > before; }, 10s));
     }
     if (i == kInspections / 2 + 300) proxy.restore();
   }
@@ -501,11 +492,11 @@ TEST(SdkFaults, ThousandsOfOpsThroughAFlakyNetworkLandExactlyOnce) {
     stall_all.max_client_bytes = 200;
     proxy.set_plan(stall_all);
     c->sync_now();
-    ASSERT_TRUE(wait_until([&] { return proxy.stats().stalls > before; }, 10s));
+    ASSERT_TRUE(patrol::test::wait_until([&] { return proxy.stats().stalls > before; }, 10s));
     proxy.set_plan(plan);
   }
   c->sync_now();
-  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 100s))
+  ASSERT_TRUE(patrol::test::wait_until([&] { return c->status()->pending == 0; }, 100s))
       << "outbox did not drain: " << c->status()->pending << " left, last error "
       << c->status()->last_error;
   auto fs = proxy.stats();
@@ -549,13 +540,13 @@ TEST(SdkFaults, ServerDownThenUpBacklogSyncsAfterOnlySetOnline) {
     reports.insert(r->report_id);
   }
   // The engine tries, fails and backs off.
-  ASSERT_TRUE(wait_until([&] { return !c->status()->last_error.empty(); }, 10s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return !c->status()->last_error.empty(); }, 10s));
   EXPECT_EQ(c->status()->pending, 300);
 
   srv = std::make_unique<PatroldProcess>(sdir.path(), false);
   proxy.set_upstream(srv->port());
   ASSERT_TRUE(c->set_online(true));  // what the app does when the OS says "network back"
-  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 20s))
+  ASSERT_TRUE(patrol::test::wait_until([&] { return c->status()->pending == 0; }, 20s))
       << c->status()->pending << " left: " << c->status()->last_error;
   ServerDb db(sdir.path());
   EXPECT_EQ(db.strings("SELECT id FROM inspections WHERE device_id=?", device_id(*c)), reports);
@@ -991,14 +982,14 @@ TEST(SdkWedges, SosDuringBackoffReachesTheServerWithinASecondOfConnectivity) {
   };
   proxy.cut();
   ASSERT_TRUE(c->enqueue_inspection(draft(beat)));
-  ASSERT_TRUE(wait_until([&] { return !c->status()->last_error.empty(); }, 10s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return !c->status()->last_error.empty(); }, 10s));
   auto sos = c->raise_sos(GeoPoint{28.86, 121.15, 4.0, "wgs84"}, "");
   ASSERT_TRUE(sos);
   std::this_thread::sleep_for(1500ms);  // a few failed tries in the cut
   ASSERT_FALSE(on_server(sos->report_id));
   proxy.restore();
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(wait_until([&] { return on_server(sos->report_id); }, 10s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return on_server(sos->report_id); }, 10s));
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
                       << " ms";
@@ -1011,7 +1002,7 @@ TEST(SdkWedges, SosDuringBackoffReachesTheServerWithinASecondOfConnectivity) {
   ASSERT_FALSE(on_server(sos2->report_id));
   const auto t1 = std::chrono::steady_clock::now();
   ASSERT_TRUE(c->set_online(true));
-  ASSERT_TRUE(wait_until([&] { return on_server(sos2->report_id); }, 10s));
+  ASSERT_TRUE(patrol::test::wait_until([&] { return on_server(sos2->report_id); }, 10s));
   EXPECT_LT(std::chrono::steady_clock::now() - t1, 1s);
 }
 

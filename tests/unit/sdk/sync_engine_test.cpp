@@ -24,6 +24,7 @@
 #include "device_db.hpp"
 #include "patrol/client.hpp"
 #include "patrol/wire/uuid.hpp"
+#include "wait_until.hpp"
 
 namespace patrol {
 namespace {
@@ -103,16 +104,6 @@ InspectionDraft draft() {
   return d;
 }
 
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return p();
-}
-
 // Four app threads enqueue reports, tracks and SOS alerts while a fifth
 // toggles online/offline and asks for syncs, a sixth reads status and events,
 // and the engine sends. Every op reaches the server; none is lost.
@@ -166,7 +157,7 @@ TEST(SyncEngine, AppThreadsAndTheEngineShareTheClient) {
   toggler.join();
   reader.join();
   ASSERT_TRUE(c->set_online(true));
-  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
+  ASSERT_TRUE(patrol::test::wait_until([&] { return c->status()->pending == 0; }, 60s))
       << c->status()->pending << " left: " << c->status()->last_error;
   EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), ops.load());
   EXPECT_EQ(c->status()->dead_letters, 0);
@@ -189,11 +180,11 @@ TEST(SyncEngine, CloseWhileSendingKeepsWhatWasNotAcknowledged) {
     for (int i = 0; i < 200; ++i) ASSERT_TRUE(c->enqueue_inspection(draft()));
     total = 200;
     ASSERT_TRUE(c->set_online(true));
-    ASSERT_TRUE(wait_until([&] { return srv.applied_count() > 0; }, 20s));
+    ASSERT_TRUE(patrol::test::wait_until([&] { return srv.applied_count() > 0; }, 20s));
   }  // closed mid-backlog (or just after)
   auto c = open(d, srv.tls.port());
   ASSERT_TRUE(c);
-  ASSERT_TRUE(wait_until([&] { return c->status()->pending == 0; }, 60s))
+  ASSERT_TRUE(patrol::test::wait_until([&] { return c->status()->pending == 0; }, 60s))
       << c->status()->last_error;
   EXPECT_EQ(static_cast<std::int64_t>(srv.applied_count()), total);
 }
