@@ -120,6 +120,19 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       return inspectionOp(s, [tpl.items[i % tpl.items.length].code], `e2e 隐患 ${i}`);
     });
     for (const r of await push(ops)) assert.equal(r.status, 'applied', JSON.stringify(r));
+    // and one found a month ago at the first site: overdue by now (the live
+    // map's hazard pins show overdue ones in their own colour, clustered too)
+    const tpl0 = templates.find((x) => x.id === sites[0].template_id);
+    const late = inspectionOp(sites[0], [tpl0.items[1].code], 'e2e 超期隐患');
+    late.body.observed_at = localTime(-30 * 86400000);
+    for (const r of await push([late])) assert.equal(r.status, 'applied', JSON.stringify(r));
+    // patrold's timer (every second) marks it overdue
+    let overdue = [];
+    for (let i = 0; i < 50 && overdue.length === 0; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      overdue = (await get(`/api/v1/hazards?site_id=${sites[0].id}&limit=100`)).items.filter((x) => x.overdue);
+    }
+    assert.equal(overdue.length, 1, 'the hazard found a month ago is overdue');
   });
 
   after(async () => {
@@ -665,6 +678,8 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const sheet = await page.locator('.sheet').boundingBox();
     const map = await page.locator('#map').boundingBox();
     assert.ok(sheet.y - map.y >= 350, `map strip above the sheet: ${sheet.y - map.y}px`);
+    await page.waitForTimeout(800);  // the map refits into the strip left above the sheet
+    await assertMapChromeClear(page, 'map-feed-390');
     await shot(page, 'map-feed-390');
     await page.tap('.legend-btn');
     assert.match(await page.textContent('#legend'), /未配置底图/, 'the hint is in the legend');
@@ -678,6 +693,74 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     await noCsp(page);
   });
 
+  // The live map's hazard pins as drawn: one per site or one per cluster of
+  // neighbouring sites (their ids, the hazards counted, overdue or not), with
+  // the boxes of their icon and of their age label when it shows.
+  const hazardPins = (page) => page.locator('.hazard-pin').evaluateAll((els) => els.map((e) => ({
+    sites: (e.dataset.siteIds ?? e.dataset.siteId).split(' '),
+    count: Number(e.dataset.count ?? e.dataset.hazardIds.split(' ').length),
+    cluster: e.classList.contains('hazard-cluster'),
+    overdue: e.classList.contains('overdue'),
+    colour: getComputedStyle(e.querySelector('.hz-icon')).backgroundColor,
+    icon: e.querySelector('.hz-icon').getBoundingClientRect().toJSON(),
+    age: getComputedStyle(e.querySelector('.hz-age')).visibility === 'visible'
+      ? e.querySelector('.hz-age').getBoundingClientRect().toJSON() : null,
+  })));
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const OVERDUE = 'rgb(106, 27, 154)';
+  // Every open hazard the leader may see is on a pin (alone or in a cluster),
+  // once; no two pins overlap; overdue wins a pin's colour; no age label
+  // covers a pin or another label.
+  async function assertHazardPins(page, name) {
+    const open = (await get('/api/v1/hazards?limit=1000')).items.filter((x) => x.state !== 'closed');
+    const pins = await hazardPins(page);
+    const bySite = new Map();
+    for (const x of open) bySite.set(x.site_id, [...(bySite.get(x.site_id) ?? []), x]);
+    assert.deepEqual(pins.flatMap((p) => p.sites).sort(), [...bySite.keys()].sort(), `${name}: each site with open hazards on one pin`);
+    for (const p of pins) {
+      const list = p.sites.flatMap((id) => bySite.get(id));
+      assert.equal(p.count, list.length, `${name}: a pin counts the open hazards of its sites`);
+      assert.equal(p.overdue, list.some((x) => x.overdue), `${name}: overdue wins the pin's colour`);
+      if (p.overdue) assert.equal(p.colour, OVERDUE, `${name}: an overdue pin is purple`);
+    }
+    pins.forEach((p, i) => pins.forEach((q, j) => {
+      if (i < j) assert.ok(!overlap(p.icon, q.icon), `${name}: hazard pins ${p.sites} and ${q.sites} overlap (cluster them)`);
+      if (i === j || !p.age) return;
+      assert.ok(!overlap(p.age, q.icon), `${name}: label ${i} covers hazard pin ${j}`);
+      if (q.age && i < j) assert.ok(!overlap(p.age, q.age), `${name}: labels ${i} and ${j} overlap`);
+    }));
+    return pins;
+  }
+  // The scale bar shows, and covers neither a village's name, nor a map
+  // control, nor a pin; no map control covers a village's name.
+  async function assertMapChromeClear(page, name) {
+    const b = await page.evaluate(() => {
+      const r = (el) => el.getBoundingClientRect().toJSON();
+      const scale = document.querySelector('.leaflet-control-scale');
+      const sb = r(scale);
+      const top = document.elementFromPoint(sb.x + sb.width / 2, sb.y + sb.height / 2);
+      // what the bottom sheet covers (on a phone) is not on screen
+      const sheet = document.querySelector('.sheet');
+      const sheetTop = getComputedStyle(sheet).position === 'absolute' ? sheet.getBoundingClientRect().top : Infinity;
+      const onScreen = (x) => x.bottom <= sheetTop && x.width > 0;
+      return {
+        scale: sb, scaleOnTop: !!top?.closest('.leaflet-control-scale'),
+        labels: [...document.querySelectorAll('.village-label')].map(r).filter(onScreen),
+        controls: [...document.querySelectorAll('.leaflet-control-zoom, .filters select, .map-btn')]
+          .filter((x) => x.offsetParent).map(r),
+        pins: [...document.querySelectorAll('.site-pin, .hazard-pin .hz-icon, .vol-dot')].map(r).filter(onScreen),
+      };
+    });
+    assert.ok(b.scale.width > 20 && b.scaleOnTop, `${name}: the scale bar shows (${JSON.stringify(b.scale)})`);
+    assert.ok(b.labels.length >= 1, `${name}: a village name on the map`);
+    for (const l of b.labels) {
+      assert.ok(!overlap(b.scale, l), `${name}: the scale bar covers a village name ${JSON.stringify([b.scale, l])}`);
+      for (const c of b.controls) assert.ok(!overlap(c, l), `${name}: a map control covers a village name ${JSON.stringify([c, l])}`);
+    }
+    for (const c of b.controls) assert.ok(!overlap(b.scale, c), `${name}: the scale bar covers a control`);
+    for (const p of b.pins) assert.ok(!overlap(b.scale, p), `${name}: the scale bar covers a pin`);
+  }
+
   test('screenshots of the live map at 1366 and 390', async () => {
     for (const [vp, name] of [[DESKTOP, 'map-1366'], [PHONE, 'map-390']]) {
       const { page } = await open(LEADER, vp, '#/map');
@@ -690,23 +773,39 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       for (const seen of await page.locator('.member.online .member-seen').allTextContents()) {
         assert.match(seen, /前|刚刚/, `an online member's last seen: ${seen}`);
       }
-      // the hazard pins' age labels: none covers another label or a hazard pin
-      // (the pins of neighbouring sites crowd together at 390 px), and the
-      // newest pin keeps its label
+      // the hazard pins: the pins of neighbouring sites crowd together at
+      // 390 px; overlapping ones merge into a cluster pin with the count, and
+      // no age label covers another label or a pin
       await page.waitForTimeout(2600);  // the pop animation ends
-      const pins = await page.locator('.hazard-pin').evaluateAll((els) => els.map((e) => ({
-        icon: e.querySelector('.hz-icon').getBoundingClientRect().toJSON(),
-        age: getComputedStyle(e.querySelector('.hz-age')).visibility === 'visible'
-          ? e.querySelector('.hz-age').getBoundingClientRect().toJSON() : null,
-      })));
-      assert.ok(pins.length >= 2 && pins.some((x) => x.age), `hazard pins with labels (${pins.length})`);
-      const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-      pins.forEach((p, i) => pins.forEach((q, j) => {
-        if (i === j || !p.age) return;
-        assert.ok(!overlap(p.age, q.icon), `${name}: label ${i} covers hazard pin ${j}`);
-        if (q.age && i < j) assert.ok(!overlap(p.age, q.age), `${name}: labels ${i} and ${j} overlap`);
-      }));
+      const pins = await assertHazardPins(page, name);
+      assert.ok(pins.length >= 1 && pins.some((x) => x.age), `hazard pins with labels (${pins.length})`);
+      await assertMapChromeClear(page, name);
       await shot(page, name);
+      if (vp === PHONE) {
+        // at village zoom on a phone the four sites' pins are one cluster
+        // (with the overdue one: purple); a tap zooms in until they part
+        const cluster = pins.find((p) => p.cluster && p.sites.length >= 2);
+        assert.ok(cluster, `a cluster of neighbouring sites' hazards at 390 px: ${JSON.stringify(pins.map((p) => p.sites.length))}`);
+        const big = pins.filter((p) => p.cluster).sort((a, b) => b.sites.length - a.sites.length)[0];
+        const before = pins.length;
+        const gap = async () => page.evaluate((ids) => {
+          const c = ids.map((id) => document.querySelector(`.site-pin[data-site-id="${id}"]`).getBoundingClientRect());
+          return Math.max(...c.flatMap((a) => c.map((b) => Math.hypot(a.x - b.x, a.y - b.y))));
+        }, big.sites);
+        const spreadBefore = await gap();
+        await page.locator(`.hazard-cluster[data-site-ids="${big.sites.join(' ')}"]`).tap();
+        await page.waitForFunction((n) => document.querySelectorAll('.hazard-pin').length > n, before, { timeout: 10000 });
+        await page.waitForTimeout(800);  // the zoom animation ends
+        assert.ok(await gap() > spreadBefore * 1.5, 'the tap zoomed in on the cluster');
+        const after = await assertHazardPins(page, `${name} after tapping the cluster`);
+        // what was under the cluster is in view, above the bottom sheet
+        const sheetTop = (await page.locator('.sheet').boundingBox()).y;
+        for (const p of after.filter((x) => x.sites.some((id) => big.sites.includes(id)))) {
+          assert.ok(p.icon.y >= 52 && p.icon.y + p.icon.height <= sheetTop && p.icon.x >= 0 && p.icon.x + p.icon.width <= PHONE.width,
+            `a pin of the tapped cluster in view: ${JSON.stringify(p.icon)}`);
+        }
+        await shot(page, 'map-cluster-opened-390');
+      }
       await noCsp(page);
     }
   });

@@ -13,8 +13,15 @@ export const CATEGORY_COLORS = {
   rental_housing: '#5e35b1', road_junction: '#546e7a', stairwell: '#78909c', square: '#7cb342',
 };
 
+const HAZARD_ICON = 26;  // px, a hazard pin's icon (square box; the triangle inside)
+// px: hazard pins closer than this (on both axes) merge. Beyond the icon's
+// size, so that pins which merely touch, with their sites' pins and badges
+// under them, do not read as one pile either.
+const CLUSTER_PX = HAZARD_ICON + 14;
+
 export class MapLayers {
-  // opts: {L, map, state, proj, staleMs, onSelect({type, id}), outlines: bool}
+  // opts: {L, map, state, proj, staleMs, onSelect({type, id}), outlines: bool,
+  // focus(latLng, zoom) (optional: centres a point in the part of the map left free)}
   constructor(opts) {
     Object.assign(this, opts);
     const { L, map } = opts;
@@ -29,14 +36,22 @@ export class MapLayers {
     this.hazardLayer = L.layerGroup().addTo(map);
     this.volunteerLayer = L.layerGroup().addTo(map);
     this.sites = new Map();       // site id -> {marker, el}
-    this.hazards = new Map();     // site id -> {marker, el, ids}
+    this.hazards = new Map();     // site id -> {marker, el, list}
+    this.clusters = new Map();    // member site ids, sorted, joined -> {marker, el, list, members}
+    this.shownHazardPins = [];    // what clusterHazards() left on the map: single pins and clusters
+    this.spreadKey = null;        // the cluster tapped at the highest zoom: its pins fanned out
     this.volunteers = new Map();  // user id -> {marker, el}
     this.trails = new Map();      // user id -> polyline
     this.filter = () => true;
     this.selected = null;
-    // Pins of nearby sites sit on top of each other's age labels at village
-    // zoom on a phone: re-decide which labels show after every zoom.
-    map.on('load zoomend', () => this.declutterHazardLabels());
+    // Pins of nearby sites pile up at village zoom on a phone: re-decide
+    // which pins merge into a cluster and which labels show after every zoom.
+    map.on('load zoomend', () => this.clusterHazards());
+    map.on('zoomstart click', () => {
+      if (this.spreadKey === null) return;
+      this.spreadKey = null;
+      this.clusterHazards();
+    });
   }
 
   ll(lat, lon) { return this.proj(lat, lon); }
@@ -125,6 +140,7 @@ export class MapLayers {
   // One hazard marker per site with open hazards; a new hazard makes it pop.
   renderHazards(newHazardId) {
     const bySite = new Map();
+    const popped = new Set();
     for (const hz of this.state.openHazards()) {
       const s = this.state.sites.get(hz.site_id);
       if (!s || !this.filter({ org_unit_id: s.org_unit_id, kind: 'site', site: s })) continue;
@@ -144,7 +160,7 @@ export class MapLayers {
         const el = h('div', { class: 'hazard-pin', dataset: { siteId } }, h('span', { class: 'hz-icon' }, '!'),
           h('span', { class: 'hz-age' }));
         const marker = this.L.marker(this.ll(s.lat, s.lon), {
-          icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [26, 26], iconAnchor: [-2, 30] }),
+          icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [HAZARD_ICON, HAZARD_ICON], iconAnchor: [-2, 30] }),
           zIndexOffset: 500,
         });
         marker.on('click', () => {
@@ -155,10 +171,11 @@ export class MapLayers {
         marker.addTo(this.hazardLayer);
         m = { marker, el };
         this.hazards.set(siteId, m);
-        if (newHazardId) this.pop(el);
+        if (newHazardId) popped.add(siteId);
       } else if (newHazardId && list.some((x) => x.id === newHazardId)) {
-        this.pop(m.el);
+        popped.add(siteId);
       }
+      m.site = s;
       m.list = list;
       m.el.dataset.hazardIds = list.map((x) => x.id).join(' ');
       const newest = this.newestOf(list);
@@ -169,23 +186,150 @@ export class MapLayers {
       const names = list.map((x) => this.state.itemLabel(x.item_code, lang)).join('、');
       m.marker.setTooltipContent(`${s.name}: ${names} · ${age(newest.last_found_at)}`);
     }
+    this.clusterHazards(popped);
+  }
+
+  // Merges the hazard pins that would overlap at this zoom into one cluster
+  // pin: the number of open hazards under it, purple when any is overdue
+  // (the worst state wins), the newest age as its label. Tapping a cluster
+  // zooms in until its pins part, or, at the highest zoom, fans them out
+  // around it. Works in layer pixels: two pins merge when their sites are
+  // under CLUSTER_PX apart on both axes (every pin has the same anchor); a
+  // cluster sits at the mean of its sites and is merged again when it lands
+  // near another pin. `popped`: site ids whose new
+  // hazard makes their pin (or its cluster) pop.
+  clusterHazards(popped = new Set()) {
+    if (!this.map._loaded) return;  // no view yet: no pixel positions (the 'load' event comes back here)
+    const items = [...this.hazards.entries()].map(([siteId, m]) => ({
+      members: [siteId], p: this.map.latLngToLayerPoint(this.ll(m.site.lat, m.site.lon)),
+    }));
+    const near = (a, b) => Math.abs(a.p.x - b.p.x) < CLUSTER_PX && Math.abs(a.p.y - b.p.y) < CLUSTER_PX;
+    for (let merged = true; merged;) {
+      merged = false;
+      for (let i = 0; i < items.length && !merged; i++) {
+        for (let j = i + 1; j < items.length; j++) {
+          if (!near(items[i], items[j])) continue;
+          const a = items[i], b = items.splice(j, 1)[0];
+          const n = a.members.length + b.members.length;
+          a.p = this.L.point((a.p.x * a.members.length + b.p.x * b.members.length) / n,
+            (a.p.y * a.members.length + b.p.y * b.members.length) / n);
+          a.members.push(...b.members);
+          merged = true;
+          break;
+        }
+      }
+    }
+    const shown = [];
+    const keep = new Set();
+    for (const it of items) {
+      const key = [...it.members].sort().join(' ');
+      if (it.members.length === 1 || key === this.spreadKey) {
+        // one pin each, at its site (or fanned out around the tapped cluster)
+        it.members.forEach((siteId, k) => {
+          const m = this.hazards.get(siteId);
+          let ll = this.ll(m.site.lat, m.site.lon);
+          if (it.members.length > 1) {
+            const r = Math.max(34, (it.members.length * 34) / (2 * Math.PI));
+            const a = (2 * Math.PI * k) / it.members.length - Math.PI / 2;
+            ll = this.map.layerPointToLatLng(it.p.add([r * Math.cos(a), r * Math.sin(a)]));
+          }
+          m.marker.setLatLng(ll);
+          if (!this.hazardLayer.hasLayer(m.marker)) m.marker.addTo(this.hazardLayer);
+          m.el.classList.toggle('spread', it.members.length > 1);
+          if (popped.has(siteId)) this.pop(m.el);
+          shown.push(m);
+        });
+        continue;
+      }
+      for (const siteId of it.members) this.hazardLayer.removeLayer(this.hazards.get(siteId).marker);
+      const c = this.renderCluster(key, it);
+      keep.add(key);
+      if (it.members.some((x) => popped.has(x))) this.pop(c.el);
+      shown.push(c);
+    }
+    for (const [key, c] of this.clusters) {
+      if (keep.has(key)) continue;
+      this.hazardLayer.removeLayer(c.marker);
+      this.clusters.delete(key);
+    }
+    this.shownHazardPins = shown;
     this.declutterHazardLabels();
+  }
+
+  renderCluster(key, { members, p }) {
+    let c = this.clusters.get(key);
+    const ll = this.map.layerPointToLatLng(p);
+    if (!c) {
+      const el = h('div', { class: 'hazard-pin hazard-cluster', role: 'button' }, h('span', { class: 'hz-stack' }),
+        h('span', { class: 'hz-icon' }), h('span', { class: 'hz-age' }));
+      const marker = this.L.marker(ll, {
+        icon: this.L.divIcon({ html: el, className: 'pin-host', iconSize: [HAZARD_ICON, HAZARD_ICON], iconAnchor: [-2, 30] }),
+        zIndexOffset: 600, keyboard: true,
+      });
+      marker.on('click', (e) => {
+        this.L.DomEvent.stopPropagation(e);  // not a tap on the empty map (which folds a fan back)
+        this.openCluster(this.clusters.get(key));
+      });
+      marker.bindTooltip('', { direction: 'top', offset: [14, -30] });
+      marker.addTo(this.hazardLayer);
+      c = { marker, el };
+      this.clusters.set(key, c);
+    } else {
+      c.marker.setLatLng(ll);
+    }
+    c.members = members;
+    c.list = members.flatMap((id) => this.hazards.get(id).list);
+    const newest = this.newestOf(c.list);
+    c.el.dataset.siteIds = key;
+    c.el.dataset.count = String(c.list.length);
+    c.el.classList.toggle('overdue', c.list.some((x) => x.overdue));
+    c.el.querySelector('.hz-icon').textContent = String(c.list.length);
+    c.el.querySelector('.hz-age').textContent = age(newest.last_found_at);
+    const names = members.slice(0, 4).map((id) => this.hazards.get(id).site.name).join('、')
+      + (members.length > 4 ? t('map.cluster_more') : '');
+    const label = t('map.cluster', { sites: members.length, n: c.list.length, names });
+    c.el.setAttribute('aria-label', label);
+    c.marker.setTooltipContent(`${label} · ${age(newest.last_found_at)}`);
+    return c;
+  }
+
+  // A tapped cluster: zoom in (centred on it) far enough for its closest two
+  // sites to stand a pin apart; at the highest zoom, fan its pins out.
+  openCluster(c) {
+    if (!c) return;
+    const z = this.map.getZoom(), max = this.map.getMaxZoom();
+    const pts = c.members.map((id) => { const s = this.hazards.get(id).site; return this.map.latLngToLayerPoint(this.ll(s.lat, s.lon)); });
+    let closest = Infinity;
+    pts.forEach((a, i) => pts.forEach((b, j) => {
+      if (i < j) closest = Math.min(closest, Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)));
+    }));
+    const lls = c.members.map((id) => { const s = this.hazards.get(id).site; return this.ll(s.lat, s.lon); });
+    const centre = this.L.latLngBounds(lls).getCenter();
+    if (z >= max - 1e-6) {
+      this.spreadKey = c.members.slice().sort().join(' ');
+      this.clusterHazards();
+      return;
+    }
+    const need = z + Math.log2((CLUSTER_PX + 4) / Math.max(closest, 0.01));
+    const target = Math.min(max, Math.ceil(Math.max(z + 1, need) * 2) / 2);  // the map's zoomSnap: 0.5
+    (this.focus ?? ((ll, zoom) => this.map.setView(ll, zoom)))(centre, target);
   }
 
   // Shows a hazard pin's age label only where it covers no other hazard pin
   // and no label already shown; overdue, then the newest, win. A hidden label
   // stays in the pin's tooltip. Boxes come from the layout (the pin's anchor
   // point and the label's offset size), not getBoundingClientRect, so a pin
-  // still in its pop animation is measured at its resting size.
+  // still in its pop animation is measured at its resting size. Clusters
+  // count as pins (clusterHazards() calls this once they are placed).
   declutterHazardLabels() {
-    if (!this.map._loaded) return;  // no view yet: no pixel positions (the 'load' event comes back here)
+    if (!this.map._loaded) return;
     const boxes = [];
-    for (const m of this.hazards.values()) {
+    for (const m of this.shownHazardPins) {
       const p = this.map.latLngToLayerPoint(m.marker.getLatLng());
       const label = m.el.querySelector('.hz-age');
-      const icon = { x: p.x + 2, y: p.y - 30, w: 26, h: 26 };  // iconAnchor [-2, 30]
+      const icon = { x: p.x + 2, y: p.y - 30, w: HAZARD_ICON, h: HAZARD_ICON };  // iconAnchor [-2, 30]
       const lw = label.offsetWidth, lh = label.offsetHeight;
-      const text = { x: icon.x + 29, y: icon.y + (26 - lh) / 2, w: lw, h: lh };
+      const text = { x: icon.x + 29, y: icon.y + (HAZARD_ICON - lh) / 2, w: lw, h: lh };
       const newest = this.newestOf(m.list ?? []);
       const rank = [m.list?.some((x) => x.overdue) ? 1 : 0, newest ? Date.parse(newest.last_found_at) : 0];
       boxes.push({ m, icon, text, rank });

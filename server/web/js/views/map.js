@@ -73,7 +73,19 @@ export async function mount(container, ctx, params) {
   } else {
     mapEl.classList.add('no-tiles');
   }
-  L.control.scale({ imperial: false, position: 'topleft' }).addTo(map);
+  // The scale bar never sits on the map's labels or controls: on a laptop it
+  // is bottom left (fit() keeps the markers above it); on a phone, where the
+  // bottom sheet covers the map's bottom and the zoom buttons and filters
+  // its top, it rides on the sheet's handle, just under the map strip.
+  const scale = L.control.scale({ imperial: false, position: 'bottomleft', maxWidth: 90 }).addTo(map);
+  const scaleCorner = scale.getContainer().parentNode;
+  const phone = window.matchMedia('(max-width: 899px)');
+  const placeScale = () => {
+    if (phone.matches) handle.prepend(scale.getContainer());
+    else scaleCorner.append(scale.getContainer());
+  };
+  placeScale();
+  phone.addEventListener('change', placeScale);
   if (note) {
     const NoteControl = L.Control.extend({ onAdd: () => note });
     new NoteControl({ position: 'bottomleft' }).addTo(map);
@@ -99,6 +111,7 @@ export async function mount(container, ctx, params) {
   const layers = new MapLayers({
     L, map, state, proj, staleMs, outlines: !tiles,
     onSelect: (sel) => select(sel),
+    focus: (ll, zoom) => focusOn(ll, zoom),
   });
   layers.filter = matches;
 
@@ -212,6 +225,13 @@ export async function mount(container, ctx, params) {
     }
   }
 
+  // Zooms to `zoom` with ll in the middle of the map the bottom sheet leaves free.
+  function focusOn(ll, zoom) {
+    const covered = getComputedStyle(sheet).position === 'absolute' ? sheetHeight() : 0;
+    const pt = map.project(ll, zoom).add([0, covered / 2]);
+    map.setView(map.unproject(pt, zoom), zoom, { animate: true });
+  }
+
   // the sheet's height once its size transition ends (app.css: peek/half/full)
   function sheetHeight() {
     const h = root.clientHeight;
@@ -238,8 +258,17 @@ export async function mount(container, ctx, params) {
     const b = layers.bounds();
     if (!b) return;
     const covered = getComputedStyle(sheet).position === 'absolute' ? sheet.offsetHeight : 0;
-    // clear of the filters (top), the map buttons (right) and the sheet (bottom)
-    map.fitBounds(b, { paddingTopLeft: [30, 70], paddingBottomRight: [64, covered + 20], maxZoom: 17 });
+    // clear of the zoom buttons and filters (top: a village's name sits up
+    // to 34 px above its outline), the map buttons (right), the sheet and the
+    // scale bar (bottom)
+    const top = mapEl.getBoundingClientRect().top;
+    const zoomBottom = map.zoomControl.getContainer().getBoundingClientRect().bottom - top;
+    const bottomLeft = scaleCorner.offsetHeight;
+    map.fitBounds(b, {
+      paddingTopLeft: [30, Math.max(70, zoomBottom + 40)],
+      paddingBottomRight: [64, covered + 20 + bottomLeft],
+      maxZoom: 17,
+    });
   }
 
   function renderLegend() {
@@ -254,6 +283,7 @@ export async function mount(container, ctx, params) {
       h('li', {}, swatch('vol'), t('legend.volunteer')),
       h('li', {}, swatch('vol stale'), t('legend.stale')),
       h('li', {}, swatch('hz'), t('legend.hazard')),
+      h('li', {}, swatch('hz-cluster'), t('legend.hazard_cluster')),
       h('li', {}, swatch('trail'), t('legend.trail'))),
     tiles ? null : h('p', { class: 'legend-note' }, t('map.no_tiles')));
   }
@@ -332,6 +362,7 @@ export async function mount(container, ctx, params) {
       state.removeEventListener('change', onChange);
       document.removeEventListener('patrol:locate', onLocate);
       resizer.disconnect();
+      phone.removeEventListener('change', placeScale);
       sheet.removeEventListener('transitionend', onSheetResized);
       progress.stop();
       clearInterval(ticker);
