@@ -153,6 +153,13 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     }
   });
 
+  // Every line of every round card on the calendar shows whole (no "…").
+  async function noClippedRoundText(page) {
+    const clipped = await page.locator('.cal-round > *').evaluateAll((els) => els
+      .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    assert.deepEqual(clipped, [], 'text clipped on a round card');
+  }
+
   test('calendar: this week\'s rounds with their state; a round opens with its progress and route', async () => {
     const { page } = await open(LEADER, DESKTOP, '#/calendar');
     const week = monday(dateSh());
@@ -172,6 +179,8 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     assert.equal(await page.locator('.route-list li').count(), full.route.length, 'every site of the route');
     assert.match(await page.textContent('.round-progress-text'),
       new RegExp(`已巡 ${full.progress.sites_visited}/${full.progress.sites_planned} 处`));
+    // the week squeezed beside the open round still names each round's team in full
+    await noClippedRoundText(page);
     await shot(page, 'calendar-round-1366');
     await page.click('#cal-drawer .drawer-close');
     await page.waitForSelector('#cal-drawer', { state: 'hidden' });
@@ -282,6 +291,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     assert.ok(days.every((b) => b.width > 340), 'days are full-width rows');
     assert.ok(days[1].y > days[0].y, 'stacked');
     await noOverflow(page);
+    await noClippedRoundText(page);
     await shot(page, 'calendar-390');
     await page.locator('.cal-round').first().tap();
     await page.waitForSelector('.round-detail');
@@ -401,6 +411,10 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     assert.ok(b.height >= 44, 'a thumb-sized button');
     await page.locator('#hz-do-rectified').tap();
     await page.waitForSelector('#hz-form');
+    // no tap highlight left over the tapped button (it washed the red button's
+    // text out); the red stays red
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#hz-do-rectified')).webkitTapHighlightColor),
+      'rgba(0, 0, 0, 0)', 'no tap highlight');
     await noOverflow(page);
     await shot(page, 'hazard-detail-390');
     await noCsp(page);
@@ -723,6 +737,12 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       assert.equal(p.overdue, list.some((x) => x.overdue), `${name}: overdue wins the pin's colour`);
       if (p.overdue) assert.equal(p.colour, OVERDUE, `${name}: an overdue pin is purple`);
     }
+    // an age label takes no tap: a tap on it reaches the site pin under it
+    const labelTaps = await page.locator('.hazard-pin:not(.age-hidden) .hz-age').evaluateAll((els) => els.map((e) => {
+      const b = e.getBoundingClientRect();
+      return !!document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('.hz-age');
+    }));
+    assert.ok(labelTaps.length >= 1 && labelTaps.every((x) => !x), `${name}: an age label takes taps: ${labelTaps}`);
     pins.forEach((p, i) => pins.forEach((q, j) => {
       if (i < j) assert.ok(!overlap(p.icon, q.icon), `${name}: hazard pins ${p.sites} and ${q.sites} overlap (cluster them)`);
       if (i === j || !p.age) return;
