@@ -807,6 +807,10 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
         const cluster = pins.find((p) => p.cluster && p.sites.length >= 2);
         assert.ok(cluster, `a cluster of neighbouring sites' hazards at 390 px: ${JSON.stringify(pins.map((p) => p.sites.length))}`);
         const big = pins.filter((p) => p.cluster).sort((a, b) => b.sites.length - a.sites.length)[0];
+        // its count stands for its sites: no site badge beside it thickens the pile
+        for (const id of big.sites) {
+          assert.equal(await page.locator(`.site-pin[data-site-id="${id}"] .badge`).isVisible(), false, 'no site badge under a cluster');
+        }
         const before = pins.length;
         const gap = async () => page.evaluate((ids) => {
           const c = ids.map((id) => document.querySelector(`.site-pin[data-site-id="${id}"]`).getBoundingClientRect());
@@ -818,6 +822,9 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
         await page.waitForTimeout(800);  // the zoom animation ends
         assert.ok(await gap() > spreadBefore * 1.5, 'the tap zoomed in on the cluster');
         const after = await assertHazardPins(page, `${name} after tapping the cluster`);
+        for (const p of after.filter((x) => !x.cluster)) {
+          assert.equal(await page.locator(`.site-pin[data-site-id="${p.sites[0]}"] .badge`).isVisible(), true, 'a site on its own shows its badge');
+        }
         // what was under the cluster is in view, above the bottom sheet
         const sheetTop = (await page.locator('.sheet').boundingBox()).y;
         for (const p of after.filter((x) => x.sites.some((id) => big.sites.includes(id)))) {

@@ -223,7 +223,11 @@ export class MapLayers {
     const keep = new Set();
     for (const it of items) {
       const key = [...it.members].sort().join(' ');
-      if (it.members.length === 1 || key === this.spreadKey) {
+      const clustered = it.members.length > 1 && key !== this.spreadKey;
+      // the cluster's count speaks for its sites: their own hazard badges
+      // beside it would only thicken the pile
+      for (const siteId of it.members) this.sites.get(siteId)?.el.classList.toggle('hz-clustered', clustered);
+      if (!clustered) {
         // one pin each, at its site (or fanned out around the tapped cluster)
         it.members.forEach((siteId, k) => {
           const m = this.hazards.get(siteId);
