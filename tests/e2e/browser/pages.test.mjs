@@ -47,6 +47,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
   let templates = [];
   let team;
   let created;  // the schedule made in the form
+  let twin;  // a site 3 m from sites[2] (made in before())
 
   const call = (method, path, opts) => dash.call(method, path, opts);
   const get = async (path, token = tokens.leader) => {
@@ -120,6 +121,17 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       return inspectionOp(s, [tpl.items[i % tpl.items.length].code], `e2e 隐患 ${i}`);
     });
     for (const r of await push(ops)) assert.equal(r.status, 'applied', JSON.stringify(r));
+    // a kiosk 3 m from the third site, with a hazard: their pins stay one
+    // cluster up to the map's highest zoom, where a tap fans them out
+    const r3 = await call('POST', '/api/v1/sites', {
+      token: tokens.admin,
+      body: { name: 'e2e 隔壁小卖部', category: sites[2].category, lat: sites[2].lat + 0.00002, lon: sites[2].lon + 0.00002,
+        org_unit_id: sites[2].org_unit_id, template_id: sites[2].template_id },
+    });
+    assert.equal(r3.status, 201, r3.text);
+    twin = { ...sites[2], ...r3.json };
+    const tplT = templates.find((x) => x.id === twin.template_id);
+    for (const r of await push([inspectionOp(twin, [tplT.items[0].code], 'e2e 隔壁隐患')])) assert.equal(r.status, 'applied', JSON.stringify(r));
     // and one found a month ago at the first site: overdue by now (the live
     // map's hazard pins show overdue ones in their own colour, clustered too)
     const tpl0 = templates.find((x) => x.id === sites[0].template_id);
@@ -832,6 +844,20 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
             `a pin of the tapped cluster in view: ${JSON.stringify(p.icon)}`);
         }
         await shot(page, 'map-cluster-opened-390');
+        // the kiosk and its neighbour 3 m away: one cluster up to the highest
+        // zoom; a tap there fans their pins out, clear of each other
+        const pair = [sites[2].id, twin.id].sort().join(' ');
+        for (let i = 0; i < 8; i++) {
+          const c = page.locator(`.hazard-cluster[data-site-ids~="${twin.id}"]`);
+          if (await page.locator(`.hazard-pin.spread[data-site-id="${twin.id}"]`).count()) break;
+          assert.equal(await c.count(), 1, `the kiosk stays in a cluster until it fans out (tap ${i})`);
+          await c.tap();
+          await page.waitForTimeout(900);  // the zoom animation ends
+        }
+        assert.equal(await page.locator('.hazard-pin.spread').count(), 2, `the pair ${pair} fanned out`);
+        const fanned = await assertHazardPins(page, `${name} fanned out`);
+        assert.ok(fanned.some((p) => p.sites[0] === twin.id) && fanned.some((p) => p.sites[0] === sites[2].id), 'both pins shown');
+        await shot(page, 'map-cluster-fanned-390');
       }
       await noCsp(page);
     }

@@ -21,7 +21,8 @@ const CLUSTER_PX = HAZARD_ICON + 14;
 
 export class MapLayers {
   // opts: {L, map, state, proj, staleMs, onSelect({type, id}), outlines: bool,
-  // focus(latLng, zoom) (optional: centres a point in the part of the map left free)}
+  // focus(bounds, wantZoom) (optional: zooms in on a tapped cluster's sites in
+  // the part of the map left free; see views/map.js)}
   constructor(opts) {
     Object.assign(this, opts);
     const { L, map } = opts;
@@ -297,8 +298,9 @@ export class MapLayers {
     return c;
   }
 
-  // A tapped cluster: zoom in (centred on it) far enough for its closest two
-  // sites to stand a pin apart; at the highest zoom, fan its pins out.
+  // A tapped cluster: zoom in on it, by a step at least, up to where its two
+  // closest sites stand a cluster apart while all of them stay in view; at
+  // the highest zoom, fan its pins out.
   openCluster(c) {
     if (!c) return;
     const z = this.map.getZoom(), max = this.map.getMaxZoom();
@@ -307,16 +309,15 @@ export class MapLayers {
     pts.forEach((a, i) => pts.forEach((b, j) => {
       if (i < j) closest = Math.min(closest, Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)));
     }));
-    const lls = c.members.map((id) => { const s = this.hazards.get(id).site; return this.ll(s.lat, s.lon); });
-    const centre = this.L.latLngBounds(lls).getCenter();
+    const bounds = this.L.latLngBounds(c.members.map((id) => { const s = this.hazards.get(id).site; return this.ll(s.lat, s.lon); }));
     if (z >= max - 1e-6) {
       this.spreadKey = c.members.slice().sort().join(' ');
       this.clusterHazards();
       return;
     }
-    const need = z + Math.log2((CLUSTER_PX + 4) / Math.max(closest, 0.01));
-    const target = Math.min(max, Math.ceil(Math.max(z + 1, need) * 2) / 2);  // the map's zoomSnap: 0.5
-    (this.focus ?? ((ll, zoom) => this.map.setView(ll, zoom)))(centre, target);
+    const need = Math.ceil((z + Math.log2((CLUSTER_PX + 4) / Math.max(closest, 0.01))) * 2) / 2;  // the map's zoomSnap: 0.5
+    if (this.focus) this.focus(bounds, need);
+    else this.map.setView(bounds.getCenter(), Math.min(max, Math.max(z + 1, need)));
   }
 
   // Shows a hazard pin's age label only where it covers no other hazard pin

@@ -111,7 +111,7 @@ export async function mount(container, ctx, params) {
   const layers = new MapLayers({
     L, map, state, proj, staleMs, outlines: !tiles,
     onSelect: (sel) => select(sel),
-    focus: (ll, zoom) => focusOn(ll, zoom),
+    focus: (bounds, want) => focusOn(bounds, want),
   });
   layers.filter = matches;
 
@@ -225,10 +225,16 @@ export async function mount(container, ctx, params) {
     }
   }
 
-  // Zooms to `zoom` with ll in the middle of the map the bottom sheet leaves free.
-  function focusOn(ll, zoom) {
-    const covered = getComputedStyle(sheet).position === 'absolute' ? sheetHeight() : 0;
-    const pt = map.project(ll, zoom).add([0, covered / 2]);
+  // A tapped hazard cluster: zooms in on `bounds` (its sites), at least one
+  // step and up to `want` (where its closest sites part), no further than
+  // keeps them all in the map the bottom sheet leaves free (unless even one
+  // step does not), centred there.
+  function focusOn(bounds, want) {
+    const { tl, br } = fitPadding(sheetHeight());
+    const z = map.getZoom();
+    const fits = map.getBoundsZoom(bounds, false, L.point(tl[0] + br[0], tl[1] + br[1]));
+    const zoom = Math.min(map.getMaxZoom(), Math.max(z + 1, Math.min(want, fits)));
+    const pt = map.project(bounds.getCenter(), zoom).add([(br[0] - tl[0]) / 2, (br[1] - tl[1]) / 2]);
     map.setView(map.unproject(pt, zoom), zoom, { animate: true });
   }
 
@@ -257,18 +263,19 @@ export async function mount(container, ctx, params) {
   function fit() {
     const b = layers.bounds();
     if (!b) return;
-    const covered = getComputedStyle(sheet).position === 'absolute' ? sheet.offsetHeight : 0;
-    // clear of the zoom buttons and filters (top: a village's name sits up
-    // to 34 px above its outline), the map buttons (right), the sheet and the
-    // scale bar (bottom)
+    const { tl, br } = fitPadding(sheet.offsetHeight);
+    map.fitBounds(b, { paddingTopLeft: tl, paddingBottomRight: br, maxZoom: 17 });
+  }
+
+  // Where markers may go: clear of the zoom buttons and filters (top: a
+  // village's name sits up to 34 px above its outline), the map buttons
+  // (right), the bottom sheet (`sheetPx` high, on a phone) and the scale bar
+  // (bottom). {tl: [left, top], br: [right, bottom]} in px.
+  function fitPadding(sheetPx) {
+    const covered = getComputedStyle(sheet).position === 'absolute' ? sheetPx : 0;
     const top = mapEl.getBoundingClientRect().top;
     const zoomBottom = map.zoomControl.getContainer().getBoundingClientRect().bottom - top;
-    const bottomLeft = scaleCorner.offsetHeight;
-    map.fitBounds(b, {
-      paddingTopLeft: [30, Math.max(70, zoomBottom + 40)],
-      paddingBottomRight: [64, covered + 20 + bottomLeft],
-      maxZoom: 17,
-    });
+    return { tl: [30, Math.max(70, zoomBottom + 40)], br: [64, covered + 20 + scaleCorner.offsetHeight] };
   }
 
   function renderLegend() {
