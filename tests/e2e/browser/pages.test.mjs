@@ -707,6 +707,22 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     await page.waitForTimeout(800);  // the map refits into the strip left above the sheet
     await assertMapChromeClear(page, 'map-feed-390');
     await shot(page, 'map-feed-390');
+    // a pan that slides the village's name under the "show all" button: the
+    // name moves to another side of the outline
+    const label = (await page.locator('.village-label').boundingBox());
+    const fitBtn = await page.locator('.map-btn.fit').boundingBox();
+    const dx = Math.round(fitBtn.x + fitBtn.width / 2 - (label.x + label.width / 2));
+    const dy = Math.round(fitBtn.y + fitBtn.height / 2 - (label.y + label.height / 2));
+    const sx = dx > 0 ? 15 : PHONE.width - 15;
+    const sy = dy < 0 ? sheet.y - 15 : map.y + 110;
+    await page.mouse.move(sx, sy);
+    await page.mouse.down();
+    await page.mouse.move(sx + dx, sy + dy, { steps: 12 });
+    await page.waitForTimeout(300);  // still: no inertia
+    await page.mouse.up();
+    await page.waitForTimeout(500);
+    await assertMapChromeClear(page, 'map-feed-390 panned');
+    await shot(page, 'map-feed-panned-390');
     await page.tap('.legend-btn');
     assert.match(await page.textContent('#legend'), /未配置底图/, 'the hint is in the legend');
     await page.tap('#lang');

@@ -22,7 +22,8 @@ const CLUSTER_PX = HAZARD_ICON + 14;
 export class MapLayers {
   // opts: {L, map, state, proj, staleMs, onSelect({type, id}), outlines: bool,
   // focus(bounds, wantZoom) (optional: zooms in on a tapped cluster's sites in
-  // the part of the map left free; see views/map.js)}
+  // the part of the map left free; see views/map.js), obstacles() (optional:
+  // the DOMRects over the map that no village name may sit under)}
   constructor(opts) {
     Object.assign(this, opts);
     const { L, map } = opts;
@@ -48,6 +49,7 @@ export class MapLayers {
     // Pins of nearby sites pile up at village zoom on a phone: re-decide
     // which pins merge into a cluster and which labels show after every zoom.
     map.on('load zoomend', () => this.clusterHazards());
+    map.on('load moveend', () => this.placeVillageLabels());
     map.on('zoomstart click', () => {
       if (this.spreadKey === null) return;
       this.spreadKey = null;
@@ -86,6 +88,7 @@ export class MapLayers {
     if (key === this.outlineKey) return;
     this.outlineKey = key;
     this.outlineLayer.clearLayers();
+    this.villageLabels = [];
     for (const { v, pts } of byVillage.values()) {
       const poly = padPolygon(convexHull(pts), 60).map(([la, lo]) => this.ll(la, lo));
       const shape = this.L.polygon(poly, {
@@ -93,13 +96,53 @@ export class MapLayers {
         fillColor: '#ffffff', fillOpacity: 0.55, interactive: false, renderer: this.outlineRenderer,
       });
       shape.addTo(this.outlineLayer);
-      // the name above the outline's northmost corner, clear of the site pins
-      const north = poly.reduce((a, p) => (p[0] > a[0] ? p : a), poly[0]);
-      this.L.tooltip({ permanent: true, direction: 'top', className: 'village-label', interactive: false, offset: [0, -2] })
-        .setLatLng(north)
+      // the name outside the outline, clear of the site pins: above its
+      // northmost corner (placeVillageLabels() picks another side when a map
+      // control or the bottom sheet is there)
+      const tip = this.L.tooltip({ permanent: true, direction: 'top', className: 'village-label', interactive: false, offset: [0, -2] })
+        .setLatLng(poly.reduce((a, p) => (p[0] > a[0] ? p : a), poly[0]))
         .setContent(v.name)
         .addTo(this.outlineLayer);
+      this.villageLabels.push({ tip, poly });
     }
+    this.placeVillageLabels();
+  }
+
+  // Puts each village's name beside the first corner of its outline (north,
+  // south, west, east) where it is on the map and under no control
+  // (opts.obstacles(): the rects of the zoom buttons, filters, map buttons
+  // and the bottom sheet); north when none is clear. After every move too:
+  // a pan can slide a name under a button.
+  placeVillageLabels() {
+    if (!this.map._loaded || !this.villageLabels?.length) return;
+    const blocked = this.obstacles?.() ?? [];
+    const view = this.map.getContainer().getBoundingClientRect();
+    const hits = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const clear = (r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom
+      && !blocked.some((b) => hits(r, b));
+    for (const { tip, poly } of this.villageLabels) {
+      const pick = (f) => poly.reduce((a, p) => (f(p) > f(a) ? p : a), poly[0]);
+      const sides = [
+        [pick((p) => p[0]), 'top', [0, -2]], [pick((p) => -p[0]), 'bottom', [0, 2]],
+        [pick((p) => -p[1]), 'left', [-2, 0]], [pick((p) => p[1]), 'right', [2, 0]],
+      ];
+      const el = tip.getElement();
+      if (!el) continue;
+      let chosen = null;
+      for (const side of sides) {
+        this.placeLabel(tip, side);
+        if (clear(el.getBoundingClientRect())) { chosen = side; break; }
+      }
+      if (!chosen) this.placeLabel(tip, (chosen = sides[0]));
+      el.dataset.side = chosen[1];
+    }
+  }
+
+  placeLabel(tip, [ll, direction, offset]) {
+    tip.options.direction = direction;
+    tip.options.offset = this.L.point(offset);
+    tip.setLatLng(ll);
+    tip.update();
   }
 
   renderSite(s) {

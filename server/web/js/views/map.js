@@ -112,6 +112,9 @@ export async function mount(container, ctx, params) {
     L, map, state, proj, staleMs, outlines: !tiles,
     onSelect: (sel) => select(sel),
     focus: (bounds, want) => focusOn(bounds, want),
+    obstacles: () => [...root.querySelectorAll('.leaflet-control-zoom, .filters select, .map-btn, .legend')]
+      .filter((x) => x.offsetParent).map((x) => x.getBoundingClientRect())
+      .concat(getComputedStyle(sheet).position === 'absolute' ? [sheet.getBoundingClientRect()] : []),
   });
   layers.filter = matches;
 
