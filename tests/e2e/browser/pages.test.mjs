@@ -445,6 +445,11 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
         rectification_rate: ov.rectification_rate, median_close_hours: ov.median_close_hours,
       };
       for (const [k, v] of Object.entries(want)) assert.equal(shown[k], v === null ? '' : String(v), `${k} of ${orgId}`);
+      // green only for good news: never on "0 completed" or a low rectification rate
+      const tone = async (k) => page.getAttribute(`.kpi[data-kpi="${k}"]`, 'class');
+      assert.equal(/\bgood\b/.test(await tone('rounds.completed')), ov.rounds.completed > 0, `completed rounds' colour of ${orgId}`);
+      assert.equal(/\bgood\b/.test(await tone('rectification_rate')), ov.rectification_rate !== null && ov.rectification_rate >= 0.8,
+        `rectification rate's colour of ${orgId} (${ov.rectification_rate})`);
       assert.equal(await page.locator('#ov-children tbody tr').count(), ov.children.length, 'one row per child');
       for (const c of ov.children.slice(0, 5)) {
         const row = await page.textContent(`#ov-children tr[data-org-id="${c.org_unit_id}"]`);
