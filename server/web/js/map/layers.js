@@ -240,28 +240,26 @@ export class MapLayers {
   // around it. Works in layer pixels: two pins merge when their sites are
   // under CLUSTER_PX apart on both axes (every pin has the same anchor); a
   // cluster sits at the mean of its sites and is merged again when it lands
-  // near another pin. `popped`: site ids whose new
-  // hazard makes their pin (or its cluster) pop.
+  // near another pin. `popped`: site ids whose new hazard makes their pin (or
+  // its cluster) pop.
   clusterHazards(popped = new Set()) {
     if (!this.map._loaded) return;  // no view yet: no pixel positions (the 'load' event comes back here)
     const items = [...this.hazards.entries()].map(([siteId, m]) => ({
       members: [siteId], p: this.map.latLngToLayerPoint(this.ll(m.site.lat, m.site.lon)),
     }));
     const near = (a, b) => Math.abs(a.p.x - b.p.x) < CLUSTER_PX && Math.abs(a.p.y - b.p.y) < CLUSTER_PX;
-    for (let merged = true; merged;) {
-      merged = false;
-      for (let i = 0; i < items.length && !merged; i++) {
-        for (let j = i + 1; j < items.length; j++) {
-          if (!near(items[i], items[j])) continue;
-          const a = items[i], b = items.splice(j, 1)[0];
-          const n = a.members.length + b.members.length;
-          a.p = this.L.point((a.p.x * a.members.length + b.p.x * b.members.length) / n,
-            (a.p.y * a.members.length + b.p.y * b.members.length) / n);
-          a.members.push(...b.members);
-          merged = true;
-          break;
-        }
-      }
+    // Item i absorbs every item near it, re-checked against all the others
+    // after each merge (it moved); an item that never moved stays clear of
+    // the ones it was clear of. O(n) per merge or step: O(n²) in all.
+    for (let i = 0; i < items.length;) {
+      const j = items.findIndex((b, k) => k !== i && near(items[i], b));
+      if (j < 0) { i++; continue; }
+      const a = items[i], b = items.splice(j, 1)[0];
+      if (j < i) i--;
+      const n = a.members.length + b.members.length;
+      a.p = this.L.point((a.p.x * a.members.length + b.p.x * b.members.length) / n,
+        (a.p.y * a.members.length + b.p.y * b.members.length) / n);
+      a.members.push(...b.members);
     }
     const shown = [];
     const keep = new Set();
