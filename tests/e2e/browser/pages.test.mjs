@@ -718,7 +718,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     const fitBtn = await page.locator('.map-btn.fit').boundingBox();
     const dx = Math.round(fitBtn.x + fitBtn.width / 2 - (label.x + label.width / 2));
     const dy = Math.round(fitBtn.y + fitBtn.height / 2 - (label.y + label.height / 2));
-    const sx = dx > 0 ? 15 : PHONE.width - 15;
+    const sx = dx > 0 ? 15 : 300;  // on the map, left of its buttons
     const sy = dy < 0 ? sheet.y - 15 : map.y + 110;
     await page.mouse.move(sx, sy);
     await page.mouse.down();
@@ -868,6 +868,8 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
         // the kiosk and its neighbour 3 m away: one cluster up to the highest
         // zoom; a tap there fans their pins out, clear of each other
         const pair = [sites[2].id, twin.id].sort().join(' ');
+        await page.locator('.map-btn.fit').tap();  // back to the whole village: the kiosk's cluster in view
+        await page.waitForTimeout(900);
         for (let i = 0; i < 8; i++) {
           const c = page.locator(`.hazard-cluster[data-site-ids~="${twin.id}"]`);
           if (await page.locator(`.hazard-pin.spread[data-site-id="${twin.id}"]`).count()) break;
