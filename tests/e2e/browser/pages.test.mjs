@@ -726,7 +726,8 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
     await page.waitForTimeout(300);  // still: no inertia
     await page.mouse.up();
     await page.waitForTimeout(500);
-    await assertMapChromeClear(page, 'map-feed-390 panned');
+    // (moved, or hidden when the outline left it no clear corner)
+    await assertMapChromeClear(page, 'map-feed-390 panned', { named: false });
     await shot(page, 'map-feed-panned-390');
     await page.tap('.legend-btn');
     assert.match(await page.textContent('#legend'), /未配置底图/, 'the hint is in the legend');
@@ -786,7 +787,7 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
   }
   // The scale bar shows, and covers neither a village's name, nor a map
   // control, nor a pin; no map control covers a village's name.
-  async function assertMapChromeClear(page, name) {
+  async function assertMapChromeClear(page, name, { named = true } = {}) {
     const b = await page.evaluate(() => {
       const r = (el) => el.getBoundingClientRect().toJSON();
       const scale = document.querySelector('.leaflet-control-scale');
@@ -798,14 +799,15 @@ describe('dashboard pages in headless Chromium', { skip }, () => {
       const onScreen = (x) => x.bottom <= sheetTop && x.width > 0;
       return {
         scale: sb, scaleOnTop: !!top?.closest('.leaflet-control-scale'),
-        labels: [...document.querySelectorAll('.village-label')].map(r).filter(onScreen),
+        labels: [...document.querySelectorAll('.village-label')].filter((x) => getComputedStyle(x).visibility === 'visible')
+          .map(r).filter(onScreen),
         controls: [...document.querySelectorAll('.leaflet-control-zoom, .filters select, .map-btn')]
           .filter((x) => x.offsetParent).map(r),
         pins: [...document.querySelectorAll('.site-pin, .hazard-pin .hz-icon, .vol-dot')].map(r).filter(onScreen),
       };
     });
     assert.ok(b.scale.width > 20 && b.scaleOnTop, `${name}: the scale bar shows (${JSON.stringify(b.scale)})`);
-    assert.ok(b.labels.length >= 1, `${name}: a village name on the map`);
+    if (named) assert.ok(b.labels.length >= 1, `${name}: a village name on the map`);
     for (const l of b.labels) {
       assert.ok(!overlap(b.scale, l), `${name}: the scale bar covers a village name ${JSON.stringify([b.scale, l])}`);
       for (const c of b.controls) assert.ok(!overlap(c, l), `${name}: a map control covers a village name ${JSON.stringify([c, l])}`);

@@ -111,8 +111,8 @@ export class MapLayers {
   // Puts each village's name beside the first corner of its outline (north,
   // south, west, east) where it is on the map and under no control
   // (opts.obstacles(): the rects of the zoom buttons, filters, map buttons
-  // and the bottom sheet); north when none is clear. After every move too:
-  // a pan can slide a name under a button.
+  // and the bottom sheet), then any corner on any side; hidden when none is
+  // clear. After every move too: a pan can slide a name under a button.
   placeVillageLabels() {
     if (!this.map._loaded || !this.villageLabels?.length) return;
     const blocked = this.obstacles?.() ?? [];
@@ -120,21 +120,29 @@ export class MapLayers {
     const hits = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const clear = (r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom
       && !blocked.some((b) => hits(r, b));
+    const out = (r) => r.right < view.left || r.left > view.right || r.bottom < view.top || r.top > view.bottom;
+    const ways = [['top', [0, -2]], ['bottom', [0, 2]], ['left', [-2, 0]], ['right', [2, 0]]];
     for (const { tip, poly } of this.villageLabels) {
       const pick = (f) => poly.reduce((a, p) => (f(p) > f(a) ? p : a), poly[0]);
       const sides = [
-        [pick((p) => p[0]), 'top', [0, -2]], [pick((p) => -p[0]), 'bottom', [0, 2]],
-        [pick((p) => -p[1]), 'left', [-2, 0]], [pick((p) => p[1]), 'right', [2, 0]],
+        [pick((p) => p[0]), ...ways[0]], [pick((p) => -p[0]), ...ways[1]],
+        [pick((p) => -p[1]), ...ways[2]], [pick((p) => p[1]), ...ways[3]],
       ];
       const el = tip.getElement();
       if (!el) continue;
-      let chosen = null;
-      for (const side of sides) {
+      el.classList.remove('label-hidden');
+      this.placeLabel(tip, sides[0]);
+      let chosen = clear(el.getBoundingClientRect()) ? sides[0] : null;
+      if (!chosen && out(el.getBoundingClientRect())) continue;  // off the map: nothing to move
+      // then the other extreme corners, then every corner on every side
+      for (const side of [...sides.slice(1), ...poly.flatMap((p) => ways.map((w) => [p, ...w]))]) {
+        if (chosen) break;
         this.placeLabel(tip, side);
-        if (clear(el.getBoundingClientRect())) { chosen = side; break; }
+        if (clear(el.getBoundingClientRect())) chosen = side;
       }
-      if (!chosen) this.placeLabel(tip, (chosen = sides[0]));
-      el.dataset.side = chosen[1];
+      // nowhere clear: hidden rather than under a button (back after a move)
+      if (!chosen) this.placeLabel(tip, sides[0]);
+      el.classList.toggle('label-hidden', !chosen);
     }
   }
 
