@@ -143,6 +143,47 @@ class ApiImpl final : public Api {
     }
   }
 
+  bool try_handle_inline(const Request& req, const Reply& reply) override {
+    static const std::string kRoute = "/api/v1/sync/push";
+    if (req.method != "POST" || req.path != kRoute) return false;
+    const auto h = req.header("authorization");
+    if (!h || !req.auth_cache) return false;
+    const AuthResult* a = cached_auth(*req.auth_cache, *h);
+    if (!a) return false;  // the session lookup reads the store: on the workers
+    Response res;
+    const std::string& user = a->who.user_id;
+    try {
+      Ctx c{req, *s_, {}, a->who};
+      const bool queued = handlers::push_async_nonblocking(
+          c,
+          [&] {
+            std::chrono::seconds retry{1};
+            if (!s_->user_limiter.allow(user, std::chrono::steady_clock::now(), retry)) {
+              s_->metrics.count_rate_limited();
+              throw ApiError(429, "rate_limited", "",
+                             "too many requests for this user; retry after " +
+                                 std::to_string(retry.count()) + " s",
+                             {{"Retry-After", std::to_string(retry.count())}});
+            }
+          },
+          push_reply(kRoute, user, a->who, reply));
+      if (!queued) return false;
+      return true;
+    } catch (const ApiError& e) {
+      res = error_response(e);
+    } catch (...) {
+      res = error_response(ApiError(500, "internal", "", "internal error"));
+    }
+    res.route = kRoute;
+    if (res.user_id.empty()) res.user_id = user;
+    try {
+      reply([r = std::move(res)]() mutable { return std::move(r); });
+    } catch (...) {
+      // reply posts to the connection; only an allocation failure lands here
+    }
+    return true;
+  }
+
   AuthResult authenticate(std::string_view header) override {
     AuthResult out;
     auto token = auth::token_from_header(header);
@@ -191,6 +232,40 @@ class ApiImpl final : public Api {
     return route.rfind("/api/v1/auth/", 0) == 0 || route.rfind("/api/v1/users", 0) == 0;
   }
 
+  // The connection's cached token check when it may be used (api.hpp
+  // AuthCache), else nullptr. Reads no store.
+  const AuthResult* cached_auth(const AuthCache& cache, std::string_view header) const {
+    const auto generation = revocations_.load(std::memory_order_acquire);
+    if (cache.valid && cache.generation == generation && cache.header == header &&
+        std::chrono::steady_clock::now() - cache.checked_at < AuthCache::kAuthCacheFor &&
+        (cache.result.who.expires_at_ms == 0 || cache.result.who.expires_at_ms > now_ms()))
+      return &cache.result;
+    return nullptr;
+  }
+
+  // What a push's writer reply becomes on the connection: the answer built
+  // there, the observer told of the device, the route and user for the log.
+  std::function<void(Answer)> push_reply(const std::string& route, const std::string& user,
+                                         const domain::Principal& who, const Reply& reply) {
+    return [this, route, user, who, reply](Answer inner) {
+      reply([this, route, user, who, inner = std::move(inner)] {
+        Response r;
+        try {
+          r = inner();
+        } catch (const ApiError& e) {
+          r = error_response(e);
+        } catch (...) {
+          r = error_response(ApiError(500, "internal", "", "internal error"));
+        }
+        if (auto* obs = s_->observer.load(); obs && r.status < 300)
+          obs->device_active(who, now_ms());
+        r.route = route;
+        if (r.user_id.empty()) r.user_id = user;
+        return r;
+      });
+    };
+  }
+
   // authenticate(), through the connection's AuthCache on the phones' hot
   // routes (api.hpp says when a cached check is used).
   AuthResult authenticate_cached(const Request& req, std::string_view header,
@@ -200,10 +275,7 @@ class ApiImpl final : public Api {
       return authenticate(header);
     const auto now = std::chrono::steady_clock::now();
     const auto generation = revocations_.load(std::memory_order_acquire);
-    if (cache->valid && cache->generation == generation && cache->header == header &&
-        now - cache->checked_at < AuthCache::kAuthCacheFor &&
-        (cache->result.who.expires_at_ms == 0 || cache->result.who.expires_at_ms > now_ms()))
-      return cache->result;
+    if (const AuthResult* hit = cached_auth(*cache, header)) return *hit;
     // The counter was read before the lookup: a logout committed meanwhile
     // has bumped it after, so the entry is stale at its next use.
     auto a = authenticate(header);
@@ -270,23 +342,7 @@ class ApiImpl final : public Api {
     if (route == "/api/v1/sync/push") {
       // Queued on the writer; the answer (and the observer's call) follow
       // its commit, where the response is sent.
-      handlers::push_async(c, [this, route, user, who = *c.who, reply](Answer inner) {
-        reply([this, route, user, who, inner = std::move(inner)] {
-          Response r;
-          try {
-            r = inner();
-          } catch (const ApiError& e) {
-            r = error_response(e);
-          } catch (...) {
-            r = error_response(ApiError(500, "internal", "", "internal error"));
-          }
-          if (auto* obs = s_->observer.load(); obs && r.status < 300)
-            obs->device_active(who, now_ms());
-          r.route = route;
-          if (r.user_id.empty()) r.user_id = user;
-          return r;
-        });
-      });
+      handlers::push_async(c, push_reply(route, user, *c.who, reply));
       return true;
     }
     res = m.route->handler(c);

@@ -164,6 +164,19 @@ class Api {
   // (it builds the push's results there, off the writer). Never throws.
   virtual void handle_async(const Request& req, Reply reply) = 0;
 
+  // handle_async for what can be served on the calling I/O thread without
+  // a blocking store read or wait: today a sync/push whose token check is in
+  // the connection's AuthCache and whose ops validate from the store's site
+  // and template caches (handlers::push_async_nonblocking). Returns false,
+  // having done nothing (reply untouched), for every other request: run
+  // handle_async on the worker pool then. When true, `reply` gets the answer
+  // exactly once as with handle_async. NON-BLOCKING; never throws.
+  virtual bool try_handle_inline(const Request& req, const Reply& reply) {
+    (void)req;
+    (void)reply;
+    return false;
+  }
+
   // Resolves "Bearer <token>" or a bare token to the caller (used by the
   // WebSocket upgrade). status invalid: unknown, expired or logged out (401).
   // status unavailable: the store could not answer (I/O error, busy, shutting

@@ -16,6 +16,14 @@ Response push(Ctx& c);    // POST /api/v1/sync/push
 // the Answer may throw ApiError (e.g. 503 when the commit failed). Throws
 // ApiError itself only before anything is queued (then is not called).
 void push_async(Ctx& c, const std::function<void(Answer)>& then);
+// push_async on an I/O thread: validates from the site and template caches
+// only (never a store read, never a blocking wait). Returns false, having
+// done nothing, when an op needs a store read (a cache miss, a round or
+// hazard op): the caller runs push_async on the worker pool instead.
+// Otherwise calls admit() (the rate limit: it may throw ApiError 429) before
+// answering or queueing, then throws ApiError or queues as push_async.
+bool push_async_nonblocking(Ctx& c, const std::function<void()>& admit,
+                            const std::function<void(Answer)>& then);
 Response pull(Ctx& c);                    // GET  /api/v1/sync/pull
 Response list_sites(Ctx& c);              // GET  /api/v1/sites
 Response get_site(Ctx& c);                // GET  /api/v1/sites/{id}

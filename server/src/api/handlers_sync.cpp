@@ -79,76 +79,103 @@ class PushAnswer {
 
 }  // namespace
 
-void push_async(Ctx& c, const std::function<void(Answer)>& then) {
-  const auto& who = c.me();
+namespace {
+
+// A push parsed and validated, not queued yet.
+struct PreparedPush {
+  bool blocked = false;  // (no_store_reads) an op needs a store read
   std::shared_ptr<PushAnswer> answer;
   std::vector<store::PreparedOp> to_store;
-  {
-    // Everything parsed from this request lives in one arena, in this
-    // scope only: what outlives it (the prepared ops, the rejections) owns
-    // its strings.
-    json::monotonic_resource arena(arena_buffer(), kArenaBytes);
-    auto body = parse_json_body(c.req, &arena);
-    if (const auto* o = body.if_object()) {
-      if (const auto* ops = o->if_contains("ops");
-          ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
-        throw ApiError(413, "too_many_ops", "ops",
-                       "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
-      if (const auto* ops = o->if_contains("ops"); ops && ops->is_array()) {
-        // Track points weigh on the single writer: bounded per push too.
-        std::size_t points = 0;
-        for (const auto& op : ops->as_array()) {
-          const auto* b = op.is_object() ? op.as_object().if_contains("body") : nullptr;
-          const auto* p = b && b->is_object() ? b->as_object().if_contains("points") : nullptr;
-          if (p && p->is_array()) points += p->as_array().size();
-        }
-        if (points > c.svc.cfg.max_push_points)
-          throw ApiError(413, "too_many_points", "ops",
-                         "at most " + std::to_string(c.svc.cfg.max_push_points) +
-                             " track points per push; send fewer ops per push");
-      }
-    }
-    // The ops are validated where they were parsed (in the arena), not copied.
-    auto req = wire::decode_push_request_view(body);
-    if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
+};
 
-    store::Ms received = now_ms();
-    domain::OpValidator validator(
-        c.svc.store(), c.svc.templates,
-        {who, req->device_id, req->clock_offset_ms, received, c.svc.round_policy,
-         c.svc.hazard_policy, &c.svc.store(), &c.svc.store()});
-
-    // Each op stands alone: a bad one is answered rejected, the others go on.
-    // A rejection's received_at is filled in by the answer.
-    const json::array& ops = *req->ops;
-    std::vector<wire::OpResult> results(ops.size());
-    std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
-    to_store.reserve(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      auto p = validator.prepare(ops[i]);
-      if (!p) throw_store(p.error());
-      if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
-        results[i] = {u->op_id, wire::OpStatus::rejected, u->error, {}};
-      } else {
-        index.push_back(i);
-        auto& prepared = std::get<store::PreparedOp>(*p);
-        if (auto* hw = std::get_if<store::HazardOpWrite>(&prepared.action)) {
-          // Audited like the REST route, in the push's own transaction.
-          auto entry = audit_entry(who, c.req, "hazard.transition", "hazard", hw->hazard_id, "", {},
-                                   req->device_id);
-          hw->decide = [inner = std::move(hw->decide), entry](const store::Hazard& cur)
-              -> boost::system::result<store::HazardChange, wire::FieldError> {
-            auto r = inner(cur);
-            if (r) add_transition_audit(*r, cur, entry);
-            return r;
-          };
-        }
-        to_store.push_back(std::move(prepared));
+// Parses and validates the push. Throws ApiError for a bad request or a
+// failed store read. With no_store_reads, reads nothing from the store
+// (OpValidator: site and template caches only): `blocked` when it had to.
+PreparedPush prepare_push(Ctx& c, bool no_store_reads) {
+  const auto& who = c.me();
+  PreparedPush out;
+  // Everything parsed from this request lives in one arena, in this scope
+  // only: what outlives it (the prepared ops, the rejections) owns its
+  // strings.
+  json::monotonic_resource arena(arena_buffer(), kArenaBytes);
+  auto body = parse_json_body(c.req, &arena);
+  if (const auto* o = body.if_object()) {
+    if (const auto* ops = o->if_contains("ops");
+        ops && ops->is_array() && ops->as_array().size() > c.svc.cfg.max_batch_ops)
+      throw ApiError(413, "too_many_ops", "ops",
+                     "at most " + std::to_string(c.svc.cfg.max_batch_ops) + " ops per push");
+    if (const auto* ops = o->if_contains("ops"); ops && ops->is_array()) {
+      // Track points weigh on the single writer: bounded per push too.
+      std::size_t points = 0;
+      for (const auto& op : ops->as_array()) {
+        const auto* b = op.is_object() ? op.as_object().if_contains("body") : nullptr;
+        const auto* p = b && b->is_object() ? b->as_object().if_contains("points") : nullptr;
+        if (p && p->is_array()) points += p->as_array().size();
       }
+      if (points > c.svc.cfg.max_push_points)
+        throw ApiError(413, "too_many_points", "ops",
+                       "at most " + std::to_string(c.svc.cfg.max_push_points) +
+                           " track points per push; send fewer ops per push");
     }
-    answer = std::make_shared<PushAnswer>(std::move(results), std::move(index), received);
   }
-  if (to_store.empty()) {
+  // The ops are validated where they were parsed (in the arena), not copied.
+  auto req = wire::decode_push_request_view(body);
+  if (!req) throw ApiError(422, req.error().code, req.error().field, req.error().message);
+
+  store::Ms received = now_ms();
+  domain::PushContext ctx{who,
+                          req->device_id,
+                          req->clock_offset_ms,
+                          received,
+                          c.svc.round_policy,
+                          c.svc.hazard_policy,
+                          &c.svc.store(),
+                          &c.svc.store()};
+  ctx.no_store_reads = no_store_reads;
+  domain::OpValidator validator(c.svc.store(), c.svc.templates, std::move(ctx));
+
+  // Each op stands alone: a bad one is answered rejected, the others go on.
+  // A rejection's received_at is filled in by the answer.
+  const json::array& ops = *req->ops;
+  std::vector<wire::OpResult> results(ops.size());
+  std::vector<std::size_t> index;  // to_store[k] answers results[index[k]]
+  out.to_store.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto p = validator.prepare(ops[i]);
+    if (!p) {
+      if (validator.blocked()) {
+        out.blocked = true;
+        return out;
+      }
+      throw_store(p.error());
+    }
+    if (auto* u = std::get_if<domain::Unrecordable>(&*p)) {
+      results[i] = {u->op_id, wire::OpStatus::rejected, u->error, {}};
+    } else {
+      index.push_back(i);
+      auto& prepared = std::get<store::PreparedOp>(*p);
+      if (auto* hw = std::get_if<store::HazardOpWrite>(&prepared.action)) {
+        // Audited like the REST route, in the push's own transaction.
+        auto entry = audit_entry(who, c.req, "hazard.transition", "hazard", hw->hazard_id, "", {},
+                                 req->device_id);
+        hw->decide = [inner = std::move(hw->decide), entry](const store::Hazard& cur)
+            -> boost::system::result<store::HazardChange, wire::FieldError> {
+          auto r = inner(cur);
+          if (r) add_transition_audit(*r, cur, entry);
+          return r;
+        };
+      }
+      out.to_store.push_back(std::move(prepared));
+    }
+  }
+  out.answer = std::make_shared<PushAnswer>(std::move(results), std::move(index), received);
+  return out;
+}
+
+// Queues the prepared ops on the writer (never blocks: apply_ops_async).
+void queue_push(Ctx& c, PreparedPush p, const std::function<void(Answer)>& then) {
+  auto answer = std::move(p.answer);
+  if (p.to_store.empty()) {
     then([answer] {
       store::result<std::vector<store::OpOutcome>> none{std::vector<store::OpOutcome>{}};
       return (*answer)(none);
@@ -158,13 +185,35 @@ void push_async(Ctx& c, const std::function<void(Answer)>& then) {
   // Answered only after the commit holding the ops returned; the ops come
   // back with the outcomes and are freed where the answer is built.
   c.svc.store().apply_ops_async(
-      std::move(to_store), [answer, then](store::result<std::vector<store::OpOutcome>> outcomes,
-                                          std::vector<store::PreparedOp> ops) {
+      std::move(p.to_store), [answer, then](store::result<std::vector<store::OpOutcome>> outcomes,
+                                            std::vector<store::PreparedOp> ops) {
         then([answer, outcomes = std::make_shared<decltype(outcomes)>(std::move(outcomes)),
               ops = std::make_shared<std::vector<store::PreparedOp>>(std::move(ops))] {
           return (*answer)(*outcomes);
         });
       });
+}
+
+}  // namespace
+
+void push_async(Ctx& c, const std::function<void(Answer)>& then) {
+  queue_push(c, prepare_push(c, false), then);
+}
+
+bool push_async_nonblocking(Ctx& c, const std::function<void()>& admit,
+                            const std::function<void(Answer)>& then) {
+  PreparedPush p;
+  std::exception_ptr refused;
+  try {
+    p = prepare_push(c, true);
+  } catch (const ApiError&) {
+    refused = std::current_exception();  // answered after admit(), as on the workers
+  }
+  if (!refused && p.blocked) return false;
+  admit();
+  if (refused) std::rethrow_exception(refused);
+  queue_push(c, std::move(p), then);
+  return true;
 }
 
 Response push(Ctx& c) {

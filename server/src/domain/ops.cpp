@@ -52,19 +52,49 @@ store::result<std::shared_ptr<const store::ChecklistTemplate>> TemplateCache::ge
   return ptr;
 }
 
-store::result<std::optional<store::Site>> OpValidator::visible_site(const std::string& id) {
-  auto it = sites_.find(id);
-  if (it != sites_.end()) return it->second;
-  auto s = store_.site(id);
-  std::optional<store::Site> v;
-  if (s) {
-    // Out of scope reads exactly like "does not exist": no leak across villages.
-    if (ctx_.who.can_see(s->org_path)) v = std::move(*s);
-  } else if (s.error() != errc::not_found) {
-    return s.error();
+std::shared_ptr<const store::ChecklistTemplate> TemplateCache::peek(const std::string& id,
+                                                                    std::int64_t version) {
+  std::lock_guard lk(mu_);
+  auto it = cache_.find({id, version});
+  return it == cache_.end() ? nullptr : it->second;
+}
+
+boost::system::error_code OpValidator::block() {
+  blocked_ = true;
+  return errc::unavailable;
+}
+
+store::result<std::shared_ptr<const store::Site>> OpValidator::visible_site(const std::string& id) {
+  for (const auto& [k, v] : sites_)
+    if (k == id) return v;
+  // The store's site cache first (site_cache.hpp): kept current under every
+  // site/team/user write, so a hit answers what a read would.
+  store::SiteCache* cache = store_.site_cache();
+  std::shared_ptr<const store::Site> s = cache ? cache->get(id) : nullptr;
+  if (!s) {
+    if (ctx_.no_store_reads) return block();
+    const std::uint64_t gen = cache ? cache->generation() : 0;  // before the read
+    auto r = store_.site(id);
+    if (!r) {
+      if (r.error() != errc::not_found) return r.error();
+    } else {
+      if (cache) cache->put(*r, gen);
+      s = std::make_shared<const store::Site>(std::move(*r));
+    }
   }
-  sites_.emplace(id, v);
-  return v;
+  // Out of scope reads exactly like "does not exist": no leak across villages.
+  if (s && !ctx_.who.can_see(s->org_path)) s = nullptr;
+  sites_.emplace_back(id, s);
+  return s;
+}
+
+store::result<std::shared_ptr<const store::ChecklistTemplate>> OpValidator::template_of(
+    const std::string& id, std::int64_t version) {
+  if (ctx_.no_store_reads) {
+    if (auto t = templates_.peek(id, version)) return t;
+    return block();
+  }
+  return templates_.get(store_, id, version);
 }
 
 store::result<Prepared> OpValidator::prepare(const json::value& raw) {
@@ -110,7 +140,7 @@ store::result<OpValidator::Action> OpValidator::inspection(const json::value& bo
   if (!*site) return Action(reject("not_found", "body.site_id", "no such site in your area"));
   const store::Site& s = **site;
 
-  auto tpl = templates_.get(store_, b.template_id, b.template_version);
+  auto tpl = template_of(b.template_id, b.template_version);
   if (!tpl) {
     if (tpl.error() != errc::not_found) return tpl.error();
     return Action(
@@ -122,6 +152,7 @@ store::result<OpValidator::Action> OpValidator::inspection(const json::value& bo
                          "template does not apply to this site's category"));
 
   if (b.round_id) {
+    if (ctx_.no_store_reads) return block();
     auto r = store_.round(*b.round_id);
     if (!r && r.error() != errc::not_found) return r.error();
     if (!r || !ctx_.who.can_see(r->org_path))
@@ -213,6 +244,7 @@ store::result<OpValidator::Action> OpValidator::sos(const json::value& body) {
 // Round and hazard ops, judged by the op's corrected device time (the time it
 // was pushed when it names none).
 store::result<OpValidator::Action> OpValidator::workflow(const wire::OpView& op) {
+  if (ctx_.no_store_reads) return block();  // rounds and hazards are read from the store
   store::Ms t = ctx_.received_ms;
   if (op.device_time)
     if (auto d = wire::parse_rfc3339(*op.device_time))

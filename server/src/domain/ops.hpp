@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "domain/hazard_workflow.hpp"
 #include "domain/principal.hpp"
@@ -34,6 +35,8 @@ class TemplateCache {
   store::result<std::shared_ptr<const store::ChecklistTemplate>> get(store::ReferenceStore& s,
                                                                      const std::string& id,
                                                                      std::int64_t version);
+  // The cached (id, version), or nullptr: never reads the store.
+  std::shared_ptr<const store::ChecklistTemplate> peek(const std::string& id, std::int64_t version);
 
  private:
   std::mutex mu_;
@@ -53,6 +56,11 @@ struct PushContext {
   store::HazardWorkflowStore* hazards = nullptr;
   // Checks hazard assignees are users of the caller's subtree (when set).
   store::AuthStore* users = nullptr;
+  // Validate without any store read (on an I/O thread): from the site and
+  // template caches only. An op that needs a read (a site or template not
+  // cached, a round or hazard lookup) makes prepare() fail and blocked()
+  // true: the caller validates the whole push again where it may block.
+  bool no_store_reads = false;
 };
 
 // An op that cannot even be recorded (no usable op_id): answered rejected,
@@ -74,6 +82,9 @@ class OpValidator {
   // the same answer). Fails only when the store cannot be read (unavailable):
   // the caller answers the whole request 503.
   store::result<Prepared> prepare(const boost::json::value& raw);
+  // With PushContext::no_store_reads: a prepare() failed because it needed
+  // a store read (not a storage failure).
+  bool blocked() const { return blocked_; }
 
  private:
   using Action = decltype(store::PreparedOp::action);
@@ -81,12 +92,18 @@ class OpValidator {
   store::result<Action> positions(const boost::json::value& body);
   store::result<Action> sos(const boost::json::value& body);
   store::result<Action> workflow(const wire::OpView& op);
-  store::result<std::optional<store::Site>> visible_site(const std::string& id);
+  // nullptr: no such site, or not in the caller's scope.
+  store::result<std::shared_ptr<const store::Site>> visible_site(const std::string& id);
+  store::result<std::shared_ptr<const store::ChecklistTemplate>> template_of(const std::string& id,
+                                                                             std::int64_t version);
+  boost::system::error_code block();
 
   store::ReferenceStore& store_;
   TemplateCache& templates_;
   PushContext ctx_;
-  std::map<std::string, std::optional<store::Site>> sites_;  // per-request cache
+  bool blocked_ = false;
+  // The sites this push named (most name one): nullptr when not visible.
+  std::vector<std::pair<std::string, std::shared_ptr<const store::Site>>> sites_;
 };
 
 }  // namespace patrol::domain

@@ -88,25 +88,35 @@ struct PendingReply {
 };
 
 // `pending` counts the calls not answered yet (Server::wait waits for them).
-template <class F>
-auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending, F start) {
+// `inline_first(reply)` runs first, here on the I/O thread: when it returns
+// true it took the request (it must not block: Api::try_handle_inline) and
+// nothing goes to the pool; the reply then comes from the writer or at once.
+template <class I, class F>
+auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending, I inline_first,
+                      F start) {
   return asio::async_initiate<decltype(use_awaitable), void(std::exception_ptr, api::Answer)>(
-      [&pool, &pending](auto handler, F f) {
+      [&pool, &pending](auto handler, I i, F f) {
         // Keeps the session's io_context from running out of work meanwhile.
         auto home = asio::prefer(asio::get_associated_executor(handler),
                                  asio::execution::outstanding_work.tracked);
         auto p = std::make_shared<PendingReply<decltype(handler), decltype(home)>>(
             std::move(handler), std::move(home));
         pending.fetch_add(1);
-        asio::post(pool, [p, &pending, f = std::move(f)]() mutable {
-          auto resume = [p, &pending](std::exception_ptr error, api::Answer answer) {
-            if (p->replied.exchange(true)) return;  // once
-            auto ex = p->ex;
-            asio::post(ex, [p, error, answer = std::move(answer)]() mutable {
-              std::move(p->h)(error, std::move(answer));
-            });
-            pending.fetch_sub(1);
-          };
+        auto resume = [p, &pending](std::exception_ptr error, api::Answer answer) {
+          if (p->replied.exchange(true)) return;  // once
+          auto ex = p->ex;
+          asio::post(ex, [p, error, answer = std::move(answer)]() mutable {
+            std::move(p->h)(error, std::move(answer));
+          });
+          pending.fetch_sub(1);
+        };
+        try {
+          if (i(api::Reply([resume](api::Answer a) { resume(nullptr, std::move(a)); }))) return;
+        } catch (...) {
+          resume(std::current_exception(), nullptr);
+          return;
+        }
+        asio::post(pool, [resume, f = std::move(f)]() mutable {
           try {
             f(api::Reply([resume](api::Answer a) { resume(nullptr, std::move(a)); }));
           } catch (...) {
@@ -114,7 +124,7 @@ auto on_workers_reply(asio::thread_pool& pool, std::atomic<std::size_t>& pending
           }
         });
       },
-      use_awaitable, std::move(start));
+      use_awaitable, std::move(inline_first), std::move(start));
 }
 
 // Runs the blocking `fn()` on the worker pool and resumes the awaiting
@@ -400,6 +410,12 @@ class HttpConnection final : public Stoppable, public std::enable_shared_from_th
     try {
       auto answer = co_await on_workers_reply(
           ctx_->workers, ctx_->replies_pending,
+          // A push validated from the caches is queued from here: I/O thread
+          // -> writer -> I/O thread, no worker (issue 9). A connection still
+          // to be counted under its user (bind) goes to the workers.
+          [&api = ctx_->api, &areq, bind](const api::Reply& reply) {
+            return !bind && api.try_handle_inline(areq, reply);
+          },
           [&api = ctx_->api, &areq, g = bind ? guard_.get() : nullptr, user_cap, &bound,
            &over_cap](api::Reply reply) {
             handle_request(api, areq, g, user_cap, bound, over_cap, std::move(reply));

@@ -63,6 +63,12 @@ constexpr std::string_view kDeleteSite =
 constexpr std::string_view kChildren =
     "SELECT id, parent_id, kind, name, path FROM org_units WHERE parent_id = $1 ORDER BY id";
 
+// Tells every node's site cache (site_cache.hpp) at this transaction's
+// commit: PostgreSQL delivers a NOTIFY only if and when the commit happens.
+void notify_sites(Conn& c) {
+  c.exec("SELECT pg_notify('patrol_sites', '')", Params());
+}
+
 void require_org(Conn& c, std::int64_t id) {
   if (c.exec(kOrgExists, Params().add(id)).rows() == 0) throw NotFound{};
 }
@@ -130,8 +136,10 @@ result<void> PgStore::update_user(const UserWrite& w) {
     p.add(w.user.org_unit_id).add(w.disabled).add(w.password_hash);
     if (tx.conn.exec(kUpdateUser, p).affected() == 0) throw NotFound{};
     if (w.disabled || w.password_hash) tx.conn.exec(kEndSessions, Params().add(w.user.id));
+    notify_sites(tx.conn);
     if (w.audit) insert_audit(tx.conn, *w.audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -194,8 +202,10 @@ result<void> PgStore::put_team(const Team& t, const std::optional<AuditEntry>& a
     auto stored = team_by_id(c, t.id);
     if (!stored) throw Failure{errc::internal, "", "the team written was not read back"};
     tx.append_change("team", "upsert", t.id, t.org_path, to_text(to_json(*stored)));
+    notify_sites(c);
     if (audit) insert_audit(c, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -212,8 +222,10 @@ result<void> PgStore::delete_team(std::string_view id, const std::optional<Audit
     auto r = c.exec(kDeleteTeam, Params().add(id));
     if (r.rows() == 0) throw NotFound{};
     tx.append_change("team", "delete", id, r.text(0, 0), "null");
+    notify_sites(c);
     if (audit) insert_audit(c, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -239,8 +251,10 @@ result<void> PgStore::put_site(const Site& x, const std::optional<AuditEntry>& a
     Site stored = x;
     stored.deleted = false;
     tx.append_change("site", "upsert", x.id, x.org_path, to_text(to_json(stored)));
+    notify_sites(c);
     if (audit) insert_audit(c, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -258,8 +272,10 @@ result<void> PgStore::delete_site(std::string_view id, Ms now,
     auto r = c.exec(kDeleteSite, Params().add(id).add(now));
     if (r.rows() == 0) throw NotFound{};
     tx.append_change("site", "delete", id, r.text(0, 0), "null");
+    notify_sites(c);
     if (audit) insert_audit(c, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }

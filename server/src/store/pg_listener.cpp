@@ -10,13 +10,13 @@
 namespace patrol::store {
 namespace {
 
-PGconn* connect_and_listen(const std::string& conninfo) {
+PGconn* connect_and_listen(const std::string& conninfo, const std::string& channel) {
   PGconn* c = PQconnectdb(conninfo.c_str());
   if (!c || PQstatus(c) != CONNECTION_OK) {
     PQfinish(c);
     return nullptr;
   }
-  PGresult* r = PQexec(c, "LISTEN patrol_changes");
+  PGresult* r = PQexec(c, ("LISTEN " + channel).c_str());
   bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok) {
@@ -30,11 +30,19 @@ PGconn* connect_and_listen(const std::string& conninfo) {
 
 result<std::unique_ptr<PgChangeListener>> PgChangeListener::start(
     const std::string& conninfo, std::function<void(std::int64_t)> on_change) {
-  PGconn* c = connect_and_listen(conninfo);
+  return start(conninfo, "patrol_changes", std::move(on_change), nullptr);
+}
+
+result<std::unique_ptr<PgChangeListener>> PgChangeListener::start(
+    const std::string& conninfo, std::string channel, std::function<void(std::int64_t)> on_change,
+    std::function<void()> on_lost) {
+  PGconn* c = connect_and_listen(conninfo, channel);
   if (!c) return errc::unavailable;
   std::unique_ptr<PgChangeListener> l(new PgChangeListener());
   l->conninfo_ = conninfo;
+  l->channel_ = std::move(channel);
   l->on_change_ = std::move(on_change);
+  l->on_lost_ = std::move(on_lost);
   l->conn_ = c;
   l->thread_ = std::thread([p = l.get()] {
     pthread_setname_np(pthread_self(), "patrol-pglisten");
@@ -53,8 +61,9 @@ void PgChangeListener::loop() {
   while (!stop_) {
     auto* c = static_cast<PGconn*>(conn_);
     if (!c || PQstatus(c) != CONNECTION_OK) {
+      if (c && on_lost_) on_lost_();  // once per loss: conn_ is null until reconnected
       PQfinish(c);
-      conn_ = connect_and_listen(conninfo_);
+      conn_ = connect_and_listen(conninfo_, channel_);
       if (conn_) {
         on_change_(0);  // may have missed some: the caller pulls from its last seq
       } else {

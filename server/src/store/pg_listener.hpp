@@ -31,6 +31,13 @@ class PgChangeListener {
   // always notified); unavailable when the server cannot be reached.
   [[nodiscard]] static result<std::unique_ptr<PgChangeListener>> start(
       const std::string& conninfo, std::function<void(std::int64_t seq)> on_change);
+  // The same on another channel (`patrol_sites`: the site caches, site_cache.hpp),
+  // with `on_lost` called (on the listener's thread) when the connection is
+  // found down: notifications may be missed from then until the reconnect's
+  // on_change(0).
+  [[nodiscard]] static result<std::unique_ptr<PgChangeListener>> start(
+      const std::string& conninfo, std::string channel,
+      std::function<void(std::int64_t seq)> on_change, std::function<void()> on_lost);
   ~PgChangeListener();
   PgChangeListener(const PgChangeListener&) = delete;
   PgChangeListener& operator=(const PgChangeListener&) = delete;
@@ -39,7 +46,9 @@ class PgChangeListener {
   PgChangeListener() = default;
   void loop();
   std::string conninfo_;
+  std::string channel_ = "patrol_changes";
   std::function<void(std::int64_t)> on_change_;
+  std::function<void()> on_lost_;
   void* conn_ = nullptr;  // PGconn*
   std::atomic<bool> stop_{false};
   std::thread thread_;

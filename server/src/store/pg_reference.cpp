@@ -36,6 +36,10 @@ result<OrgUnit> PgStore::org_unit(std::int64_t id) {
   });
 }
 
+SiteCache* PgStore::site_cache() {
+  return &impl_->sites;
+}
+
 result<Site> PgStore::site(std::string_view id) {
   return impl_->readers.read([&](Conn& c) {
     auto r = c.exec(kSite, Params().add(id));

@@ -130,6 +130,7 @@ result<void> PgStore::seed(const SeedData& d) {
       tx.append_change("round", "upsert", r.id, r.org_path, to_text(to_json(r)));
     }
   });
+  impl_->sites.invalidate();  // only new sites (never cached as missing): for symmetry
   if (ec) return ec;
   return {};
 }

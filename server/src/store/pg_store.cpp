@@ -78,11 +78,30 @@ result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& opts,
     }
     impl->listener = std::move(*l);
   }
+  {
+    // Other nodes' site/team/user writes (pg_admin.cpp notify_sites) empty
+    // this node's site cache; while the listener is down it answers nothing.
+    SiteCache* sites = &impl->sites;
+    auto l = PgChangeListener::start(
+        opts.conninfo, "patrol_sites",
+        [sites](std::int64_t) {
+          if (sites->enabled())
+            sites->invalidate();
+          else
+            sites->set_enabled(true);  // reconnected: starts empty
+        },
+        [sites] { sites->set_enabled(false); });
+    if (l)
+      impl->sites_listener = std::move(*l);
+    else
+      impl->sites.set_enabled(false);  // every lookup reads the store
+  }
   return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));
 }
 
 void PgStore::shutdown() {
   impl_->listener.reset();  // no more callbacks into a feed that is going away
+  impl_->sites_listener.reset();
   if (!impl_->writer->stop()) return;
   impl_->readers.close();
 }

@@ -13,6 +13,7 @@
 #include "store/pg_listener.hpp"
 #include "store/pg_store.hpp"
 #include "store/pg_support.hpp"
+#include "store/site_cache.hpp"
 
 namespace patrol::store {
 
@@ -21,6 +22,8 @@ struct PgStore::Impl {
   pg::PgReaders readers;
   std::unique_ptr<pg::PgWriter> writer;
   std::unique_ptr<PgChangeListener> listener;  // with opts.listen
+  SiteCache sites;  // invalidated after every site/team/user write, here or on another node
+  std::unique_ptr<PgChangeListener> sites_listener;  // LISTEN patrol_sites
 };
 
 namespace pg {

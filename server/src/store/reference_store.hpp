@@ -12,6 +12,7 @@
 #include "store/entities.hpp"
 #include "store/errors.hpp"
 #include "store/page.hpp"
+#include "store/site_cache.hpp"
 
 namespace patrol::store {
 
@@ -36,6 +37,10 @@ class ReferenceStore {
   [[nodiscard]] virtual result<ChecklistTemplate> checklist_template(std::string_view id,
                                                                      std::int64_t version) = 0;
   [[nodiscard]] virtual result<Round> round(std::string_view id) = 0;
+  // The in-memory copy of site() this store keeps current under its own
+  // (and, PostgreSQL, other nodes') writes (site_cache.hpp); nullptr when
+  // the implementation keeps none. Valid as long as the store.
+  virtual SiteCache* site_cache() { return nullptr; }
 };
 
 }  // namespace patrol::store

@@ -140,6 +140,7 @@ result<void> SqliteStore::update_user(const UserWrite& w) {
     }
     if (w.audit) insert_audit(db, *w.audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -199,6 +200,7 @@ result<void> SqliteStore::put_team(const Team& t, const std::optional<AuditEntry
     append_change(db, "team", "upsert", t.id, t.org_path, to_json(*stored));
     if (audit) insert_audit(db, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -215,6 +217,7 @@ result<void> SqliteStore::delete_team(std::string_view id, const std::optional<A
     append_change(db, "team", "delete", id, path, nullptr);
     if (audit) insert_audit(db, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -244,6 +247,7 @@ result<void> SqliteStore::put_site(const Site& x, const std::optional<AuditEntry
     append_change(db, "site", "upsert", x.id, x.org_path, to_json(stored));
     if (audit) insert_audit(db, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }
@@ -267,6 +271,7 @@ result<void> SqliteStore::delete_site(std::string_view id, Ms now,
     append_change(db, "site", "delete", id, path, nullptr);
     if (audit) insert_audit(db, *audit);
   });
+  impl_->sites.invalidate();  // committed or not: site lookups read the store again
   if (ec) return ec;
   return {};
 }

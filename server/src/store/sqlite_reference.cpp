@@ -38,6 +38,10 @@ result<OrgUnit> SqliteStore::org_unit(std::int64_t id) {
   });
 }
 
+SiteCache* SqliteStore::site_cache() {
+  return &impl_->sites;
+}
+
 result<Site> SqliteStore::site(std::string_view id) {
   return impl_->readers.read([&](Database& db) {
     auto& s = q(db, kSite);

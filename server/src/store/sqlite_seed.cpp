@@ -107,6 +107,7 @@ result<void> SqliteStore::seed(const SeedData& d) {
       append_change(db, "round", "upsert", r.id, r.org_path, to_json(r));
     }
   });
+  impl_->sites.invalidate();  // only new sites (never cached as missing): for symmetry
   if (ec) return from_sqlite(ec);
   return {};
 }

@@ -80,6 +80,7 @@ class SqliteStore final : public Store {
   // ---- ReferenceStore (sqlite_reference.cpp; round() in sqlite_rounds.cpp) ----
   result<OrgUnit> org_unit(std::int64_t id) override;
   result<Site> site(std::string_view id) override;
+  SiteCache* site_cache() override;
   result<Page<Site>> sites(const SiteFilter& f) override;
   result<ChecklistTemplate> checklist_template(std::string_view id, std::int64_t version) override;
   result<Round> round(std::string_view id) override;

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "store/site_cache.hpp"
 #include "store/sqlite_checkpointer.hpp"
 #include "store/sqlite_readers.hpp"
 #include "store/sqlite_store.hpp"
@@ -17,6 +18,7 @@ namespace patrol::store {
 struct SqliteStore::Impl {
   SqliteStoreOptions opts;
   detail::SqliteReaders readers;
+  SiteCache sites;  // invalidated after every site/team/user write
   std::unique_ptr<detail::SqliteCheckpointer> checkpointer;
   std::unique_ptr<detail::SqliteWriter> writer;  // declared last: stops first
 };

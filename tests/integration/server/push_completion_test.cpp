@@ -172,3 +172,94 @@ TEST(PushCompletion, CachedTokenCheckHonoursADisabledUser) {
   auto r = vol.client.post_json("/api/v1/sync/push", position_push(wire::make_uuid_v7()));
   EXPECT_EQ(r.status, 401u) << r.body;
 }
+
+// Pushes are validated on the connection's I/O thread from the store's site
+// cache (store/site_cache.hpp). The cache must never outlive a write that
+// changes what the volunteer may see: a site moved out of their village, or
+// the volunteer moved to another village, refuses the next inspection on the
+// same keep-alive connection at once; moved back, it is accepted again.
+namespace {
+
+constexpr const char* kTownStaff = "13900000004";  // 大田街道: both villages below
+constexpr const char* kOtherVillage = "23";        // 下涨村, same town (the volunteer's is 21)
+
+struct ShopSite {
+  std::string id;
+  std::string template_id;
+};
+
+ShopSite first_shop(HttpsClient& c) {
+  auto r = c.get("/api/v1/sites?category=shop&limit=1");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  const auto v = json::parse(r.body);
+  const auto& s = v.at("items").as_array().at(0);
+  return {str(s.at("id")), str(s.at("template_id"))};
+}
+
+// A 1-op push of an inspection of `site`.
+std::string inspection_push(const ShopSite& site) {
+  json::object body{{"id", wire::make_uuid_v7()},
+                    {"site_id", site.id},
+                    {"template_id", site.template_id},
+                    {"template_version", 1},
+                    {"round_id", nullptr},
+                    {"observed_at", "2026-11-28T19:05:00+08:00"},
+                    {"items", json::array{json::object{{"code", "gas_misuse"}, {"result", "ok"}}}},
+                    {"note", ""}};
+  json::object op{
+      {"op_id", wire::make_uuid_v7()}, {"type", "inspection.create"}, {"body", std::move(body)}};
+  return json::serialize(json::object{{"device_id", "completion"}, {"ops", json::array{op}}});
+}
+
+// "applied", or the rejection's code and field ("not_found body.site_id").
+std::string inspection_outcome(HttpsClient& c, const ShopSite& site) {
+  auto r = c.post_json("/api/v1/sync/push", inspection_push(site));
+  if (r.status != 200) return "HTTP " + std::to_string(r.status) + " " + r.body;
+  const auto v = json::parse(r.body);
+  const auto& res = v.at("results").as_array().at(0).as_object();
+  if (str(res.at("status")) != "rejected") return str(res.at("status"));
+  return str(res.at("error").at("code")) + " " + str(res.at("error").at("field"));
+}
+
+}  // namespace
+
+TEST(PushCompletion, CachedSiteMovedOutOfScopeIsRefusedAtOnce) {
+  TestServer server(test::without_request_rate_limits());
+  test::LoggedIn vol(server.port(), kVolunteer);
+  test::LoggedIn town(server.port(), kTownStaff, "town-laptop");
+  const auto site = first_shop(vol.client);
+  // The first push fills the cache, the next ones are validated from it.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(inspection_outcome(vol.client, site), "applied") << i;
+
+  auto moved = town.client.request("PUT", "/api/v1/sites/" + site.id,
+                                   std::string(R"({"org_unit_id":")") + kOtherVillage + "\"}");
+  ASSERT_EQ(moved.status, 200u) << moved.body;
+  EXPECT_EQ(inspection_outcome(vol.client, site), "not_found body.site_id")
+      << "the site left the volunteer's village";
+
+  auto back = town.client.request("PUT", "/api/v1/sites/" + site.id,
+                                  R"({"org_unit_id":")" + vol.org_unit_id + "\"}");
+  ASSERT_EQ(back.status, 200u) << back.body;
+  EXPECT_EQ(inspection_outcome(vol.client, site), "applied") << "back in the village";
+  EXPECT_EQ(vol.client.connects(), 1u) << "all on one keep-alive connection";
+}
+
+TEST(PushCompletion, VolunteerMovedToAnotherVillageIsRefusedTheCachedSiteAtOnce) {
+  TestServer server(test::without_request_rate_limits());
+  test::LoggedIn vol(server.port(), kVolunteer);
+  test::LoggedIn town(server.port(), kTownStaff, "town-laptop");
+  const auto site = first_shop(vol.client);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(inspection_outcome(vol.client, site), "applied") << i;
+
+  auto moved = town.client.request("PUT", "/api/v1/users/" + vol.id,
+                                   std::string(R"({"org_unit_id":")") + kOtherVillage + "\"}");
+  ASSERT_EQ(moved.status, 200u) << moved.body;
+  EXPECT_EQ(inspection_outcome(vol.client, site), "not_found body.site_id")
+      << "the volunteer left the site's village";
+
+  auto back = town.client.request("PUT", "/api/v1/users/" + vol.id,
+                                  R"({"org_unit_id":")" + vol.org_unit_id + "\"}");
+  ASSERT_EQ(back.status, 200u) << back.body;
+  EXPECT_EQ(inspection_outcome(vol.client, site), "applied");
+  EXPECT_EQ(vol.client.connects(), 1u);
+}

@@ -337,5 +337,59 @@ TEST(PgStore, AuditLogIsAppendOnly) {
   s->shutdown();
 }
 
+// Another node's site write empties this node's site cache (NOTIFY
+// patrol_sites at its commit): a push validated here from the cache must not
+// see the site where it was.
+TEST(PgStore, AnotherNodesSiteWriteEmptiesThisNodesSiteCache) {
+  if (!PgTestDb::configured()) GTEST_SKIP() << "no PostgreSQL test cluster";
+  PgTestDb db;
+  auto a = open_node(db);
+  auto b = open_node(db);
+  ASSERT_TRUE(a && b);
+  auto seed = domain::demo_seed(now(), [](std::string_view) { return std::string("scrypt$x"); });
+  ASSERT_TRUE(a->seed(seed));
+  const Site* site = nullptr;
+  for (const auto& s : seed.sites)
+    if (s.org_unit_id == domain::kDatianLiuVillageId) site = &s;
+  ASSERT_TRUE(site);
+  SiteCache* cache = b->site_cache();
+  ASSERT_TRUE(cache && cache->enabled());
+  // put() drops an entry whose generation moved on meanwhile (PostgreSQL:
+  // the NOTIFY of a write, this node's own too, arrives a moment later).
+  auto fill = [&] {
+    for (int i = 0; i < 100 && !cache->get(site->id); ++i) {
+      const auto gen = cache->generation();
+      auto s = b->site(site->id);
+      ASSERT_TRUE(s);
+      cache->put(*s, gen);
+      if (!cache->get(site->id)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(cache->get(site->id), nullptr);
+  };
+  auto emptied_within_2s = [&] {
+    for (int i = 0; i < 200; ++i) {
+      if (!cache->get(site->id)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  fill();
+  auto other = a->org_unit(domain::kDongxiShanVillageId);
+  ASSERT_TRUE(other);
+  Site moved = *site;
+  moved.org_unit_id = other->id;
+  moved.org_path = other->path;
+  ASSERT_TRUE(a->put_site(moved));  // on node A
+  EXPECT_TRUE(emptied_within_2s()) << "node B still holds the site where it was";
+  fill();
+  EXPECT_EQ(cache->get(site->id)->org_path, other->path);
+
+  // A team write elsewhere empties it too (team and user writes notify).
+  auto team = a->teams(TeamFilter{"/", std::nullopt, 1});
+  ASSERT_TRUE(team && !team->items.empty());
+  ASSERT_TRUE(a->put_team(team->items.front()));
+  EXPECT_TRUE(emptied_within_2s());
+}
+
 }  // namespace
 }  // namespace patrol::store

@@ -1,5 +1,7 @@
 // ReferenceStore conformance: org units, sites, templates, rounds.
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "conformance/fixture.hpp"
 
@@ -91,6 +93,52 @@ TYPED_TEST(ReferenceConformance, RoundById) {
   auto none = this->store_->round("no-such-round");
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error(), errc::not_found);
+}
+
+// The site cache (site_cache.hpp) sync/push validates from on an I/O thread:
+// a write of this store empties it at once, and an entry read before a write
+// (its generation older) is never kept after it.
+TYPED_TEST(ReferenceConformance, SiteCacheIsEmptiedByEverySiteWrite) {
+  SiteCache* cache = this->store_->site_cache();
+  ASSERT_NE(cache, nullptr) << "every store keeps one";
+  Site site = this->village_site();
+  // put() drops an entry whose generation moved on meanwhile (PostgreSQL:
+  // the NOTIFY of a write, this node's own too, arrives a moment later).
+  auto fill = [&] {
+    for (int i = 0; i < 100 && !cache->get(site.id); ++i) {
+      const auto gen = cache->generation();
+      auto s = this->store_->site(site.id);
+      ASSERT_TRUE(s);
+      cache->put(*s, gen);
+      if (!cache->get(site.id)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(cache->get(site.id), nullptr);
+  };
+  fill();
+  // Moved to another village: the cached copy is gone before put_site returns.
+  auto other = this->store_->org_unit(domain::kDongxiShanVillageId);
+  ASSERT_TRUE(other);
+  Site moved = site;
+  moved.org_unit_id = other->id;
+  moved.org_path = other->path;
+  ASSERT_TRUE(this->store_->put_site(moved));
+  EXPECT_EQ(cache->get(site.id), nullptr);
+  fill();
+  EXPECT_EQ(cache->get(site.id)->org_path, other->path);
+
+  // A read that began before a write keeps nothing.
+  const auto before = cache->generation();
+  auto stale = this->store_->site(site.id);
+  ASSERT_TRUE(stale);
+  ASSERT_TRUE(this->store_->put_site(site));  // back to its village
+  cache->put(*stale, before);
+  EXPECT_EQ(cache->get(site.id), nullptr);
+
+  // Deleted (or refused while a schedule's route names it): emptied either way.
+  fill();
+  auto deleted = this->store_->delete_site(site.id, now_ms());
+  EXPECT_TRUE(deleted || deleted.error() == errc::conflict);
+  EXPECT_EQ(cache->get(site.id), nullptr);
 }
 
 }  // namespace
