@@ -6,7 +6,8 @@
 # up 1 s, then pushes for SECONDS with patrol_bench_push (64 connections);
 # builds alternate ABBA over ROUNDS, batch sizes from PUSH_AB_BATCHES ("50 1").
 # Prints ops/s, p50/p99 and patrold's CPU per applied op (user+system from
-# /proc over the run) with the live publisher's and the writer's share: the
+# /proc over the run) with the live publisher's, the writer's and the I/O
+# threads' share (io=0.0 for a build whose threads are not named patrol-io): the
 # CPU per op is what a loaded machine distorts least (ops/s of one build moved 4x).
 set -uo pipefail
 secs=$1; rounds=$2; shift 2
@@ -35,10 +36,11 @@ run_one() { # build batch
   kill $pid; wait $pid 2>/dev/null; pid=""
   local ops; ops=$(echo "$line" | sed 's/.*"ops":\([0-9]*\).*/\1/')
   local us; us=$(awk -v d=$((c1-c0)) -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}')
-  local live writer; live=$(tdelta patrol-live); writer=$(tdelta patrol-writer)
-  local lus wus; lus=$(awk -v d=$live -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}'); wus=$(awk -v d=$writer -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}')
+  local live writer io; live=$(tdelta patrol-live); writer=$(tdelta patrol-writer); io=$(tdelta patrol-io)
+  local lus wus ius; lus=$(awk -v d=$live -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}'); wus=$(awk -v d=$writer -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}')
+  ius=$(awk -v d=$io -v o="$ops" -v hz=$clk 'BEGIN{printf "%.1f", d/hz*1e6/o}')
   echo "${pre:+je:}$(basename $b) batch=$batch $(echo "$line" | node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    console.log(`ops_s=${d.ops_per_s.toFixed(0)} p50=${d.p50_ms.toFixed(1)} p99=${d.p99_ms.toFixed(1)} err=${d.errors}`)') cpu_us_per_op=$us (live=$lus writer=$wus) load=$(cut -d' ' -f1 /proc/loadavg)"
+    console.log(`ops_s=${d.ops_per_s.toFixed(0)} p50=${d.p50_ms.toFixed(1)} p99=${d.p99_ms.toFixed(1)} err=${d.errors}`)') cpu_us_per_op=$us (live=$lus writer=$wus io=$ius) load=$(cut -d' ' -f1 /proc/loadavg)"
 }
 for r in $(seq 1 "$rounds"); do
   order=("${builds[@]}")

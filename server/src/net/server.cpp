@@ -1,5 +1,7 @@
 #include "net/server.hpp"
 
+#include <pthread.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -163,6 +165,7 @@ void Server::start() {
                  [](const std::exception_ptr& e) { log_session_exception(e, "accept loop"); });
   for (std::size_t i = 0; i < impl_->io_threads; ++i) {
     impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "patrol-io");  // per-thread CPU (tests/bench/push_ab.sh)
       for (;;) {
         try {
           impl_->io.run();
