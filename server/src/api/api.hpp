@@ -4,7 +4,8 @@
 // Thread safety: handle(), handle_async() and authenticate() are thread-safe
 // and BLOCKING (they wait for SQLite reads, the password KDF; handle() also
 // for the writer's group commit). Call them only from the blocking worker
-// pool, never from an I/O thread.
+// pool, never from an I/O thread. try_handle_inline() is the exception: it
+// never blocks and is meant for the I/O thread.
 #pragma once
 
 #include <boost/system/result.hpp>

@@ -82,6 +82,7 @@ result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& opts,
     // Other nodes' site/team/user writes (pg_admin.cpp notify_sites) empty
     // this node's site cache; while the listener is down it answers nothing.
     SiteCache* sites = &impl->sites;
+    sites->set_max_age(std::chrono::seconds(2));  // a listener dead unseen (site_cache.hpp)
     auto l = PgChangeListener::start(
         opts.conninfo, "patrol_sites",
         [sites](std::int64_t) {

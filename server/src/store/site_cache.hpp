@@ -18,6 +18,9 @@
 // (notifications may be lost then), so the cache answers nothing until the
 // listener is back and has invalidated. What another node commits is seen
 // here after the notification's delivery (about a millisecond on a LAN).
+// A listener connection that dies without the socket noticing would lose
+// notifications unseen: PgStore also gives entries a maximum age
+// (set_max_age, 2 s), so such a write takes effect within that at worst.
 //
 // Only sites that exist are kept (a miss falls back to the store), so the
 // size is bounded by the sites table; cleared when over kMaxEntries anyway.
@@ -26,6 +29,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -51,7 +55,9 @@ class SiteCache {
     if (!enabled_.load(std::memory_order_acquire)) return nullptr;
     std::shared_lock lk(mu_);
     auto it = map_.find(id);
-    return it == map_.end() ? nullptr : it->second;
+    if (it == map_.end()) return nullptr;
+    if (max_age_.count() > 0 && Clock::now() - it->second.born > max_age_) return nullptr;
+    return it->second.site;
   }
 
   // Keeps `s` (read from the store after generation() returned `gen`),
@@ -63,7 +69,7 @@ class SiteCache {
         !enabled_.load(std::memory_order_acquire))
       return;
     if (map_.size() >= kMaxEntries) map_.clear();
-    map_.insert_or_assign(p->id, std::move(p));
+    map_.insert_or_assign(p->id, Entry{p, Clock::now()});
   }
 
   // After a committed write that may change a site lookup: drops everything.
@@ -83,15 +89,24 @@ class SiteCache {
   }
   bool enabled() const { return enabled_.load(std::memory_order_acquire); }
 
+  // Entries older than `age` miss (0: no limit, the default). Set before use.
+  void set_max_age(std::chrono::milliseconds age) { max_age_ = age; }
+
  private:
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    std::shared_ptr<const Site> site;
+    Clock::time_point born;
+  };
   mutable std::shared_mutex mu_;
+  std::chrono::milliseconds max_age_{0};
   std::atomic<std::uint64_t> generation_{1};
   std::atomic<bool> enabled_{true};
-  std::unordered_map<std::string, std::shared_ptr<const Site>, Hash, std::equal_to<>> map_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map_;
 };
 
 }  // namespace patrol::store

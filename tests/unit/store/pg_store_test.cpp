@@ -389,6 +389,12 @@ TEST(PgStore, AnotherNodesSiteWriteEmptiesThisNodesSiteCache) {
   ASSERT_TRUE(team && !team->items.empty());
   ASSERT_TRUE(a->put_team(team->items.front()));
   EXPECT_TRUE(emptied_within_2s());
+
+  // Without any notification (a listener dead unseen), an entry still
+  // expires after its 2 s.
+  fill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(cache->get(site->id), nullptr);
 }
 
 }  // namespace
