@@ -30,21 +30,43 @@ using Err = std::optional<FieldError>;
 
 constexpr std::size_t kMaxIdChars = 128;
 
-std::string join(std::string_view path, std::string_view name) {
-  if (path.empty()) return std::string(name);
-  std::string s(path);
-  s += '.';
-  s += name;
-  return s;
-}
+// A field's path ("body.items[2].code"), written out only when a check
+// fails: decoding a valid message builds no path strings (it did, two or
+// three per field, on every op of every push). A Path points at its parent
+// and its name; both must outlive it (they are the caller's locals and
+// literals, and a Path lives for one call).
+class Path {
+ public:
+  Path(std::string_view root) : root_(root) {}  // NOLINT: a plain path converts
+  Path(const char* root) : root_(root) {}       // NOLINT
+  Path(const Path& parent, std::string_view name) : parent_(&parent), name_(name) {}
+  Path(const Path& parent, std::size_t index) : parent_(&parent), index_(index), indexed_(true) {}
+  Path(const Path&) = delete;
+  Path& operator=(const Path&) = delete;
 
-std::string at(std::string_view path, std::size_t i) {
-  std::string s(path);
-  s += '[';
-  s += std::to_string(i);
-  s += ']';
-  return s;
-}
+  // "a" + "b" is "a.b" ("b" when "a" is empty); "a" + [3] is "a[3]".
+  std::string str() const {
+    if (parent_ == nullptr) return std::string(root_);
+    std::string s = parent_->str();
+    if (indexed_) {
+      s += '[';
+      s += std::to_string(index_);
+      s += ']';
+    } else {
+      if (!s.empty()) s += '.';
+      s += name_;
+    }
+    return s;
+  }
+  operator std::string() const { return str(); }  // NOLINT: fail() takes the text
+
+ private:
+  const Path* parent_ = nullptr;
+  std::string_view root_;
+  std::string_view name_;
+  std::size_t index_ = 0;
+  bool indexed_ = false;
+};
 
 FieldError fail(std::string_view code, std::string field, std::string message) {
   return FieldError{std::string(code), std::move(field), std::move(message)};
@@ -57,7 +79,7 @@ const json::value* member(const json::object& o, std::string_view name) {
   return m;
 }
 
-Err as_object(const json::value& v, std::string_view path, const json::object*& out) {
+Err as_object(const json::value& v, const Path& path, const json::object*& out) {
   out = v.if_object();
   if (out == nullptr) return fail("invalid_type", std::string(path), "must be an object");
   return std::nullopt;
@@ -74,7 +96,7 @@ std::size_t code_points(std::string_view s) {
   return n;
 }
 
-Err string_value(const json::value& v, const std::string& field, std::string& out, std::size_t min,
+Err string_value(const json::value& v, const Path& field, std::string& out, std::size_t min,
                  std::size_t max) {
   const auto* s = v.if_string();
   if (s == nullptr) return fail("invalid_type", field, "must be a string");
@@ -89,27 +111,27 @@ Err string_value(const json::value& v, const std::string& field, std::string& ou
   return std::nullopt;
 }
 
-Err req_string(const json::object& o, std::string_view path, std::string_view name,
-               std::string& out, std::size_t min = 1, std::size_t max = kMaxIdChars) {
-  const auto field = join(path, name);
+Err req_string(const json::object& o, const Path& path, std::string_view name, std::string& out,
+               std::size_t min = 1, std::size_t max = kMaxIdChars) {
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return string_value(*m, field, out, min, max);
 }
 
-Err opt_string(const json::object& o, std::string_view path, std::string_view name,
-               std::string& out, std::size_t max) {
+Err opt_string(const json::object& o, const Path& path, std::string_view name, std::string& out,
+               std::size_t max) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
-  return string_value(*m, join(path, name), out, 0, max);
+  return string_value(*m, Path(path, name), out, 0, max);
 }
 
-Err opt_string(const json::object& o, std::string_view path, std::string_view name,
+Err opt_string(const json::object& o, const Path& path, std::string_view name,
                std::optional<std::string>& out, std::size_t min, std::size_t max) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   std::string s;
-  PATROL_TRY(string_value(*m, join(path, name), s, min, max));
+  PATROL_TRY(string_value(*m, Path(path, name), s, min, max));
   out = std::move(s);
   return std::nullopt;
 }
@@ -117,7 +139,7 @@ Err opt_string(const json::object& o, std::string_view path, std::string_view na
 // Human text (notes, labels) holds no C0 control characters but tab, LF and
 // CR. U+0000 in particular: the server's SQLite JSON1 `->>` returns TEXT cut
 // at a NUL, so a note holding one was answered "applied" and stored cut short.
-Err plain_text(const std::string& field, std::string_view s) {
+Err plain_text(const Path& field, std::string_view s) {
   for (unsigned char ch : s)
     if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
       return fail("invalid_format", field,
@@ -125,23 +147,22 @@ Err plain_text(const std::string& field, std::string_view s) {
   return std::nullopt;
 }
 
-Err opt_text(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+Err opt_text(const json::object& o, const Path& path, std::string_view name, std::string& out,
              std::size_t max) {
   PATROL_TRY(opt_string(o, path, name, out, max));
-  return plain_text(join(path, name), out);
+  return plain_text(Path(path, name), out);
 }
 
-Err req_text(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+Err req_text(const json::object& o, const Path& path, std::string_view name, std::string& out,
              std::size_t min, std::size_t max) {
   PATROL_TRY(req_string(o, path, name, out, min, max));
-  return plain_text(join(path, name), out);
+  return plain_text(Path(path, name), out);
 }
 
-Err req_uuid(const json::object& o, std::string_view path, std::string_view name,
-             std::string& out) {
+Err req_uuid(const json::object& o, const Path& path, std::string_view name, std::string& out) {
   PATROL_TRY(req_string(o, path, name, out, 1, 64));
   if (!is_uuid(out))
-    return fail("invalid_format", join(path, name), "must be a UUID (8-4-4-4-12 hex)");
+    return fail("invalid_format", Path(path, name), "must be a UUID (8-4-4-4-12 hex)");
   // UUIDs are case-insensitive (RFC 4122 §3): one spelling, so the same op or
   // report id in upper case is a duplicate, never a second row.
   for (auto& ch : out)
@@ -154,8 +175,7 @@ Err req_uuid(const json::object& o, std::string_view path, std::string_view name
 // 0000, but a time derived from it (minus the offset, plus a clock correction)
 // fell before year 1 and was written back as "-001-12-31T…", which no client
 // can parse.
-Err time_value(const json::value& v, const std::string& field, std::string& out,
-               bool device = false) {
+Err time_value(const json::value& v, const Path& field, std::string& out, bool device = false) {
   PATROL_TRY(string_value(v, field, out, 1, 64));
   auto t = parse_rfc3339(out);
   if (!t)
@@ -171,36 +191,35 @@ Err time_value(const json::value& v, const std::string& field, std::string& out,
   return std::nullopt;
 }
 
-Err req_time(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+Err req_time(const json::object& o, const Path& path, std::string_view name, std::string& out,
              bool device = false) {
-  const auto field = join(path, name);
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return time_value(*m, field, out, device);
 }
 
-Err opt_time(const json::object& o, std::string_view path, std::string_view name,
+Err opt_time(const json::object& o, const Path& path, std::string_view name,
              std::optional<std::string>& out, bool device = false) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   std::string s;
-  PATROL_TRY(time_value(*m, join(path, name), s, device));
+  PATROL_TRY(time_value(*m, Path(path, name), s, device));
   out = std::move(s);
   return std::nullopt;
 }
 
-Err req_device_time(const json::object& o, std::string_view path, std::string_view name,
+Err req_device_time(const json::object& o, const Path& path, std::string_view name,
                     std::string& out) {
   return req_time(o, path, name, out, true);
 }
 
-Err opt_device_time(const json::object& o, std::string_view path, std::string_view name,
+Err opt_device_time(const json::object& o, const Path& path, std::string_view name,
                     std::optional<std::string>& out) {
   return opt_time(o, path, name, out, true);
 }
 
-Err number_value(const json::value& v, const std::string& field, double& out, double lo,
-                 double hi) {
+Err number_value(const json::value& v, const Path& field, double& out, double lo, double hi) {
   if (v.is_double())
     out = v.get_double();
   else if (v.is_int64())
@@ -217,26 +236,26 @@ Err number_value(const json::value& v, const std::string& field, double& out, do
   return std::nullopt;
 }
 
-Err req_number(const json::object& o, std::string_view path, std::string_view name, double& out,
+Err req_number(const json::object& o, const Path& path, std::string_view name, double& out,
                double lo, double hi) {
-  const auto field = join(path, name);
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return number_value(*m, field, out, lo, hi);
 }
 
-Err opt_number(const json::object& o, std::string_view path, std::string_view name,
+Err opt_number(const json::object& o, const Path& path, std::string_view name,
                std::optional<double>& out, double lo, double hi) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   double d = 0;
-  PATROL_TRY(number_value(*m, join(path, name), d, lo, hi));
+  PATROL_TRY(number_value(*m, Path(path, name), d, lo, hi));
   out = d;
   return std::nullopt;
 }
 
 // Integers: JSON numbers without a fractional part (1.0 counts, as in JSON Schema).
-Err int_value(const json::value& v, const std::string& field, std::int64_t& out, std::int64_t lo,
+Err int_value(const json::value& v, const Path& field, std::int64_t& out, std::int64_t lo,
               std::int64_t hi) {
   const auto range = [&] {
     return fail("out_of_range", field,
@@ -260,26 +279,26 @@ Err int_value(const json::value& v, const std::string& field, std::int64_t& out,
   return std::nullopt;
 }
 
-Err req_int(const json::object& o, std::string_view path, std::string_view name, std::int64_t& out,
+Err req_int(const json::object& o, const Path& path, std::string_view name, std::int64_t& out,
             std::int64_t lo, std::int64_t hi) {
-  const auto field = join(path, name);
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return int_value(*m, field, out, lo, hi);
 }
 
-Err opt_int(const json::object& o, std::string_view path, std::string_view name,
+Err opt_int(const json::object& o, const Path& path, std::string_view name,
             std::optional<std::int64_t>& out, std::int64_t lo, std::int64_t hi) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   std::int64_t i = 0;
-  PATROL_TRY(int_value(*m, join(path, name), i, lo, hi));
+  PATROL_TRY(int_value(*m, Path(path, name), i, lo, hi));
   out = i;
   return std::nullopt;
 }
 
-Err req_bool(const json::object& o, std::string_view path, std::string_view name, bool& out) {
-  const auto field = join(path, name);
+Err req_bool(const json::object& o, const Path& path, std::string_view name, bool& out) {
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   if (!m->is_bool()) return fail("invalid_type", field, "must be a boolean");
@@ -287,8 +306,8 @@ Err req_bool(const json::object& o, std::string_view path, std::string_view name
   return std::nullopt;
 }
 
-Err array_value(const json::value& v, const std::string& field, const json::array*& out,
-                std::size_t min, std::size_t max) {
+Err array_value(const json::value& v, const Path& field, const json::array*& out, std::size_t min,
+                std::size_t max) {
   out = v.if_array();
   if (out == nullptr) return fail("invalid_type", field, "must be an array");
   if (out->size() < min)
@@ -300,21 +319,21 @@ Err array_value(const json::value& v, const std::string& field, const json::arra
   return std::nullopt;
 }
 
-Err req_array(const json::object& o, std::string_view path, std::string_view name,
+Err req_array(const json::object& o, const Path& path, std::string_view name,
               const json::array*& out, std::size_t min, std::size_t max) {
-  const auto field = join(path, name);
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return array_value(*m, field, out, min, max);
 }
 
 // Absent or null gives an empty array (out = nullptr).
-Err opt_array(const json::object& o, std::string_view path, std::string_view name,
+Err opt_array(const json::object& o, const Path& path, std::string_view name,
               const json::array*& out, std::size_t max) {
   out = nullptr;
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
-  return array_value(*m, join(path, name), out, 0, max);
+  return array_value(*m, Path(path, name), out, 0, max);
 }
 
 std::string one_of(std::span<const std::string_view> allowed) {
@@ -326,7 +345,7 @@ std::string one_of(std::span<const std::string_view> allowed) {
   return s;
 }
 
-Err enum_value(const json::value& v, const std::string& field, std::string& out,
+Err enum_value(const json::value& v, const Path& field, std::string& out,
                std::span<const std::string_view> allowed) {
   const auto* s = v.if_string();
   if (s == nullptr) return fail("invalid_type", field, "must be a string");
@@ -337,19 +356,19 @@ Err enum_value(const json::value& v, const std::string& field, std::string& out,
   return std::nullopt;
 }
 
-Err req_enum(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+Err req_enum(const json::object& o, const Path& path, std::string_view name, std::string& out,
              std::span<const std::string_view> allowed) {
-  const auto field = join(path, name);
+  const Path field(path, name);
   const auto* m = member(o, name);
   if (m == nullptr) return fail("required", field, "is required");
   return enum_value(*m, field, out, allowed);
 }
 
-Err opt_enum(const json::object& o, std::string_view path, std::string_view name, std::string& out,
+Err opt_enum(const json::object& o, const Path& path, std::string_view name, std::string& out,
              std::span<const std::string_view> allowed) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
-  return enum_value(*m, join(path, name), out, allowed);
+  return enum_value(*m, Path(path, name), out, allowed);
 }
 
 bool is_item_code(std::string_view s) noexcept {
@@ -358,10 +377,10 @@ bool is_item_code(std::string_view s) noexcept {
   });
 }
 
-Err item_code(const json::object& o, std::string_view path, std::string& out) {
+Err item_code(const json::object& o, const Path& path, std::string& out) {
   PATROL_TRY(req_string(o, path, "code", out, 1, 64));
   if (!is_item_code(out))
-    return fail("invalid_format", join(path, "code"), "must match [a-z0-9_]{1,64}");
+    return fail("invalid_format", Path(path, "code"), "must match [a-z0-9_]{1,64}");
   return std::nullopt;
 }
 
@@ -391,7 +410,7 @@ Decoded<T> decode_with(F&& f) {
 
 // ---------- per-message decoders (as Err + out-parameter) ----------
 
-Err user_info(const json::value& v, std::string_view path, UserInfo& u) {
+Err user_info(const json::value& v, const Path& path, UserInfo& u) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_string(*o, path, "id", u.id));
@@ -401,7 +420,7 @@ Err user_info(const json::value& v, std::string_view path, UserInfo& u) {
   return std::nullopt;
 }
 
-Err position(const json::value& v, std::string_view path, Position& p) {
+Err position(const json::value& v, const Path& path, Position& p) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_number(*o, path, "lat", p.lat, -90, 90));
@@ -411,17 +430,17 @@ Err position(const json::value& v, std::string_view path, Position& p) {
   return std::nullopt;
 }
 
-Err opt_position(const json::object& o, std::string_view path, std::string_view name,
+Err opt_position(const json::object& o, const Path& path, std::string_view name,
                  std::optional<Position>& out) {
   const auto* m = member(o, name);
   if (m == nullptr) return std::nullopt;
   Position p;
-  PATROL_TRY(position(*m, join(path, name), p));
+  PATROL_TRY(position(*m, Path(path, name), p));
   out = std::move(p);
   return std::nullopt;
 }
 
-Err track_point(const json::value& v, std::string_view path, TrackPoint& p) {
+Err track_point(const json::value& v, const Path& path, TrackPoint& p) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_device_time(*o, path, "t", p.t));
@@ -431,7 +450,7 @@ Err track_point(const json::value& v, std::string_view path, TrackPoint& p) {
   return std::nullopt;
 }
 
-Err item_report(const json::value& v, std::string_view path, ItemReport& r) {
+Err item_report(const json::value& v, const Path& path, ItemReport& r) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(item_code(*o, path, r.code));
@@ -442,11 +461,11 @@ Err item_report(const json::value& v, std::string_view path, ItemReport& r) {
                                           : ItemResult::ok;
   PATROL_TRY(opt_text(*o, path, "note", r.note, kMaxItemNoteChars));
   const json::array* photos = nullptr;
-  const auto photos_path = join(path, "photos");
+  const Path photos_path(path, "photos");
   PATROL_TRY(opt_array(*o, path, "photos", photos, kMaxPhotosPerItem));
   if (photos != nullptr) {
     for (std::size_t i = 0; i < photos->size(); ++i) {
-      const auto field = at(photos_path, i);
+      const Path field(photos_path, i);
       std::string h;
       PATROL_TRY(string_value((*photos)[i], field, h, 1, 64));
       if (!is_sha256_hex(h))
@@ -459,7 +478,7 @@ Err item_report(const json::value& v, std::string_view path, ItemReport& r) {
   return std::nullopt;
 }
 
-Err inspection_create(const json::value& v, std::string_view path, InspectionCreate& b) {
+Err inspection_create(const json::value& v, const Path& path, InspectionCreate& b) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_uuid(*o, path, "id", b.id));
@@ -472,37 +491,46 @@ Err inspection_create(const json::value& v, std::string_view path, InspectionCre
   PATROL_TRY(opt_position(*o, path, "position", b.position));
   const json::array* items = nullptr;
   PATROL_TRY(req_array(*o, path, "items", items, 1, kMaxItemsPerInspection));
-  const auto items_path = join(path, "items");
-  std::set<std::string, std::less<>> codes;
+  const Path items_path(path, "items");
+  // A report has a handful of items: a duplicate is looked for among the
+  // ones before (no set of copied codes); a long list uses the set.
+  constexpr std::size_t kScanItems = 16;
+  std::set<std::string_view, std::less<>> codes;
+  b.items.reserve(items->size());
   for (std::size_t i = 0; i < items->size(); ++i) {
     ItemReport r;
-    const auto item_path = at(items_path, i);
+    const Path item_path(items_path, i);
     PATROL_TRY(item_report((*items)[i], item_path, r));
-    if (!codes.insert(r.code).second)
-      return fail("duplicate", join(item_path, "code"), "item code reported twice");
+    const bool seen =
+        items->size() <= kScanItems
+            ? std::any_of(b.items.begin(), b.items.end(),
+                          [&](const ItemReport& x) { return x.code == r.code; })
+            : !codes.insert(std::string_view((*items)[i].as_object().at("code").as_string()))
+                   .second;
+    if (seen) return fail("duplicate", Path(item_path, "code"), "item code reported twice");
     b.items.push_back(std::move(r));
   }
   PATROL_TRY(opt_text(*o, path, "note", b.note, kMaxInspectionNoteChars));
   return std::nullopt;
 }
 
-Err position_append(const json::value& v, std::string_view path, PositionAppend& b) {
+Err position_append(const json::value& v, const Path& path, PositionAppend& b) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   const json::array* points = nullptr;
   PATROL_TRY(req_array(*o, path, "points", points, 1, kMaxPointsPerAppend));
-  const auto points_path = join(path, "points");
+  const Path points_path(path, "points");
   b.points.reserve(points->size());
   for (std::size_t i = 0; i < points->size(); ++i) {
     TrackPoint p;
-    PATROL_TRY(track_point((*points)[i], at(points_path, i), p));
+    PATROL_TRY(track_point((*points)[i], Path(points_path, i), p));
     b.points.push_back(std::move(p));
   }
   PATROL_TRY(opt_enum(*o, path, "crs", b.crs, kCrs));
   return std::nullopt;
 }
 
-Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
+Err sos_raise(const json::value& v, const Path& path, SosRaise& b) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_uuid(*o, path, "id", b.id));
@@ -513,7 +541,7 @@ Err sos_raise(const json::value& v, std::string_view path, SosRaise& b) {
 }
 
 // An op's fields; its body checked and pointed at (op() copies it, op_view() does not).
-Err op_fields(const json::value& v, std::string_view path, std::string& op_id, std::string& type,
+Err op_fields(const json::value& v, const Path& path, std::string& op_id, std::string& type,
               std::optional<std::string>& device_time, const json::value*& body) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
@@ -521,19 +549,19 @@ Err op_fields(const json::value& v, std::string_view path, std::string& op_id, s
   PATROL_TRY(req_enum(*o, path, "type", type, kOpTypes));
   PATROL_TRY(opt_device_time(*o, path, "device_time", device_time));
   body = member(*o, "body");
-  if (body == nullptr) return fail("required", join(path, "body"), "is required");
-  if (!body->is_object()) return fail("invalid_type", join(path, "body"), "must be an object");
+  if (body == nullptr) return fail("required", Path(path, "body"), "is required");
+  if (!body->is_object()) return fail("invalid_type", Path(path, "body"), "must be an object");
   return std::nullopt;
 }
 
-Err op(const json::value& v, std::string_view path, Op& out, const json::storage_ptr& sp = {}) {
+Err op(const json::value& v, const Path& path, Op& out, const json::storage_ptr& sp = {}) {
   const json::value* body = nullptr;
   PATROL_TRY(op_fields(v, path, out.op_id, out.type, out.device_time, body));
   out.body = json::value(*body, sp);
   return std::nullopt;
 }
 
-Err op_result(const json::value& v, std::string_view path, OpResult& r) {
+Err op_result(const json::value& v, const Path& path, OpResult& r) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   // Not checked as a UUID: the server echoes whatever op_id a rejected op carried.
@@ -545,7 +573,7 @@ Err op_result(const json::value& v, std::string_view path, OpResult& r) {
                                     : OpStatus::applied;
   if (const auto* e = member(*o, "error")) {
     const json::object* eo = nullptr;
-    const auto epath = join(path, "error");
+    const Path epath(path, "error");
     PATROL_TRY(as_object(*e, epath, eo));
     FieldError fe;
     PATROL_TRY(req_string(*eo, epath, "code", fe.code, 1, 64));
@@ -553,20 +581,20 @@ Err op_result(const json::value& v, std::string_view path, OpResult& r) {
     PATROL_TRY(opt_string(*eo, epath, "message", fe.message, 4096));
     r.error = std::move(fe);
   } else if (r.status == OpStatus::rejected) {
-    return fail("required", join(path, "error"), "is required when status is rejected");
+    return fail("required", Path(path, "error"), "is required when status is rejected");
   }
   PATROL_TRY(opt_time(*o, path, "received_at", r.received_at));
   return std::nullopt;
 }
 
-Err change(const json::value& v, std::string_view path, Change& c) {
+Err change(const json::value& v, const Path& path, Change& c) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_int(*o, path, "seq", c.seq, 0, std::numeric_limits<std::int64_t>::max()));
   PATROL_TRY(req_enum(*o, path, "entity", c.entity, kChangeEntities));
   PATROL_TRY(req_enum(*o, path, "op", c.op, kChangeOps));
   PATROL_TRY(req_string(*o, path, "id", c.id));
-  const auto data_path = join(path, "data");
+  const Path data_path(path, "data");
   const auto* data = member(*o, "data");
   if (c.op == "upsert") {
     if (data == nullptr) return fail("required", data_path, "is required for an upsert");
@@ -578,7 +606,7 @@ Err change(const json::value& v, std::string_view path, Change& c) {
   return std::nullopt;
 }
 
-Err template_item(const json::value& v, std::string_view path, TemplateItem& t) {
+Err template_item(const json::value& v, const Path& path, TemplateItem& t) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(item_code(*o, path, t.code));
@@ -589,7 +617,7 @@ Err template_item(const json::value& v, std::string_view path, TemplateItem& t) 
   return std::nullopt;
 }
 
-Err checklist_template(const json::value& v, std::string_view path, ChecklistTemplate& t) {
+Err checklist_template(const json::value& v, const Path& path, ChecklistTemplate& t) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_string(*o, path, "id", t.id));
@@ -597,30 +625,30 @@ Err checklist_template(const json::value& v, std::string_view path, ChecklistTem
   PATROL_TRY(opt_string(*o, path, "name", t.name, 256));
   const json::array* cats = nullptr;
   PATROL_TRY(req_array(*o, path, "categories", cats, 0, std::size(kSiteCategories)));
-  const auto cats_path = join(path, "categories");
+  const Path cats_path(path, "categories");
   for (std::size_t i = 0; i < cats->size(); ++i) {
     std::string c;
-    PATROL_TRY(enum_value((*cats)[i], at(cats_path, i), c, kSiteCategories));
+    PATROL_TRY(enum_value((*cats)[i], Path(cats_path, i), c, kSiteCategories));
     if (std::find(t.categories.begin(), t.categories.end(), c) != t.categories.end())
-      return fail("duplicate", at(cats_path, i), "category listed twice");
+      return fail("duplicate", Path(cats_path, i), "category listed twice");
     t.categories.push_back(std::move(c));
   }
   const json::array* items = nullptr;
   PATROL_TRY(req_array(*o, path, "items", items, 1, kMaxItemsPerInspection));
-  const auto items_path = join(path, "items");
+  const Path items_path(path, "items");
   std::set<std::string, std::less<>> codes;
   for (std::size_t i = 0; i < items->size(); ++i) {
     TemplateItem ti;
-    const auto item_path = at(items_path, i);
+    const Path item_path(items_path, i);
     PATROL_TRY(template_item((*items)[i], item_path, ti));
     if (!codes.insert(ti.code).second)
-      return fail("duplicate", join(item_path, "code"), "item code listed twice");
+      return fail("duplicate", Path(item_path, "code"), "item code listed twice");
     t.items.push_back(std::move(ti));
   }
   return std::nullopt;
 }
 
-Err site(const json::value& v, std::string_view path, Site& s) {
+Err site(const json::value& v, const Path& path, Site& s) {
   const json::object* o = nullptr;
   PATROL_TRY(as_object(v, path, o));
   PATROL_TRY(req_string(*o, path, "id", s.id));
@@ -939,7 +967,7 @@ Decoded<PushResponse> decode_push_response(const json::value& v) {
     PATROL_TRY(req_array(*o, "", "results", results, 0, kMaxOpsPerPush));
     for (std::size_t i = 0; i < results->size(); ++i) {
       OpResult x;
-      PATROL_TRY(op_result((*results)[i], at("results", i), x));
+      PATROL_TRY(op_result((*results)[i], Path("results", i), x));
       r.results.push_back(std::move(x));
     }
     PATROL_TRY(req_time(*o, "", "server_time", r.server_time));
@@ -979,7 +1007,7 @@ Decoded<PullResponse> decode_pull_response(const json::value& v) {
     PATROL_TRY(req_array(*o, "", "changes", changes, 0, kMaxPullLimit));
     for (std::size_t i = 0; i < changes->size(); ++i) {
       Change c;
-      PATROL_TRY(change((*changes)[i], at("changes", i), c));
+      PATROL_TRY(change((*changes)[i], Path("changes", i), c));
       r.changes.push_back(std::move(c));
     }
     return std::nullopt;

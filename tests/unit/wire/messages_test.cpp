@@ -94,6 +94,14 @@ std::string repeat(const std::string& s, std::size_t n) {
   return out;
 }
 
+// n items with distinct codes c0..c(n-1), comma-separated (no brackets).
+std::string distinct_items(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i)
+    s += (i ? "," : "") + std::string(R"({"code":"c)") + std::to_string(i) + R"(","result":"ok"})";
+  return s;
+}
+
 std::string many(const std::string& elem, std::size_t n) {
   std::string s = "[";
   for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + elem;
@@ -209,6 +217,14 @@ std::vector<Case> cases() {
       {"inspection_create", &kInspection,
        inspection(R"([{"code":"a","result":"ok"},{"code":"a","result":"hazard"}])"), "duplicate",
        "body.items[1].code"},
+      // A long list is checked for duplicates another way (a set): same answers.
+      {"inspection_create", &kInspection, inspection("[" + distinct_items(40) + "]"), "", ""},
+      {"inspection_create", &kInspection,
+       inspection("[" + distinct_items(16) + R"(,{"code":"c3","result":"ok"}])"), "duplicate",
+       "body.items[16].code"},
+      {"inspection_create", &kInspection,
+       inspection("[" + distinct_items(30) + R"(,{"code":"c29","result":"ok"}])"), "duplicate",
+       "body.items[30].code"},
       {"inspection_create", &kInspection, inspection(R"([{"code":"Bad-Code","result":"ok"}])"),
        "invalid_format", "body.items[0].code"},
       {"inspection_create", &kInspection,
