@@ -3,8 +3,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <string_view>
 
 #include "patrol/wire/time.hpp"
+#include "store/inspection_text.hpp"
 
 namespace patrol::store {
 namespace json = boost::json;
@@ -34,16 +36,39 @@ std::string id_string(std::int64_t id) {
   return std::to_string(id);
 }
 
+// Written as text (it ran on every inspection of every push): the same bytes
+// as json::serialize of [{"code","result","note"?,"photos"?},...], which the
+// live feed and the REST readers splice as stored (inspection_text).
 std::string items_json(const std::vector<InspectionItem>& items) {
-  json::array a;
-  a.reserve(items.size());
-  for (const auto& it : items) {
-    json::object o{{"code", it.code}, {"result", it.result}};
-    if (!it.note.empty()) o["note"] = it.note;
-    if (!it.photos.empty()) o["photos"] = str_array(it.photos);
-    a.push_back(std::move(o));
+  std::size_t room = 2;
+  for (const auto& it : items)
+    room += 32 + it.code.size() + it.result.size() + it.note.size() + 67 * it.photos.size();
+  std::string out;
+  out.reserve(room);
+  out += '[';
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const auto& it = items[k];
+    if (k != 0) out += ',';
+    out += "{\"code\":";
+    append_json_string(out, it.code);
+    out += ",\"result\":";
+    append_json_string(out, it.result);
+    if (!it.note.empty()) {
+      out += ",\"note\":";
+      append_json_string(out, it.note);
+    }
+    if (!it.photos.empty()) {
+      out += ",\"photos\":[";
+      for (std::size_t j = 0; j < it.photos.size(); ++j) {
+        if (j != 0) out += ',';
+        append_json_string(out, it.photos[j]);
+      }
+      out += ']';
+    }
+    out += '}';
   }
-  return json::serialize(a);
+  out += ']';
+  return out;
 }
 
 std::string format_ms(Ms t) {

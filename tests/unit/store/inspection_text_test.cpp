@@ -109,6 +109,46 @@ TEST(InspectionText, SameBytesAsTheSerialisedInspection) {
   }
 }
 
+// items_json() writes its text directly; it must be byte for byte what
+// Boost.JSON serialises for the same items (what it wrote before, and the
+// form inspection_text splices without parsing).
+std::string items_as_boost_json(const std::vector<InspectionItem>& items) {
+  boost::json::array a;
+  for (const auto& it : items) {
+    boost::json::object o{{"code", it.code}, {"result", it.result}};
+    if (!it.note.empty()) o["note"] = it.note;
+    if (!it.photos.empty()) {
+      boost::json::array p;
+      for (const auto& h : it.photos) p.emplace_back(h);
+      o["photos"] = std::move(p);
+    }
+    a.push_back(std::move(o));
+  }
+  return boost::json::serialize(a);
+}
+
+TEST(InspectionText, ItemsJsonIsWhatBoostJsonSerialises) {
+  std::vector<std::vector<InspectionItem>> cases = {
+      {},
+      {{"corridor_clutter", "ok", "", {}}},
+      {{"corridor_clutter", "ok", "", {}},
+       {"flying_wire_charging", "hazard", kTricky, {std::string(64, 'a'), "b"}},
+       {"fire_exit_blocked", "not_applicable", "", {std::string(64, 'c')}},
+       {"extinguisher_missing", "ok", "备注", {}},
+       {kTricky, kTricky, "", {kTricky, ""}}},
+  };
+  std::string every_byte;
+  for (int ch = 0; ch < 256; ++ch) every_byte += static_cast<char>(ch);
+  // Not valid UTF-8 (the decoder never lets that through); the escaping must still match.
+  cases.push_back({{"x", "ok", every_byte, {every_byte}}});
+  for (int ch = 0; ch < 128; ++ch)
+    cases.push_back({{std::string(1, static_cast<char>(ch)),
+                      "ok",
+                      "a" + std::string(1, static_cast<char>(ch)) + "b",
+                      {}}});
+  for (const auto& items : cases) EXPECT_EQ(items_json(items), items_as_boost_json(items));
+}
+
 // The reserved room holds the text and a live event's envelope (~72 bytes),
 // so neither reallocates, for a typical report (six items, a note).
 TEST(InspectionText, ReservedRoomHoldsTextAndEnvelope) {
