@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -100,6 +101,12 @@ Err string_value(const json::value& v, const Path& field, std::string& out, std:
                  std::size_t max) {
   const auto* s = v.if_string();
   if (s == nullptr) return fail("invalid_type", field, "must be a string");
+  // A string no longer in bytes than `max` has at most `max` characters, and
+  // a non-empty one at least one: most strings need no count.
+  if (s->size() <= max && (min == 0 || (min == 1 && !s->empty()))) {
+    out.assign(s->data(), s->size());
+    return std::nullopt;
+  }
   const std::size_t chars = code_points(*s);
   if (chars < min)
     return fail(
@@ -957,6 +964,51 @@ json::object to_json(const PushResponse& r, json::storage_ptr sp) {
   o["results"] = std::move(results);
   o["server_time"] = r.server_time;
   return o;
+}
+
+namespace {
+// `s` as serialize() writes a JSON string: copied between quotes unless it
+// holds a quote, a backslash or a control character (then the serializer).
+void append_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) >= 0x20 && ch != '"' && ch != '\\';
+  });
+  if (!plain) {
+    out += json::serialize(json::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+}  // namespace
+
+std::string to_json_text(const PushResponse& r) {
+  std::string out;
+  out.reserve(48 + r.server_time.size() + 96 * r.results.size());
+  out += R"({"results":[)";
+  for (std::size_t k = 0; k < r.results.size(); ++k) {
+    const auto& x = r.results[k];
+    if (k != 0) out += ',';
+    out += R"({"op_id":)";
+    append_string(out, x.op_id);
+    out += R"(,"status":")";
+    out += to_string(x.status);
+    out += '"';
+    if (x.error) {
+      out += R"(,"error":)";
+      out += json::serialize(to_json(*x.error));
+    }
+    if (x.received_at) {
+      out += R"(,"received_at":)";
+      append_string(out, *x.received_at);
+    }
+    out += '}';
+  }
+  out += R"(],"server_time":)";
+  append_string(out, r.server_time);
+  out += '}';
+  return out;
 }
 
 Decoded<PushResponse> decode_push_response(const json::value& v) {

@@ -62,16 +62,15 @@ class PushAnswer {
     }
     for (auto& r : results_)  // the rejections answered without the store
       if (!r.received_at) r.received_at = time_text(received_);
-    thread_local const std::unique_ptr<unsigned char[]> buf(new unsigned char[kAnswerBytes]);
-    json::monotonic_resource arena(buf.get(), kAnswerBytes);
     wire::PushResponse out;
     out.results = std::move(results_);
     out.server_time = store::format_ms(now_ms());
-    return json_response(200, wire::to_json(out, &arena));
+    Response r;
+    r.body = wire::to_json_text(out);  // no JSON tree per result
+    return r;
   }
 
  private:
-  static constexpr std::size_t kAnswerBytes = std::size_t{16} * 1024;
   std::vector<wire::OpResult> results_;
   std::vector<std::size_t> index_;  // outcome k answers results_[index_[k]]
   store::Ms received_;

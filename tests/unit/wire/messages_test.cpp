@@ -683,6 +683,26 @@ TEST(WireRoundTrip, OpsAndPushInAGivenStorage) {
             json::serialize(to_json(resp.results[1])));
 }
 
+// The push's answer is written as text: byte for byte what serialising the
+// object form gives, for escapes, every status, errors and missing times.
+TEST(WireRoundTrip, PushResponseTextIsTheSerialisedObject) {
+  std::string every_byte;
+  for (int ch = 1; ch < 256; ++ch) every_byte += static_cast<char>(ch);
+  PushResponse resp;
+  EXPECT_EQ(to_json_text(resp), json::serialize(to_json(resp)));
+  resp.server_time = "2026-11-28T11:05:03.000Z";
+  resp.results = {
+      {kUuid, OpStatus::applied, std::nullopt, "2026-11-28T11:05:03.000Z"},
+      {kUuid, OpStatus::duplicate, std::nullopt, "2026-11-28T11:00:00.000Z"},
+      {"bad \"quoted\" \\ \n\t\x01\x1f\x7f 飞线 😀", OpStatus::rejected,
+       FieldError{"out_of_range", "body.items[0].\"x\"", "must be \u00e9 \x02"}, std::nullopt},
+      {every_byte, OpStatus::rejected, FieldError{every_byte, every_byte, every_byte}, every_byte},
+      {"", OpStatus::applied, std::nullopt, ""}};
+  EXPECT_EQ(to_json_text(resp), json::serialize(to_json(resp)));
+  resp.server_time = "\"";
+  EXPECT_EQ(to_json_text(resp), json::serialize(to_json(resp)));
+}
+
 TEST(WireRoundTrip, LoginAndPull) {
   LoginRequest lr{"13900000002", "patrol-demo", "dev-1"};
   const auto lr2 = round_trip(lr, [](const json::value& v) { return decode_login_request(v); });

@@ -202,6 +202,9 @@ struct PushResponse {
 };
 boost::json::object to_json(const PushResponse& r);
 boost::json::object to_json(const PushResponse& r, boost::json::storage_ptr sp);
+// The same as text, byte for byte serialize(to_json(r)), written directly
+// (the answer of every push: no JSON tree per result).
+std::string to_json_text(const PushResponse& r);
 Decoded<PushResponse> decode_push_response(const boost::json::value& v);
 
 // ---------- sync/pull ----------
