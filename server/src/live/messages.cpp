@@ -13,8 +13,8 @@ namespace json = boost::json;
 namespace {
 Text make_text(std::string text, std::string key = {},
                std::chrono::steady_clock::time_point committed = {}) {
-  return std::make_shared<const net::LiveMessage>(net::LiveMessage{
-      std::make_shared<const std::string>(std::move(text)), std::move(key), committed});
+  return std::make_shared<const net::LiveMessage>(
+      net::LiveMessage{std::move(text), std::move(key), committed});
 }
 }  // namespace
 

@@ -14,9 +14,10 @@
 namespace patrol::net {
 
 // One message for the live feed, built once and shared by every connection
-// it goes to (the fan-out copies a pointer, never the text).
+// it goes to (the fan-out copies a pointer, never the text). The text lives
+// in the message: one allocation per event (make_shared), not two.
 struct LiveMessage {
-  std::shared_ptr<const std::string> text;
+  std::string text;
   // Non-empty: replaces a message with the same key still waiting in a
   // connection's queue (one volunteer's positions: only the latest matters).
   std::string coalesce_key;
@@ -41,9 +42,10 @@ class LiveConnection {
   // appends to a batch of the connection's I/O thread, so one event sent to
   // thousands of connections costs one post per I/O thread, not one each.
   virtual bool send(LiveMessagePtr message) = 0;
-  bool send(std::shared_ptr<const std::string> text, std::string_view coalesce_key = {}) {
-    return send(std::make_shared<const LiveMessage>(
-        LiveMessage{std::move(text), std::string(coalesce_key), {}}));
+  // A copy of `text` in a message of its own (tests; the feed sends messages).
+  bool send(const std::shared_ptr<const std::string>& text, std::string_view coalesce_key = {}) {
+    return send(
+        std::make_shared<const LiveMessage>(LiveMessage{*text, std::string(coalesce_key), {}}));
   }
   // Starts a clean close (close frame with `code`, 1000 normal by default).
   virtual void close(unsigned short code = 1000, std::string_view reason = {}) = 0;

@@ -207,8 +207,7 @@ class WsSession final : public Stoppable,
   }
 
   static LiveMessagePtr text_message(std::string text) {
-    return std::make_shared<const LiveMessage>(
-        LiveMessage{std::make_shared<const std::string>(std::move(text)), {}, {}});
+    return std::make_shared<const LiveMessage>(LiveMessage{std::move(text), {}, {}});
   }
 
   // On the strand. The queue is written by flush(): what it holds goes out
@@ -283,8 +282,8 @@ class WsSession final : public Stoppable,
       frames.clear();
       std::size_t count = 0;
       for (const auto& q : queue_) {
-        if (count > 0 && frames.size() + q.msg->text->size() > kFlushBytes) break;
-        append_frame(frames, *q.msg->text);
+        if (count > 0 && frames.size() + q.msg->text.size() > kFlushBytes) break;
+        append_frame(frames, q.msg->text);
         ++count;
       }
       std::size_t n = 0;
