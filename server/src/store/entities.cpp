@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "patrol/wire/time.hpp"
-#include "store/inspection_text.hpp"
 
 namespace patrol::store {
 namespace json = boost::json;
@@ -35,6 +34,24 @@ json::value geo(const std::optional<GeoPoint>& p) {
 std::string id_string(std::int64_t id) {
   return std::to_string(id);
 }
+
+namespace {
+// `s` as a JSON string, byte for byte what json::serialize writes (as
+// inspection_text's append_json_string, kept here: the op validator's fuzz
+// target links this file alone): without a quote, backslash or control
+// character it is copied between quotes; any other goes through Boost.JSON.
+void append_json_string(std::string& out, std::string_view s) {
+  for (const char ch : s) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '\\') {
+      out += json::serialize(json::string_view(s.data(), s.size()));
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+}  // namespace
 
 // Written as text (it ran on every inspection of every push): the same bytes
 // as json::serialize of [{"code","result","note"?,"photos"?},...], which the
