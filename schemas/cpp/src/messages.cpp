@@ -8,6 +8,7 @@
 #include <set>
 #include <span>
 
+#include "patrol/wire/json_text.hpp"
 #include "patrol/wire/op_view.hpp"
 #include "patrol/wire/time.hpp"
 #include "patrol/wire/uuid.hpp"
@@ -966,23 +967,6 @@ json::object to_json(const PushResponse& r, json::storage_ptr sp) {
   return o;
 }
 
-namespace {
-// `s` as serialize() writes a JSON string: copied between quotes unless it
-// holds a quote, a backslash or a control character (then the serializer).
-void append_string(std::string& out, std::string_view s) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) >= 0x20 && ch != '"' && ch != '\\';
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
-}  // namespace
-
 std::string to_json_text(const PushResponse& r) {
   std::string out;
   out.reserve(48 + r.server_time.size() + 96 * r.results.size());
@@ -991,7 +975,7 @@ std::string to_json_text(const PushResponse& r) {
     const auto& x = r.results[k];
     if (k != 0) out += ',';
     out += R"({"op_id":)";
-    append_string(out, x.op_id);
+    append_json_string(out, x.op_id);
     out += R"(,"status":")";
     out += to_string(x.status);
     out += '"';
@@ -1001,12 +985,12 @@ std::string to_json_text(const PushResponse& r) {
     }
     if (x.received_at) {
       out += R"(,"received_at":)";
-      append_string(out, *x.received_at);
+      append_json_string(out, *x.received_at);
     }
     out += '}';
   }
   out += R"(],"server_time":)";
-  append_string(out, r.server_time);
+  append_json_string(out, r.server_time);
   out += '}';
   return out;
 }

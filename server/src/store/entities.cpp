@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "patrol/wire/json_text.hpp"
 #include "patrol/wire/time.hpp"
 
 namespace patrol::store {
@@ -35,24 +36,6 @@ std::string id_string(std::int64_t id) {
   return std::to_string(id);
 }
 
-namespace {
-// `s` as a JSON string, byte for byte what json::serialize writes (as
-// inspection_text's append_json_string, kept here: the op validator's fuzz
-// target links this file alone): without a quote, backslash or control
-// character it is copied between quotes; any other goes through Boost.JSON.
-void append_json_string(std::string& out, std::string_view s) {
-  for (const char ch : s) {
-    if (static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '\\') {
-      out += json::serialize(json::string_view(s.data(), s.size()));
-      return;
-    }
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
-}  // namespace
-
 // Written as text (it ran on every inspection of every push): the same bytes
 // as json::serialize of [{"code","result","note"?,"photos"?},...], which the
 // live feed and the REST readers splice as stored (inspection_text).
@@ -67,18 +50,18 @@ std::string items_json(const std::vector<InspectionItem>& items) {
     const auto& it = items[k];
     if (k != 0) out += ',';
     out += "{\"code\":";
-    append_json_string(out, it.code);
+    wire::append_json_string(out, it.code);
     out += ",\"result\":";
-    append_json_string(out, it.result);
+    wire::append_json_string(out, it.result);
     if (!it.note.empty()) {
       out += ",\"note\":";
-      append_json_string(out, it.note);
+      wire::append_json_string(out, it.note);
     }
     if (!it.photos.empty()) {
       out += ",\"photos\":[";
       for (std::size_t j = 0; j < it.photos.size(); ++j) {
         if (j != 0) out += ',';
-        append_json_string(out, it.photos[j]);
+        wire::append_json_string(out, it.photos[j]);
       }
       out += ']';
     }

@@ -4,7 +4,6 @@
 #include <boost/json/detail/sse2.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <chrono>
@@ -16,12 +15,6 @@ namespace patrol::store {
 namespace json = boost::json;
 
 namespace {
-
-// What boost::json's serializer writes for `sr` (after reset), appended.
-void drain(json::serializer& sr, std::string& out) {
-  char buf[256];
-  while (!sr.done()) out.append(sr.read(buf, sizeof buf));
-}
 
 // The serializer's own number formatting (what serializer::write_number
 // calls for a double), without a serializer per number.
@@ -251,28 +244,6 @@ struct Splicer {
 };
 
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-  // The serializer escapes '"', '\\' and control characters only; its own
-  // scan skips 16 bytes at a time, the rest is looked at here.
-  bool plain = true;
-  for (std::size_t k = json::detail::count_unescaped(s.data(), s.size()); k < s.size(); ++k) {
-    const auto c = static_cast<unsigned char>(s[k]);
-    if (c < 0x20 || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    out += '"';
-    out += s;
-    out += '"';
-    return;
-  }
-  json::serializer sr;
-  sr.reset(json::string_view(s.data(), s.size()));
-  drain(sr, out);
-}
 
 bool append_wire_items(std::string& out, std::string_view stored) {
   if (Splicer{stored}.splice(out)) return true;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "patrol/wire/json_text.hpp"
 #include "store/entities.hpp"
 
 namespace patrol::store {
@@ -57,6 +58,6 @@ inline std::size_t inspection_json_size(const InspectionColumns& r) {
 bool append_wire_items(std::string& out, std::string_view stored);
 
 // Appends `s` as a JSON string, escaped as boost::json::serialize does.
-void append_json_string(std::string& out, std::string_view s);
+using wire::append_json_string;
 
 }  // namespace patrol::store
