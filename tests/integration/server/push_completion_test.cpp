@@ -19,11 +19,13 @@
 #include "test_support/fault_vfs.hpp"
 #include "test_support/https_client.hpp"
 #include "test_support/test_server.hpp"
+#include "test_support/test_values.hpp"
 
 using namespace patrol;
 namespace json = boost::json;
 using test::FaultVfs;
 using test::HttpsClient;
+using test::str;
 using test::TestServer;
 
 using test::error_code_of;
@@ -32,10 +34,6 @@ namespace {
 
 constexpr const char* kVolunteer = "13900000002";
 constexpr const char* kVillageAdmin = "13900000007";
-
-std::string str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : std::string();
-}
 
 // A 1-op push body: one position.append with one point.
 std::string position_push(const std::string& op_id, const std::string& device = "completion") {
